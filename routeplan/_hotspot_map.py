@@ -1,0 +1,187 @@
+"""Folium map of hotspots (split from :mod:`routeplan.hotspots` to keep that module about the method).
+
+Every piece of user text (incident types, names, times) is passed through :func:`html.escape` before it
+reaches the HTML, including text embedded as JSON inside ``<script>`` blocks.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .hotspots import HotspotResult
+
+_OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+_OSM_ATTR = '<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a>'
+_TYPE_COLOURS = {
+    "curas": "#c0392b",
+    "curat": "#d35400",
+    "curanmor": "#8e44ad",
+    "curhewan": "#27ae60",
+    "lainnya": "#7f8c8d",
+}
+_TEXT = {
+    "id": {
+        "heat": "Kepadatan kejadian (heatmap)",
+        "cells": "Sel risiko (peringkat)",
+        "hotspots": "Titik rawan",
+        "incidents": "Kejadian",
+        "risk": "Risiko",
+        "rank": "Peringkat",
+        "count": "Kejadian",
+        "types": "Jenis",
+        "hours": "Jam rawan",
+        "any": "kapan saja",
+        "legend": "Risiko sel (termasuk lantai {floor:.0%} merata)",
+        "time": "Waktu",
+    },
+    "en": {
+        "heat": "Incident density (heatmap)",
+        "cells": "Risk cells (ranked)",
+        "hotspots": "Hotspots",
+        "incidents": "Incidents",
+        "risk": "Risk",
+        "rank": "Rank",
+        "count": "Incidents",
+        "types": "Types",
+        "hours": "Active hours",
+        "any": "any time",
+        "legend": "Cell risk (incl. a {floor:.0%} uniform floor)",
+        "time": "Time",
+    },
+}
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
+    """Render the hotspot map as a standalone HTML string.
+
+    Parameters
+    ----------
+    result : HotspotResult
+    lang : {"id", "en"}
+        Label language.
+    max_cells : int
+        Draw at most this many cells (the highest-risk ones) in the choropleth.
+    max_markers : int
+        Draw at most this many incident markers (a seeded sample above it).
+
+    Returns
+    -------
+    str
+        HTML with a switchable HeatMap, the ranked cells choropleth with a legend, hotspot polygons,
+        incidents in a MarkerCluster per category, a LayerControl and the OSM attribution.
+    """
+    import branca.colormap as cm
+    import folium
+    from folium.plugins import HeatMap, MarkerCluster
+
+    t = _TEXT.get(lang, _TEXT["id"])
+    area = result.area
+    c = area.centroid
+    m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True)
+    folium.TileLayer(tiles=_OSM_TILES, attr=_OSM_ATTR, name="OpenStreetMap", max_zoom=19).add_to(m)
+    minx, miny, maxx, maxy = area.bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    inc = result.incidents
+    # heat map of incidents (switchable)
+    heat = folium.FeatureGroup(name=_e(t["heat"]), show=True)
+    pts = [[float(g.y), float(g.x)] for g in inc.geometry]
+    if pts:
+        HeatMap(pts, radius=14, blur=18, min_opacity=0.25).add_to(heat)
+    heat.add_to(m)
+
+    # ranked cells choropleth
+    cells = result.cells.sort_values("risk", ascending=False).head(max_cells)
+    cmap = cm.LinearColormap(
+        ["#ffffcc", "#fd8d3c", "#bd0026"], vmin=float(result.cells["risk"].min()), vmax=1.0,
+        caption=t["legend"].format(floor=result.floor_share),
+    )
+    feats = []
+    for _, r in cells.iterrows():
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "risk": round(float(r["risk"]), 4),
+                    "order": int(r["order"]),
+                    "incidents": int(r["incidents"]),
+                    "hotspot": _e(r["hotspot"]),
+                },
+                "geometry": r.geometry.__geo_interface__,
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        name=_e(t["cells"]),
+        style_function=lambda f: {
+            "fillColor": cmap(f["properties"]["risk"]),
+            "color": "#999999",
+            "weight": 0.2,
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["order", "risk", "incidents", "hotspot"],
+            aliases=[_e(t["rank"]), _e(t["risk"]), _e(t["count"]), _e(t["hotspots"])],
+        ),
+        show=False,
+    ).add_to(m)
+    cmap.add_to(m)
+
+    # hotspot polygons with popups
+    hs_group = folium.FeatureGroup(name=_e(t["hotspots"]), show=True)
+    for _, r in result.hotspots.iterrows():
+        hours = ", ".join(r["active_hours"]) or t["any"]
+        popup = (
+            f"<b>{_e(r['id'])}: {_e(r['name'])}</b><br>"
+            f"{_e(t['rank'])}: {int(r['rank'])}<br>{_e(t['risk'])}: {float(r['risk']):.2f}<br>"
+            f"{_e(t['count'])}: {int(r['incidents'])}<br>"
+            f"{_e(t['types'])}: {_e(', '.join(r['types']))}<br>{_e(t['hours'])}: {_e(hours)}"
+        )
+        colour = "#bd0026" if r["layer"] == "all" else _TYPE_COLOURS.get(str(r["layer"]), "#333333")
+        folium.GeoJson(
+            r.geometry.__geo_interface__,
+            style_function=lambda f, colour=colour: {"color": colour, "weight": 2, "fillOpacity": 0.05},
+            popup=folium.Popup(popup, max_width=320),
+            tooltip=_e(f"{r['id']} · {r['name']}"),
+        ).add_to(hs_group)
+    hs_group.add_to(m)
+
+    # incidents: one switchable layer per category, each clustered
+    sample = inc
+    if len(inc) > max_markers:
+        sample = inc.sample(max_markers, random_state=0)
+    for cat in sorted(sample["type"].astype(str).unique()):
+        sub = sample[sample["type"] == cat]
+        fg = folium.FeatureGroup(name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False)
+        cluster = MarkerCluster().add_to(fg)
+        colour = _TYPE_COLOURS.get(cat, "#333333")
+        for _, r in sub.iterrows():
+            when = "" if r["time"] is None or (isinstance(r["time"], float) and np.isnan(r["time"])) else r["time"]
+            when = "" if str(when) == "NaT" else str(when)[:16]
+            text = _e(r["raw_type"] or cat)
+            popup = f"<b>{text}</b><br>{_e(cat)}" + (f"<br>{_e(t['time'])}: {_e(when)}" if when else "")
+            folium.CircleMarker(
+                [float(r.geometry.y), float(r.geometry.x)], radius=4, color=colour, fill=True,
+                fill_opacity=0.8, weight=1, popup=folium.Popup(popup, max_width=260),
+            ).add_to(cluster)
+        fg.add_to(m)
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    note = (
+        '<div style="position: fixed; bottom: 4px; left: 4px; z-index: 9999; background: white; '
+        'padding: 2px 6px; font-size: 11px; opacity: 0.85;">'
+        f"{_OSM_ATTR} · routeplan hotspots ({_e(result.method)}, "
+        f"{_e(result.cell_m)} m"
+        + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
+        + ")</div>"
+    )
+    m.get_root().html.add_child(folium.Element(note))
+    return m.get_root().render()
