@@ -1,0 +1,398 @@
+"""Vital-object and hotspot layers: reading GeoJSON/CSV, filling category defaults, snapping to roads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import settings
+from ._io import read_text
+from .errors import InputError
+from .scenario import WEEKDAYS, parse_window
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CategoryDefaults:
+    """What a vital object of a category needs when its row says nothing else."""
+
+    priority: int  # 1 high .. 3 low
+    visits_per_week: int
+    dwell_minutes: int
+    windows: tuple[str, ...]  # "HH:MM-HH:MM"; empty = any time
+    days: tuple[str, ...] = WEEKDAYS
+    label_id: str = ""
+    label_en: str = ""
+
+
+#: Defaults per vital-object category (see ``../shared/docs/DOMAIN.md``): markets are busiest early,
+#: banks handle cash in office hours, fuel stations and ATMs carry night robbery risk, warehouses and
+#: factories are burgled at night.
+CATEGORIES: dict[str, CategoryDefaults] = {
+    "pasar": CategoryDefaults(1, 7, 15, ("04:00-10:00",), label_id="Pasar", label_en="Market"),
+    "bank": CategoryDefaults(1, 5, 10, ("08:00-15:00",), WEEKDAYS[:5], "Bank", "Bank"),
+    "atm": CategoryDefaults(2, 3, 5, (), label_id="ATM / BRILink", label_en="ATM / cash agent"),
+    "spbu": CategoryDefaults(1, 4, 10, (), label_id="SPBU", label_en="Fuel station"),
+    "kantor_desa": CategoryDefaults(2, 2, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor desa", "Village office"),
+    "kantor_kecamatan": CategoryDefaults(2, 3, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor kecamatan", "District office"),
+    "sekolah": CategoryDefaults(2, 3, 10, ("06:30-13:00",), WEEKDAYS[:6], "Sekolah", "School"),
+    "tempat_ibadah": CategoryDefaults(3, 2, 10, ("11:00-13:30", "17:30-20:00"), label_id="Tempat ibadah", label_en="Place of worship"),
+    "tps": CategoryDefaults(2, 1, 10, ("07:00-13:00",), label_id="TPS", label_en="Polling station"),
+    "minimarket": CategoryDefaults(3, 3, 10, ("18:00-23:00",), label_id="Minimarket", label_en="Minimarket"),
+    "gudang": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Gudang", label_en="Warehouse"),
+    "pabrik": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Pabrik", label_en="Factory"),
+    "kantor_polisi": CategoryDefaults(3, 1, 5, (), label_id="Kantor polisi", label_en="Police office"),
+    "lainnya": CategoryDefaults(3, 1, 10, (), label_id="Lainnya", label_en="Other"),
+}
+
+
+@dataclass(frozen=True)
+class VitalObject:
+    """A place the patrol must visit ``visits_per_week`` times, in its windows, on its days."""
+
+    id: str
+    name: str
+    category: str
+    lon: float
+    lat: float
+    priority: int
+    visits_per_week: int
+    dwell_minutes: int
+    windows: tuple[tuple[int, int], ...]  # minutes after midnight; end <= start crosses midnight
+    days: tuple[str, ...]
+    desa: str = ""
+    min_gap_hours: float = 0.0
+    node: int | None = None
+    snap_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A place prone to crime: patrol stops there are optional and collected for their ``risk``."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    risk: float
+    active_hours: tuple[tuple[int, int], ...]  # empty = any time
+    types: tuple[str, ...] = ()
+    geometry_wkt: str = ""
+    node: int | None = None
+    snap_m: float | None = None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
+    """Return (properties, shapely geometry, where) for each row of a GeoJSON or CSV file."""
+    from shapely.geometry import Point, shape
+
+    text = read_text(path, what)
+    suffix = path.suffix.lower()
+    out = []
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames:
+            raise InputError(f"{path}: {what} CSV has no header row")
+        cols = {c.strip().lower(): c for c in reader.fieldnames if c}
+        latc = next((cols[c] for c in ("lat", "latitude", "y") if c in cols), None)
+        lonc = next((cols[c] for c in ("lon", "lng", "longitude", "x") if c in cols), None)
+        if latc is None or lonc is None:
+            raise InputError(f"{path}: {what} CSV needs lat and lon columns (found {', '.join(reader.fieldnames)})")
+        for i, row in enumerate(reader, start=2):
+            where = f"{path} row {i}"
+            try:
+                lat, lon = float(row[latc]), float(row[lonc])
+            except (TypeError, ValueError):
+                raise InputError(f"{where}: lat/lon {row.get(latc)!r}/{row.get(lonc)!r} are not numbers") from None
+            props = {k.strip().lower(): v for k, v in row.items() if k and k not in (latc, lonc)}
+            for key in ("windows", "days", "active_hours", "types"):
+                if isinstance(props.get(key), str):
+                    props[key] = [p.strip() for p in props[key].replace(";", ",").split(",") if p.strip()]
+            out.append((props, Point(lon, lat), where))
+        return out
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: {what} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise InputError(f"{path}: {what} must be a GeoJSON FeatureCollection")
+    crs = data.get("crs", {})
+    if isinstance(crs, dict):
+        name = str(crs.get("properties", {}).get("name", "")) if isinstance(crs.get("properties"), dict) else ""
+        if name and not any(s in name.upper() for s in ("4326", "CRS84")):
+            raise InputError(f"{path}: {what} is in CRS {name}; GeoJSON must be WGS84 longitude/latitude (EPSG:4326)")
+    for i, feat in enumerate(data["features"]):
+        where = f"{path} feature {i}"
+        if not isinstance(feat, dict) or not isinstance(feat.get("geometry"), dict):
+            raise InputError(f"{where}: feature without a geometry")
+        try:
+            geom = shape(feat["geometry"])
+        except Exception:
+            raise InputError(f"{where}: invalid geometry") from None
+        if geom.is_empty:
+            raise InputError(f"{where}: empty geometry")
+        props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            raise InputError(f"{where}: properties must be an object")
+        if "id" not in props and "id" in feat:
+            props = {**props, "id": feat["id"]}
+        out.append((props, geom, where))
+    return out
+
+
+def _check_lonlat(lon: float, lat: float, where: str) -> None:
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise InputError(f"{where}: coordinates are not finite numbers")
+    if abs(lat) > 90 or abs(lon) > 180:
+        raise InputError(
+            f"{where}: coordinates ({lon}, {lat}) are not degrees; the layer looks projected — export it as EPSG:4326"
+        )
+
+
+def _text(props: dict, key: str, where: str, default: str | None = None) -> str:
+    v = props.get(key, default)
+    if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+        if default is not None:
+            return default
+        raise InputError(f"{where}: missing '{key}'")
+    return str(v).strip()
+
+
+def _int(props: dict, key: str, where: str, default: int, lo: int, hi: int) -> int:
+    v = props.get(key)
+    if v is None or v == "":
+        return default
+    try:
+        f = float(v)
+        if isinstance(v, bool) or not f.is_integer():
+            raise ValueError
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: '{key}' must be a whole number, got {v!r}") from None
+    if not lo <= int(f) <= hi:
+        raise InputError(f"{where}: '{key}' = {int(f)} is outside {lo}..{hi}")
+    return int(f)
+
+
+def _windows(props: dict, key: str, where: str, default: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    v = props.get(key)
+    if v is None or v == "" or v == []:
+        v = list(default)
+    if isinstance(v, str):
+        v = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+    if not isinstance(v, list):
+        raise InputError(f"{where}: '{key}' must be a list of \"HH:MM-HH:MM\" windows")
+    return tuple(parse_window(w, f"{where} {key}") for w in v)
+
+
+def _days(props: dict, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    v = props.get("days")
+    if v is None or v == "" or v == []:
+        return default
+    if isinstance(v, str):
+        v = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+    if not isinstance(v, list):
+        raise InputError(f"{where}: 'days' must be a list of weekday names like [\"mon\", \"thu\"]")
+    out = []
+    for d in v:
+        key = str(d).strip().lower()[:3]
+        if key not in WEEKDAYS:
+            raise InputError(f"{where}: day {d!r} is not a weekday name (mon..sun)")
+        out.append(key)
+    return tuple(dict.fromkeys(out))
+
+
+def read_vital_objects(path: str | Path) -> list[VitalObject]:
+    """Read vital objects from GeoJSON points or a CSV with lat/lon, filling category defaults.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection (EPSG:4326) or CSV. Fields: ``id``, ``name``, ``category`` and,
+        optionally, ``priority``, ``visits_per_week``, ``dwell_minutes``, ``windows``, ``days``,
+        ``desa``, ``min_gap_hours``.
+
+    Returns
+    -------
+    list of VitalObject
+    """
+    path = Path(path)
+    objects: list[VitalObject] = []
+    seen: dict[str, str] = {}
+    for props, geom, where in _features(path, "vital objects"):
+        if geom.geom_type != "Point":
+            geom = geom.representative_point()
+        lon, lat = float(geom.x), float(geom.y)
+        _check_lonlat(lon, lat, where)
+        oid = _text(props, "id", where)
+        if oid in seen:
+            raise InputError(f"{where}: duplicate id {oid!r} (also at {seen[oid]}); ids must be unique")
+        seen[oid] = where
+        where = f"{where} (id {oid})"
+        cat = _text(props, "category", where, "lainnya").lower()
+        if cat not in CATEGORIES:
+            raise InputError(f"{where}: unknown category {cat!r}; use one of {', '.join(CATEGORIES)}")
+        d = CATEGORIES[cat]
+        gap = props.get("min_gap_hours", 0) or 0
+        try:
+            gap = float(gap)
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: 'min_gap_hours' must be a number") from None
+        objects.append(VitalObject(
+            id=oid, name=_text(props, "name", where, oid), category=cat, lon=lon, lat=lat,
+            priority=_int(props, "priority", where, d.priority, 1, 3),
+            visits_per_week=_int(props, "visits_per_week", where, d.visits_per_week, 0, 42),
+            dwell_minutes=_int(props, "dwell_minutes", where, d.dwell_minutes, 0, 480),
+            windows=_windows(props, "windows", where, d.windows),
+            days=_days(props, where, d.days), desa=_text(props, "desa", where, ""), min_gap_hours=gap,
+        ))
+    if not objects:
+        raise InputError(f"{path}: no vital objects in the file")
+    return objects
+
+
+def read_hotspots(path: str | Path) -> list[Hotspot]:
+    """Read hotspots (points or polygons) with a ``risk`` value and optional ``active_hours``.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection (EPSG:4326) or CSV with lat/lon, e.g. the ``hotspots.geojson`` that
+        ``routeplan hotspots`` writes.
+
+    Returns
+    -------
+    list of Hotspot
+    """
+    path = Path(path)
+    spots: list[Hotspot] = []
+    seen: set[str] = set()
+    for props, geom, where in _features(path, "hotspots"):
+        pt = geom if geom.geom_type == "Point" else geom.representative_point()
+        lon, lat = float(pt.x), float(pt.y)
+        _check_lonlat(lon, lat, where)
+        hid = _text(props, "id", where)
+        if hid in seen:
+            raise InputError(f"{where}: duplicate id {hid!r}; ids must be unique")
+        seen.add(hid)
+        where = f"{where} (id {hid})"
+        try:
+            risk = float(props.get("risk", 1.0))
+        except (TypeError, ValueError):
+            raise InputError(f"{where}: 'risk' must be a number") from None
+        if not (math.isfinite(risk) and risk > 0):
+            raise InputError(f"{where}: 'risk' must be a positive number, got {props.get('risk')!r}")
+        types = props.get("types") or []
+        if isinstance(types, str):
+            types = [t.strip() for t in types.split(",") if t.strip()]
+        spots.append(Hotspot(
+            id=hid, name=_text(props, "name", where, hid), lon=lon, lat=lat, risk=risk,
+            active_hours=_windows(props, "active_hours", where, ()), types=tuple(str(t) for t in types),
+            geometry_wkt=geom.wkt if geom.geom_type != "Point" else "",
+        ))
+    if not spots:
+        raise InputError(f"{path}: no hotspots in the file")
+    # normalise so that risk is comparable across files: the riskiest spot has 1
+    top = max(h.risk for h in spots)
+    return [replace(h, risk=h.risk / top) for h in spots]
+
+
+# ---------------------------------------------------------------- snapping
+
+
+@dataclass
+class SnapIndex:
+    """Nearest-road lookup in a projected CRS (metres)."""
+
+    crs: Any
+    tree: Any
+    edges: list[tuple[int, int]]
+    node_xy: dict[int, tuple[float, float]]
+    area: Any = None
+    to_proj: Any = None
+
+    @classmethod
+    def from_graph(cls, G: Any, area_polygon: Any = None) -> "SnapIndex":
+        import geopandas as gpd
+        from pyproj import Transformer
+        from shapely.geometry import LineString
+        from shapely.strtree import STRtree
+
+        xs = np.array([d["x"] for _, d in G.nodes(data=True)])
+        ys = np.array([d["y"] for _, d in G.nodes(data=True)])
+        crs = gpd.GeoSeries.from_xy([xs.mean()], [ys.mean()], crs=4326).estimate_utm_crs()
+        tf = Transformer.from_crs(4326, crs, always_xy=True)
+        px, py = tf.transform(xs, ys)
+        node_xy = {n: (float(x), float(y)) for n, x, y in zip(G.nodes, px, py)}
+        lines, edges = [], []
+        for u, v, d in G.edges(data=True):
+            geom = d.get("geometry")
+            if geom is not None:
+                cx, cy = tf.transform(*geom.xy)
+                line = LineString(list(zip(cx, cy)))
+            else:
+                line = LineString([node_xy[u], node_xy[v]])
+            lines.append(line)
+            edges.append((u, v))
+        return cls(crs, STRtree(lines), edges, node_xy, area_polygon, tf)
+
+    def snap(self, lon: float, lat: float) -> tuple[int, float]:
+        """Return (node, metres) of the road node to use for a point and its distance to the road."""
+        from shapely.geometry import Point
+
+        x, y = self.to_proj.transform(lon, lat)
+        p = Point(x, y)
+        i = int(self.tree.nearest(p))
+        dist_road = float(self.tree.geometries[i].distance(p))
+        u, v = self.edges[i]
+        du = math.dist(self.node_xy[u], (x, y))
+        dv = math.dist(self.node_xy[v], (x, y))
+        return (u if du <= dv else v), dist_road
+
+
+def snap_layer(items: list, index: SnapIndex, what: str, max_m: float | None = None) -> tuple[list, list[dict]]:
+    """Snap items to road nodes; return (snapped items, problems) where problems name the id and reason.
+
+    Parameters
+    ----------
+    items
+        VitalObject or Hotspot instances.
+    index
+        A :class:`SnapIndex` of the road graph.
+    what
+        Layer name for messages.
+    max_m
+        Farthest allowed distance to a road; defaults to ``settings.max_snap_distance_m``.
+
+    Returns
+    -------
+    tuple
+        (snapped items, list of ``{"id", "reason"}`` for items left out)
+    """
+    from shapely.geometry import Point
+
+    limit = settings.max_snap_distance_m if max_m is None else max_m
+    kept, problems = [], []
+    for it in items:
+        if index.area is not None and not index.area.contains(Point(it.lon, it.lat)):
+            problems.append({"id": it.id, "reason": "outside_area",
+                             "detail": f"{what} {it.id!r} at ({it.lon:.5f}, {it.lat:.5f}) is outside the road area"})
+            continue
+        node, dist = index.snap(it.lon, it.lat)
+        if dist > limit:
+            problems.append({"id": it.id, "reason": "far_from_road",
+                             "detail": f"{what} {it.id!r} is {dist:.0f} m from the nearest road (limit {limit:.0f} m)"})
+            continue
+        kept.append(replace(it, node=node, snap_m=round(dist, 1)))
+    return kept, problems

@@ -1,0 +1,202 @@
+"""The optimizer: a small explicit routing model over PyVRP, and the weekly patrol model built on it.
+
+:class:`RoutingModel` is the general layer (locations, per-profile matrices, vehicles with time
+windows, stops with time windows, dwell, prizes and mutually exclusive groups). The weekly patrol
+plan (:func:`plan_week`) and the published benchmarks in ``benchmarks/`` both go through it, so the
+benchmark figures measure the code that plans patrols.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Stand-in for "no road": large enough to never be chosen, small enough not to overflow int64 sums.
+UNREACHABLE = 10**9
+
+
+@dataclass
+class Vehicle:
+    """One route to build: a unit on a day and shift (or a benchmark vehicle)."""
+
+    start: int  # location index
+    end: int
+    tw_early: int
+    tw_late: int
+    profile: int = 0
+    capacity: int = 0
+    max_distance: int | None = None
+    max_duration: int | None = None
+    unit_distance_cost: int = 0
+    unit_duration_cost: int = 1
+    name: str = ""
+
+
+@dataclass
+class Stop:
+    """A possible visit at a location: served at most once, inside its window, for ``service`` seconds."""
+
+    location: int
+    tw_early: int
+    tw_late: int
+    service: int = 0
+    prize: int = 0
+    required: bool = False
+    group: int | None = None
+    demand: int = 0
+    name: str = ""
+
+
+@dataclass
+class RouteResult:
+    """A solved route: the vehicle, and (stop index, service start, service end) in visiting order."""
+
+    vehicle: int
+    start: int
+    end: int
+    visits: list[tuple[int, int, int]]
+    distance: int
+    duration: int
+
+
+@dataclass
+class RoutingResult:
+    """Solved routes, the total cost as PyVRP counts it, collected prizes and solver statistics."""
+
+    routes: list[RouteResult]
+    cost: int
+    prizes: int
+    distance: int
+    feasible: bool
+    iterations: int
+    runtime: float
+    served: set[int] = field(default_factory=set)
+
+
+class RoutingModel:
+    """A routing model: locations with per-profile matrices, vehicles, stops and stop groups.
+
+    Parameters
+    ----------
+    durations
+        One square integer matrix (seconds) per profile, over all locations.
+    distances
+        Matching distance matrices (metres); default the durations.
+    """
+
+    def __init__(self, durations: Sequence[np.ndarray], distances: Sequence[np.ndarray] | None = None):
+        self.durations = [self._clean(m) for m in durations]
+        self.distances = [self._clean(m) for m in (distances if distances is not None else durations)]
+        n = self.durations[0].shape[0]
+        if any(m.shape != (n, n) for m in self.durations + self.distances):
+            raise ValueError("all matrices must be square and of one size")
+        self.num_locations = n
+        self.vehicles: list[Vehicle] = []
+        self.stops: list[Stop] = []
+        self.groups: list[tuple[list[int], bool]] = []
+
+    @staticmethod
+    def _clean(m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, dtype=float)
+        out = np.where(np.isfinite(m), np.round(m), UNREACHABLE).astype(np.int64)
+        np.fill_diagonal(out, 0)
+        return out
+
+    def add_vehicle(self, vehicle: Vehicle) -> int:
+        """Add a vehicle; returns its index."""
+        self.vehicles.append(vehicle)
+        return len(self.vehicles) - 1
+
+    def add_group(self, required: bool = False) -> int:
+        """Add a group of mutually exclusive stops (at most one is served; exactly one if required)."""
+        self.groups.append(([], required))
+        return len(self.groups) - 1
+
+    def add_stop(self, stop: Stop) -> int:
+        """Add a stop; returns its index. A stop in a group joins that group."""
+        if stop.group is not None:
+            self.groups[stop.group][0].append(len(self.stops))
+        self.stops.append(stop)
+        return len(self.stops) - 1
+
+    def _problem_data(self) -> Any:
+        import pyvrp
+
+        # PyVRP needs every depot to be a location; mark vehicle start/end locations as depots
+        depot_locs = sorted({v.start for v in self.vehicles} | {v.end for v in self.vehicles})
+        depot_idx = {loc: i for i, loc in enumerate(depot_locs)}
+        # location order in PyVRP: whatever we give; reuse ours directly
+        locations = [pyvrp.Location(0, 0) for _ in range(self.num_locations)]
+        depots = [pyvrp.Depot(location=loc) for loc in depot_locs]
+        with_load = any(s.demand for s in self.stops) or any(v.capacity for v in self.vehicles)
+        clients = []
+        for s in self.stops:
+            clients.append(pyvrp.Client(
+                location=s.location, delivery=[s.demand] if with_load else [], service_duration=s.service,
+                tw_early=s.tw_early, tw_late=s.tw_late, prize=s.prize,
+                required=s.required and s.group is None, group=s.group,
+            ))
+        big = np.iinfo(np.int64).max
+        vtypes = []
+        for v in self.vehicles:
+            vtypes.append(pyvrp.VehicleType(
+                num_available=1, capacity=[v.capacity] if with_load else [],
+                start_depot=depot_idx[v.start], end_depot=depot_idx[v.end], tw_early=v.tw_early,
+                tw_late=v.tw_late, shift_duration=v.max_duration if v.max_duration is not None else big,
+                max_distance=v.max_distance if v.max_distance is not None else big,
+                unit_distance_cost=v.unit_distance_cost, unit_duration_cost=v.unit_duration_cost,
+                profile=v.profile, name=v.name,
+            ))
+        groups = [pyvrp.ClientGroup(members, required=req) for members, req in self.groups]
+        return pyvrp.ProblemData(locations, clients, depots, vtypes, self.distances, self.durations, groups)
+
+    def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
+              no_improvement: int | None = None) -> RoutingResult:
+        """Solve with PyVRP's iterated local search.
+
+        Parameters
+        ----------
+        time_limit
+            Wall-clock limit in seconds.
+        seed
+            Random seed. With ``max_iterations`` (or ``no_improvement``) reached before the time limit,
+            the same seed gives the same result.
+        max_iterations, no_improvement
+            Optional extra stopping criteria; the first one met stops the search.
+
+        Returns
+        -------
+        RoutingResult
+        """
+        import pyvrp
+        from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
+
+        if not self.stops:
+            return RoutingResult([], 0, 0, 0, True, 0, 0.0)
+        data = self._problem_data()
+        crit = [MaxRuntime(time_limit)]
+        if max_iterations is not None:
+            crit.append(MaxIterations(max_iterations))
+        if no_improvement is not None:
+            crit.append(NoImprovement(no_improvement))
+        stop = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
+        res = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
+        best = res.best
+        routes = []
+        served: set[int] = set()
+        for r in best.routes():
+            visits = []
+            for act in r.schedule():
+                if act.is_client():
+                    visits.append((act.idx, act.start_time, act.end_time))
+                    served.add(act.idx)
+            routes.append(RouteResult(r.vehicle_type(), r.start_time(), r.end_time(), visits, r.distance(), r.duration()))
+        cost = best.distance_cost() + best.duration_cost() + best.uncollected_prizes()
+        return RoutingResult(routes, int(cost), int(best.prizes()), int(best.distance()), best.is_feasible(),
+                             int(res.num_iterations), float(res.runtime), served)

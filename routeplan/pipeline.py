@@ -1,0 +1,112 @@
+"""The data flow in one place: load -> prepare (snap) -> optimize -> report -> render/export."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import InputError
+from .layers import Hotspot, SnapIndex, VitalObject, read_hotspots, read_vital_objects, snap_layer
+from .roads import graph_area_polygon, load_roads, read_boundary
+from .scenario import Scenario, load_scenario
+from .weekly import Unserved, WeeklyPlan, plan_week
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanContext:
+    """Everything a plan was made from, for rendering maps and briefings."""
+
+    scenario: Scenario
+    graph: Any
+    objects: list[VitalObject]
+    hotspots: list[Hotspot]
+    problems: list[dict] = field(default_factory=list)
+
+
+def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -> PlanContext:
+    """Load roads and layers of a scenario and snap the layers to the roads.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    progress
+        Called with a short label before each stage.
+
+    Returns
+    -------
+    PlanContext
+        Layers whose points could not be snapped are left out and listed in ``problems``.
+    """
+    say = progress or (lambda _m: None)
+    say("road graph")
+    G = load_roads(scenario)
+    say("layers")
+    objects = read_vital_objects(scenario.vital_objects) if scenario.vital_objects else []
+    hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
+    if not objects and not hotspots:
+        raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")
+    area = read_boundary(scenario.area.boundary) if scenario.area.boundary else graph_area_polygon(G)
+    index = SnapIndex.from_graph(G, area)
+    for d in scenario.depots.values():
+        node, dist = index.snap(d.lon, d.lat)
+        if dist > index_limit():
+            raise InputError(f"{scenario.path}: depot {d.id!r} is {dist:.0f} m from the nearest road; check its lat/lon")
+    objects, p1 = snap_layer(objects, index, "vital object")
+    hotspots, p2 = snap_layer(hotspots, index, "hotspot")
+    for p in p1:
+        p["layer"] = "vital_object"
+    for p in p2:
+        p["layer"] = "hotspot"
+    for p in p1 + p2:
+        log.warning(p["detail"])
+    return PlanContext(scenario, G, objects, hotspots, p1 + p2)
+
+
+def index_limit() -> float:
+    from . import settings
+
+    return settings.max_snap_distance_m
+
+
+def plan_scenario(
+    scenario: Scenario | str | Path,
+    *,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[WeeklyPlan, PlanContext]:
+    """Plan a scenario end to end (without writing anything).
+
+    Parameters
+    ----------
+    scenario
+        A :class:`Scenario` or the path of a scenario TOML file.
+    seed
+        Random seed; the same inputs and seed give the same plan when ``max_iterations`` ends the search.
+    time_limit
+        Seconds for the optimizer.
+    max_iterations
+        Optional iteration cap of the search.
+    progress
+        Called with a short label before each stage.
+
+    Returns
+    -------
+    (WeeklyPlan, PlanContext)
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    ctx = prepare(scenario, progress)
+    plan = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
+                     max_iterations=max_iterations, progress=progress)
+    # objects that never reached the model are unserved too, with the snapping reason
+    for p in ctx.problems:
+        if p["layer"] == "vital_object":
+            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
+    return plan, ctx

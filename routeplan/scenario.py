@@ -1,0 +1,422 @@
+"""The scenario file: area, depots, patrol units, shifts, days, layers, speeds and visit rules.
+
+A scenario is a TOML file; see the README for a full example. :func:`load_scenario` validates it and
+raises :class:`~routeplan.errors.InputError` with a one-line message naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._io import read_text
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+UNIT_KINDS = ("car", "motorcycle")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+#: Patrol speeds in km/h per OSM highway class and unit kind. Patrol speeds sit below driving speeds
+#: because officers look around and stop to talk; motorcycles (R2) use tracks and paths that cars (R4)
+#: cannot. A class missing from a kind's table is not used by that kind.
+DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
+    "car": {
+        "motorway": 60, "trunk": 50, "primary": 40, "secondary": 35, "tertiary": 30,
+        "motorway_link": 40, "trunk_link": 35, "primary_link": 30, "secondary_link": 25,
+        "tertiary_link": 25, "unclassified": 25, "residential": 20, "living_street": 10,
+        "service": 15, "road": 20, "track": 10,
+    },
+    "motorcycle": {
+        "motorway": 50, "trunk": 45, "primary": 40, "secondary": 35, "tertiary": 30,
+        "motorway_link": 35, "trunk_link": 35, "primary_link": 30, "secondary_link": 25,
+        "tertiary_link": 25, "unclassified": 25, "residential": 20, "living_street": 12,
+        "service": 15, "road": 20, "track": 15, "path": 10,
+    },
+}
+
+_TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_clock(value: Any, where: str) -> int:
+    """Parse ``"HH:MM"`` into minutes after midnight (``"24:00"`` is 1440)."""
+    if not isinstance(value, str) or not _TIME_RE.match(value.strip()):
+        raise InputError(f"{where}: time {value!r} is not HH:MM (e.g. \"06:00\")")
+    hh, mm = value.strip().split(":")
+    minutes = int(hh) * 60 + int(mm)
+    if minutes > 1440:
+        raise InputError(f"{where}: time {value!r} is after 24:00")
+    return minutes
+
+
+def parse_window(value: Any, where: str) -> tuple[int, int]:
+    """Parse ``"HH:MM-HH:MM"`` into (start, end) minutes; ``end <= start`` means it crosses midnight."""
+    if not isinstance(value, str) or value.count("-") != 1:
+        raise InputError(f"{where}: time window {value!r} is not \"HH:MM-HH:MM\"")
+    a, b = value.split("-")
+    start, end = parse_clock(a, where), parse_clock(b, where)
+    if start == end:
+        raise InputError(f"{where}: time window {value!r} is empty (start equals end)")
+    return start, end
+
+
+def fmt_clock(minutes: int) -> str:
+    """Format minutes after midnight as ``HH:MM``."""
+    minutes %= 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A named working period of a day; ``end <= start`` crosses midnight into the next day."""
+
+    name: str
+    start: int  # minutes after midnight
+    end: int
+    break_minutes: int = 0
+    break_window: tuple[int, int] | None = None
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end <= self.start
+
+    @property
+    def length(self) -> int:
+        """Shift length in minutes."""
+        return (self.end - self.start) % 1440 or 1440
+
+    def absolute(self, day_index: int) -> tuple[int, int]:
+        """(start, end) in minutes from the plan start for the shift that begins on ``day_index``."""
+        s = day_index * 1440 + self.start
+        return s, s + self.length
+
+
+@dataclass(frozen=True)
+class Depot:
+    """A Polsek or a post where patrols start and end."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class PatrolUnit:
+    """A patrol crew and vehicle: ``kind`` is ``car`` (R4) or ``motorcycle`` (R2)."""
+
+    id: str
+    kind: str
+    depot: str
+    shifts: tuple[str, ...]
+    days: tuple[int, ...]  # plan-day indices the unit works
+    crew: str = ""
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where the roads come from: exactly one of ``place``, ``osm_file``, ``bbox``, ``boundary``."""
+
+    place: str | None = None
+    osm_file: Path | None = None
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+    boundary: Path | None = None
+    name: str = ""
+
+
+@dataclass
+class Scenario:
+    """A validated scenario. Paths are resolved relative to the scenario file."""
+
+    path: Path
+    name: str
+    area: Area
+    depots: dict[str, Depot]
+    units: list[PatrolUnit]
+    shifts: dict[str, Shift]
+    start_date: dt.date
+    days: int
+    vital_objects: Path | None
+    hotspots: Path | None
+    desa: Path | None
+    speeds_kmh: dict[str, dict[str, float]]
+    default_dwell_minutes: int = 10
+    hotspot_dwell_minutes: int = 12
+    language: str = "id"
+    utc_offset: str = "+07:00"
+    hotspot_value_minutes: float = 60.0
+    pins: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def dates(self) -> list[dt.date]:
+        return [self.start_date + dt.timedelta(days=i) for i in range(self.days)]
+
+    def day_index(self, date: dt.date) -> int:
+        return (date - self.start_date).days
+
+
+def _require(table: dict, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in table:
+        raise InputError(f"{where}: missing required field '{key}'")
+    value = table[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InputError(f"{where}: field '{key}' must be {names}, got {value!r}")
+    return value
+
+
+def _id(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
+        raise InputError(f"{where}: id must be a non-empty text, got {value!r}")
+    text = str(value).strip()
+    if len(text) > 100 or any(c in text for c in "\n\r\t"):
+        raise InputError(f"{where}: id {text[:40]!r} is too long or has line breaks")
+    return text
+
+
+def _path(base: Path, value: Any, where: str) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{where}: must be a file path text")
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (base / p)
+
+
+def _lonlat(table: dict, where: str) -> tuple[float, float]:
+    lat = _require(table, "lat", where, (int, float))
+    lon = _require(table, "lon", where, (int, float))
+    if not (-90 <= lat <= 90) or not (-180 <= lon <= 180):
+        raise InputError(f"{where}: lat {lat} / lon {lon} out of range; give WGS84 degrees")
+    return float(lon), float(lat)
+
+
+def parse_days(value: Any, dates: list[dt.date], where: str) -> tuple[int, ...]:
+    """Parse a list of weekday names (``mon``..``sun``) or ISO dates into plan-day indices."""
+    if value is None:
+        return tuple(range(len(dates)))
+    if not isinstance(value, list) or not value:
+        raise InputError(f"{where}: days must be a non-empty list like [\"mon\", \"thu\"]")
+    out: set[int] = set()
+    for item in value:
+        if not isinstance(item, (str, dt.date)):
+            raise InputError(f"{where}: day {item!r} is not a weekday name or ISO date")
+        if isinstance(item, dt.date):
+            d: dt.date | None = item
+        else:
+            key = item.strip().lower()[:3]
+            if key in WEEKDAYS:
+                wd = WEEKDAYS.index(key)
+                out.update(i for i, d0 in enumerate(dates) if d0.weekday() == wd)
+                continue
+            try:
+                d = dt.date.fromisoformat(item.strip())
+            except ValueError:
+                raise InputError(
+                    f"{where}: day {item!r} is not a weekday (mon..sun) or ISO date (YYYY-MM-DD)"
+                ) from None
+        if d in dates:
+            out.add(dates.index(d))
+    return tuple(sorted(out))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario TOML file.
+
+    Parameters
+    ----------
+    path
+        The scenario file. Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        With a one-line message naming the file and field at fault.
+    """
+    path = Path(path)
+    text = read_text(path, "scenario")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    return scenario_from_dict(raw, path)
+
+
+def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
+    """Validate a parsed scenario mapping; see :func:`load_scenario`."""
+    base = path.parent
+    f = str(path)
+    if not isinstance(raw, dict):
+        raise InputError(f"{f}: scenario must be a TOML table")
+
+    # --- area
+    area_t = raw.get("area")
+    if not isinstance(area_t, dict):
+        raise InputError(f"{f}: missing [area] table (place, osm_file, bbox or boundary)")
+    given = [k for k in ("place", "osm_file", "bbox", "boundary") if k in area_t]
+    if len(given) != 1:
+        raise InputError(
+            f"{f}: [area] needs exactly one of place, osm_file, bbox, boundary (got {given or 'none'})"
+        )
+    kind = given[0]
+    name = str(area_t.get("name", ""))
+    if kind == "place":
+        area = Area(place=_require(area_t, "place", f"{f} [area]", str), name=name)
+    elif kind == "osm_file":
+        area = Area(osm_file=_path(base, area_t["osm_file"], f"{f} [area].osm_file"), name=name)
+    elif kind == "boundary":
+        area = Area(boundary=_path(base, area_t["boundary"], f"{f} [area].boundary"), name=name)
+    else:
+        bb = area_t["bbox"]
+        if (not isinstance(bb, list) or len(bb) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bb)):
+            raise InputError(f"{f} [area].bbox: must be [west, south, east, north] in degrees")
+        w, s, e, n = (float(v) for v in bb)
+        if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+            raise InputError(f"{f} [area].bbox: {bb} is not [west, south, east, north] with west<east, south<north")
+        area = Area(bbox=(w, s, e, n), name=name)
+
+    # --- plan
+    plan_t = raw.get("plan", {})
+    if not isinstance(plan_t, dict):
+        raise InputError(f"{f}: [plan] must be a table")
+    sd = plan_t.get("start_date")
+    if sd is None:
+        today = dt.date.today()
+        start_date = today + dt.timedelta(days=(7 - today.weekday()) % 7)  # next Monday
+    elif isinstance(sd, dt.date) and not isinstance(sd, dt.datetime):
+        start_date = sd
+    elif isinstance(sd, str):
+        try:
+            start_date = dt.date.fromisoformat(sd)
+        except ValueError:
+            raise InputError(f"{f} [plan].start_date: {sd!r} is not an ISO date (YYYY-MM-DD)") from None
+    else:
+        raise InputError(f"{f} [plan].start_date: {sd!r} is not an ISO date (YYYY-MM-DD)")
+    days = plan_t.get("days", 7)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 62:
+        raise InputError(f"{f} [plan].days: must be a whole number from 1 to 62, got {days!r}")
+    dates = [start_date + dt.timedelta(days=i) for i in range(days)]
+    language = plan_t.get("language", "id")
+    if language not in ("id", "en"):
+        raise InputError(f"{f} [plan].language: must be \"id\" or \"en\", got {language!r}")
+    dwell = plan_t.get("default_dwell_minutes", 10)
+    hdwell = plan_t.get("hotspot_dwell_minutes", 12)
+    for key, v in (("default_dwell_minutes", dwell), ("hotspot_dwell_minutes", hdwell)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 480:
+            raise InputError(f"{f} [plan].{key}: must be whole minutes from 0 to 480, got {v!r}")
+    offset = plan_t.get("utc_offset", "+07:00")
+    if not isinstance(offset, str) or not re.match(r"^[+-](0\d|1[0-4]):[0-5]\d$", offset):
+        raise InputError(f"{f} [plan].utc_offset: {offset!r} is not like \"+07:00\"")
+    hvalue = plan_t.get("hotspot_value_minutes", 60)
+    if isinstance(hvalue, bool) or not isinstance(hvalue, (int, float)) or not 0 <= hvalue <= 10000:
+        raise InputError(f"{f} [plan].hotspot_value_minutes: must be a number from 0 to 10000")
+
+    # --- shifts
+    shifts_raw = raw.get("shifts")
+    if not isinstance(shifts_raw, list) or not shifts_raw:
+        raise InputError(f"{f}: no [[shifts]]; add at least one shift with name, start and end")
+    shifts: dict[str, Shift] = {}
+    for i, s in enumerate(shifts_raw):
+        where = f"{f} shifts[{i}]"
+        if not isinstance(s, dict):
+            raise InputError(f"{where}: must be a table")
+        sname = _id(_require(s, "name", where, (str, int)), where)
+        if sname in shifts:
+            raise InputError(f"{where}: duplicate shift name {sname!r}")
+        start = parse_clock(_require(s, "start", where, str), where + ".start")
+        end = parse_clock(_require(s, "end", where, str), where + ".end")
+        if start % 1440 == end % 1440:
+            raise InputError(f"{where}: shift {sname!r} starts and ends at the same time")
+        bmin = s.get("break_minutes", 0)
+        if isinstance(bmin, bool) or not isinstance(bmin, int) or bmin < 0:
+            raise InputError(f"{where}.break_minutes: must be whole minutes >= 0")
+        bwin = parse_window(s["break_window"], where + ".break_window") if "break_window" in s else None
+        shifts[sname] = Shift(sname, start % 1440, end % 1440 if end != 1440 else 0, bmin, bwin)
+
+    # --- depots
+    depots_raw = raw.get("depots")
+    if not isinstance(depots_raw, list) or not depots_raw:
+        raise InputError(f"{f}: no [[depots]]; add the Polsek with id, name, lat and lon")
+    depots: dict[str, Depot] = {}
+    for i, d in enumerate(depots_raw):
+        where = f"{f} depots[{i}]"
+        if not isinstance(d, dict):
+            raise InputError(f"{where}: must be a table")
+        did = _id(_require(d, "id", where, (str, int)), where)
+        if did in depots:
+            raise InputError(f"{where}: duplicate depot id {did!r}")
+        lon, lat = _lonlat(d, where)
+        depots[did] = Depot(did, str(d.get("name", did)), lon, lat)
+
+    # --- units
+    units_raw = raw.get("units")
+    if not isinstance(units_raw, list) or not units_raw:
+        raise InputError(f"{f}: no [[units]]; add at least one patrol unit (id, kind, depot)")
+    units: list[PatrolUnit] = []
+    seen: set[str] = set()
+    for i, u in enumerate(units_raw):
+        where = f"{f} units[{i}]"
+        if not isinstance(u, dict):
+            raise InputError(f"{where}: must be a table")
+        uid = _id(_require(u, "id", where, (str, int)), where)
+        if uid in seen:
+            raise InputError(f"{where}: duplicate unit id {uid!r}")
+        seen.add(uid)
+        ukind = _require(u, "kind", where, str)
+        if ukind not in UNIT_KINDS:
+            raise InputError(f"{where}: kind {ukind!r} is not one of {', '.join(UNIT_KINDS)}")
+        depot = _id(_require(u, "depot", where, (str, int)), where)
+        if depot not in depots:
+            raise InputError(f"{where}: unit {uid!r} has depot {depot!r}, which is not in [[depots]]")
+        ushifts = u.get("shifts", list(shifts))
+        if not isinstance(ushifts, list) or not ushifts:
+            raise InputError(f"{where}: shifts must be a non-empty list of shift names")
+        for sn in ushifts:
+            if str(sn) not in shifts:
+                raise InputError(f"{where}: unit {uid!r} works shift {sn!r}, which is not in [[shifts]]")
+        udays = parse_days(u.get("days"), dates, where + ".days")
+        units.append(PatrolUnit(uid, ukind, depot, tuple(str(s) for s in ushifts), udays, str(u.get("crew", ""))))
+
+    # --- layers
+    layers_t = raw.get("layers", {})
+    if not isinstance(layers_t, dict):
+        raise InputError(f"{f}: [layers] must be a table")
+    vo = _path(base, layers_t["vital_objects"], f"{f} [layers].vital_objects") if "vital_objects" in layers_t else None
+    hs = _path(base, layers_t["hotspots"], f"{f} [layers].hotspots") if "hotspots" in layers_t else None
+    desa = _path(base, layers_t["desa"], f"{f} [layers].desa") if "desa" in layers_t else None
+
+    # --- speeds
+    speeds = {k: dict(v) for k, v in DEFAULT_SPEEDS_KMH.items()}
+    speeds_t = raw.get("speeds", {})
+    if not isinstance(speeds_t, dict):
+        raise InputError(f"{f}: [speeds] must be a table of [speeds.car] / [speeds.motorcycle]")
+    for ukind, table in speeds_t.items():
+        if ukind not in UNIT_KINDS or not isinstance(table, dict):
+            raise InputError(f"{f} [speeds.{ukind}]: unit kind must be car or motorcycle with a table of km/h")
+        for hw, v in table.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 130:
+                raise InputError(f"{f} [speeds.{ukind}].{hw}: speed must be 0-130 km/h (0 = not used), got {v!r}")
+            if v == 0:
+                speeds[ukind].pop(hw, None)
+            else:
+                speeds[ukind][hw] = float(v)
+
+    pins = raw.get("pins", [])
+    if not isinstance(pins, list):
+        raise InputError(f"{f}: [[pins]] must be a list of tables")
+
+    return Scenario(
+        path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
+        units=units, shifts=shifts, start_date=start_date, days=days, vital_objects=vo, hotspots=hs,
+        desa=desa, speeds_kmh=speeds, default_dwell_minutes=dwell, hotspot_dwell_minutes=hdwell,
+        language=language, utc_offset=offset, hotspot_value_minutes=float(hvalue), pins=pins,
+    )

@@ -1,0 +1,26 @@
+"""Global settings, in the spirit of ``osmnx.settings``.
+
+Change them before calling the library, e.g. ``routeplan.settings.cache_folder = Path("/tmp/c")``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Nominatim search endpoint used to turn a place name into a boundary polygon.
+nominatim_url: str = os.environ.get("ROUTEPLAN_NOMINATIM_URL", "https://nominatim.openstreetmap.org")
+#: Overpass API endpoint used to download roads inside a boundary.
+overpass_url: str = os.environ.get("ROUTEPLAN_OVERPASS_URL", "https://overpass-api.de/api")
+#: Folder for downloaded OSM responses and prepared graphs; a second run needs no network.
+cache_folder: Path = Path(os.environ.get("ROUTEPLAN_CACHE", Path.home() / ".cache" / "routeplan"))
+#: Seconds to wait for an OSM service before giving up.
+requests_timeout: float = 180.0
+#: A stop farther than this from any usable road is reported instead of snapped (metres).
+max_snap_distance_m: float = 500.0
+#: Refuse input files larger than this (bytes) before reading them.
+max_input_bytes: int = 200 * 1024 * 1024
+#: Refuse OSM files larger than this (bytes).
+max_osm_bytes: int = 1024 * 1024 * 1024
+#: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
+default_utc_offset: str = "+07:00"

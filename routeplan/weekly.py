@@ -1,0 +1,387 @@
+"""The weekly patrol model: every unit x day x shift is a route from its depot and back inside the shift.
+
+Vital objects get their visits per week on allowed days and inside their time windows; visits of one
+object are spread over the week by giving each visit its own slice of the allowed days. Hotspot stops
+are optional and collected for their risk (prize-collecting). A required visit that cannot be served
+is listed with its binding reason instead of being dropped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .layers import Hotspot, VitalObject
+from .matrix import TravelMatrix, travel_matrix
+from .optimize import UNREACHABLE, RoutingModel, Stop, Vehicle
+from .scenario import WEEKDAYS, Scenario
+
+log = logging.getLogger(__name__)
+
+#: Prize of a required visit by priority (1 high .. 3 low), in seconds of route time: far above any
+#: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
+REQUIRED_PRIZE = {1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
+
+
+@dataclass
+class Visit:
+    """One planned stop of a route."""
+
+    id: str
+    kind: str  # "vital_object" or "hotspot"
+    name: str
+    category: str
+    arrival: dt.datetime
+    departure: dt.datetime
+    lon: float
+    lat: float
+    dwell_minutes: int
+    window: str
+    desa: str = ""
+    risk: float | None = None
+    node: int | None = None
+
+
+@dataclass
+class PlannedRoute:
+    """A patrol circuit of one unit on one day and shift."""
+
+    unit: str
+    unit_kind: str
+    crew: str
+    day: dt.date
+    shift: str
+    depot: str
+    depot_name: str
+    start: dt.datetime
+    end: dt.datetime
+    stops: list[Visit]
+    distance_m: float
+    drive_s: float
+    path: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    legs_s: list[float] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class Unserved:
+    """A required visit the plan does not serve, with its binding reason."""
+
+    id: str
+    reason: str  # unreachable | time_window | shifts_full | no_allowed_day | far_from_road | outside_area
+    detail: str
+    name: str = ""
+    visit: int | None = None
+
+
+@dataclass
+class WeeklyPlan:
+    """The result of planning: routes per unit, day and shift, and what could not be served."""
+
+    scenario: str
+    start_date: dt.date
+    days: int
+    seed: int
+    routes: list[PlannedRoute]
+    unserved: list[Unserved]
+    required_visits: int
+    served_required: int
+    solver: dict[str, Any] = field(default_factory=dict)
+    utc_offset: str = "+07:00"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``plan.json`` structure (ISO dates and date-times)."""
+        def iso(t: dt.datetime) -> str:
+            return t.isoformat(timespec="seconds")
+
+        return {
+            "scenario": self.scenario,
+            "start_date": self.start_date.isoformat(),
+            "days": self.days,
+            "seed": self.seed,
+            "required_visits": self.required_visits,
+            "served_required_visits": self.served_required,
+            "routes": [
+                {
+                    "unit": r.unit, "unit_kind": r.unit_kind, "day": r.day.isoformat(), "shift": r.shift,
+                    "depot": r.depot, "start": iso(r.start), "end": iso(r.end),
+                    "distance_km": round(r.distance_m / 1000, 3), "drive_minutes": round(r.drive_s / 60, 1),
+                    "stops": [
+                        {"id": s.id, "kind": s.kind, "name": s.name, "category": s.category,
+                         "arrival": iso(s.arrival), "departure": iso(s.departure),
+                         "dwell_minutes": s.dwell_minutes, "lon": round(s.lon, 7), "lat": round(s.lat, 7)}
+                        for s in r.stops
+                    ],
+                }
+                for r in self.routes
+            ],
+            "unserved": [{"id": u.id, "reason": u.reason, "detail": u.detail} for u in self.unserved],
+            "solver": self.solver,
+        }
+
+
+def _split_days(days: list[int], k: int) -> list[list[int]]:
+    """Give each of ``k`` visits a slice of the allowed days so that visits spread over the week."""
+    if k <= 0 or not days:
+        return []
+    if k <= len(days):
+        return [list(map(int, part)) for part in np.array_split(np.array(days), k)]
+    return [[days[j * len(days) // k]] for j in range(k)]
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    ref: Any  # VitalObject or Hotspot
+    visit_no: int
+    day: int
+    window: tuple[int, int]  # minutes from plan start
+
+
+def plan_week(
+    scenario: Scenario,
+    G: Any,
+    objects: list[VitalObject],
+    hotspots: list[Hotspot],
+    *,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> WeeklyPlan:
+    """Plan a week of patrols.
+
+    Parameters
+    ----------
+    scenario
+        The validated scenario (units, shifts, depots, days).
+    G
+        Road graph from :mod:`routeplan.roads`.
+    objects, hotspots
+        Snapped layers (``node`` set), see :func:`routeplan.layers.snap_layer`.
+    seed
+        Random seed of the search.
+    time_limit
+        Seconds for the search.
+    max_iterations
+        Stop after this many iterations if reached before ``time_limit``; makes runs repeatable.
+    progress
+        Called with a short label before each stage.
+
+    Returns
+    -------
+    WeeklyPlan
+    """
+    say = progress or (lambda _msg: None)
+    from .layers import SnapIndex
+
+    depots = list(scenario.depots.values())
+    index = None
+    depot_nodes = []
+    for d in depots:
+        if index is None:
+            index = SnapIndex.from_graph(G)
+        depot_nodes.append(index.snap(d.lon, d.lat)[0])
+    loc_nodes = list(dict.fromkeys(depot_nodes + [o.node for o in objects] + [h.node for h in hotspots]))
+    loc_of = {n: i for i, n in enumerate(loc_nodes)}
+    kinds = sorted({u.kind for u in scenario.units})
+    say("travel-time matrix")
+    mats: dict[str, TravelMatrix] = {k: travel_matrix(G, loc_nodes, k) for k in kinds}
+    profile = {k: i for i, k in enumerate(kinds)}
+    model = RoutingModel([mats[k].duration for k in kinds], [mats[k].distance for k in kinds])
+
+    # --- vehicles: one per unit, day and shift
+    vmeta = []
+    for u in scenario.units:
+        dep = scenario.depots[u.depot]
+        dloc = loc_of[depot_nodes[depots.index(dep)]]
+        for day in u.days:
+            for sname in u.shifts:
+                sh = scenario.shifts[sname]
+                s0, s1 = sh.absolute(day)
+                model.add_vehicle(Vehicle(dloc, dloc, s0 * 60, s1 * 60, profile[u.kind], name=f"{u.id}/{day}/{sname}"))
+                vmeta.append((u, day, sh, dep))
+    if not model.vehicles:
+        raise ValueError("no unit works any shift on the plan's days")
+    v_start = np.array([v.tw_early for v in model.vehicles])
+    v_end = np.array([v.tw_late for v in model.vehicles])
+    v_loc = np.array([v.start for v in model.vehicles])
+    v_prof = np.array([v.profile for v in model.vehicles])
+
+    def feasible_vehicles(loc: int, early: int, late: int, service: int) -> np.ndarray:
+        go = np.array([model.durations[p][dl, loc] for p, dl in zip(v_prof, v_loc)])
+        back = np.array([model.durations[p][loc, dl] for p, dl in zip(v_prof, v_loc)])
+        start = np.maximum(v_start + go, early)
+        return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= v_end)
+
+    dates = scenario.dates
+    unserved: list[Unserved] = []
+    candidates: list[_Candidate] = []
+    required_total = 0
+    group_meta: list[tuple[VitalObject, int]] = []
+
+    say("weekly model")
+    for o in objects:
+        k = o.visits_per_week
+        if k <= 0:
+            continue
+        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days]
+        k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
+        required_total += k_plan
+        if not allowed:
+            for j in range(k_plan):
+                unserved.append(Unserved(o.id, "no_allowed_day", f"{o.id}: none of its days {list(o.days)} is in the plan", o.name, j + 1))
+            continue
+        loc = loc_of[o.node]
+        reachable = any(
+            np.any(model.durations[profile[kd]][v_loc[v_prof == profile[kd]], loc] < UNREACHABLE)
+            and np.any(model.durations[profile[kd]][loc, v_loc[v_prof == profile[kd]]] < UNREACHABLE)
+            for kd in kinds
+        )
+        service = o.dwell_minutes * 60
+        windows = o.windows or ((0, 1440),)
+        for j, part in enumerate(_split_days(allowed, k_plan)):
+            if not reachable:
+                unserved.append(Unserved(o.id, "unreachable", f"{o.id}: no unit's roads connect it with a depot", o.name, j + 1))
+                continue
+            g = model.add_group(required=False)
+            group_meta.append((o, j + 1))
+            n_stops = 0
+            for day in part:
+                for (ws, we) in windows:
+                    length = (we - ws) % 1440 or 1440
+                    early = (day * 1440 + ws) * 60
+                    late = max(early, (day * 1440 + ws + length) * 60 - service)
+                    if not feasible_vehicles(loc, early, late, service).any():
+                        continue
+                    model.add_stop(Stop(loc, early, late, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
+                    candidates.append(_Candidate("vital_object", o, j + 1, day, (early // 60, late // 60 + o.dwell_minutes)))
+                    n_stops += 1
+            if n_stops == 0:
+                days_txt = ", ".join(dates[d].isoformat() for d in part)
+                unserved.append(Unserved(
+                    o.id, "time_window",
+                    f"{o.id}: visit {j + 1} has no shift on {days_txt} that can reach it inside its window and return",
+                    o.name, j + 1))
+    # --- hotspots: optional, at most one stop per hotspot and day, prize by risk
+    hvalue = scenario.hotspot_value_minutes * 60
+    for h in hotspots:
+        loc = loc_of[h.node]
+        service = scenario.hotspot_dwell_minutes * 60
+        for day in range(scenario.days):
+            g = model.add_group(required=False)
+            group_meta.append((None, 0))
+            for (ws, we) in (h.active_hours or ((0, 1440),)):
+                length = (we - ws) % 1440 or 1440
+                early = (day * 1440 + ws) * 60
+                late = max(early, (day * 1440 + ws + length) * 60 - service)
+                if not feasible_vehicles(loc, early, late, service).any():
+                    continue
+                model.add_stop(Stop(loc, early, late, service, int(round(h.risk * hvalue)), group=g, name=h.id))
+                candidates.append(_Candidate("hotspot", h, 0, day, (early // 60, late // 60 + scenario.hotspot_dwell_minutes)))
+
+    log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
+    say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
+    result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+
+    # --- required visits the search could not fit
+    served_groups = {model.stops[i].group for i in result.served}
+    for g, (o, j) in enumerate(group_meta):
+        if o is None or g in served_groups:
+            continue
+        loc = loc_of[o.node]
+        need = o.dwell_minutes + min(
+            (model.durations[p][dl, loc] + model.durations[p][loc, dl]) / 60 for p, dl in zip(v_prof, v_loc)
+        )
+        unserved.append(Unserved(
+            o.id, "shifts_full",
+            f"{o.id}: visit {j} does not fit; the shifts that could serve it are full (short by about {need:.0f} min)",
+            o.name, j))
+
+    # --- routes
+    off = _offset(scenario.utc_offset)
+    t0 = dt.datetime.combine(scenario.start_date, dt.time(0, 0), tzinfo=off)
+    routes: list[PlannedRoute] = []
+    for rr in result.routes:
+        u, day, sh, dep = vmeta[rr.vehicle]
+        mat = mats[u.kind]
+        prof = profile[u.kind]
+        stops: list[Visit] = []
+        seq_locs = [model.vehicles[rr.vehicle].start]
+        for (si, s_start, s_end) in rr.visits:
+            st = model.stops[si]
+            cand = candidates[si]
+            ref = cand.ref
+            seq_locs.append(st.location)
+            is_obj = cand.kind == "vital_object"
+            stops.append(Visit(
+                id=ref.id, kind=cand.kind, name=ref.name, category=ref.category if is_obj else "hotspot",
+                arrival=t0 + dt.timedelta(seconds=int(s_start)), departure=t0 + dt.timedelta(seconds=int(s_end)),
+                lon=ref.lon, lat=ref.lat, dwell_minutes=(s_end - s_start) // 60,
+                window=_fmt_window(cand.window, t0), desa=getattr(ref, "desa", ""),
+                risk=None if is_obj else ref.risk, node=ref.node,
+            ))
+        seq_locs.append(model.vehicles[rr.vehicle].end)
+        legs = [float(model.durations[prof][a, b]) for a, b in zip(seq_locs, seq_locs[1:])]
+        dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
+        path = _route_path(G, mat, [loc_nodes[i] for i in seq_locs], u.kind, loc_nodes)
+        routes.append(PlannedRoute(
+            unit=u.id, unit_kind=u.kind, crew=u.crew, day=dates[day], shift=sh.name, depot=dep.id,
+            depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
+            end=t0 + dt.timedelta(seconds=int(rr.end)), stops=stops, distance_m=dist, drive_s=sum(legs),
+            path=path, legs_s=legs,
+        ))
+    order = {u.id: i for i, u in enumerate(scenario.units)}
+    shift_order = {s: i for i, s in enumerate(scenario.shifts)}
+    routes.sort(key=lambda r: (r.day, shift_order[r.shift], order[r.unit]))
+    unserved.sort(key=lambda x: (x.id, x.visit or 0))
+    served_required = sum(1 for r in routes for s in r.stops if s.kind == "vital_object")
+    return WeeklyPlan(
+        scenario=scenario.name, start_date=scenario.start_date, days=scenario.days, seed=seed, routes=routes,
+        unserved=unserved, required_visits=required_total, served_required=served_required,
+        solver={"engine": "pyvrp", "time_limit_s": time_limit, "iterations": result.iterations,
+                "runtime_s": round(result.runtime, 2), "feasible": result.feasible,
+                "candidate_stops": len(model.stops), "shifts": len(model.vehicles)},
+        utc_offset=scenario.utc_offset,
+    )
+
+
+def _offset(text: str) -> dt.timezone:
+    sign = 1 if text[0] == "+" else -1
+    hh, mm = text[1:].split(":")
+    return dt.timezone(sign * dt.timedelta(hours=int(hh), minutes=int(mm)))
+
+
+def _fmt_window(window: tuple[int, int], t0: dt.datetime) -> str:
+    if window[1] - window[0] >= 1440:
+        return "00:00-24:00"
+    a = t0 + dt.timedelta(minutes=window[0])
+    b = t0 + dt.timedelta(minutes=window[1])
+    return f"{a:%H:%M}-{b:%H:%M}"
+
+
+def _route_path(G: Any, mat: TravelMatrix, seq_nodes: list[int], kind: str, loc_nodes: list[int]) -> list[tuple[float, float]]:
+    """Longitude/latitude points along the roads of a route (edge geometry where osmnx kept it)."""
+    pos = {n: i for i, n in enumerate(mat.nodes)}
+    weight = f"travel_time_{kind}"
+    coords: list[tuple[float, float]] = []
+    for a, b in zip(seq_nodes, seq_nodes[1:]):
+        nodes = mat.path(pos[a], pos[b])
+        if not coords:
+            coords.append((G.nodes[nodes[0]]["x"], G.nodes[nodes[0]]["y"]))
+        for u, v in zip(nodes, nodes[1:]):
+            data = min((d for d in G[u][v].values() if weight in d), key=lambda d: d[weight])
+            geom = data.get("geometry")
+            if geom is not None:
+                pts = list(geom.coords)
+                # osmnx stores geometry from u to v; reverse if it was digitised the other way
+                if pts and (abs(pts[0][0] - G.nodes[u]["x"]) + abs(pts[0][1] - G.nodes[u]["y"])) > \
+                        (abs(pts[-1][0] - G.nodes[u]["x"]) + abs(pts[-1][1] - G.nodes[u]["y"])):
+                    pts = pts[::-1]
+                coords.extend(pts[1:])
+            else:
+                coords.append((G.nodes[v]["x"], G.nodes[v]["y"]))
+    return coords
