@@ -494,6 +494,17 @@ class _Grid:
         return [box(self.x0 + i * c, self.y0 + j * c, self.x0 + (i + 1) * c, self.y0 + (j + 1) * c) for j, i in zip(iy, ix)]
 
 
+def _local_crs(inc: gpd.GeoDataFrame) -> Any:
+    """UTM zone of the centroid; an azimuthal equidistant CRS around it where no UTM zone applies."""
+    try:
+        return inc.estimate_utm_crs()
+    except RuntimeError:
+        from pyproj import CRS
+
+        lon, lat = (float(v) for v in inc.to_crs(4326).geometry.union_all().centroid.coords[0])
+        return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+
+
 def _area_geometry(area: Any, incidents_proj: gpd.GeoDataFrame, pad: float) -> BaseGeometry:
     """Study area polygon in the projected CRS of ``incidents_proj``."""
     crs = incidents_proj.crs
@@ -703,10 +714,11 @@ def _active_hours(times: pd.Series, share: float = ACTIVE_HOURS_SHARE) -> list[s
     """Smallest set of hours (as contiguous "HH:MM-HH:MM" windows) holding ``share`` of the incidents.
 
     Hours are picked greedily by a lightly smoothed (circular 1-2-1) hour-of-day profile until the raw
-    counts reach ``share``; picked hours are merged into runs, a run across midnight becomes one window
+    counts reach ``share``; single-hour gaps between picked hours are filled; picked hours are merged
+    into runs, a run across midnight becomes one window
     whose end is before its start (the project's convention, see ``scenario.parse_window``).
     Returns ``[]`` (any time) when fewer than :data:`ACTIVE_HOURS_MIN_INCIDENTS` incidents have a time or
-    the windows would cover 20 hours or more.
+    the windows would cover 16 hours or more (no useful time pattern).
     """
     t = times.dropna()
     if len(t) < ACTIVE_HOURS_MIN_INCIDENTS:
@@ -720,7 +732,9 @@ def _active_hours(times: pd.Series, share: float = ACTIVE_HOURS_SHARE) -> list[s
         if counts[list(chosen)].sum() >= share * total - 1e-9 and chosen:
             break
         chosen.add(h)
-    if len(chosen) >= 20:
+    # fill one-hour gaps between chosen hours: two windows an hour apart make a poor patrol shift
+    chosen |= {h for h in range(24) if h not in chosen and (h - 1) % 24 in chosen and (h + 1) % 24 in chosen}
+    if len(chosen) >= 16:  # 70 % of incidents need 2/3 of the day: no useful time pattern
         return []
     hours = sorted(chosen)
     runs: list[list[int]] = []
@@ -898,7 +912,7 @@ def estimate_hotspots(
     for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", "")):
         if col not in inc.columns:
             inc[col] = default
-    utm = inc.estimate_utm_crs()
+    utm = _local_crs(inc)
     proj = inc.to_crs(utm)
     xy = np.column_stack([proj.geometry.x.to_numpy(), proj.geometry.y.to_numpy()])
     area_p = _area_geometry(area, proj, pad=cell_m)
@@ -1037,7 +1051,7 @@ def estimate_hotspots(
         cell_m=cell_m,
         bandwidth_m=h,
         bandwidth_selection=selection,
-        crs=f"EPSG:{utm.to_epsg()}" if utm.to_epsg() else utm.to_string(),
+        crs=f"EPSG:{utm.to_epsg()}" if utm.to_epsg() else utm.to_proj4(),
         floor_share=float(floor_share),
         top_share=float(top_share),
         by_type=bool(by_type),
@@ -1136,7 +1150,7 @@ def evaluate(
             f"times run {t.min()} .. {t.max()}"
         )
     if area is None:
-        utm = inc.estimate_utm_crs()
+        utm = _local_crs(inc)
         pts = inc.to_crs(utm)
         area = gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
