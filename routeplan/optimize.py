@@ -36,6 +36,8 @@ class Vehicle:
     unit_distance_cost: int = 0
     unit_duration_cost: int = 1
     name: str = ""
+    #: Identical copies of this vehicle (one PyVRP vehicle type); routes report this vehicle's index.
+    num_available: int = 1
 
 
 @dataclass
@@ -135,29 +137,32 @@ class RoutingModel:
         locations = [pyvrp.Location(0, 0) for _ in range(self.num_locations)]
         depots = [pyvrp.Depot(location=loc) for loc in depot_locs]
         with_load = any(s.demand for s in self.stops) or any(v.capacity for v in self.vehicles)
+        # PyVRP rejects empty groups: renumber the groups that have members
+        gmap = {g: i for i, g in enumerate(g for g, (members, _) in enumerate(self.groups) if members)}
         clients = []
         for s in self.stops:
             clients.append(pyvrp.Client(
                 location=s.location, delivery=[s.demand] if with_load else [], service_duration=s.service,
                 tw_early=s.tw_early, tw_late=s.tw_late, prize=s.prize,
-                required=s.required and s.group is None, group=s.group,
+                required=s.required and s.group is None, group=None if s.group is None else gmap[s.group],
             ))
         big = np.iinfo(np.int64).max
         vtypes = []
         for v in self.vehicles:
             vtypes.append(pyvrp.VehicleType(
-                num_available=1, capacity=[v.capacity] if with_load else [],
+                num_available=v.num_available, capacity=[v.capacity] if with_load else [],
                 start_depot=depot_idx[v.start], end_depot=depot_idx[v.end], tw_early=v.tw_early,
                 tw_late=v.tw_late, shift_duration=v.max_duration if v.max_duration is not None else big,
                 max_distance=v.max_distance if v.max_distance is not None else big,
                 unit_distance_cost=v.unit_distance_cost, unit_duration_cost=v.unit_duration_cost,
                 profile=v.profile, name=v.name,
             ))
-        groups = [pyvrp.ClientGroup(members, required=req) for members, req in self.groups]
+        groups = [pyvrp.ClientGroup(members, required=req) for members, req in self.groups if members]
         return pyvrp.ProblemData(locations, clients, depots, vtypes, self.distances, self.durations, groups)
 
     def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
-              no_improvement: int | None = None) -> RoutingResult:
+              no_improvement: int | None = None,
+              initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None) -> RoutingResult:
         """Solve with PyVRP's iterated local search.
 
         Parameters
@@ -169,6 +174,9 @@ class RoutingModel:
             the same seed gives the same result.
         max_iterations, no_improvement
             Optional extra stopping criteria; the first one met stops the search.
+        initial_routes
+            Optional warm start: ``(vehicle index, [stop indices in order])`` per route. It may be
+            infeasible; the search starts from it instead of a random solution.
 
         Returns
         -------
@@ -186,7 +194,11 @@ class RoutingModel:
         if no_improvement is not None:
             crit.append(NoImprovement(no_improvement))
         stop = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
-        res = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False)
+        init = None
+        if initial_routes is not None:
+            init = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), veh)
+                                         for veh, visits in initial_routes if len(visits)])
+        res = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False, initial_solution=init)
         best = res.best
         routes = []
         served: set[int] = set()

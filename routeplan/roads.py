@@ -16,6 +16,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -196,43 +197,160 @@ def _cache_key(kind: str, query: Any, speeds_kmh: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+def _load_cached(gpath: Path, spath: Path) -> nx.MultiDiGraph | None:
+    """The graph in ``gpath`` if its bytes match the checksum in ``spath``, else ``None``."""
+    import osmnx as ox
+
+    if not (gpath.is_file() and spath.is_file()):
+        return None
+    try:
+        data = gpath.read_bytes()
+        expected = spath.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("cannot read cached graph %s (%s); rebuilding", gpath, exc)
+        return None
+    if hashlib.sha256(data).hexdigest() != expected:
+        log.warning("cached graph %s failed its checksum; rebuilding", gpath)
+        return None
+    try:
+        G = ox.load_graphml(graphml_str=data.decode("utf-8"))
+    except Exception as exc:  # a checksum-valid file from an incompatible writer
+        log.warning("cannot parse cached graph %s (%s); rebuilding", gpath, exc)
+        return None
+    for _, _, d in G.edges(data=True):
+        for k, v in d.items():
+            if k.startswith("travel_time_") and isinstance(v, str):
+                d[k] = float(v)
+    return G
+
+
 def _cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:
     """Return the prepared graph under ``key`` from the cache, building and caching it on a miss.
 
     The cache file is written atomically with a checksum beside it, so a crash or a corrupted file
-    never yields a wrong graph: a bad cache entry is rebuilt.
+    never yields a wrong graph: a bad cache entry is rebuilt. A failed build writes nothing.
     """
     import osmnx as ox
 
     folder = Path(settings.cache_folder) / "graphs"
     gpath = folder / f"{key}.graphml"
     spath = folder / f"{key}.sha256"
-    if gpath.exists() and spath.exists():
-        digest = hashlib.sha256(gpath.read_bytes()).hexdigest()
-        if digest == spath.read_text().strip():
-            log.info("road graph from cache %s", gpath)
-            G = ox.load_graphml(gpath)
-            G.graph["routeplan_cache_hit"] = True
-            return G
-        log.warning("cached graph %s failed its checksum; rebuilding", gpath)
+    G = _load_cached(gpath, spath)
+    if G is not None:
+        log.info("road graph from cache %s", gpath)
+        G.graph["routeplan_cache_hit"] = True
+        return G
     G = build()
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".graphml.tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".graphml.tmp")
     os.close(fd)
+    tmp_s = folder / f".{key}.sha256.tmp"
     try:
         ox.save_graphml(G, tmp)
         digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        # graph first, checksum last: a crash in between leaves a mismatch, i.e. a rebuild
         os.replace(tmp, gpath)
-        tmp_s = spath.with_suffix(".tmp")
-        tmp_s.write_text(digest + "\n")
+        tmp_s.write_text(digest + "\n", encoding="ascii")
         os.replace(tmp_s, spath)
     finally:
         Path(tmp).unlink(missing_ok=True)
+        tmp_s.unlink(missing_ok=True)
     G.graph["routeplan_cache_hit"] = False
     return G
 
 
+# ---------------------------------------------------------------------------------------------------
+# Talking to Nominatim / Overpass through osmnx, with bounded retries and no cache poisoning.
+#
+# osmnx 2.1 retries HTTP 429/504 by itself, forever, sleeping 55 s each time, and builds a graph from an
+# Overpass answer that carries a "remark" (a server-side timeout with partial data). We therefore hand
+# osmnx a requests response hook (``settings.requests_kwargs``) that inspects every answer before osmnx
+# sees it: an error status, a body that is not JSON or an Overpass remark raises here, so osmnx neither
+# sleeps nor caches it, and :func:`_online` retries the whole download a bounded number of times.
+# Answers that pass are cached by osmnx (``cache_folder/http``), so a retry re-requests only what failed.
+
+#: Defaults for ``routeplan.settings.http_retries`` / ``http_backoff_s`` when settings does not define them.
+DEFAULT_HTTP_RETRIES = 3
+DEFAULT_HTTP_BACKOFF_S = 5.0
+
+
+class _TransientError(Exception):
+    """A failure worth retrying: 429, 5xx, a broken connection or a truncated / garbage / remark answer."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _http_retries() -> int:
+    return max(0, int(getattr(settings, "http_retries", DEFAULT_HTTP_RETRIES)))
+
+
+def _http_backoff_s() -> float:
+    return max(0.0, float(getattr(settings, "http_backoff_s", DEFAULT_HTTP_BACKOFF_S)))
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:  # an HTTP date: fall back on our own back-off
+        return None
+
+
+def _check_response(response: Any, *args: Any, **kwargs: Any) -> Any:
+    """requests response hook: raise on answers osmnx must neither use nor cache."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(response.url)
+    where = f"{parts.hostname}{parts.path}"
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise _TransientError(f"{where} answered HTTP {status} {response.reason}",
+                              _retry_after(response.headers.get("Retry-After")))
+    if status >= 400:
+        raise NetworkError(f"{where} answered HTTP {status} {response.reason}")
+    if parts.path.rstrip("/").endswith("/status"):
+        return response  # plain-text status pages
+    body = response.content  # raises on a truncated body (Content-Length not reached)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise _TransientError(
+            f"{where} answered with {len(body)} bytes that are not valid JSON (truncated or an error page)"
+        ) from None
+    if isinstance(data, dict) and "remark" in data:
+        raise _TransientError(f"{where} answered with an incomplete result: {str(data['remark'])[:200]}")
+    if not isinstance(data, (dict, list)):
+        raise _TransientError(f"{where} answered with JSON that is neither an object nor a list")
+    return response
+
+
+class _OsmnxSession:
+    """Point osmnx at our services, cache and response hook; restore its settings on exit."""
+
+    _NAMES = ("nominatim_url", "overpass_url", "requests_timeout", "cache_folder", "use_cache",
+              "cache_only_mode", "log_console", "overpass_rate_limit", "doh_url_template", "requests_kwargs")
+
+    def __enter__(self) -> "_OsmnxSession":
+        import osmnx as ox
+
+        self._saved = {n: getattr(ox.settings, n) for n in self._NAMES}
+        _configure_osmnx()
+        hooks = dict(ox.settings.requests_kwargs.get("hooks") or {})
+        prev = hooks.get("response") or []
+        hooks["response"] = [*(prev if isinstance(prev, list) else [prev]), _check_response]
+        ox.settings.requests_kwargs = {**ox.settings.requests_kwargs, "hooks": hooks}
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import osmnx as ox
+
+        for n, v in self._saved.items():
+            setattr(ox.settings, n, v)
+
+
 def _configure_osmnx() -> None:
+    """Set ``osmnx.settings`` from ``routeplan.settings`` (service URLs, timeout, HTTP cache folder)."""
     import osmnx as ox
 
     ox.settings.nominatim_url = settings.nominatim_url
@@ -240,19 +358,103 @@ def _configure_osmnx() -> None:
     ox.settings.requests_timeout = settings.requests_timeout
     ox.settings.cache_folder = str(Path(settings.cache_folder) / "http")
     ox.settings.use_cache = True
+    ox.settings.cache_only_mode = False
     ox.settings.log_console = False
     # the loopback test server and small public instances have no /status endpoint worth polling
     ox.settings.overpass_rate_limit = False
+    # never ask Google's DNS-over-HTTPS service to resolve a host name: request hosts by name
+    ox.settings.doh_url_template = None
 
 
-def _online(build: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
-    try:
-        return build()
-    except (InputError, NetworkError):
-        raise
-    except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise NetworkError(f"could not download roads for {what}: {msg}") from None
+def _purge_broken_http_cache() -> int:
+    """Delete osmnx HTTP-cache files that are not valid JSON (osmnx writes them non-atomically)."""
+    folder = Path(settings.cache_folder) / "http"
+    removed = 0
+    for f in folder.glob("*.json") if folder.is_dir() else []:
+        try:
+            json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("removing broken HTTP cache file %s", f)
+            f.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
+    """Run an osmnx download with bounded retries; turn every failure into a one-line error.
+
+    Transient failures (HTTP 429/5xx, broken connections, truncated or non-JSON answers, Overpass
+    remarks) are retried ``settings.http_retries`` times with exponential back-off starting at
+    ``settings.http_backoff_s`` (a server's ``Retry-After`` is honoured up to the largest back-off step),
+    so the total wait is bounded. A timeout is not retried.
+
+    Raises
+    ------
+    InputError
+        Nominatim does not know the place or has no polygon for it.
+    NetworkError
+        The services could not be reached or kept answering with errors or garbage.
+    """
+    import requests
+    from osmnx._errors import InsufficientResponseError
+
+    retries, backoff = _http_retries(), _http_backoff_s()
+    purged = False
+    attempt = 0
+    while True:
+        try:
+            with _OsmnxSession():
+                return fetch()
+        except (InputError, NetworkError):
+            raise
+        except requests.Timeout:
+            raise NetworkError(
+                f"could not download roads for {what}: no answer from the OSM service within "
+                f"{settings.requests_timeout:g} s (routeplan.settings.requests_timeout)"
+            ) from None
+        except (_TransientError, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            if attempt >= retries:
+                raise NetworkError(
+                    f"could not download roads for {what}: {_one_line(exc)} "
+                    f"(gave up after {attempt + 1} attempt(s); try again later)"
+                ) from None
+            delay = backoff * 2 ** attempt
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                delay = min(max(delay, retry_after), backoff * 2 ** retries)
+            attempt += 1
+            log.warning("%s; retry %d of %d in %.1f s", _one_line(exc), attempt, retries, delay)
+            time.sleep(delay)
+        except InsufficientResponseError as exc:
+            if "0 results" in str(exc):
+                raise InputError(f"place {what}: Nominatim does not know this place; check the spelling "
+                                 "or give [area] osm_file / boundary / bbox instead") from None
+            if "No data elements" in str(exc):
+                raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
+                                 "in this area") from None
+            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+        except json.JSONDecodeError as exc:  # a broken osmnx HTTP-cache file (an interrupted earlier run)
+            if purged or not _purge_broken_http_cache():
+                raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+            purged = True
+        except ValueError as exc:
+            if "Found no graph nodes" in str(exc):
+                raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
+                                 "in this area") from None
+            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+        except TypeError as exc:
+            if "Polygon" in str(exc):  # osmnx: Nominatim found the place but only as a point or line
+                raise InputError(f"place {what}: Nominatim has no boundary polygon for it; use [area] "
+                                 "boundary / bbox instead") from None
+            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+        except Exception as exc:
+            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
 
 
 def graph_from_place(place: str, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
@@ -272,8 +474,6 @@ def graph_from_place(place: str, speeds_kmh: dict[str, dict[str, float]]) -> nx.
     import osmnx as ox
 
     def build() -> nx.MultiDiGraph:
-        _configure_osmnx()
-
         def fetch() -> nx.MultiDiGraph:
             return ox.graph_from_place(place, custom_filter=PATROL_FILTER, simplify=True, retain_all=True)
 
@@ -301,8 +501,6 @@ def graph_from_polygon(polygon: Any, speeds_kmh: dict[str, dict[str, float]], la
     import osmnx as ox
 
     def build() -> nx.MultiDiGraph:
-        _configure_osmnx()
-
         def fetch() -> nx.MultiDiGraph:
             return ox.graph_from_polygon(polygon, custom_filter=PATROL_FILTER, simplify=True, retain_all=True)
 

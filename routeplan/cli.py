@@ -1,0 +1,194 @@
+"""The ``routeplan`` command: a thin shell over the library API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import InputError, NetworkError
+
+DEFAULT_TIME_LIMIT = 30.0
+
+
+class Progress:
+    """Stage lines with elapsed time on stderr, and a bar while the optimizer runs."""
+
+    def __init__(self, quiet: bool = False):
+        self.t0 = time.monotonic()
+        self.quiet = quiet
+        self._bar: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def __call__(self, label: str) -> None:
+        self._end_bar()
+        if self.quiet:
+            return
+        print(f"[{time.monotonic() - self.t0:6.1f}s] {label}", file=sys.stderr, flush=True)
+
+    def bar(self, seconds: float, label: str = "optimizing") -> None:
+        """Show a time bar for a search that runs for ``seconds`` (only on a terminal)."""
+        if self.quiet or not sys.stderr.isatty():
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            start = time.monotonic()
+            while not self._stop.wait(0.5):
+                frac = min(1.0, (time.monotonic() - start) / max(seconds, 1e-6))
+                n = int(frac * 30)
+                print(f"\r  {label} [{'#' * n}{'.' * (30 - n)}] {frac * seconds:5.1f}/{seconds:.0f}s",
+                      end="", file=sys.stderr, flush=True)
+
+        self._bar = threading.Thread(target=run, daemon=True)
+        self._bar.start()
+
+    def _end_bar(self) -> None:
+        if self._bar is not None:
+            self._stop.set()
+            self._bar.join()
+            self._bar = None
+            print(file=sys.stderr)
+
+    def done(self) -> None:
+        self._end_bar()
+
+
+def _progress_for(args: argparse.Namespace) -> Progress:
+    return Progress(quiet=getattr(args, "quiet", False))
+
+
+def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
+    from .pipeline import plan_scenario
+    from .report import write_plan
+    from .scenario import load_scenario
+
+    sc = load_scenario(scenario_path)
+    if args.lang:
+        sc.language = args.lang
+
+    def stage(label: str) -> None:
+        prog(label)
+        if label.startswith("optimizing"):
+            prog.bar(args.time_limit)
+
+    plan, ctx = plan_scenario(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
+                              progress=stage)
+    prog("writing outputs")
+    write_plan(plan, ctx, args.out, lang=sc.language)
+    prog.done()
+    print(f"{len(plan.routes)} routes, {plan.served_required}/{plan.required_visits} required visits served, "
+          f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {args.out}")
+    for u in plan.unserved:
+        print(f"  not served: {u.detail}")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    return _plan_and_write(Path(args.scenario), args, _progress_for(args))
+
+
+def sample_scenario_path() -> Path:
+    """The offline sample's scenario: the committed ``data/sample`` next to the package, else generated."""
+    here = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
+    if here.exists():
+        return here
+    import tempfile
+
+    from .sample import generate_sample
+
+    return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    prog = _progress_for(args)
+    prog("synthetic sample of Kecamatan Kunir (offline)")
+    return _plan_and_write(sample_scenario_path(), args, prog)
+
+
+def cmd_objects(args: argparse.Namespace) -> int:
+    from .objects import derive_vital_objects, write_objects
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    gdf = derive_vital_objects(sc)
+    write_objects(gdf, Path(args.out))
+    counts = gdf["category"].value_counts().to_dict() if len(gdf) else {}
+    print(f"{len(gdf)} candidate vital objects -> {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _add_plan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+                   help=f"optimizer time in seconds (default {DEFAULT_TIME_LIMIT:.0f})")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="stop the search after this many iterations (repeatable plans on any machine)")
+    p.add_argument("--lang", choices=["id", "en"], default=None, help="language of maps and briefings")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``routeplan`` command."""
+    parser = argparse.ArgumentParser(prog="routeplan", description="Weekly police patrol plans on OpenStreetMap roads.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("plan", help="plan a week of patrols for a scenario")
+    p.add_argument("scenario", help="scenario TOML file")
+    _add_plan_options(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
+    _add_plan_options(p)
+    p.set_defaults(func=cmd_demo, time_limit=20.0)
+
+    p = sub.add_parser("objects", help="derive candidate vital objects from OSM tags for review")
+    p.add_argument("scenario", help="scenario TOML file (its area is used)")
+    p.add_argument("--out", required=True, help="GeoJSON file to write")
+    p.set_defaults(func=cmd_objects)
+
+    try:
+        from .hotspots import add_cli as add_hotspots_cli
+    except ImportError:  # pragma: no cover - the module ships with the package
+        add_hotspots_cli = None
+    if add_hotspots_cli is not None:
+        add_hotspots_cli(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 2 bad input, 3 network, 1 internal error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.debug:
+        logging.getLogger("routeplan").setLevel(logging.ERROR)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return int(func(args) or 0)
+    except InputError as exc:
+        print(f"routeplan: error: {exc}", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"routeplan: network error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("routeplan: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not the user's fault: one line, details with --debug
+        if args.debug:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"routeplan: internal error: {type(exc).__name__}: {first} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
