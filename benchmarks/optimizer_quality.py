@@ -1,0 +1,689 @@
+"""Optimizer quality against published benchmark results, run through ``routeplan.optimize.RoutingModel``.
+
+Three problem families, each solved by the same :class:`~routeplan.optimize.RoutingModel` that plans
+patrols (no separate solver script):
+
+* ``top``     Team Orienteering Problem, Chao, Golden & Wasil (1996) sets 1-6: optional stops with
+              scores, ``m`` vehicles from a start to an end depot, route length <= Tmax.
+* ``solomon`` Solomon (1987) VRPTW, CVRPLIB/DIMACS convention (minimise distance only; distances and
+              travel times truncated to one decimal).
+* ``pvrp``    Cordeau, Gendreau & Laporte (1997) periodic VRP p01-p32: combination choice by a
+              constructive heuristic plus a combination local search that re-solves all days jointly.
+
+Every reported solution is re-checked independently (floating point, outside PyVRP) before its
+gap is reported. Run ``python benchmarks/optimizer_quality.py --help``.
+
+Data live outside the repo in ``<repo>/../shared/data/benchmarks`` (override with ``--data``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from routeplan.optimize import RoutingModel, Stop, Vehicle
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "benchmarks"
+RESULTS = REPO / "benchmarks" / "results" / "optimizer_quality.json"
+
+#: Representative subsets used for the reported figures (see OPTIMIZER_RESULTS.md).
+TOP_SUBSET = ["p1.2.k", "p1.3.n", "p1.4.p", "p2.2.f", "p2.3.h", "p2.4.k", "p3.2.l", "p3.3.p", "p3.4.t",
+              "p4.2.f", "p4.2.t", "p4.3.h", "p4.3.l", "p4.4.r", "p5.2.m", "p5.2.z", "p5.3.s", "p5.4.y",
+              "p6.2.j", "p6.3.m", "p6.4.n"]
+SOLOMON_SUBSET = ["C101", "C105", "C201", "C205", "R101", "R105", "R201", "R205",
+                  "RC101", "RC105", "RC201", "RC205"]
+PVRP_SUBSET = ["p01", "p02", "p03", "p04", "p05"]
+QUICK = {"top": ["p1.2.k", "p4.2.f"], "solomon": ["C101"], "pvrp": ["p01"]}
+DEFAULT_TIME = {"top": 10.0, "solomon": 30.0, "pvrp": 60.0}
+
+EPS = 1e-9
+
+
+def euclid(xy: np.ndarray) -> np.ndarray:
+    d = xy[:, None, :] - xy[None, :, :]
+    return np.sqrt((d ** 2).sum(-1))
+
+
+def gap(value: float, best: float, maximise: bool) -> float:
+    """Relative gap in percent (positive = worse than best known)."""
+    if best == 0:
+        return 0.0 if (value >= best if maximise else value <= best) else 100.0
+    return 100.0 * ((best - value) if maximise else (value - best)) / abs(best)
+
+
+# --------------------------------------------------------------------------------------------------
+# Team Orienteering Problem
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class TopInstance:
+    name: str
+    m: int
+    tmax: float
+    xy: np.ndarray
+    score: np.ndarray  # per node; node 0 = start depot, node n-1 = end depot
+
+
+def read_top(path: Path) -> TopInstance:
+    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    head = {ln[0]: ln[1] for ln in lines[:3]}
+    rows = np.array([[float(v) for v in ln[:3]] for ln in lines[3:]])
+    n = int(head["n"])
+    assert rows.shape[0] == n, (path, rows.shape, n)
+    return TopInstance(path.name.removesuffix(".txt"), int(head["m"]), float(head["tmax"]), rows[:, :2], rows[:, 2])
+
+
+def top_best_known(data: Path) -> dict[str, float]:
+    out = {}
+    for ln in (data / "top_chao" / "best_known_scores.txt").read_text().splitlines():
+        if ln.strip():
+            name, val = ln.split()
+            out[name.removesuffix(".txt")] = float(val)
+    return out
+
+
+def verify_top(inst: TopInstance, routes: list[list[int]]) -> tuple[bool, float, list[float], str]:
+    """Check a TOP solution (routes = node lists without depots) in floating point."""
+    n = len(inst.score)
+    seen: set[int] = set()
+    lengths = []
+    if len(routes) > inst.m:
+        return False, 0.0, [], f"{len(routes)} routes > m={inst.m}"
+    for r in routes:
+        path = [0] + list(r) + [n - 1]
+        length = sum(math.dist(inst.xy[a], inst.xy[b]) for a, b in zip(path, path[1:]))
+        lengths.append(length)
+        if length > inst.tmax + EPS:
+            return False, 0.0, lengths, f"route length {length:.6f} > Tmax {inst.tmax}"
+        for v in r:
+            if v in seen or not 0 < v < n - 1:
+                return False, 0.0, lengths, f"node {v} repeated or a depot"
+            seen.add(v)
+    return True, float(sum(inst.score[v] for v in seen)), lengths, ""
+
+
+def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 1000) -> dict:
+    """Solve a TOP instance with RoutingModel.
+
+    Distances are ``ceil(euclid * scale)`` and the length limit ``floor(Tmax * scale)``, so an integer
+    feasible route is feasible in real terms (sum of ceilings >= real length). Prizes are
+    ``score * P`` with ``P`` larger than any possible total distance, so score dominates and
+    distance only breaks ties (shorter routes leave room for more stops).
+    """
+    n = len(inst.score)
+    dist = np.ceil(euclid(inst.xy) * scale)
+    limit = int(math.floor(inst.tmax * scale + 1e-7))
+    prize_unit = inst.m * limit + 1
+    model = RoutingModel([dist], [dist])
+    model.add_vehicle(Vehicle(start=0, end=n - 1, tw_early=0, tw_late=10**12, max_distance=limit,
+                              unit_distance_cost=1, unit_duration_cost=0, num_available=inst.m))
+    nodes = []
+    for v in range(1, n - 1):
+        model.add_stop(Stop(location=v, tw_early=0, tw_late=10**12, prize=int(inst.score[v]) * prize_unit))
+        nodes.append(v)
+    t0 = time.perf_counter()
+    res = model.solve(time_limit=time_limit, seed=seed)
+    runtime = time.perf_counter() - t0
+    routes = [[nodes[s] for s, _, _ in r.visits] for r in res.routes]
+    ok, score, lengths, why = verify_top(inst, routes)
+    return {"instance": inst.name, "value": score, "feasible": ok and res.feasible, "why": why,
+            "routes": routes, "route_lengths": lengths, "runtime": runtime, "iterations": res.iterations}
+
+
+# --------------------------------------------------------------------------------------------------
+# Solomon VRPTW
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class SolomonInstance:
+    name: str
+    num_vehicles: int
+    capacity: int
+    xy: np.ndarray
+    demand: np.ndarray
+    ready: np.ndarray
+    due: np.ndarray
+    service: np.ndarray
+
+
+def read_solomon(path: Path) -> SolomonInstance:
+    lines = path.read_text().splitlines()
+    nums = [ln.split() for ln in lines]
+    veh = next(i for i, ln in enumerate(lines) if ln.strip().startswith("NUMBER"))
+    k, cap = (int(v) for v in nums[veh + 1][:2])
+    rows = [list(map(float, ln)) for ln in nums[veh + 2:] if len(ln) == 7 and ln[0].isdigit()]
+    a = np.array(rows)
+    assert (a[:, 0] == np.arange(len(a))).all()
+    return SolomonInstance(path.stem, k, cap, a[:, 1:3], a[:, 3].astype(int), a[:, 4], a[:, 5], a[:, 6])
+
+
+def solomon_best_known(data: Path) -> dict[str, float]:
+    out = {}
+    for ln in (data / "solomon_vrptw" / "bks_summary.csv").read_text().splitlines()[1:]:
+        if ln.strip():
+            name, _, cost = ln.split(",")
+            out[name] = float(cost)
+    return out
+
+
+def dimacs(xy: np.ndarray) -> np.ndarray:
+    """Distances truncated to one decimal, in tenths (integers): floor(10 * euclid)."""
+    return np.floor(euclid(xy) * 10 + 1e-9)
+
+
+def verify_solomon(inst: SolomonInstance, routes: list[list[int]], real_time: bool = False
+                   ) -> tuple[bool, float, str]:
+    """Check a VRPTW solution independently. Returns (feasible, distance, reason).
+
+    ``real_time=False`` uses the benchmark convention (travel time = distance truncated to one
+    decimal); ``True`` uses exact Euclidean travel times. The distance returned is always in the
+    convention (truncated to one decimal per edge), comparable to the best-known values.
+    """
+    n = len(inst.demand)
+    seen: set[int] = set()
+    total = 0.0
+    if len(routes) > inst.num_vehicles:
+        return False, 0.0, "too many routes"
+    for r in routes:
+        path = [0] + list(r) + [0]
+        if sum(inst.demand[v] for v in r) > inst.capacity:
+            return False, 0.0, "capacity"
+        t = inst.ready[0]
+        for a, b in zip(path, path[1:]):
+            d_real = math.dist(inst.xy[a], inst.xy[b])
+            d_conv = math.floor(d_real * 10 + 1e-9) / 10
+            total += d_conv
+            t = t + inst.service[a] + (d_real if real_time else d_conv)
+            t = max(t, inst.ready[b])
+            if t > inst.due[b] + 1e-6:
+                return False, 0.0, f"late at {b}: {t:.3f} > {inst.due[b]}"
+        for v in r:
+            if v in seen or v == 0:
+                return False, 0.0, f"customer {v} repeated"
+            seen.add(v)
+    if len(seen) != n - 1:
+        return False, 0.0, f"{n - 1 - len(seen)} customers unserved"
+    return True, round(total, 1), ""
+
+
+def solve_solomon(inst: SolomonInstance, time_limit: float, seed: int = 0) -> dict:
+    """Solve a Solomon instance: times and distances in tenths (DIMACS truncation), distance only."""
+    n = len(inst.demand)
+    dist = dimacs(inst.xy)
+    model = RoutingModel([dist], [dist])
+    model.add_vehicle(Vehicle(start=0, end=0, tw_early=int(round(inst.ready[0] * 10)),
+                              tw_late=int(round(inst.due[0] * 10)), capacity=inst.capacity,
+                              unit_distance_cost=1, unit_duration_cost=0, num_available=inst.num_vehicles))
+    for v in range(1, n):
+        model.add_stop(Stop(location=v, tw_early=int(round(inst.ready[v] * 10)), tw_late=int(round(inst.due[v] * 10)),
+                            service=int(round(inst.service[v] * 10)), required=True, demand=int(inst.demand[v])))
+    t0 = time.perf_counter()
+    res = model.solve(time_limit=time_limit, seed=seed)
+    runtime = time.perf_counter() - t0
+    routes = [[s + 1 for s, _, _ in r.visits] for r in res.routes]
+    ok, value, why = verify_solomon(inst, routes)
+    ok_real, _, _ = verify_solomon(inst, routes, real_time=True)
+    return {"instance": inst.name, "value": value, "feasible": ok and res.feasible, "why": why,
+            "feasible_real_euclid_times": ok_real, "num_routes": len(routes), "routes": routes,
+            "runtime": runtime, "iterations": res.iterations}
+
+
+# --------------------------------------------------------------------------------------------------
+# Periodic VRP (Cordeau)
+# --------------------------------------------------------------------------------------------------
+
+@dataclass
+class PvrpInstance:
+    name: str
+    m: int  # vehicles per day
+    t: int  # days
+    duration: list[float]  # per day, 0 = no limit
+    capacity: list[int]
+    xy: np.ndarray  # node 0 = depot
+    service: np.ndarray
+    demand: np.ndarray
+    freq: np.ndarray
+    combos: list[list[tuple[int, ...]]]  # per node: allowed day-sets
+
+
+def read_pvrp(path: Path) -> PvrpInstance:
+    toks = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    typ, m, n, t = (int(v) for v in toks[0][:4])
+    assert typ == 1, "not a PVRP instance"
+    dq = [(float(a[0]), int(float(a[1]))) for a in toks[1:1 + t]]
+    xy, svc, dem, freq, combos = [], [], [], [], []
+    for row in toks[1 + t:1 + t + n + 1]:
+        v = [float(x) for x in row]
+        xy.append(v[1:3])
+        svc.append(v[3])
+        dem.append(int(v[4]))
+        f, a = int(v[5]), int(v[6])
+        freq.append(f)
+        # combination coded as the decimal value of the day bit string (first day = leftmost bit)
+        combos.append([tuple(d for d in range(t) if (int(c) >> (t - 1 - d)) & 1) for c in v[7:7 + a]])
+    return PvrpInstance(path.name, m, t, [d for d, _ in dq], [q for _, q in dq], np.array(xy),
+                        np.array(svc), np.array(dem), np.array(freq), combos)
+
+
+def pvrp_best_known(data: Path) -> dict[str, float]:
+    out = {}
+    for ln in (data / "pvrp_cordeau" / "best_known.csv").read_text().splitlines()[1:]:
+        if ln.strip():
+            name, cost = ln.split(",")
+            out[name] = float(cost)
+    return out
+
+
+def verify_pvrp(inst: PvrpInstance, days: list[list[list[int]]]) -> tuple[bool, float, str]:
+    """Check a PVRP solution (``days[d]`` = routes of day ``d`` as customer lists) in floating point."""
+    n = len(inst.demand)
+    visited: dict[int, list[int]] = {i: [] for i in range(1, n)}
+    total = 0.0
+    for d, routes in enumerate(days):
+        if len(routes) > inst.m:
+            return False, 0.0, f"day {d}: {len(routes)} routes > {inst.m}"
+        for r in routes:
+            path = [0] + list(r) + [0]
+            length = sum(math.dist(inst.xy[a], inst.xy[b]) for a, b in zip(path, path[1:]))
+            total += length
+            if sum(inst.demand[v] for v in r) > inst.capacity[d]:
+                return False, 0.0, f"day {d}: capacity"
+            dur = length + sum(inst.service[v] for v in r)
+            if inst.duration[d] > 0 and dur > inst.duration[d] + 1e-6:
+                return False, 0.0, f"day {d}: duration {dur:.3f} > {inst.duration[d]}"
+            for v in r:
+                if v == 0 or d in visited[v]:
+                    return False, 0.0, f"customer {v} twice on day {d}"
+                visited[v].append(d)
+    for i in range(1, n):
+        if tuple(sorted(visited[i])) not in inst.combos[i]:
+            return False, 0.0, f"customer {i} visited on days {visited[i]}: not an allowed combination"
+    return True, total, ""
+
+
+class PvrpSolver:
+    """Periodic VRP on top of RoutingModel.
+
+    * All ``t`` days form one RoutingModel: day ``d`` has its own vehicle type (``m`` copies,
+      capacity and duration limit of the day) whose time window is ``[d*H, d*H + H/2]``; a visit
+      of a customer on day ``d`` is a stop with the same window, so it can only go on a day-``d``
+      vehicle (the half-day gap makes other days' stops unreachable).
+    * Customers whose allowed combinations are all single days (frequency 1) get one stop per
+      allowed day in a *required group* (exactly one served): the solver picks the day jointly.
+    * Customers with one allowed combination get required stops on those days.
+    * For customers with several multi-day combinations the combination is fixed per round:
+      a constructive choice first (cheapest nearest-neighbour proximity to customers already on
+      that day, load-balanced), then a combination local search on the current routes (remove the
+      customer from the days it leaves, cheapest feasible insertion on the days it joins; accept
+      improving moves) followed by a warm-started re-solve of the joint model. Repeat until the
+      time is used; the best verified solution is kept.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0):
+        self.inst = inst
+        self.scale = scale
+        self.seed = seed
+        n = len(inst.demand)
+        self.n = n
+        self.real = euclid(inst.xy)
+        # ceil: integer duration limits then imply the real limits
+        self.dist = np.ceil(self.real * scale)
+        self.svc = np.round(inst.service * scale).astype(np.int64)
+        horizon = self.dist.max() * (n + 2) + self.svc.sum() + max(inst.duration) * scale + 1
+        self.H = int(2 * horizon)
+        self.rng = np.random.default_rng(seed)
+        self.single = [i for i in range(1, n) if all(len(c) == 1 for c in inst.combos[i]) and len(inst.combos[i]) > 1]
+        self.choice_needed = [i for i in range(1, n) if len(inst.combos[i]) > 1 and i not in set(self.single)]
+
+    # -- model -------------------------------------------------------------------------------
+    def build(self, combo: dict[int, tuple[int, ...]]):
+        inst, H = self.inst, self.H
+        model = RoutingModel([self.dist], [self.dist])
+        for d in range(inst.t):
+            dur = int(math.floor(inst.duration[d] * self.scale + 1e-6)) if inst.duration[d] > 0 else None
+            model.add_vehicle(Vehicle(start=0, end=0, tw_early=d * H, tw_late=d * H + H // 2,
+                                      capacity=inst.capacity[d], max_duration=dur, unit_distance_cost=1,
+                                      unit_duration_cost=0, num_available=inst.m, name=f"day{d}"))
+        stop_of: dict[tuple[int, int], int] = {}
+        owner: list[tuple[int, int]] = []
+        single = set(self.single)
+        for i in range(1, self.n):
+            if i in single:
+                g = model.add_group(required=True)
+                days = [c[0] for c in inst.combos[i]]
+            else:
+                g = None
+                days = list(combo[i]) if i in combo else list(inst.combos[i][0])
+            for d in days:
+                stop_of[(i, d)] = model.add_stop(Stop(location=i, tw_early=d * H, tw_late=d * H + H // 2,
+                                                      service=int(self.svc[i]), required=g is None,
+                                                      group=g, demand=int(inst.demand[i])))
+                owner.append((i, d))
+        return model, stop_of, owner
+
+    def solve_round(self, combo, warm: list[list[list[int]]] | None, time_limit: float, seed: int):
+        model, stop_of, owner = self.build(combo)
+        init = None
+        if warm is not None:
+            init = [(d, [stop_of[(i, d)] for i in r if (i, d) in stop_of]) for d, routes in enumerate(warm) for r in routes]
+        res = model.solve(time_limit=time_limit, seed=seed, initial_routes=init)
+        days: list[list[list[int]]] = [[] for _ in range(self.inst.t)]
+        for r in res.routes:
+            days[r.vehicle].append([owner[s][0] for s, _, _ in r.visits])
+        return days, res.feasible
+
+    # -- combination choice ----------------------------------------------------------------
+    def initial_combos(self) -> dict[int, tuple[int, ...]]:
+        inst = self.inst
+        on_day: list[list[int]] = [[0] for _ in range(inst.t)]
+        load = np.zeros(inst.t)
+        fixed = [i for i in range(1, self.n) if len(inst.combos[i]) == 1]
+        for i in fixed:
+            for d in inst.combos[i][0]:
+                on_day[d].append(i)
+                load[d] += inst.demand[i]
+        # f=1 customers: expected load spread evenly over their allowed days
+        for i in self.single:
+            for c in inst.combos[i]:
+                load[c[0]] += inst.demand[i] / len(inst.combos[i])
+        cap = np.array([inst.capacity[d] * inst.m for d in range(inst.t)], dtype=float)
+        combo = {}
+        order = sorted(self.choice_needed, key=lambda i: -inst.demand[i] * inst.freq[i])
+        for i in order:
+            best, best_c = None, None
+            for c in inst.combos[i]:
+                prox = sum(self.real[i, on_day[d]].min() for d in c)
+                bal = sum(max(0.0, (load[d] + inst.demand[i]) / cap[d] - 0.9) for d in c)
+                val = prox + 1000 * bal + 1e-3 * sum(load[d] for d in c) / cap.mean()
+                if best is None or val < best:
+                    best, best_c = val, c
+            combo[i] = best_c
+            for d in best_c:
+                on_day[d].append(i)
+                load[d] += inst.demand[i]
+        return combo
+
+    def _route_ok(self, r: list[int], d: int) -> bool:
+        inst = self.inst
+        if sum(inst.demand[v] for v in r) > inst.capacity[d]:
+            return False
+        if inst.duration[d] > 0:
+            path = [0] + r + [0]
+            dur = sum(self.dist[a, b] for a, b in zip(path, path[1:])) + sum(self.svc[v] for v in r)
+            return dur <= math.floor(inst.duration[d] * self.scale + 1e-6)
+        return True
+
+    def _best_insert(self, days, d: int, i: int):
+        """Cheapest feasible insertion of ``i`` on day ``d``: (cost, route index, position)."""
+        best = (math.inf, -1, -1)
+        D = self.dist
+        for ri, r in enumerate(days[d]):
+            path = [0] + r + [0]
+            for p in range(len(path) - 1):
+                delta = D[path[p], i] + D[i, path[p + 1]] - D[path[p], path[p + 1]]
+                if delta < best[0] and self._route_ok(r[:p] + [i] + r[p:], d):
+                    best = (delta, ri, p)
+        if len(days[d]) < self.inst.m:
+            delta = 2 * D[0, i]
+            if delta < best[0] and self._route_ok([i], d):
+                best = (delta, len(days[d]), 0)
+        return best
+
+    def combo_local_search(self, days, combo, deadline: float) -> int:
+        """Improve combinations on the current routes; returns the number of accepted moves."""
+        D = self.dist
+        moves = 0
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            order = list(self.choice_needed)
+            self.rng.shuffle(order)
+            for i in order:
+                if time.perf_counter() > deadline:
+                    break
+                cur = combo[i]
+                # removal savings on current days
+                where = {}
+                for d in cur:
+                    for ri, r in enumerate(days[d]):
+                        if i in r:
+                            p = r.index(i)
+                            path = [0] + r + [0]
+                            saving = D[path[p], i] + D[i, path[p + 2]] - D[path[p], path[p + 2]]
+                            where[d] = (ri, p, saving)
+                if len(where) != len(cur):
+                    continue
+                best_val, best_move = -1e-6, None
+                for c in self.inst.combos[i]:
+                    if c == cur:
+                        continue
+                    leave = [d for d in cur if d not in c]
+                    join = [d for d in c if d not in cur]
+                    val = -sum(where[d][2] for d in leave)
+                    ins = []
+                    for d in join:
+                        cost, ri, p = self._best_insert(days, d, i)
+                        val += cost
+                        ins.append((d, ri, p))
+                    if val < best_val:
+                        best_val, best_move = val, (c, leave, ins)
+                if best_move is not None:
+                    c, leave, ins = best_move
+                    for d in leave:
+                        ri, p, _ = where[d]
+                        del days[d][ri][p]
+                    for d, ri, p in ins:
+                        if ri == len(days[d]):
+                            days[d].append([i])
+                        else:
+                            days[d][ri].insert(p, i)
+                    for d in leave:
+                        days[d] = [r for r in days[d] if r]
+                    combo[i] = c
+                    moves += 1
+                    improved = True
+        return moves
+
+    def solve(self, time_limit: float) -> dict:
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit
+        combo = self.initial_combos()
+        best = None
+        warm = None
+        rounds = 0
+        first = 0.4 * time_limit if self.choice_needed else time_limit
+        slice_ = first
+        history = []
+        while True:
+            left = deadline - time.perf_counter()
+            if left < 0.5:
+                break
+            days, feas = self.solve_round(combo, warm, min(slice_, left), seed=self.seed + rounds)
+            rounds += 1
+            ok, cost, why = verify_pvrp(self.inst, days)
+            history.append(round(cost, 2) if ok else None)
+            if ok and (best is None or cost < best[0] - 1e-9):
+                best = (cost, [[list(r) for r in rs] for rs in days], dict(combo))
+            if not self.choice_needed:
+                break
+            # continue from the best solution found so far
+            days = [[list(r) for r in rs] for rs in best[1]] if best else days
+            combo = dict(best[2]) if best else combo
+            # f=1 customers may have moved day inside the solver: fine, they are in a group
+            moves = self.combo_local_search(days, combo, deadline - 1.0)
+            if moves == 0:
+                # perturb: random combination changes for a few customers, then re-solve
+                k = max(1, len(self.choice_needed) // 10)
+                for i in self.rng.choice(self.choice_needed, size=min(k, len(self.choice_needed)), replace=False):
+                    i = int(i)
+                    c = self.inst.combos[i][self.rng.integers(len(self.inst.combos[i]))]
+                    for d in combo[i]:
+                        days[d] = [[v for v in r if v != i] for r in days[d]]
+                        days[d] = [r for r in days[d] if r]
+                    for d in c:
+                        _, ri, p = self._best_insert(days, d, i)
+                        if ri < 0:
+                            ri = 0 if days[d] else 0
+                            days[d].append([i]) if not days[d] else days[d][0].append(i)
+                        elif ri == len(days[d]):
+                            days[d].append([i])
+                        else:
+                            days[d][ri].insert(p, i)
+                    combo[i] = c
+            warm = days
+            slice_ = max(0.15 * time_limit, 2.0)
+        runtime = time.perf_counter() - t0
+        if best is None:
+            return {"instance": self.inst.name, "value": None, "feasible": False, "why": "no feasible solution",
+                    "runtime": runtime, "rounds": rounds}
+        return {"instance": self.inst.name, "value": round(best[0], 2), "feasible": True, "why": "",
+                "routes": best[1], "runtime": runtime, "rounds": rounds, "round_costs": history}
+
+
+# --------------------------------------------------------------------------------------------------
+# Runner
+# --------------------------------------------------------------------------------------------------
+
+def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print) -> list[dict]:
+    rows = []
+    if which == "top":
+        bks = top_best_known(data)
+        for name in names:
+            inst = read_top(data / "top_chao" / "instances" / f"{name}.txt")
+            r = solve_top(inst, time_limit, seed)
+            r["best_known"] = bks[name]
+            r["gap_pct"] = gap(r["value"], bks[name], maximise=True) if r["feasible"] else None
+            rows.append(r)
+            log(f"  {name}: score {r['value']:.0f} / {bks[name]:.0f}  gap {r['gap_pct']}%  feasible={r['feasible']}  {r['runtime']:.1f}s")
+    elif which == "solomon":
+        bks = solomon_best_known(data)
+        for name in names:
+            inst = read_solomon(data / "solomon_vrptw" / f"{name}.txt")
+            r = solve_solomon(inst, time_limit, seed)
+            r["best_known"] = bks[name]
+            r["gap_pct"] = gap(r["value"], bks[name], maximise=False) if r["feasible"] else None
+            rows.append(r)
+            log(f"  {name}: dist {r['value']} / {bks[name]}  gap {r['gap_pct']}%  routes {r['num_routes']}  feasible={r['feasible']}  {r['runtime']:.1f}s")
+    elif which == "pvrp":
+        bks = pvrp_best_known(data)
+        for name in names:
+            inst = read_pvrp(data / "pvrp_cordeau" / "instances" / name)
+            r = PvrpSolver(inst, seed=seed).solve(time_limit)
+            r["best_known"] = bks[name]
+            r["gap_pct"] = gap(r["value"], bks[name], maximise=False) if r["feasible"] else None
+            rows.append(r)
+            log(f"  {name}: cost {r['value']} / {bks[name]}  gap {r['gap_pct']}%  feasible={r['feasible']}  {r['runtime']:.1f}s  rounds {r.get('rounds')}")
+    else:
+        raise ValueError(which)
+    return rows
+
+
+def summarise(rows: list[dict]) -> dict:
+    gaps = [r["gap_pct"] for r in rows if r["gap_pct"] is not None]
+    return {"instances": len(rows), "feasible": sum(bool(r["feasible"]) for r in rows),
+            "mean_gap_pct": round(float(np.mean(gaps)), 3) if gaps else None,
+            "worst_gap_pct": round(float(np.max(gaps)), 3) if gaps else None}
+
+
+def markdown(which: str, rows: list[dict], time_limit: float) -> str:
+    label = {"top": "score (higher is better)", "solomon": "distance", "pvrp": "cost"}[which]
+    out = [f"### {which} — {label}, {time_limit:g} s per instance", "",
+           "| instance | ours | best known | gap % | feasible (verified) | time s |",
+           "|---|---:|---:|---:|:---:|---:|"]
+    for r in rows:
+        v = "—" if r["value"] is None else (f"{r['value']:.0f}" if which == "top" else f"{r['value']:.2f}")
+        g = "—" if r["gap_pct"] is None else f"{r['gap_pct']:.2f}"
+        out.append(f"| {r['instance']} | {v} | {r['best_known']:g} | {g} | {'yes' if r['feasible'] else 'NO'} | {r['runtime']:.1f} |")
+    s = summarise(rows)
+    out += ["", f"mean gap {s['mean_gap_pct']} %, worst gap {s['worst_gap_pct']} %, "
+                f"{s['feasible']}/{s['instances']} feasible", ""]
+    return "\n".join(out)
+
+
+def resolve_names(which: str, spec: str | None, quick: bool, data: Path) -> list[str]:
+    subset = {"top": TOP_SUBSET, "solomon": SOLOMON_SUBSET, "pvrp": PVRP_SUBSET}[which]
+    if quick and not spec:
+        return QUICK[which]
+    if not spec:
+        return subset
+    if spec.isdigit():
+        return subset[: int(spec)]
+    if spec == "every":
+        if which == "top":
+            return sorted(top_best_known(data))
+        if which == "solomon":
+            return sorted(solomon_best_known(data))
+        return sorted(pvrp_best_known(data))
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    known = {"top": top_best_known, "solomon": solomon_best_known, "pvrp": pvrp_best_known}[which](data)
+    return [n for n in names if n in known]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--set", default="all", choices=["top", "solomon", "pvrp", "all"])
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="seconds per instance (default: top 10, solomon 30, pvrp 60; --quick: 2/5/10)")
+    ap.add_argument("--instances", default=None,
+                    help="N (first N of the representative subset), comma-separated names, or 'every'")
+    ap.add_argument("--quick", action="store_true", help="a couple of instances at short time limits")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--out", type=Path, default=RESULTS, help="JSON results (merged per set)")
+    args = ap.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"benchmark data not found at {args.data}", file=sys.stderr)
+        return 2
+    sets = ["top", "solomon", "pvrp"] if args.set == "all" else [args.set]
+    quick_time = {"top": 2.0, "solomon": 5.0, "pvrp": 10.0}
+    report = {}
+    md = []
+    for which in sets:
+        tl = args.time_limit if args.time_limit is not None else (quick_time if args.quick else DEFAULT_TIME)[which]
+        names = resolve_names(which, args.instances, args.quick, args.data)
+        print(f"== {which}: {len(names)} instances at {tl:g} s", flush=True)
+        rows = run_set(which, names, tl, args.data, args.seed, log=lambda s: print(s, flush=True))
+        table = markdown(which, rows, tl)
+        md.append(table)
+        print(table, flush=True)
+        report[which] = {"time_limit_s": tl, "summary": summarise(rows),
+                         "rows": [{k: v for k, v in r.items() if k != "routes"} | {"routes": r.get("routes")} for r in rows]}
+    meta = {"date": _dt.datetime.now().isoformat(timespec="seconds"),
+            "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
+            "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                        "python": platform.python_version(), "cpus": os.cpu_count()},
+            "seed": args.seed}
+    try:
+        import pyvrp
+        meta["pyvrp"] = pyvrp.__version__
+    except Exception:  # pragma: no cover
+        pass
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    merged = {}
+    if args.out.exists():
+        try:
+            merged = json.loads(args.out.read_text())
+        except json.JSONDecodeError:
+            merged = {}
+    merged.setdefault("sets", {})
+    for which, val in report.items():
+        merged["sets"][which] = val | {"meta": meta}
+    merged["last_run"] = meta
+    args.out.write_text(json.dumps(merged, indent=1, default=float))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
