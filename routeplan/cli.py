@@ -12,7 +12,10 @@ from typing import Callable, Sequence
 
 from .errors import InputError, NetworkError
 
-DEFAULT_TIME_LIMIT = 30.0
+DEFAULT_TIME_LIMIT = 60.0
+#: The search stops after this many iterations unless the time limit comes first, so that the same
+#: inputs and --seed give the same plan on any machine that is not too slow to reach it.
+DEFAULT_ITERATIONS = 10000
 
 
 class Progress:
@@ -127,8 +130,9 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
                    help=f"optimizer time in seconds (default {DEFAULT_TIME_LIMIT:.0f})")
-    p.add_argument("--iterations", type=int, default=None,
-                   help="stop the search after this many iterations (repeatable plans on any machine)")
+    p.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS,
+                   help=f"stop the search after this many iterations (default {DEFAULT_ITERATIONS}); "
+                        "with the same --seed the plan is repeatable unless --time-limit ends the search first")
     p.add_argument("--lang", choices=["id", "en"], default=None, help="language of maps and briefings")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -146,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
     _add_plan_options(p)
-    p.set_defaults(func=cmd_demo, time_limit=20.0)
+    p.set_defaults(func=cmd_demo, time_limit=45.0, iterations=6000)
 
     p = sub.add_parser("objects", help="derive candidate vital objects from OSM tags for review")
     p.add_argument("scenario", help="scenario TOML file (its area is used)")

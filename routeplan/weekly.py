@@ -119,7 +119,8 @@ class WeeklyPlan:
                 for r in self.routes
             ],
             "unserved": [{"id": u.id, "reason": u.reason, "detail": u.detail} for u in self.unserved],
-            "solver": self.solver,
+            # wall-clock runtime varies run to run: kept out so that equal inputs and seed give equal bytes
+            "solver": {k: v for k, v in self.solver.items() if k != "runtime_s"},
         }
 
 
