@@ -1,0 +1,33 @@
+"""Shared fixtures: the real data folder beside the project, and the offline sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+SAMPLE = ROOT / "data" / "sample"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file in ../shared/data, or skip the test with the reason."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"real data not available: {p} is missing (../shared/data is not beside this checkout)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def sample_scenario_path() -> Path:
+    return SAMPLE / "scenario.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_plan(tmp_path_factory):
+    """The sample planned once per session with a small, repeatable search budget."""
+    from routeplan.pipeline import plan_scenario
+
+    plan, ctx = plan_scenario(SAMPLE / "scenario.toml", seed=1, time_limit=60, max_iterations=1500)
+    return plan, ctx

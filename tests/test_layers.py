@@ -1,0 +1,77 @@
+import json
+
+import pytest
+
+from routeplan.errors import InputError
+from routeplan.layers import CATEGORIES, SnapIndex, read_hotspots, read_vital_objects, snap_layer
+from routeplan.roads import graph_area_polygon, graph_from_file
+from routeplan.scenario import DEFAULT_SPEEDS_KMH
+
+from conftest import SAMPLE
+
+
+def fc(*features):
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def pt(lon, lat, **props):
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+
+
+def test_sample_layers_fill_category_defaults():
+    objs = read_vital_objects(SAMPLE / "vital_objects.geojson")
+    assert len(objs) >= 40
+    for o in objs:
+        d = CATEGORIES[o.category]
+        assert 1 <= o.priority <= 3 and o.dwell_minutes >= 0
+        assert o.windows or not d.windows or o.windows  # windows are parsed tuples
+    market = [o for o in objs if o.category == "pasar"]
+    assert market and all(o.windows for o in market)
+    hs = read_hotspots(SAMPLE / "hotspots.geojson")
+    assert max(h.risk for h in hs) == pytest.approx(1.0)
+    assert any(h.geometry_wkt for h in hs)
+
+
+def test_csv_layer(tmp_path):
+    p = tmp_path / "vo.csv"
+    p.write_text("id,name,category,lat,lon,windows\nA,Pasar,pasar,-8.2,113.2,04:00-09:00\nB,Bank,bank,-8.21,113.21,\n")
+    objs = read_vital_objects(p)
+    assert [o.id for o in objs] == ["A", "B"]
+    assert objs[0].windows == ((240, 540),)
+    assert objs[1].windows == ((480, 900),)  # bank default
+
+
+@pytest.mark.parametrize("features, fragment", [
+    ([pt(113.2, -8.2, id="A", category="pasar"), pt(113.2, -8.2, id="A", category="bank")], "duplicate id"),
+    ([pt(113.2, -8.2, name="x", category="pasar")], "missing 'id'"),
+    ([pt(113.2, -8.2, id="A", category="casino")], "unknown category"),
+    ([pt(700000, 9090000, id="A", category="pasar")], "projected"),
+    ([pt(113.2, -8.2, id="A", windows=["9-10"])], "HH:MM"),
+    ([pt(113.2, -8.2, id="A", visits_per_week=2.5)], "whole number"),
+])
+def test_bad_vital_objects(tmp_path, features, fragment):
+    p = tmp_path / "vo.geojson"
+    p.write_text(json.dumps(fc(*features)))
+    with pytest.raises(InputError) as err:
+        read_vital_objects(p)
+    assert fragment in str(err.value) and str(p) in str(err.value)
+
+
+def test_bad_hotspot_risk(tmp_path):
+    p = tmp_path / "hs.geojson"
+    p.write_text(json.dumps(fc(pt(113.2, -8.2, id="H", risk=-1))))
+    with pytest.raises(InputError, match="positive"):
+        read_hotspots(p)
+
+
+def test_snapping_reports_far_and_outside_points():
+    G = graph_from_file(SAMPLE / "roads.osm", DEFAULT_SPEEDS_KMH)
+    area = graph_area_polygon(G)
+    index = SnapIndex.from_graph(G, area)
+    objs = read_vital_objects(SAMPLE / "vital_objects.geojson")
+    kept, problems = snap_layer(objs, index, "vital object")
+    assert len(kept) == len(objs) and not problems
+    assert all(o.node in G.nodes and o.snap_m <= 500 for o in kept)
+    far = [objs[0].__class__(**{**objs[0].__dict__, "id": "FAR", "lon": objs[0].lon + 0.5})]
+    kept2, problems2 = snap_layer(far, index, "vital object")
+    assert not kept2 and problems2[0]["id"] == "FAR" and problems2[0]["reason"] in ("outside_area", "far_from_road")
