@@ -262,6 +262,7 @@ def plan_week(
                     candidates.append(_Candidate("vital_object", o, j + 1, day, (early // 60, late // 60 + o.dwell_minutes)))
                     n_stops += 1
             if n_stops == 0:
+                group_meta[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
                 days_txt = ", ".join(dates[d].isoformat() for d in part)
                 unserved.append(Unserved(
                     o.id, "time_window",
