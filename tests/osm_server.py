@@ -55,6 +55,13 @@ class OSMServer:
         Recorded Overpass response (a JSON object with ``elements``).
     hang_s
         How long a ``"hang"`` action holds the request before answering normally.
+
+    Attributes
+    ----------
+    nominatim_body, overpass_body
+        The bytes served; tests may replace them to serve another recording.
+    requests
+        ``(service, method, path)`` of every request received, in order.
     """
 
     def __init__(self, nominatim_file: Path, overpass_file: Path, hang_s: float = 10.0) -> None:

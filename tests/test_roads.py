@@ -13,6 +13,7 @@ import shutil
 import socket
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import networkx as nx
 import pytest
@@ -61,17 +62,55 @@ def server() -> OSMServer:
         yield srv
 
 
-@pytest.fixture
-def online(server: OSMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OSMServer:
-    """Settings pointed at the loopback server, a fresh cache folder and fast, bounded retries."""
+@pytest.fixture(scope="module")
+def small_overpass(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The recorded Coblong Overpass answer cut to the ways inside a ~900 m box at the kecamatan centre.
+
+    The reliability tests exercise HTTP behaviour, not graph size: a small answer keeps them fast.
+    """
+    from shapely.geometry import Point, box, shape
+
+    poly = shape(json.loads(COBLONG_BOUNDARY.read_text(encoding="utf-8"))[0]["geojson"])
+    c = poly.representative_point()
+    square = box(c.x - 0.004, c.y - 0.004, c.x + 0.004, c.y + 0.004)
+    answer = json.loads(COBLONG_OVERPASS.read_text(encoding="utf-8"))
+    nodes = {e["id"]: e for e in answer["elements"] if e["type"] == "node"}
+    ways = [e for e in answer["elements"] if e["type"] == "way"
+            and all(square.contains(Point(nodes[n]["lon"], nodes[n]["lat"])) for n in e["nodes"])]
+    used = {n for w in ways for n in w["nodes"]}
+    answer["elements"] = [nodes[n] for n in sorted(used)] + ways
+    return json.dumps(answer).encode()
+
+
+def _use_server(server: OSMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OSMServer:
+    from osmnx import _nominatim
+
     server.reset()
+    # osmnx pauses 1 s before every Nominatim request (public usage policy); not needed on loopback
+    monkeypatch.setattr(_nominatim, "time", SimpleNamespace(sleep=lambda s: None))
     monkeypatch.setattr(settings, "nominatim_url", server.nominatim_url)
     monkeypatch.setattr(settings, "overpass_url", server.overpass_url)
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     monkeypatch.setattr(settings, "requests_timeout", 20.0)
     monkeypatch.setattr(settings, "http_retries", 2, raising=False)
     monkeypatch.setattr(settings, "http_backoff_s", 0.01, raising=False)
-    yield server
+    return server
+
+
+@pytest.fixture
+def online_full(server: OSMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> OSMServer:
+    """Settings pointed at the loopback server serving the full recorded Coblong answers."""
+    server.overpass_body = COBLONG_OVERPASS.read_bytes()
+    yield _use_server(server, tmp_path, monkeypatch)
+    server.reset()
+
+
+@pytest.fixture
+def online(server: OSMServer, small_overpass: bytes, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> OSMServer:
+    """Like ``online_full`` but with the small Overpass answer, a fresh cache and fast, bounded retries."""
+    server.overpass_body = small_overpass
+    yield _use_server(server, tmp_path, monkeypatch)
     server.reset()
 
 
@@ -117,7 +156,8 @@ def coblong_counts() -> tuple[int, int]:
 
 # --------------------------------------------------------------------------------------------- online
 @needs_data
-def test_place_downloads_once_then_serves_from_cache(online: OSMServer) -> None:
+def test_place_downloads_once_then_serves_from_cache(online_full: OSMServer) -> None:
+    online = online_full
     G = _place()
     assert G.graph["routeplan_cache_hit"] is False
     # osmnx: one Nominatim search, one Overpass query (Coblong is far below max_query_area_size)
@@ -145,7 +185,7 @@ def test_429_and_503_are_retried(online: OSMServer, service: str) -> None:
     online.script(service, 429, 503)
     t0 = time.monotonic()
     G = _place()
-    assert G.number_of_nodes() > 500
+    assert G.number_of_nodes() > 20
     assert online.count(service) == 3
     # the answer that succeeded is cached by osmnx, so a retry asks only for what failed
     other = "nominatim" if service == "overpass" else "overpass"
@@ -204,7 +244,7 @@ def test_bad_answer_never_poisons_a_cache(online: OSMServer, action: str) -> Non
     G = _place()
     assert G.graph["routeplan_cache_hit"] is False
     assert online.count("overpass") == 1 and online.count("nominatim") == 0
-    assert G.number_of_nodes() > 500
+    assert G.number_of_nodes() > 20
     _assert_http_cache_clean(max_files=2)
 
 
@@ -212,7 +252,7 @@ def test_bad_answer_never_poisons_a_cache(online: OSMServer, action: str) -> Non
 def test_one_bad_answer_then_success(online: OSMServer) -> None:
     online.script("overpass", "truncate")
     G = _place()
-    assert G.number_of_nodes() > 500
+    assert G.number_of_nodes() > 20
     assert online.count("overpass") == 2
 
 
@@ -281,8 +321,8 @@ def test_osmnx_settings_are_restored(online: OSMServer) -> None:
     online.script("overpass", 400)
     with pytest.raises(NetworkError):
         _place()
-    assert ox.settings.requests_kwargs == before
-    assert ox.settings.overpass_url != settings.overpass_url or before.get("hooks") is None
+    assert ox.settings.requests_kwargs == before  # our response hook does not leak into other osmnx use
+    assert ox.settings.overpass_url != settings.overpass_url
 
 
 # --------------------------------------------------------------------------------------------- files
