@@ -163,15 +163,24 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         fg = folium.FeatureGroup(name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False)
         cluster = MarkerCluster().add_to(fg)
         colour = _TYPE_COLOURS.get(cat, "#333333")
-        for _, r in sub.iterrows():
-            when = "" if r["time"] is None or (isinstance(r["time"], float) and np.isnan(r["time"])) else r["time"]
-            when = "" if str(when) == "NaT" else str(when)[:16]
-            text = _e(r["raw_type"] or cat)
-            popup = f"<b>{text}</b><br>{_e(cat)}" + (f"<br>{_e(t['time'])}: {_e(when)}" if when else "")
-            folium.CircleMarker(
-                [float(r.geometry.y), float(r.geometry.x)], radius=4, color=colour, fill=True,
-                fill_opacity=0.8, weight=1, popup=folium.Popup(popup, max_width=260),
-            ).add_to(cluster)
+        times = sub["time"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+        feats = [
+            {
+                "type": "Feature",
+                "properties": {"type": _e(raw or cat), "category": _e(cat), "time": _e(when)},
+                "geometry": {"type": "Point", "coordinates": [round(float(g.x), 6), round(float(g.y), 6)]},
+            }
+            for g, raw, when in zip(sub.geometry, sub["raw_type"].astype(str), times)
+        ]
+        # one GeoJSON layer per category (fast to render); Leaflet.markercluster takes its points apart
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats},
+            marker=folium.CircleMarker(radius=4, color=colour, fill=True, fill_opacity=0.8, weight=1),
+            popup=folium.GeoJsonPopup(
+                fields=["type", "category", "time"],
+                aliases=[_e(t["types"]), "4C", _e(t["time"])],
+            ),
+        ).add_to(cluster)
         fg.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
