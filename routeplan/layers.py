@@ -96,36 +96,20 @@ class Hotspot:
 
 def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
     """Return (properties, shapely geometry, where) for each row of a GeoJSON or CSV file."""
-    from shapely.geometry import Point, shape
+    from shapely.geometry import shape
 
     text = read_text(path, what)
     suffix = path.suffix.lower()
     out = []
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            raise InputError(f"{path}: {what} CSV has no header row")
-        cols = {c.strip().lower(): c for c in reader.fieldnames if c}
-        latc = next((cols[c] for c in ("lat", "latitude", "y") if c in cols), None)
-        lonc = next((cols[c] for c in ("lon", "lng", "longitude", "x") if c in cols), None)
-        if latc is None or lonc is None:
-            raise InputError(f"{path}: {what} CSV needs lat and lon columns (found {', '.join(reader.fieldnames)})")
-        for i, row in enumerate(reader, start=2):
-            where = f"{path} row {i}"
-            try:
-                lat, lon = float(row[latc]), float(row[lonc])
-            except (TypeError, ValueError):
-                raise InputError(f"{where}: lat/lon {row.get(latc)!r}/{row.get(lonc)!r} are not numbers") from None
-            props = {k.strip().lower(): v for k, v in row.items() if k and k not in (latc, lonc)}
-            for key in ("windows", "days", "active_hours", "types"):
-                if isinstance(props.get(key), str):
-                    props[key] = [p.strip() for p in props[key].replace(";", ",").split(",") if p.strip()]
-            out.append((props, Point(lon, lat), where))
-        return out
+        return _csv_features(path, what, text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: {what} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise InputError(f"{path}: {what} is not valid JSON (line {exc.lineno}: {exc.msg}); "
+                         "check it with a JSON validator or re-export it from QGIS") from None
+    except (ValueError, RecursionError) as exc:  # too deeply nested, or a number with thousands of digits
+        raise InputError(f"{path}: {what} is not usable JSON ({_one_line(exc)})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
         raise InputError(f"{path}: {what} must be a GeoJSON FeatureCollection")
     crs = data.get("crs", {})
@@ -139,9 +123,10 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
             raise InputError(f"{where}: feature without a geometry")
         try:
             geom = shape(feat["geometry"])
+            empty = geom.is_empty
         except Exception:
-            raise InputError(f"{where}: invalid geometry") from None
-        if geom.is_empty:
+            raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
+        if empty:
             raise InputError(f"{where}: empty geometry")
         props = feat.get("properties") or {}
         if not isinstance(props, dict):
@@ -152,13 +137,90 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
     return out
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any], Any, str]]:
+    """Rows of a CSV layer with lat/lon columns; ``,``, ``;`` or tab separated (first line decides)."""
+    from shapely.geometry import Point
+
+    first = text.split("\n", 1)[0]
+    delim = max((",", ";", "\t"), key=lambda c: (first.count(c), c == ","))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delim)
+    out = []
+    try:
+        if not reader.fieldnames or not any(c and c.strip() for c in reader.fieldnames):
+            raise InputError(f"{path}: {what} CSV has no header row; the first line must name the columns")
+        cols = {c.strip().lower(): c for c in reader.fieldnames if c}
+        latc = next((cols[c] for c in ("lat", "latitude", "y") if c in cols), None)
+        lonc = next((cols[c] for c in ("lon", "lng", "longitude", "x") if c in cols), None)
+        if latc is None or lonc is None:
+            found = ", ".join(repr(c) for c in reader.fieldnames)[:200]
+            raise InputError(f"{path}: {what} CSV needs lat and lon columns (found {found})")
+        for row in reader:
+            where = f"{path} row {reader.line_num}"
+            try:
+                lat, lon = float(row[latc]), float(row[lonc])
+            except (TypeError, ValueError):
+                raise InputError(f"{where}: lat/lon {row.get(latc)!r}/{row.get(lonc)!r} are not numbers") from None
+            props = {k.strip().lower(): v for k, v in row.items() if k and k not in (latc, lonc)}
+            for key in ("windows", "days", "active_hours", "types"):
+                if isinstance(props.get(key), str):
+                    props[key] = [p.strip() for p in props[key].replace(";", ",").split(",") if p.strip()]
+            out.append((props, Point(lon, lat), where))
+    except csv.Error as exc:
+        raise InputError(f"{path} row {reader.line_num}: {what} is not readable CSV ({_one_line(exc)})") from None
+    return out
+
+
 def _check_lonlat(lon: float, lat: float, where: str) -> None:
     if not (math.isfinite(lon) and math.isfinite(lat)):
         raise InputError(f"{where}: coordinates are not finite numbers")
+    if abs(lat) > 90 and abs(lon) <= 90:
+        raise InputError(
+            f"{where}: latitude {lat} is out of range and longitude {lon} looks like a latitude; "
+            "latitude and longitude are swapped — GeoJSON is [lon, lat], CSV needs lat and lon columns"
+        )
     if abs(lat) > 90 or abs(lon) > 180:
         raise InputError(
-            f"{where}: coordinates ({lon}, {lat}) are not degrees; the layer looks projected — export it as EPSG:4326"
+            f"{where}: coordinates ({lon}, {lat}) are not degrees; the layer looks projected (metres) — "
+            "export it as WGS84 longitude/latitude (EPSG:4326)"
         )
+
+
+def _id_text(props: dict, where: str) -> str:
+    oid = _text(props, "id", where)
+    if len(oid) > 100 or any(ord(c) < 32 or ord(c) == 127 for c in oid):
+        raise InputError(f"{where}: id {oid[:40]!r} is too long or has control characters; use a short id")
+    return oid
+
+
+def _number(props: dict, key: str, where: str, default: float, lo: float, hi: float) -> float:
+    v = props.get(key)
+    if v is None or v == "":
+        return default
+    try:
+        if isinstance(v, bool):
+            raise ValueError
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{where}: '{key}' must be a number, got {str(v)[:40]!r}") from None
+    if not (math.isfinite(f) and lo <= f <= hi):
+        raise InputError(f"{where}: '{key}' = {str(v)[:40]} is outside {lo:g}..{hi:g}")
+    return f
+
+
+def _point(geom: Any, where: str) -> tuple[float, float]:
+    """The point of a feature: itself, or a point inside a polygon or on a line; checked to be degrees."""
+    try:
+        pt = geom if geom.geom_type == "Point" else geom.representative_point()
+        lon, lat = float(pt.x), float(pt.y)
+    except Exception:
+        raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
+    _check_lonlat(lon, lat, where)
+    return lon, lat
 
 
 def _text(props: dict, key: str, where: str, default: str | None = None) -> str:
@@ -178,8 +240,8 @@ def _int(props: dict, key: str, where: str, default: int, lo: int, hi: int) -> i
         f = float(v)
         if isinstance(v, bool) or not f.is_integer():
             raise ValueError
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: '{key}' must be a whole number, got {v!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{where}: '{key}' must be a whole number, got {str(v)[:40]!r}") from None
     if not lo <= int(f) <= hi:
         raise InputError(f"{where}: '{key}' = {int(f)} is outside {lo}..{hi}")
     return int(f)
@@ -231,11 +293,8 @@ def read_vital_objects(path: str | Path) -> list[VitalObject]:
     objects: list[VitalObject] = []
     seen: dict[str, str] = {}
     for props, geom, where in _features(path, "vital objects"):
-        if geom.geom_type != "Point":
-            geom = geom.representative_point()
-        lon, lat = float(geom.x), float(geom.y)
-        _check_lonlat(lon, lat, where)
-        oid = _text(props, "id", where)
+        lon, lat = _point(geom, where)
+        oid = _id_text(props, where)
         if oid in seen:
             raise InputError(f"{where}: duplicate id {oid!r} (also at {seen[oid]}); ids must be unique")
         seen[oid] = where
@@ -244,11 +303,7 @@ def read_vital_objects(path: str | Path) -> list[VitalObject]:
         if cat not in CATEGORIES:
             raise InputError(f"{where}: unknown category {cat!r}; use one of {', '.join(CATEGORIES)}")
         d = CATEGORIES[cat]
-        gap = props.get("min_gap_hours", 0) or 0
-        try:
-            gap = float(gap)
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: 'min_gap_hours' must be a number") from None
+        gap = _number(props, "min_gap_hours", where, 0.0, 0.0, 168.0)
         objects.append(VitalObject(
             id=oid, name=_text(props, "name", where, oid), category=cat, lon=lon, lat=lat,
             priority=_int(props, "priority", where, d.priority, 1, 3),
@@ -279,23 +334,20 @@ def read_hotspots(path: str | Path) -> list[Hotspot]:
     spots: list[Hotspot] = []
     seen: set[str] = set()
     for props, geom, where in _features(path, "hotspots"):
-        pt = geom if geom.geom_type == "Point" else geom.representative_point()
-        lon, lat = float(pt.x), float(pt.y)
-        _check_lonlat(lon, lat, where)
-        hid = _text(props, "id", where)
+        lon, lat = _point(geom, where)
+        hid = _id_text(props, where)
         if hid in seen:
             raise InputError(f"{where}: duplicate id {hid!r}; ids must be unique")
         seen.add(hid)
         where = f"{where} (id {hid})"
-        try:
-            risk = float(props.get("risk", 1.0))
-        except (TypeError, ValueError):
-            raise InputError(f"{where}: 'risk' must be a number") from None
-        if not (math.isfinite(risk) and risk > 0):
+        risk = _number(props, "risk", where, 1.0, 0.0, 1e12)
+        if risk <= 0:
             raise InputError(f"{where}: 'risk' must be a positive number, got {props.get('risk')!r}")
         types = props.get("types") or []
         if isinstance(types, str):
             types = [t.strip() for t in types.split(",") if t.strip()]
+        if not isinstance(types, list):
+            raise InputError(f"{where}: 'types' must be a list of crime types like [\"curanmor\"]")
         spots.append(Hotspot(
             id=hid, name=_text(props, "name", where, hid), lon=lon, lat=lat, risk=risk,
             active_hours=_windows(props, "active_hours", where, ()), types=tuple(str(t) for t in types),

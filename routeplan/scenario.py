@@ -224,6 +224,11 @@ def parse_days(value: Any, dates: list[dt.date], where: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario TOML file.
 
@@ -246,7 +251,10 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
+        raise InputError(f"{path}: not valid TOML ({_one_line(exc)}); check quotes, brackets and "
+                         "'key = value' lines there") from None
+    except (ValueError, RecursionError) as exc:  # too deeply nested, or a number with thousands of digits
+        raise InputError(f"{path}: not usable TOML ({_one_line(exc)})") from None
     return scenario_from_dict(raw, path)
 
 
@@ -304,6 +312,8 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     days = plan_t.get("days", 7)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 62:
         raise InputError(f"{f} [plan].days: must be a whole number from 1 to 62, got {days!r}")
+    if start_date.year < 1900 or start_date.year > 9000:
+        raise InputError(f"{f} [plan].start_date: {start_date.isoformat()} is not a plausible planning date")
     dates = [start_date + dt.timedelta(days=i) for i in range(days)]
     language = plan_t.get("language", "id")
     if language not in ("id", "en"):
@@ -381,10 +391,16 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         if not isinstance(ushifts, list) or not ushifts:
             raise InputError(f"{where}: shifts must be a non-empty list of shift names")
         for sn in ushifts:
-            if str(sn) not in shifts:
-                raise InputError(f"{where}: unit {uid!r} works shift {sn!r}, which is not in [[shifts]]")
+            if isinstance(sn, (dict, list)) or str(sn) not in shifts:
+                raise InputError(f"{where}: unit {uid!r} works shift {str(sn)[:40]!r}, which is not in [[shifts]]")
         udays = parse_days(u.get("days"), dates, where + ".days")
-        units.append(PatrolUnit(uid, ukind, depot, tuple(str(s) for s in ushifts), udays, str(u.get("crew", ""))))
+        if not udays:
+            log.warning("%s: unit %r works none of the plan's days", where, uid)
+        ushifts = list(dict.fromkeys(str(s) for s in ushifts))
+        units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", ""))))
+    if not any(u.days for u in units):
+        raise InputError(f"{f}: no unit works any day of the plan ({start_date.isoformat()}, {days} days); "
+                         "check the units' days and [plan].start_date")
 
     # --- layers
     layers_t = raw.get("layers", {})
