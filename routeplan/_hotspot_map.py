@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from .hotspots import HotspotResult

@@ -54,7 +54,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import Point, box, mapping, shape
+from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -69,9 +69,11 @@ __all__ = [
     "HotspotResult",
     "read_incidents",
     "load_type_map",
+    "select_bandwidth",
     "estimate_hotspots",
     "evaluate",
     "plot_evaluation",
+    "hotspots_geojson",
     "write_hotspot_outputs",
     "run_hotspots",
     "add_cli",
@@ -301,10 +303,14 @@ def _parse_times(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series
     try:
         t = pd.to_datetime(vals, errors="coerce", format="mixed")
     except (ValueError, TypeError):
+        log.warning("%s: column %r mixes UTC offsets; times are converted to UTC (hours of day in UTC)", path, col)
+        t = pd.to_datetime(vals, errors="coerce", format="mixed", utc=True)
+    if not pd.api.types.is_datetime64_any_dtype(t):  # mixed offsets can come back as objects
+        log.warning("%s: column %r mixes UTC offsets; times are converted to UTC (hours of day in UTC)", path, col)
         t = pd.to_datetime(vals, errors="coerce", format="mixed", utc=True)
     if getattr(t.dt, "tz", None) is not None:
-        # keep the local wall-clock time of the records: hour-of-day is what patrols need
-        t = t.dt.tz_localize(None) if str(t.dt.tz) == "UTC" else t.dt.tz_convert(None)
+        # keep the wall-clock time of the records in their own offset: hour-of-day is what patrols need
+        t = t.dt.tz_localize(None)
     bad = t.isna() & ~blank
     n_ok = int((~t.isna()).sum())
     if bad.any():
