@@ -43,15 +43,20 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 # --------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(autouse=True)
 def no_public_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Refuse every socket connection that is not to the loopback interface."""
+    """Refuse every socket connection that is not to the loopback interface, and fail the test if one
+    was attempted (even when the code under test swallowed the error)."""
     real_connect = socket.socket.connect
+    attempts: list[object] = []
 
     def connect(self: socket.socket, address: object) -> object:
         if self.family in (socket.AF_INET, socket.AF_INET6) and address[0] not in _LOOPBACK:  # type: ignore[index]
+            attempts.append(address)
             raise OSError(f"test tried to reach {address!r}: public services are off limits")
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+    yield
+    assert attempts == [], f"non-loopback connections attempted: {attempts}"
 
 
 @pytest.fixture(scope="module")
@@ -408,3 +413,17 @@ def test_malformed_file_is_an_input_error(tmp_path: Path, suffix: str) -> None:
     with pytest.raises(InputError) as err:
         roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
     assert str(f) in str(err.value) and "\n" not in str(err.value)
+
+
+@needs_data
+def test_polygon_downloads_without_nominatim_and_is_cached(online: OSMServer) -> None:
+    from shapely.geometry import box
+
+    area = box(107.6099, -6.8849, 107.6179, -6.8769)  # the centre of Coblong
+    G = roads.graph_from_polygon(area, DEFAULT_SPEEDS_KMH, "bbox test")
+    assert online.count("nominatim") == 0 and online.count("overpass") == 1
+    assert G.number_of_nodes() > 20 and G.graph["routeplan_cache_hit"] is False
+    _check_graph(G)
+    online.reset()
+    G2 = roads.graph_from_polygon(area, DEFAULT_SPEEDS_KMH, "bbox test")
+    assert online.count() == 0 and G2.graph["routeplan_cache_hit"] is True
