@@ -150,6 +150,8 @@ class Scenario:
     language: str = "id"
     utc_offset: str = "+07:00"
     hotspot_value_minutes: float = 60.0
+    hotspot_target_minutes_per_week: float = 84.0
+    hotspot_max_stops_per_day: int = 2
     pins: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -426,6 +428,13 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
             else:
                 speeds[ukind][hw] = float(v)
 
+    htarget = plan_t.get("hotspot_target_minutes_per_week", 84)
+    if isinstance(htarget, bool) or not isinstance(htarget, (int, float)) or not 0 <= htarget <= 10080:
+        raise InputError(f"{f} [plan].hotspot_target_minutes_per_week: must be minutes from 0 to 10080")
+    hmax = plan_t.get("hotspot_max_stops_per_day", 2)
+    if isinstance(hmax, bool) or not isinstance(hmax, int) or not 0 <= hmax <= 6:
+        raise InputError(f"{f} [plan].hotspot_max_stops_per_day: must be a whole number from 0 to 6")
+
     pins = raw.get("pins", [])
     if not isinstance(pins, list):
         raise InputError(f"{f}: [[pins]] must be a list of tables")
@@ -434,5 +443,6 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
         units=units, shifts=shifts, start_date=start_date, days=days, vital_objects=vo, hotspots=hs,
         desa=desa, speeds_kmh=speeds, default_dwell_minutes=dwell, hotspot_dwell_minutes=hdwell,
-        language=language, utc_offset=offset, hotspot_value_minutes=float(hvalue), pins=pins,
+        language=language, utc_offset=offset, hotspot_value_minutes=float(hvalue),
+        hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
     )

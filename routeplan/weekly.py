@@ -152,6 +152,10 @@ def plan_week(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
+    from_day: int = 0,
+    done_visits: dict[str, int] | None = None,
+    units_off: set[str] | frozenset[str] = frozenset(),
+    avoid_hours: dict[tuple[str, int], set[int]] | None = None,
 ) -> WeeklyPlan:
     """Plan a week of patrols.
 
@@ -171,11 +175,23 @@ def plan_week(
         Stop after this many iterations if reached before ``time_limit``; makes runs repeatable.
     progress
         Called with a short label before each stage.
+    from_day
+        Plan only the days from this index on (re-planning); earlier days are taken as done.
+    done_visits
+        Visits per object already made on earlier days; they count against its visits per week.
+    units_off
+        Units that are not available (e.g. called away).
+    avoid_hours
+        ``{(object id, weekday): {hours}}`` visited the week before; candidate windows leave those
+        hours out where the window is wide enough, so that visits do not repeat at the same hour.
 
     Returns
     -------
     WeeklyPlan
     """
+    done_visits = done_visits or {}
+    avoid_hours = avoid_hours or {}
+    rng = np.random.default_rng(seed)
     say = progress or (lambda _msg: None)
     from .layers import SnapIndex
 
@@ -197,9 +213,11 @@ def plan_week(
     # --- vehicles: one per unit, day and shift
     vmeta = []
     for u in scenario.units:
+        if u.id in units_off:
+            continue
         dep = scenario.depots[u.depot]
         dloc = loc_of[depot_nodes[depots.index(dep)]]
-        for day in u.days:
+        for day in (d for d in u.days if d >= from_day):
             for sname in u.shifts:
                 sh = scenario.shifts[sname]
                 s0, s1 = sh.absolute(day)
@@ -229,8 +247,11 @@ def plan_week(
         k = o.visits_per_week
         if k <= 0:
             continue
-        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days]
+        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day]
         k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
+        k_plan = max(0, k_plan - done_visits.get(o.id, 0))
+        if k_plan == 0:
+            continue
         required_total += k_plan
         if not allowed:
             for j in range(k_plan):
@@ -252,8 +273,8 @@ def plan_week(
             group_meta.append((o, j + 1))
             n_stops = 0
             for day in part:
-                for (ws, we) in windows:
-                    length = (we - ws) % 1440 or 1440
+                avoid = avoid_hours.get((o.id, dates[day].weekday()), set())
+                for (ws, length) in _avoid_windows(windows, avoid, o.dwell_minutes):
                     early = (day * 1440 + ws) * 60
                     late = max(early, (day * 1440 + ws + length) * 60 - service)
                     if not feasible_vehicles(loc, early, late, service).any():
@@ -268,22 +289,35 @@ def plan_week(
                     o.id, "time_window",
                     f"{o.id}: visit {j + 1} has no shift on {days_txt} that can reach it inside its window and return",
                     o.name, j + 1))
-    # --- hotspots: optional, at most one stop per hotspot and day, prize by risk
+    # --- hotspots: optional stops inside active hours, at most a few per hotspot and day, each in a
+    # different shift so that presence recurs through the day; later stops of a day are worth less
+    # (diminishing returns), and which shift counts as "first" is drawn at random per week.
     hvalue = scenario.hotspot_value_minutes * 60
+    hservice = scenario.hotspot_dwell_minutes * 60
+    shift_spans = sorted({(sh.start, sh.length) for sh in scenario.shifts.values()})
     for h in hotspots:
         loc = loc_of[h.node]
-        service = scenario.hotspot_dwell_minutes * 60
-        for day in range(scenario.days):
-            g = model.add_group(required=False)
-            group_meta.append((None, 0))
-            for (ws, we) in (h.active_hours or ((0, 1440),)):
-                length = (we - ws) % 1440 or 1440
-                early = (day * 1440 + ws) * 60
-                late = max(early, (day * 1440 + ws + length) * 60 - service)
-                if not feasible_vehicles(loc, early, late, service).any():
+        for day in range(from_day, scenario.days):
+            parts = []
+            for (s0, slen) in shift_spans:
+                for (ws, we) in (h.active_hours or ((0, 1440),)):
+                    wlen = (we - ws) % 1440 or 1440
+                    for shift_day in (-1, 0, 1):  # the active window may start the day before
+                        a = max(day * 1440 + ws + shift_day * 1440, day * 1440 + s0)
+                        b = min(day * 1440 + ws + shift_day * 1440 + wlen, day * 1440 + s0 + slen)
+                        if b - a >= scenario.hotspot_dwell_minutes and (a, b) not in parts:
+                            parts.append((a, b))
+            order = rng.permutation(len(parts)) if parts else []
+            for rank, pi in enumerate(order[: scenario.hotspot_max_stops_per_day]):
+                a, b = parts[int(pi)]
+                early, late = a * 60, b * 60 - hservice
+                if late < early or not feasible_vehicles(loc, early, late, hservice).any():
                     continue
-                model.add_stop(Stop(loc, early, late, service, int(round(h.risk * hvalue)), group=g, name=h.id))
-                candidates.append(_Candidate("hotspot", h, 0, day, (early // 60, late // 60 + scenario.hotspot_dwell_minutes)))
+                g = model.add_group(required=False)
+                group_meta.append((None, 0))
+                prize = int(round(h.risk * hvalue * (0.5 ** rank)))
+                model.add_stop(Stop(loc, early, late, hservice, prize, group=g, name=h.id))
+                candidates.append(_Candidate("hotspot", h, 0, day, (a, b)))
 
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
@@ -349,6 +383,33 @@ def plan_week(
                 "candidate_stops": len(model.stops), "shifts": len(model.vehicles)},
         utc_offset=scenario.utc_offset,
     )
+
+
+def _avoid_windows(windows: tuple[tuple[int, int], ...], avoid: set[int], dwell: int) -> list[tuple[int, int]]:
+    """(start, length) windows with the hours in ``avoid`` cut out where enough of the window remains."""
+    out: list[tuple[int, int]] = []
+    for ws, we in windows:
+        length = (we - ws) % 1440 or 1440
+        pieces = [(ws, ws + length)]
+        for hour in sorted(avoid):
+            cut = []
+            for a, b in pieces:
+                for hs in (hour * 60, hour * 60 + 1440, hour * 60 - 1440):
+                    # a visit starting in [hs - dwell, hs + 60) would fall in the avoided hour
+                    lo, hi = hs - dwell, hs + 60
+                    if hi <= a or lo >= b:
+                        continue
+                    if lo - a >= dwell:
+                        cut.append((a, lo + dwell))
+                    if b - hi >= dwell:
+                        cut.append((hi, b))
+                    break
+                else:
+                    cut.append((a, b))
+            pieces = cut
+        pieces = [p for p in pieces if p[1] - p[0] >= dwell]
+        out.extend((a, b - a) for a, b in pieces) if pieces else out.append((ws, length))
+    return out
 
 
 def _offset(text: str) -> dt.timezone:

@@ -37,7 +37,7 @@ def test_visits_of_one_object_fall_on_different_days(demo_plan):
     for r in plan.routes:
         for s in r.stops:
             if s.kind == "vital_object":
-                days.setdefault(s.id, []).append(r.day)
+                days.setdefault(s.id, []).append(s.arrival.date())
     objs = {o.id: o for o in ctx.objects}
     for oid, ds in days.items():
         if objs[oid].visits_per_week <= len(objs[oid].days):

@@ -1,0 +1,196 @@
+"""The scorecard: how good a plan is, in figures a Kapolsek can check."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter, defaultdict
+from typing import Any, Sequence
+
+from .weekly import WeeklyPlan
+
+log = logging.getLogger(__name__)
+
+
+def _hour(t) -> int:
+    return t.hour
+
+
+def hotspot_targets(ctx: Any) -> dict[str, float]:
+    """Weekly target minutes per hotspot: the riskiest gets the scenario's target, others in proportion to risk."""
+    target = ctx.scenario.hotspot_target_minutes_per_week * ctx.scenario.days / 7
+    return {h.id: h.risk * target for h in ctx.hotspots}
+
+
+def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
+    """Compute the scorecard of one weekly plan.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    ctx
+        The :class:`routeplan.pipeline.PlanContext` it was made from.
+
+    Returns
+    -------
+    dict
+        ``required_visits``, ``hotspots``, ``units``, ``workload``, ``gaps``, ``desa`` sections
+        (JSON-ready, rounded).
+    """
+    sc = ctx.scenario
+    # --- required visits
+    req = {
+        "required": plan.required_visits,
+        "served": plan.served_required,
+        "served_pct": round(100.0 * plan.served_required / plan.required_visits, 1) if plan.required_visits else 100.0,
+        "unserved_by_reason": dict(sorted(Counter(u.reason for u in plan.unserved).items())),
+    }
+    # --- hotspot dosage: risk-weighted dwell minutes against target
+    minutes: dict[str, float] = defaultdict(float)
+    visits: dict[str, int] = defaultdict(int)
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "hotspot":
+                minutes[s.id] += (s.departure - s.arrival).total_seconds() / 60
+                visits[s.id] += 1
+    targets = hotspot_targets(ctx)
+    risk = {h.id: h.risk for h in ctx.hotspots}
+    denom = sum(risk[h] * targets[h] for h in targets)
+    num = sum(risk[h] * min(minutes.get(h, 0.0), targets[h]) for h in targets)
+    hot = {
+        "count": len(ctx.hotspots),
+        "visited": sum(1 for h in targets if visits.get(h)),
+        "risk_covered_pct": round(100.0 * num / denom, 1) if denom else None,
+        "dwell_minutes": round(sum(minutes.values()), 1),
+        "target_minutes": round(sum(targets.values()), 1),
+        "per_hotspot": [
+            {"id": h.id, "risk": round(h.risk, 3), "visits": visits.get(h.id, 0),
+             "minutes": round(minutes.get(h.id, 0.0), 1), "target_minutes": round(targets[h.id], 1)}
+            for h in ctx.hotspots
+        ],
+    }
+    # --- units: driven km and hours, idle share of the shifts they work
+    units = []
+    busy_hours = []
+    for u in sc.units:
+        rs = [r for r in plan.routes if r.unit == u.id]
+        shift_min = sum(sc.shifts[s].length for _ in u.days for s in u.shifts)
+        drive_min = sum(r.drive_s for r in rs) / 60
+        dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops)
+        busy = drive_min + dwell_min
+        busy_hours.append(busy / 60)
+        units.append({
+            "unit": u.id, "kind": u.kind, "routes": len(rs), "stops": sum(len(r.stops) for r in rs),
+            "km": round(sum(r.distance_m for r in rs) / 1000, 1), "drive_hours": round(drive_min / 60, 2),
+            "dwell_hours": round(dwell_min / 60, 2), "shift_hours": round(shift_min / 60, 1),
+            "idle_share": round(1 - busy / shift_min, 3) if shift_min else None,
+        })
+    mean = sum(busy_hours) / len(busy_hours) if busy_hours else 0.0
+    sd = math.sqrt(sum((b - mean) ** 2 for b in busy_hours) / len(busy_hours)) if busy_hours else 0.0
+    workload = {
+        "busy_hours_mean": round(mean, 2), "busy_hours_min": round(min(busy_hours, default=0), 2),
+        "busy_hours_max": round(max(busy_hours, default=0), 2), "busy_hours_cv": round(sd / mean, 3) if mean else None,
+        "km_total": round(sum(x["km"] for x in units), 1),
+    }
+    # --- largest gap between visits per object (hours), over the plan
+    times: dict[str, list] = defaultdict(list)
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "vital_object":
+                times[s.id].append(s.arrival)
+    gaps = []
+    for o in ctx.objects:
+        ts = sorted(times.get(o.id, []))
+        g = max(((b - a).total_seconds() / 3600 for a, b in zip(ts, ts[1:])), default=None)
+        gaps.append({"id": o.id, "visits": len(ts), "largest_gap_hours": round(g, 1) if g is not None else None})
+    # --- coverage per desa, from the objects' desa field or the desa layer
+    desa = _desa_coverage(plan, ctx, times, minutes)
+    return {
+        "scenario": sc.name, "start_date": plan.start_date.isoformat(), "days": plan.days,
+        "required_visits": req, "hotspots": hot, "units": units, "workload": workload,
+        "largest_gap_per_object": gaps, "desa": desa,
+    }
+
+
+def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> list[dict[str, Any]]:
+    sc = ctx.scenario
+    name_of: dict[str, str] = {o.id: o.desa for o in ctx.objects if o.desa}
+    hs_desa: dict[str, str] = {}
+    polys = []
+    if sc.desa is not None and sc.desa.exists():
+        import geopandas as gpd
+        from shapely.geometry import Point
+
+        gdf = gpd.read_file(sc.desa)
+        gdf = gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+        col = next((c for c in ("desa", "name", "nama", "id") if c in gdf.columns), None)
+        if col is not None:
+            polys = [(str(row[col]), row.geometry) for _, row in gdf.iterrows()]
+        for o in ctx.objects:
+            if o.id not in name_of:
+                p = Point(o.lon, o.lat)
+                name_of[o.id] = next((n for n, g in polys if g.contains(p)), "")
+        for h in ctx.hotspots:
+            p = Point(h.lon, h.lat)
+            hs_desa[h.id] = next((n for n, g in polys if g.contains(p)), "")
+    if not name_of and not polys:
+        return []
+    required: dict[str, int] = defaultdict(int)
+    served: dict[str, int] = defaultdict(int)
+    for o in ctx.objects:
+        d = name_of.get(o.id, "")
+        required[d] += o.visits_per_week
+        served[d] += len(times.get(o.id, []))
+    hmin: dict[str, float] = defaultdict(float)
+    for hid, m in minutes.items():
+        hmin[hs_desa.get(hid, "")] += m
+    names = sorted(set(required) | set(hmin) | {n for n, _ in polys})
+    return [{"desa": n or "-", "objects": sum(1 for o in ctx.objects if name_of.get(o.id, "") == n),
+             "required_visits": required.get(n, 0), "served_visits": served.get(n, 0),
+             "hotspot_minutes": round(hmin.get(n, 0.0), 1)} for n in names]
+
+
+def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
+    """How predictable visits are across consecutive weekly plans.
+
+    Parameters
+    ----------
+    plans
+        Plans of consecutive weeks for the same objects.
+
+    Returns
+    -------
+    dict
+        Per object: Shannon entropy (bits) of the hour of visit over all weeks and the share of visits
+        that repeat, at the same hour and weekday, a visit of the week before; plus their means.
+    """
+    hours: dict[str, list[int]] = defaultdict(list)
+    slots: list[dict[str, set]] = []
+    for p in plans:
+        week: dict[str, set] = defaultdict(set)
+        for r in p.routes:
+            for s in r.stops:
+                if s.kind == "vital_object":
+                    hours[s.id].append(s.arrival.hour)
+                    week[s.id].add((s.arrival.weekday(), s.arrival.hour))
+        slots.append(week)
+    per = []
+    for oid in sorted(hours):
+        c = Counter(hours[oid])
+        n = sum(c.values())
+        ent = -sum(v / n * math.log2(v / n) for v in c.values())
+        rep = tot = 0
+        for prev, cur in zip(slots, slots[1:]):
+            for slot in cur.get(oid, ()):
+                tot += 1
+                rep += slot in prev.get(oid, ())
+        per.append({"id": oid, "visits": n, "distinct_hours": len(c), "hour_entropy_bits": round(ent, 3),
+                    "repeat_share": round(rep / tot, 3) if tot else None})
+    reps = [x["repeat_share"] for x in per if x["repeat_share"] is not None]
+    return {
+        "weeks": len(plans),
+        "mean_hour_entropy_bits": round(sum(x["hour_entropy_bits"] for x in per) / len(per), 3) if per else None,
+        "mean_repeat_share": round(sum(reps) / len(reps), 3) if reps else None,
+        "per_object": per,
+    }
