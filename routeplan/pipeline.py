@@ -56,15 +56,46 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
         node, dist = index.snap(d.lon, d.lat)
         if dist > index_limit():
             raise InputError(f"{scenario.path}: depot {d.id!r} is {dist:.0f} m from the nearest road; check its lat/lon")
+    all_objects, all_hotspots = objects, hotspots
     objects, p1 = snap_layer(objects, index, "vital object")
     hotspots, p2 = snap_layer(hotspots, index, "hotspot")
+    # one unusable point is reported; a layer with no usable point at all is a wrong file or CRS
+    _check_some_usable(scenario.vital_objects, "vital objects", all_objects, objects, p1, area)
+    _check_some_usable(scenario.hotspots, "hotspots", all_hotspots, hotspots, p2, area)
+    visits = {o.id: _planned_visits(o.visits_per_week, scenario.days) for o in all_objects}
     for p in p1:
         p["layer"] = "vital_object"
+        p["visits"] = visits.get(p["id"], 0)
     for p in p2:
         p["layer"] = "hotspot"
     for p in p1 + p2:
         log.warning(p["detail"])
     return PlanContext(scenario, G, objects, hotspots, p1 + p2)
+
+
+def _planned_visits(per_week: int, days: int) -> int:
+    """Visits of an object in a plan of ``days`` days (as :func:`routeplan.weekly.plan_week` counts them)."""
+    if per_week <= 0:
+        return 0
+    return per_week if days == 7 else max(1, round(per_week * days / 7))
+
+
+def _check_some_usable(path: Any, what: str, items: list, kept: list, problems: list[dict], area: Any) -> None:
+    """Raise when a layer has items but none of them can be snapped, with a hint at the likely cause."""
+    if not items or kept:
+        return
+    from shapely.geometry import Point
+
+    reasons = sorted({p["reason"] for p in problems})
+    swapped = sum(1 for it in items if abs(it.lon) <= 90 and area.contains(Point(it.lat, it.lon)))
+    if swapped >= max(1, len(items) // 2):
+        hint = "latitude and longitude look swapped (GeoJSON is [lon, lat]); swap them in the file"
+    elif "outside_area" in reasons:
+        hint = (f"none lies inside the road area; check that the file is WGS84 lon/lat of this area "
+                f"(first: {problems[0]['detail']})")
+    else:
+        hint = f"all are farther than {index_limit():.0f} m from a road (first: {problems[0]['detail']})"
+    raise InputError(f"{path}: none of the {len(items)} {what} can be used: {hint}")
 
 
 def index_limit() -> float:
@@ -107,6 +138,8 @@ def plan_scenario(
                      max_iterations=max_iterations, progress=progress)
     # objects that never reached the model are unserved too, with the snapping reason
     for p in ctx.problems:
-        if p["layer"] == "vital_object":
+        if p["layer"] == "vital_object" and p.get("visits", 1) > 0:
             plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
+            plan.required_visits += p.get("visits", 0)
+    plan.unserved.sort(key=lambda x: (x.id, x.visit or 0))
     return plan, ctx

@@ -110,7 +110,7 @@ def test_scenario_from_dict_mutated(mutations) -> None:
     for path, value, delete in mutations:
         try:
             raw = _mutate(raw, path, value, delete)
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError, AttributeError):
             continue  # the path no longer exists after an earlier mutation
     _check_scenario(raw)
 

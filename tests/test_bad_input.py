@@ -1,0 +1,448 @@
+"""Bad inputs through the real CLI: one-line error, non-zero exit, nothing written.
+
+Every case runs ``routeplan plan`` (``routeplan.cli.main``) on a tiny offline world: a grid of
+residential roads near Kunir, a depot, a motorcycle unit and a few vital objects, with one file broken.
+A previous plan folder sits at ``--out``; after a failed run it must be byte-identical, and no staging
+folder may remain next to it. Points that are merely unusable (outside the road area, far from any
+road, outside every shift) are not errors: the plan reports them as unserved with their reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from routeplan.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+LON0, LAT0 = 113.2100, -8.2250  # the tiny world's south-west corner (Kunir)
+STEP = 0.002  # ~220 m between grid roads
+N = 5  # 5 x 5 grid nodes, ~880 m square
+
+# ------------------------------------------------------------------ the tiny world
+
+
+def osm_xml(lon0: float = LON0, lat0: float = LAT0, island: bool = False, highway: str = "residential",
+            ring: bool = False) -> str:
+    """A grid of two-way roads; ``island`` adds a separate 3-node road piece ~3 km east; ``ring`` keeps
+    only the outer roads of a 2.2 km square (its centre is 1.1 km from any road)."""
+    step = 0.005 if ring else STEP
+    nodes, ways = [], []
+    nid = lambda i, j: 1000 + i * N + j  # noqa: E731
+    for i in range(N):
+        for j in range(N):
+            nodes.append(f'<node id="{nid(i, j)}" lat="{lat0 + i * step:.7f}" lon="{lon0 + j * step:.7f}"/>')
+    wid = 1
+    for i in ((0, N - 1) if ring else range(N)):
+        refs = "".join(f'<nd ref="{nid(i, j)}"/>' for j in range(N))
+        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/></way>')
+        wid += 1
+        refs = "".join(f'<nd ref="{nid(j, i)}"/>' for j in range(N))
+        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/></way>')
+        wid += 1
+    if ring:  # spurs at the corners: osmnx simplification collapses a ring whose nodes have two neighbours
+        for k, (i, j) in enumerate(((0, 0), (0, N - 1), (N - 1, 0), (N - 1, N - 1))):
+            nodes.append(f'<node id="{8000 + k}" lat="{lat0 + i * step + (0.001 if i else -0.001):.7f}" '
+                         f'lon="{lon0 + j * step:.7f}"/>')
+            ways.append(f'<way id="{800 + k}"><nd ref="{nid(i, j)}"/><nd ref="{8000 + k}"/>'
+                        f'<tag k="highway" v="{highway}"/></way>')
+    if island:
+        for k in range(3):
+            nodes.append(f'<node id="{9000 + k}" lat="{lat0 + 0.004:.7f}" lon="{lon0 + 0.03 + k * STEP:.7f}"/>')
+        refs = "".join(f'<nd ref="{9000 + k}"/>' for k in range(3))
+        ways.append(f'<way id="999">{refs}<tag k="highway" v="residential"/></way>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+            + "\n".join(nodes + ways) + "\n</osm>\n")
+
+
+def feature(oid, lon, lat, **props) -> dict:
+    return {"type": "Feature", "properties": {"id": oid, "name": f"Objek {oid}", "category": "spbu", **props},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+
+
+def objects_geojson(*features, **extra) -> str:
+    feats = list(features) or [
+        feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041),
+        feature("VO-2", LON0 + 0.0061, LAT0 + 0.0019, category="bank"),
+    ]
+    return json.dumps({"type": "FeatureCollection", "features": feats, **extra})
+
+
+SCENARIO = """\
+name = "tiny"
+[area]
+osm_file = "roads.osm"
+[plan]
+start_date = "2026-11-30"
+days = 2
+language = "en"
+[layers]
+vital_objects = "{layer}"
+[[depots]]
+id = "polsek"
+name = "Polsek"
+lat = {dlat}
+lon = {dlon}
+[[shifts]]
+name = "pagi"
+start = "06:00"
+end = "14:00"
+[[units]]
+id = "{unit}"
+kind = "motorcycle"
+depot = "polsek"
+"""
+
+
+def world(tmp: Path, *, scenario: str | bytes | None = None, layer: str | bytes | None = None,
+          layer_name: str = "vo.geojson", roads: str | bytes | None = None, unit: str = "R2-1",
+          lon0: float = LON0, lat0: float = LAT0) -> Path:
+    """Write the tiny world into ``tmp``; any file can be replaced by broken text or bytes."""
+    tmp.mkdir(parents=True, exist_ok=True)
+
+    def put(name: str, content: str | bytes) -> None:
+        (tmp / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+    put("roads.osm", roads if roads is not None else osm_xml(lon0, lat0))
+    if layer is None:
+        layer = objects_geojson() if (lon0, lat0) == (LON0, LAT0) else objects_geojson(
+            feature("VO-1", lon0 + 0.0021, lat0 + 0.0041), feature("VO-2", lon0 + 0.0061, lat0 + 0.0019))
+    put(layer_name, layer)
+    put("scenario.toml", scenario if scenario is not None else SCENARIO.format(
+        layer=layer_name, dlat=lat0 + 2 * STEP, dlon=lon0 + 2 * STEP, unit=unit))
+    return tmp / "scenario.toml"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def previous(tmp_path: Path) -> Path:
+    """A previous plan folder at the --out location."""
+    out = tmp_path / "out"
+    (out / "gpx").mkdir(parents=True)
+    (out / "plan.json").write_text('{"previous": true}\n', encoding="utf-8")
+    (out / "gpx" / "R2-1.gpx").write_text("<gpx/>\n", encoding="utf-8")
+    return out
+
+
+FAST = ["--iterations", "200", "--time-limit", "20", "--quiet"]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    rc = main(list(args))
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def assert_refused(capsys, scenario: Path, out: Path, *fragments: str, rc: int = 2) -> str:
+    """Run ``plan``; check exit status, one-line message naming ``fragments``, ``out`` untouched."""
+    before = snapshot(out) if out.exists() else None
+    code, stdout, err = run(capsys, "plan", str(scenario), "--out", str(out), *FAST)
+    lines = err.strip().splitlines()
+    assert code == rc, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("routeplan: error: "), err
+    assert "Traceback" not in err
+    for frag in fragments:
+        assert frag.lower() in lines[0].lower(), (frag, lines[0])
+    if before is None:
+        assert not out.exists()
+    else:
+        assert snapshot(out) == before
+    assert not [p for p in out.parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+    return lines[0]
+
+
+# ------------------------------------------------------------------ the world itself is fine
+
+
+def test_tiny_world_plans(tmp_path: Path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    code, out, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["served_required_visits"] == plan["required_visits"] > 0
+
+
+# ------------------------------------------------------------------ malformed files
+
+
+def test_malformed_toml(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", scenario='name = "x"\n[area\nosm_file = "roads.osm"\n')
+    assert_refused(capsys, sc, previous, "scenario.toml", "not valid TOML", "line 2")
+
+
+def test_malformed_json(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer='{"type": "FeatureCollection", "features": [ {"type": "Feature",, } ]}')
+    assert_refused(capsys, sc, previous, "vo.geojson", "not valid JSON", "line 1")
+
+
+def test_json_that_is_not_geojson(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer='[1, 2, 3]')
+    assert_refused(capsys, sc, previous, "vo.geojson", "FeatureCollection")
+
+
+def test_feature_without_geometry(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer=json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "A"}, "geometry": None}]}))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "geometry")
+
+
+def test_invalid_geometry(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer=json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "A"}, "geometry": {"type": "Point", "coordinates": ["x"]}}]}))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "invalid geometry")
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("id,name\nA,Pasar\n", ("vo.csv", "lat and lon columns")),
+    ("id,lat,lon\nA,-8.22,113.21\nB,minus eight,113.2\n", ("vo.csv", "row 3", "not numbers")),
+    ("id,lat,lon\nA,-8.22,113.21\x00\n", ("vo.csv", "row 2", "CSV")),
+    ('id,lat,lon\n"A,-8.22,113.21\n', ("vo.csv", "CSV")),
+])
+def test_malformed_csv(tmp_path, previous, capsys, text, fragments) -> None:
+    sc = world(tmp_path / "w", layer=text, layer_name="vo.csv")
+    assert_refused(capsys, sc, previous, *fragments)
+
+
+def test_semicolon_csv_is_read(tmp_path, capsys) -> None:
+    """Spreadsheets in Indonesian locale save ';'-separated CSV: read it, do not refuse it."""
+    text = f"id;name;category;lat;lon\nA;Pasar;pasar;{LAT0 + 0.0041};{LON0 + 0.0021}\n"
+    sc = world(tmp_path / "w", layer=text, layer_name="vo.csv")
+    code, _out, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+
+
+# ------------------------------------------------------------------ coordinates
+
+
+def test_projected_coordinates(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("VO-1", 700000, 9090000)))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "projected", "EPSG:4326")
+
+
+def test_projected_crs_member(tmp_path, previous, capsys) -> None:
+    layer = objects_geojson(feature("VO-1", LON0, LAT0),
+                            crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32749"}})
+    assert_refused(capsys, sc := world(tmp_path / "w", layer=layer), previous, "vo.geojson", "32749", "EPSG:4326")
+    assert sc.exists()
+
+
+def test_projected_csv(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer="id,x,y\nA,700000,9090000\n", layer_name="vo.csv")
+    assert_refused(capsys, sc, previous, "vo.csv", "row 2", "projected")
+
+
+def test_swapped_lat_lon_out_of_range(tmp_path, previous, capsys) -> None:
+    # Kunir: lon ~113, lat ~-8.2; swapped, "latitude" 113 is impossible
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("VO-1", LAT0 + 0.0041, LON0 + 0.0021)))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "swapped")
+
+
+def test_swapped_lat_lon_in_range(tmp_path, previous, capsys) -> None:
+    # a world where both orders are valid degrees (lon 20, lat 45): swapped points fall outside the roads
+    lon0, lat0 = 20.0, 45.0
+    layer = objects_geojson(feature("VO-1", lat0 + 0.0041, lon0 + 0.0021), feature("VO-2", lat0 + 0.0019, lon0 + 0.0061))
+    sc = world(tmp_path / "w", layer=layer, lon0=lon0, lat0=lat0)
+    assert_refused(capsys, sc, previous, "vo.geojson", "none of the 2 vital objects", "swapped")
+
+
+def test_all_points_outside_area(tmp_path, previous, capsys) -> None:
+    layer = objects_geojson(feature("VO-1", LON0 + 0.5, LAT0 + 0.5), feature("VO-2", LON0 - 0.5, LAT0))
+    sc = world(tmp_path / "w", layer=layer)
+    assert_refused(capsys, sc, previous, "vo.geojson", "none of the 2 vital objects", "road area")
+
+
+def test_some_points_unusable_are_reported(tmp_path, capsys) -> None:
+    """Decision: an unusable point is reported (plan.json unserved + printed), not an error."""
+    layer = objects_geojson(
+        feature("VO-1", LON0 + 0.0001, LAT0 + 0.0021),
+        feature("FAR", LON0 + 0.01, LAT0 + 0.01),  # centre of the ring road: 1.1 km from any road
+        feature("OUT", LON0 + 0.2, LAT0 + 0.2),  # 30 km away
+        feature("NIGHT", LON0 + 0.0001, LAT0 + 0.0040, windows=["20:00-22:00"]),  # no shift at that time
+    )
+    sc = world(tmp_path / "w", layer=layer, roads=osm_xml(ring=True))
+    code, out, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    reasons = {u["id"]: u["reason"] for u in plan["unserved"]}
+    assert reasons == {"FAR": "far_from_road", "OUT": "outside_area", "NIGHT": "time_window"}
+    for oid in reasons:
+        assert f"not served: {oid}" in out or f"'{oid}'" in out
+    assert plan["required_visits"] > plan["served_required_visits"]
+
+
+def test_object_on_dropped_road_island(tmp_path, capsys) -> None:
+    """Roads in pieces: the island is dropped with the small pieces; its object is reported, not planned.
+
+    The area is the kept network's hull plus 500 m, so an object on a piece farther away is
+    ``outside_area``; one on a piece within 500 m is snapped to the main network."""
+    layer = objects_geojson(feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041),
+                            feature("ISLAND", LON0 + 0.03 + STEP, LAT0 + 0.0041))
+    sc = world(tmp_path / "w", layer=layer, roads=osm_xml(island=True))
+    code, out, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    reasons = {u["id"]: u["reason"] for u in plan["unserved"]}
+    assert reasons.keys() == {"ISLAND"} and reasons["ISLAND"] in ("outside_area", "far_from_road")
+    assert "ISLAND" in out
+
+
+# ------------------------------------------------------------------ ids, categories, windows
+
+
+def test_duplicate_id(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("A", LON0, LAT0), feature("A", LON0, LAT0)))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 1", "duplicate id", "'A'")
+
+
+def test_missing_id(tmp_path, previous, capsys) -> None:
+    f = feature("A", LON0, LAT0)
+    del f["properties"]["id"]
+    sc = world(tmp_path / "w", layer=objects_geojson(f))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "missing 'id'")
+
+
+def test_unknown_category(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("A", LON0, LAT0, category="casino")))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "'casino'", "pasar")
+
+
+@pytest.mark.parametrize("window, fragment", [
+    ("08:00-08:00", "empty"), ("8am-5pm", "not HH:MM"), ("25:00-26:00", "not HH:MM"), ("08:00", "not \"HH:MM-HH:MM\""),
+])
+def test_bad_window(tmp_path, previous, capsys, window, fragment) -> None:
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("A", LON0, LAT0, windows=[window])))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", "windows", fragment)
+
+
+def test_bad_scenario_shift_time(tmp_path, previous, capsys) -> None:
+    text = SCENARIO.format(layer="vo.geojson", dlat=LAT0, dlon=LON0, unit="R2-1").replace('end = "14:00"', 'end = "06:00"')
+    sc = world(tmp_path / "w", scenario=text)
+    assert_refused(capsys, sc, previous, "scenario.toml", "shifts[0]", "same time")
+
+
+# ------------------------------------------------------------------ scenario structure
+
+
+def _scenario() -> str:
+    return SCENARIO.format(layer="vo.geojson", dlat=LAT0 + 2 * STEP, dlon=LON0 + 2 * STEP, unit="R2-1")
+
+
+def test_unit_depot_missing(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", scenario=_scenario().replace('depot = "polsek"', 'depot = "pos-2"'))
+    assert_refused(capsys, sc, previous, "scenario.toml", "units[0]", "'pos-2'", "[[depots]]")
+
+
+def test_zero_units(tmp_path, previous, capsys) -> None:
+    text = _scenario().split("[[units]]")[0]
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "no [[units]]")
+
+
+def test_zero_shifts(tmp_path, previous, capsys) -> None:
+    text = _scenario()
+    text = text[:text.index("[[shifts]]")] + text[text.index("[[units]]"):]
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "no [[shifts]]")
+
+
+def test_no_unit_works_in_plan(tmp_path, previous, capsys) -> None:
+    text = _scenario() + 'days = ["sat"]\n'  # the 2-day plan is Mon-Tue
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "no unit works")
+
+
+def test_depot_far_from_roads(tmp_path, previous, capsys) -> None:
+    text = _scenario().replace(f"lat = {LAT0 + 2 * STEP}", f"lat = {LAT0 + 0.05}")
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "depot 'polsek'", "lat/lon")
+
+
+def test_missing_layer_file(tmp_path, previous, capsys) -> None:
+    text = _scenario().replace('vital_objects = "vo.geojson"', 'vital_objects = "nope.geojson"')
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "nope.geojson", "not found")
+
+
+# ------------------------------------------------------------------ roads
+
+
+def test_osm_without_drivable_roads(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", roads=osm_xml(highway="footway"))
+    assert_refused(capsys, sc, previous, "roads.osm", "no drivable roads")
+
+
+def test_osm_not_xml(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", roads="this is not <osm")
+    assert_refused(capsys, sc, previous, "roads.osm")
+
+
+# ------------------------------------------------------------------ encodings, sizes
+
+
+def test_scenario_not_utf8(tmp_path, previous, capsys) -> None:
+    sc = world(tmp_path / "w", scenario=_scenario().replace('"tiny"', '"Kecamatan Kunir \u2013 caf\u00e9"').encode("cp1252"))
+    assert_refused(capsys, sc, previous, "scenario.toml", "not UTF-8", "save it as UTF-8")
+
+
+def test_layer_not_utf8(tmp_path, previous, capsys) -> None:
+    layer = json.dumps(json.loads(objects_geojson(feature("A", LON0 + 0.0021, LAT0 + 0.0041, name="Caf\u00e9 Kunir"))),
+                       ensure_ascii=False).encode("latin-1")
+    assert_refused(capsys, world(tmp_path / "w", layer=layer), previous, "vo.geojson", "not UTF-8")
+
+
+def test_csv_not_utf8(tmp_path, previous, capsys) -> None:
+    layer = f"id,name,lat,lon\nA,Caf\u00e9,{LAT0},{LON0}\n".encode("latin-1")
+    assert_refused(capsys, world(tmp_path / "w", layer=layer, layer_name="vo.csv"), previous, "vo.csv", "not UTF-8")
+
+
+@pytest.mark.parametrize("which", ["scenario.toml", "vo.geojson", "roads.osm"])
+def test_empty_file(tmp_path, previous, capsys, which) -> None:
+    sc = world(tmp_path / "w")
+    (sc.parent / which).write_bytes(b"")
+    assert_refused(capsys, sc, previous, which, "empty")
+
+
+@pytest.mark.parametrize("which", ["scenario.toml", "vo.geojson"])
+def test_huge_file_refused_unread(tmp_path, previous, capsys, which, monkeypatch) -> None:
+    sc = world(tmp_path / "w")
+    with open(sc.parent / which, "r+b") as fh:  # sparse: 300 MB on paper, no disk used
+        fh.truncate(300 * 1024 * 1024)
+    reads = []
+    orig = Path.read_bytes
+
+    def spy(self):
+        reads.append(self.name)
+        return orig(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    assert_refused(capsys, sc, previous, which, "315 MB", "limit")
+    assert which not in reads
+
+
+def test_output_is_a_file(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    out = tmp_path / "out.txt"
+    out.write_text("keep\n", encoding="utf-8")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
+    assert code == 2 and err.startswith("routeplan: error:") and "not a folder" in err
+    assert out.read_text(encoding="utf-8") == "keep\n"
+
+
+# ------------------------------------------------------------------ a real process
+
+
+def test_subprocess_bad_input(tmp_path) -> None:
+    """Through the installed entry point: exit 2, one stderr line, no traceback, nothing written."""
+    sc = world(tmp_path / "w", layer=objects_geojson(feature("A", LON0, LAT0, category="casino")))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([sys.executable, "-m", "routeplan", "plan", str(sc), "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("routeplan: error:") and "casino" in lines[0], proc.stderr
+    assert not out.exists()
