@@ -125,6 +125,15 @@ def cmd_objects(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from .briefing import write_briefings
+
+    out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
+    n = len(list(out.glob("*.html"))) - 2
+    print(f"{n} briefings, index.html and all.html -> {out}")
+    return 0
+
+
 def _add_plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -151,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
     _add_plan_options(p)
     p.set_defaults(func=cmd_demo, time_limit=45.0, iterations=6000)
+
+    p = sub.add_parser("brief", help="render printable patrol briefings from a plan folder")
+    p.add_argument("plan_dir", help="plan folder written by 'routeplan plan' (plan.json, routes.geojson)")
+    p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
+    p.add_argument("--lang", choices=["id", "en"], default=None, help="language (default: the plan's)")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("objects", help="derive candidate vital objects from OSM tags for review")
     p.add_argument("scenario", help="scenario TOML file (its area is used)")

@@ -121,6 +121,25 @@ def write_geopackage(plan: WeeklyPlan, ctx: Any, path: Path) -> None:
         gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
+def plan_json(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
+    """``plan.json``: :meth:`WeeklyPlan.to_dict` plus what briefings need (crew, depot names and places,
+    stop windows and villages, the scenario's language); existing keys are left as they are."""
+    d = plan.to_dict()
+    sc = getattr(ctx, "scenario", None)
+    if sc is not None:
+        d.setdefault("language", sc.language)
+        d.setdefault("depots", [{"id": x.id, "name": x.name, "lon": round(x.lon, 7), "lat": round(x.lat, 7)}
+                                for x in sc.depots.values()])
+        d.setdefault("units", [{"id": u.id, "kind": u.kind, "depot": u.depot, "crew": u.crew} for u in sc.units])
+    for rd, r in zip(d["routes"], plan.routes):
+        rd.setdefault("crew", r.crew)
+        rd.setdefault("depot_name", r.depot_name)
+        for sd, s in zip(rd["stops"], r.stops):
+            sd.setdefault("window", s.window)
+            sd.setdefault("desa", s.desa)
+    return d
+
+
 def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
     """Write plan.json, stops.csv, routes.geojson, gpx/*.gpx and plan.gpkg into ``out``.
 
@@ -134,7 +153,7 @@ def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
         Output folder (a staging folder when called through :func:`routeplan.report.write_plan`).
     """
     out = Path(out)
-    write_json_atomic(out / "plan.json", plan.to_dict())
+    write_json_atomic(out / "plan.json", plan_json(plan, ctx))
     write_text_atomic(out / "stops.csv", stops_csv(plan))
     write_text_atomic(out / "routes.geojson", json.dumps(routes_geojson(plan), ensure_ascii=False) + "\n")
     gpx_dir = out / "gpx"

@@ -1,11 +1,18 @@
-"""Interactive Folium map of a weekly plan: a layer per day, routes coloured per unit, stops, hotspots, depots."""
+"""Interactive Folium map of a weekly plan: a layer per day, routes coloured per unit, stops, hotspots, depots.
+
+The page is self-contained (see :mod:`routeplan._offline`): Leaflet is inlined, and the base map is drawn
+from the road graph itself as a vector layer (main roads emphasised), so it reads without any network.
+OpenStreetMap tiles are an opt-in overlay in the layer control (off by default) for when the device is online.
+Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to keep the page small.
+"""
 
 from __future__ import annotations
 
 import html
 import logging
-from typing import Any
+from typing import Any, Iterable
 
+from ._offline import prepare_map, render_offline, tile_layer
 from .i18n import category_label, t, weekday
 from .weekly import WeeklyPlan
 
@@ -15,7 +22,27 @@ log = logging.getLogger(__name__)
 UNIT_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
                 "#8C564B", "#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A"]
 
-E = html.escape
+#: Road classes of the vector base map: (name, OSM highway values, colour, weight).
+ROAD_CLASSES = [
+    ("minor", None, "#c9c3b8", 1.0),
+    ("tertiary", {"tertiary", "tertiary_link"}, "#b5aa98", 2.0),
+    ("main", {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+              "secondary", "secondary_link"}, "#9a8f7c", 3.5),
+]
+
+#: Simplification tolerance (degrees) and decimals of line coordinates in the page.
+SIMPLIFY_DEG = 0.00002
+DECIMALS = 5
+
+
+def E(text: Any) -> str:
+    """Escape user text for HTML that folium embeds inside JavaScript template literals.
+
+    Besides ``& < > " '`` this escapes the backtick, ``$`` and the backslash, so that a name can neither end
+    folium's template literal nor start a ``${...}`` substitution.
+    """
+    return (html.escape(str(text), quote=True)
+            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
 
 
 def unit_colours(plan: WeeklyPlan, units: list[str] | None = None) -> dict[str, str]:
@@ -24,16 +51,72 @@ def unit_colours(plan: WeeklyPlan, units: list[str] | None = None) -> dict[str, 
     return {u: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, u in enumerate(ids)}
 
 
+def compact_line(coords: Iterable[tuple[float, float]], tolerance: float = SIMPLIFY_DEG,
+                 decimals: int = DECIMALS) -> list[tuple[float, float]]:
+    """Simplify a lon/lat line and round its coordinates; consecutive duplicates are dropped."""
+    from shapely.geometry import LineString
+
+    pts = list(coords)
+    if len(pts) >= 3 and tolerance > 0:
+        pts = list(LineString(pts).simplify(tolerance, preserve_topology=False).coords)
+    out: list[tuple[float, float]] = []
+    for x, y in pts:
+        p = (round(x, decimals), round(y, decimals))
+        if not out or out[-1] != p:
+            out.append(p)
+    return out
+
+
+def _highway(data: dict) -> str:
+    hw = data.get("highway", "")
+    if isinstance(hw, (list, tuple)):
+        hw = hw[0] if hw else ""
+    return str(hw)
+
+
+def road_base_geojson(G: Any) -> dict[str, Any]:
+    """The road graph as one MultiLineString per road class (each street once, simplified, rounded)."""
+    lines: dict[str, list] = {name: [] for name, *_ in ROAD_CLASSES}
+    seen: set[tuple] = set()
+    for u, v, k, data in G.edges(keys=True, data=True):
+        key = (min(u, v), max(u, v), data.get("osmid") if not isinstance(data.get("osmid"), list) else tuple(data["osmid"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        geom = data.get("geometry")
+        pts = list(geom.coords) if geom is not None else [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+        pts = compact_line(pts, SIMPLIFY_DEG * 2)
+        if len(pts) < 2:
+            continue
+        hw = _highway(data)
+        cls = next((name for name, values, *_ in ROAD_CLASSES[1:][::-1] if hw in values), "minor")
+        lines[cls].append([list(p) for p in pts])
+    feats = []
+    for name, _values, colour, weight in ROAD_CLASSES:
+        if lines[name]:
+            feats.append({"type": "Feature", "properties": {"cls": name, "color": colour, "weight": weight},
+                          "geometry": {"type": "MultiLineString", "coordinates": lines[name]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
 def _stop_popup(s: Any, lang: str) -> str:
     return (
         f"<b>{E(s.name)}</b><br>{E(t('category', lang))}: {E(category_label(s.category, lang))}<br>"
-        f"{E(t('time', lang))}: {s.arrival:%a %d %b %H:%M}&ndash;{s.departure:%H:%M}<br>"
+        f"{E(t('time', lang))}: {E(weekday(s.arrival.date(), lang))} {s.arrival:%d-%m %H:%M}&ndash;{s.departure:%H:%M}<br>"
         f"{E(t('dwell', lang))}: {s.dwell_minutes} {E(t('minutes', lang))}<br>"
         f"{E(t('window', lang))}: {E(s.window)}<br><small>{E(s.id)}</small>"
     )
 
 
-def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -> Any:
+def _depot_icon(colour: str = "#1b2a49") -> Any:
+    import folium
+
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+           f'<path d="M12 2 1 12h3v10h6v-6h4v6h6V12h3z" fill="{colour}" stroke="#fff" stroke-width="1.5"/></svg>')
+    return folium.DivIcon(html=svg, icon_size=(24, 24), icon_anchor=(12, 14), class_name="rp-depot")
+
+
+def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True, roads: bool = True) -> Any:
     """Build the Folium map of a plan.
 
     Parameters
@@ -41,30 +124,43 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -
     plan
         The weekly plan.
     ctx
-        The :class:`routeplan.pipeline.PlanContext` (scenario, objects, hotspots).
+        The :class:`routeplan.pipeline.PlanContext` (scenario, graph, objects, hotspots).
     lang
         ``id`` or ``en``.
     tiles
-        Add the OpenStreetMap tile layer.
+        Offer the OpenStreetMap tile layer (off until switched on in the layer control).
+    roads
+        Draw the road graph as the offline vector base map.
 
     Returns
     -------
     folium.Map
+        Render it with :func:`render_plan_map` for a self-contained page.
     """
     import folium
-    from shapely import wkt
 
     sc = ctx.scenario
     lats = [d.lat for d in sc.depots.values()] + [o.lat for o in ctx.objects]
     lons = [d.lon for d in sc.depots.values()] + [o.lon for o in ctx.objects]
     m = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], zoom_start=13, tiles=None,
                    control_scale=True, prefer_canvas=True)
+    prepare_map(m)
+    if lats:
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(10, 10))
+    if roads and getattr(ctx, "graph", None) is not None:
+        folium.GeoJson(
+            road_base_geojson(ctx.graph), name=t("road_base", lang), control=True, show=True,
+            style_function=lambda f: {"color": f["properties"]["color"], "weight": f["properties"]["weight"],
+                                      "opacity": 1.0, "interactive": False},
+            smooth_factor=1.0, zoom_on_click=False,
+        ).add_to(m)
     if tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap",
-                         attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors').add_to(m)
+        tile_layer(t("osm_tiles", lang), E(t("attribution", lang))).add_to(m)
     colours = unit_colours(plan, [u.id for u in sc.units])
 
     # hotspots first so routes draw above them
+    from shapely import wkt
+
     hs_layer = folium.FeatureGroup(name=t("hotspots", lang), show=True)
     for h in ctx.hotspots:
         hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in h.active_hours) or t("any_time", lang)
@@ -72,8 +168,9 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -
                + (f"<br>{E(', '.join(h.types))}" if h.types else ""))
         style = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1, "fillOpacity": 0.25 + 0.35 * h.risk}
         if h.geometry_wkt:
-            folium.GeoJson(wkt.loads(h.geometry_wkt).__geo_interface__, style_function=lambda _f, s=style: s,
-                           popup=folium.Popup(pop, max_width=300), tooltip=E(h.name)).add_to(hs_layer)
+            geom = wkt.loads(h.geometry_wkt).simplify(SIMPLIFY_DEG)
+            folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s,
+                           popup=folium.Popup(pop, max_width=300), tooltip=E(h.name), zoom_on_click=False).add_to(hs_layer)
         else:
             folium.Circle([h.lat, h.lon], radius=100, color=style["color"], fill=True, fill_color=style["fillColor"],
                           fill_opacity=style["fillOpacity"], weight=1, popup=folium.Popup(pop, max_width=300),
@@ -85,13 +182,15 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -
         for r in (r for r in plan.routes if r.day == date):
             col = colours.get(r.unit, "#333333")
             tip = E(f"{r.unit} · {r.shift} · {r.start:%H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
-            if len(r.path) >= 2:
-                folium.PolyLine([(y, x) for x, y in r.path], color=col, weight=4, opacity=0.8, tooltip=tip,
-                                smooth_factor=1.5).add_to(layer)
+            line = compact_line(r.path)
+            if len(line) >= 2:
+                folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85, tooltip=tip,
+                                smooth_factor=1.0, class_name="rp-route").add_to(layer)
             for i, s in enumerate(r.stops, start=1):
                 folium.CircleMarker(
-                    [s.lat, s.lon], radius=6 if s.kind == "vital_object" else 5, color=col, weight=2, fill=True,
-                    fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62", fill_opacity=0.9,
+                    [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
+                    weight=2, fill=True, fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62",
+                    fill_opacity=0.9, class_name="rp-stop",
                     popup=folium.Popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320),
                     tooltip=E(f"{i}. {s.name} {s.arrival:%H:%M}"),
                 ).add_to(layer)
@@ -100,13 +199,19 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -
     dep_layer = folium.FeatureGroup(name=t("depots", lang), show=True)
     for d in sc.depots.values():
         folium.Marker([d.lat, d.lon], tooltip=E(d.name), popup=folium.Popup(f"<b>{E(d.name)}</b><br>{E(d.id)}", max_width=250),
-                      icon=folium.Icon(color="darkblue", icon="home", prefix="fa")).add_to(dep_layer)
+                      icon=_depot_icon()).add_to(dep_layer)
     dep_layer.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(plan, ctx, colours, lang)))
     m.get_root().header.add_child(folium.Element(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
+    m.get_root().header.add_child(folium.Element(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
     return m
+
+
+def render_plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -> str:
+    """The self-contained ``map.html`` text of a plan (no request leaves the page unless tiles are switched on)."""
+    return render_offline(plan_map(plan, ctx, lang, tiles=tiles))
 
 
 def _legend_html(plan: WeeklyPlan, ctx: Any, colours: dict[str, str], lang: str) -> str:
@@ -125,6 +230,9 @@ def _legend_html(plan: WeeklyPlan, ctx: Any, colours: dict[str, str], lang: str)
         f'background:#fff;margin-right:6px"></span>{E(t("vital_object", lang))}</div>'
         '<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:#EF8A62;'
         f'margin-right:6px"></span>{E(t("hotspot", lang))}</div>'
+        '<div><span style="display:inline-block;width:18px;height:4px;background:#9a8f7c;margin-right:6px;'
+        f'vertical-align:middle"></span>{E(t("main_road", lang))}</div>'
         f"<div>{E(t('vital_objects', lang))}: {served}</div>"
+        f"<div class='rp-more' style='color:#555'>{E(t('tiles_hint', lang))}</div>"
         f"<div style='color:#555'>{E(t('attribution', lang))}</div></div>"
     )

@@ -32,13 +32,14 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     pathlib.Path
         The output folder.
     """
-    from .maps import plan_map
+    from .briefing import write_briefings
+    from .maps import render_plan_map
 
     lang = lang or ctx.scenario.language
     out = Path(out)
     with atomic_output_dir(out) as stage:
         write_exports(plan, ctx, stage)
-        m = plan_map(plan, ctx, lang)
-        write_text_atomic(stage / "map.html", m.get_root().render())
+        write_text_atomic(stage / "map.html", render_plan_map(plan, ctx, lang))
+        write_briefings(stage, stage / "briefings", lang=lang)
     log.info("plan written to %s", out)
     return out

@@ -1,0 +1,295 @@
+"""Real-browser checks of the self-contained pages: headless Chromium driven over the DevTools protocol.
+
+No request may leave the page (every non-file request is intercepted and failed), no console error or
+exception may occur, the Leaflet map must draw the planned routes and stops, a vital object named
+``<script>alert(1)</script>`` shows as text without a dialog, and printing the briefings gives one A4
+page per shift. Screenshots land in ``test-artifacts/``.
+
+Needs the Debian package ``chromium`` (``/usr/bin/chromium``) and the Python packages ``websocket-client``
+and ``pypdf`` (the ``test`` extra); skips with a reason when Chromium is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EVIL = "<script>alert(1)</script>"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+class Browser:
+    """A headless Chromium with one page, spoken to over CDP (websocket-client, no downloaded driver)."""
+
+    FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
+             "--remote-debugging-port=0", "--allow-file-access-from-files"]
+
+    def __init__(self, exe: str):
+        import websocket
+
+        self.profile = tempfile.mkdtemp(prefix="routeplan-chromium-")
+        self.proc = subprocess.Popen([exe, *self.FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and len(port_file.read_text().splitlines()) >= 2):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.close()
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.1)
+        port, path = port_file.read_text().splitlines()[:2]
+        self.ws = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=60, suppress_origin=True)
+        self._id = 0
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self._loaded = False
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable", session=True)
+        self.call("Fetch.enable", session=True, patterns=[{"urlPattern": "*"}])
+
+    # --- protocol
+    def _send(self, method: str, session: bool, params: dict) -> int:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params}
+        if session:
+            msg["sessionId"] = self.session
+        self.ws.send(json.dumps(msg))
+        return self._id
+
+    def call(self, method: str, session: bool = False, **params):
+        mid = self._send(method, session, params)
+        while True:
+            msg = json.loads(self.ws.recv())
+            if msg.get("id") == mid:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            if "method" in msg:
+                self._event(msg["method"], msg.get("params", {}))
+
+    def _event(self, method: str, p: dict) -> None:
+        if method == "Fetch.requestPaused":
+            url = p["request"]["url"]
+            if url.startswith(("file:", "data:", "about:", "blob:")):
+                self._send("Fetch.continueRequest", True, {"requestId": p["requestId"]})
+            else:
+                self.external.append(url)
+                self._send("Fetch.failRequest", True, {"requestId": p["requestId"], "errorReason": "BlockedByClient"})
+        elif method == "Network.requestWillBeSent":
+            url = p["request"]["url"]
+            if not url.startswith(("file:", "data:", "about:", "blob:")) and url not in self.external:
+                self.external.append(url)
+        elif method == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
+            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description", ""))) for a in p.get("args", [])))
+        elif method == "Runtime.exceptionThrown":
+            d = p.get("exceptionDetails", {})
+            self.errors.append("exception: " + str(d.get("exception", {}).get("description") or d.get("text")))
+        elif method == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
+            self.errors.append("log: " + p["entry"].get("text", "") + " " + p["entry"].get("url", ""))
+        elif method == "Page.javascriptDialogOpening":
+            self.dialogs.append(p.get("message", ""))
+            self._send("Page.handleJavaScriptDialog", True, {"accept": True})
+        elif method == "Page.loadEventFired":
+            self._loaded = True
+
+    def pump(self, seconds: float) -> None:
+        """Handle events for a while (lets the page settle)."""
+        end = time.monotonic() + seconds
+        self.ws.settimeout(0.1)
+        try:
+            while time.monotonic() < end:
+                try:
+                    msg = json.loads(self.ws.recv())
+                except Exception:  # timeout
+                    continue
+                if "method" in msg:
+                    self._event(msg["method"], msg.get("params", {}))
+        finally:
+            self.ws.settimeout(60)
+
+    # --- page helpers
+    def open(self, path: Path, width: int = 1280, height: int = 900, mobile: bool = False) -> None:
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width, height=height,
+                  deviceScaleFactor=2 if mobile else 1, mobile=mobile)
+        self._loaded = False
+        self.call("Page.navigate", session=True, url=Path(path).resolve().as_uri())
+        end = time.monotonic() + 30
+        while not self._loaded and time.monotonic() < end:
+            self.pump(0.2)
+        assert self._loaded, f"{path} did not load"
+        self.pump(0.8)
+
+    def js(self, expression: str):
+        r = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"JS error: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def screenshot(self, name: str, full_page: bool = False) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        r = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=full_page)
+        out = ARTIFACTS / name
+        out.write_bytes(base64.b64decode(r["data"]))
+        return out
+
+    def pdf(self, name: str) -> bytes:
+        r = self.call("Page.printToPDF", session=True, preferCSSPageSize=True, printBackground=True)
+        data = base64.b64decode(r["data"])
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / name).write_bytes(data)
+        return data
+
+    def close(self) -> None:
+        try:
+            if getattr(self, "ws", None):
+                try:
+                    self.call("Browser.close")
+                except Exception:
+                    pass
+                self.ws.close()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("Chromium not installed (Debian: apt-get install chromium)")
+    pytest.importorskip("websocket", reason="websocket-client not installed (pip install -e .[test])")
+    b = Browser(exe)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def plan_dir(tmp_path_factory):
+    from test_maps import evil_plan_dir
+
+    return evil_plan_dir()
+
+
+def _reset(b: Browser) -> None:
+    b.external.clear()
+    b.errors.clear()
+    b.dialogs.clear()
+
+
+MAP_COUNTS = """
+(() => {
+  const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+  const visible = () => { let r = 0, s = 0;
+    map.eachLayer(l => { if (l.options && l.options.className === 'rp-route') r++;
+                         if (l.options && l.options.className === 'rp-stop') s++; });
+    return [r, s]; };
+  const first = visible();
+  // switch on every day layer (feature groups are globals; the tile layer is not a feature group)
+  Object.keys(window).filter(k => k.startsWith('feature_group_')).map(k => window[k])
+    .filter(v => v instanceof L.FeatureGroup).forEach(g => map.addLayer(g));
+  const all = visible();
+  const panes = document.querySelectorAll('.leaflet-overlay-pane canvas, .leaflet-overlay-pane svg').length;
+  return {first, all, panes, tiles: document.querySelectorAll('img.leaflet-tile').length};
+})()
+"""
+
+
+def test_map_offline_draws_plan(browser, plan_dir):
+    b = browser
+    plan = json.loads((plan_dir / "plan.json").read_text())
+    _reset(b)
+    b.open(plan_dir / "map.html")
+    b.screenshot("map-desktop.png")
+    counts = b.js(MAP_COUNTS)
+    b.pump(0.5)
+    first_day = plan["routes"][0]["day"]
+    day1 = [r for r in plan["routes"] if r["day"] == first_day]
+    assert counts["first"] == [len(day1), sum(len(r["stops"]) for r in day1)]
+    assert counts["all"] == [len(plan["routes"]), sum(len(r["stops"]) for r in plan["routes"])]
+    assert counts["panes"] >= 1 and counts["tiles"] == 0
+    assert b.external == [], b.external
+    assert b.errors == [], b.errors
+    assert b.dialogs == []
+    # the evil name is text in a popup, not markup
+    shown = b.js("""(() => { const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+        let hit = null; map.eachLayer(l => { if (!hit && l.getPopup && l.getPopup()) {
+            const c = l.getPopup().getContent(); const el = typeof c === 'string' ? null : c;
+            if (el && el.textContent.includes('<script>alert(1)</script>')) { l.openPopup(); hit = el.textContent; } } });
+        return hit; })()""")
+    assert shown and EVIL in shown
+    assert b.js("document.querySelectorAll('.leaflet-popup-content script').length") == 0
+    b.pump(0.3)
+    b.screenshot("map-popup-evil.png")
+    assert b.dialogs == [] and b.errors == []
+    _reset(b)
+    b.open(plan_dir / "map.html", width=390, height=844, mobile=True)
+    b.screenshot("map-phone.png")
+    assert b.external == [] and b.errors == []
+
+
+def test_briefing_page_and_print(browser, plan_dir):
+    from pypdf import PdfReader
+    import io
+
+    b = browser
+    plan = json.loads((plan_dir / "plan.json").read_text())
+    bdir = plan_dir / "briefings"
+    evil_route = next(r for r in plan["routes"] if any(s["name"] == EVIL for s in r["stops"]))
+    from routeplan.briefing import route_slug
+
+    page = bdir / f"{route_slug(evil_route)}.html"
+    _reset(b)
+    b.open(page)
+    b.screenshot("briefing-desktop.png", full_page=True)
+    assert EVIL in b.js("document.body.innerText")
+    assert b.js("document.querySelectorAll('table.stops tbody tr.kind-vital_object, table.stops tbody tr.kind-hotspot').length") == len(evil_route["stops"])
+    assert b.js("document.querySelectorAll('svg circle.stop').length") == len(evil_route["stops"])
+    assert b.js("document.querySelectorAll('body script').length") == 0
+    one = PdfReader(io.BytesIO(b.pdf("briefing-one.pdf")))
+    assert len(one.pages) == 1
+    w, h = float(one.pages[0].mediabox.width), float(one.pages[0].mediabox.height)
+    assert abs(w - 595) < 3 and abs(h - 842) < 3  # A4 portrait in points
+    assert b.external == [] and b.errors == [] and b.dialogs == []
+
+    b.open(page, width=390, height=844, mobile=True)
+    b.screenshot("briefing-phone.png")
+
+    _reset(b)
+    b.open(bdir / "all.html")
+    pdf = PdfReader(io.BytesIO(b.pdf("briefings-all.pdf")))
+    assert len(pdf.pages) == len(plan["routes"])  # one shift per page
+    assert b.external == [] and b.errors == [] and b.dialogs == []
+
+    _reset(b)
+    b.open(bdir / "index.html")
+    b.screenshot("briefing-index.png", full_page=True)
+    assert EVIL in b.js("document.body.innerText")
+    assert b.js("document.querySelectorAll('a[href$=\".html\"]').length") >= len(plan["routes"])
+    assert b.external == [] and b.errors == [] and b.dialogs == []
