@@ -79,15 +79,64 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         if label.startswith("optimizing"):
             prog.bar(args.time_limit)
 
+    weeks = getattr(args, "weeks", 1)
+    if weeks > 1:
+        from .report import write_weeks
+        from .scorecard import predictability
+        from .weeks import plan_weeks
+
+        plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
+                                max_iterations=args.iterations, progress=stage)
+        prog("writing outputs")
+        write_weeks(plans, ctx, args.out, lang=sc.language)
+        prog.done()
+        for i, plan in enumerate(plans, start=1):
+            _summary(plan, f"{args.out}/week-{i}")
+        pred = predictability(plans)
+        print(f"predictability over {weeks} weeks: mean hour entropy {pred['mean_hour_entropy_bits']} bits, "
+              f"{100 * (pred['mean_repeat_share'] or 0):.0f} % of visits at the same weekday and hour as the week before")
+        return 0
     plan, ctx = plan_scenario(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
                               progress=stage)
     prog("writing outputs")
     write_plan(plan, ctx, args.out, lang=sc.language)
     prog.done()
+    _summary(plan, args.out)
+    return 0
+
+
+def _summary(plan, out) -> None:
     print(f"{len(plan.routes)} routes, {plan.served_required}/{plan.required_visits} required visits served, "
-          f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {args.out}")
+          f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {out}")
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .report import write_plan
+    from .scenario import load_scenario
+    from .weeks import replan
+
+    prog = _progress_for(args)
+    try:
+        from_date = dt.date.fromisoformat(args.from_date)
+    except ValueError:
+        raise InputError(f"--from {args.from_date!r} is not an ISO date (YYYY-MM-DD)") from None
+
+    def stage(label: str) -> None:
+        prog(label)
+        if label.startswith("optimizing"):
+            prog.bar(args.time_limit)
+
+    plan, ctx = replan(args.plan_dir, from_date, units_off=set(args.unit_off or []), seed=args.seed,
+                       time_limit=args.time_limit, max_iterations=args.iterations, progress=stage)
+    out = args.out or args.plan_dir
+    prog("writing outputs")
+    write_plan(plan, ctx, out, lang=args.lang or ctx.scenario.language)
+    prog.done()
+    _summary(plan, out)
     return 0
 
 
@@ -155,7 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="plan a week of patrols for a scenario")
     p.add_argument("scenario", help="scenario TOML file")
     _add_plan_options(p)
+    p.add_argument("--weeks", type=int, default=1,
+                   help="plan N consecutive weeks that vary visit hours (writes week-1/ .. week-N/)")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("replan", help="keep past days of a plan and re-plan the rest (e.g. a unit called away)")
+    p.add_argument("plan_dir", help="plan folder written by 'routeplan plan'")
+    p.add_argument("--from", dest="from_date", required=True, help="first day to plan again (YYYY-MM-DD)")
+    p.add_argument("--unit-off", action="append", metavar="ID", help="unit not available from --from on (repeatable)")
+    _add_plan_options(p)
+    p.set_defaults(func=cmd_replan)
+    for a in p._actions:  # --out defaults to the plan folder itself for replan
+        if a.dest == "out":
+            a.required = False
+            a.help = "output folder (default: replace PLAN_DIR)"
 
     p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
     _add_plan_options(p)

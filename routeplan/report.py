@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, write_text_atomic
+from ._io import atomic_output_dir, write_json_atomic, write_text_atomic
 from .export import write_exports
 from .weekly import WeeklyPlan
 
@@ -32,14 +32,64 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     pathlib.Path
         The output folder.
     """
-    from .briefing import write_briefings
-    from .maps import render_plan_map
-
     lang = lang or ctx.scenario.language
     out = Path(out)
     with atomic_output_dir(out) as stage:
-        write_exports(plan, ctx, stage)
-        write_text_atomic(stage / "map.html", render_plan_map(plan, ctx, lang))
-        write_briefings(stage, stage / "briefings", lang=lang)
+        write_plan_files(plan, ctx, stage, lang)
     log.info("plan written to %s", out)
+    return out
+
+
+def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
+    """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
+
+    Returns the scorecard.
+    """
+    from .briefing import write_briefings
+    from .maps import render_plan_map
+    from .scorecard import score_plan, scorecard_panel_html
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    card = score_plan(plan, ctx)
+    if extra_card:
+        card.update(extra_card)
+    write_exports(plan, ctx, folder)
+    write_json_atomic(folder / "scorecard.json", card)
+    page = render_plan_map(plan, ctx, lang)
+    # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
+    page = page.replace("</body>", scorecard_panel_html(card, lang) + "\n</body>", 1) if "</body>" in page else page + scorecard_panel_html(card, lang)
+    write_text_atomic(folder / "map.html", page)
+    write_briefings(folder, folder / "briefings", lang=lang)
+    return card
+
+
+def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | None = None) -> Path:
+    """Write consecutive weekly plans as ``week-1/``, ``week-2/``, ... and ``predictability.json``, atomically.
+
+    Parameters
+    ----------
+    plans
+        Plans from :func:`routeplan.weeks.plan_weeks`.
+    ctx
+        Their context.
+    out
+        Output folder; replaced as a whole on success.
+    lang
+        Language; defaults to the scenario's.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from .scorecard import predictability
+
+    lang = lang or ctx.scenario.language
+    out = Path(out)
+    pred = predictability(plans)
+    summary = {k: v for k, v in pred.items() if k != "per_object"}
+    with atomic_output_dir(out) as stage:
+        for i, plan in enumerate(plans, start=1):
+            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary})
+        write_json_atomic(stage / "predictability.json", pred)
     return out

@@ -194,3 +194,41 @@ def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
         "mean_repeat_share": round(sum(reps) / len(reps), 3) if reps else None,
         "per_object": per,
     }
+
+
+def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
+    """A small collapsible scorecard panel for ``map.html`` (all text escaped)."""
+    import html as _html
+
+    from .i18n import t
+
+    E = _html.escape
+    req = card["required_visits"]
+    hot = card["hotspots"]
+    wl = card["workload"]
+    rows = [
+        (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({req['served_pct']:.1f} %)"),
+        (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{hot['risk_covered_pct']:.1f} %"),
+        (t("sc_hotspot_minutes", lang), f"{hot['dwell_minutes']:.0f} / {hot['target_minutes']:.0f}"),
+        (t("sc_km_total", lang), f"{wl['km_total']:.1f} km"),
+        (t("sc_workload", lang), f"{wl['busy_hours_min']:.1f}–{wl['busy_hours_max']:.1f} h"),
+    ]
+    pred = card.get("predictability")
+    if pred and pred.get("mean_repeat_share") is not None:
+        rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
+        rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
+    def idle(u: dict) -> str:
+        return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
+
+    unit_rows = "".join(
+        f"<tr><td>{E(u['unit'])}</td><td>{u['km']:.1f}</td><td>{u['drive_hours']:.1f}</td><td>{idle(u)}</td></tr>"
+        for u in card["units"]
+    )
+    body = "".join(f"<tr><th style='text-align:left;font-weight:normal'>{E(k)}</th><td><b>{E(v)}</b></td></tr>" for k, v in rows)
+    return (
+        '<details id="routeplan-scorecard" open style="position:fixed;top:10px;left:54px;z-index:9999;background:#fff;'
+        'border:1px solid #999;border-radius:4px;padding:6px 10px;font:12px/1.4 sans-serif;max-width:300px">'
+        f"<summary><b>{E(t('scorecard', lang))}</b></summary><table>{body}</table>"
+        f"<table style='margin-top:4px'><tr><th>{E(t('unit', lang))}</th><th>km</th><th>{E(t('sc_drive_h', lang))}</th>"
+        f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table></details>"
+    )

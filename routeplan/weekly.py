@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -91,6 +92,8 @@ class WeeklyPlan:
     served_required: int
     solver: dict[str, Any] = field(default_factory=dict)
     utc_offset: str = "+07:00"
+    scenario_file: str = ""
+    replanned: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``plan.json`` structure (ISO dates and date-times)."""
@@ -99,6 +102,7 @@ class WeeklyPlan:
 
         return {
             "scenario": self.scenario,
+            "scenario_file": self.scenario_file,
             "start_date": self.start_date.isoformat(),
             "days": self.days,
             "seed": self.seed,
@@ -112,13 +116,15 @@ class WeeklyPlan:
                     "stops": [
                         {"id": s.id, "kind": s.kind, "name": s.name, "category": s.category,
                          "arrival": iso(s.arrival), "departure": iso(s.departure),
-                         "dwell_minutes": s.dwell_minutes, "lon": round(s.lon, 7), "lat": round(s.lat, 7)}
+                         "dwell_minutes": s.dwell_minutes, "window": s.window, "desa": s.desa,
+                         "lon": round(s.lon, 7), "lat": round(s.lat, 7)}
                         for s in r.stops
                     ],
                 }
                 for r in self.routes
             ],
             "unserved": [{"id": u.id, "reason": u.reason, "detail": u.detail} for u in self.unserved],
+            "replanned": self.replanned,
             # wall-clock runtime varies run to run: kept out so that equal inputs and seed give equal bytes
             "solver": {k: v for k, v in self.solver.items() if k != "runtime_s"},
         }
@@ -381,7 +387,7 @@ def plan_week(
         solver={"engine": "pyvrp", "time_limit_s": time_limit, "iterations": result.iterations,
                 "runtime_s": round(result.runtime, 2), "feasible": result.feasible,
                 "candidate_stops": len(model.stops), "shifts": len(model.vehicles)},
-        utc_offset=scenario.utc_offset,
+        utc_offset=scenario.utc_offset, scenario_file=str(Path(scenario.path).resolve()),
     )
 
 

@@ -32,17 +32,18 @@ def check_plan(plan, ctx, check_roads: bool = True) -> dict:
     units = {u.id: u for u in sc.units}
     index = SnapIndex.from_graph(G)
     depot_node = {d.id: index.snap(d.lon, d.lat)[0] for d in sc.depots.values()}
-    t0 = dt.datetime.combine(sc.start_date, dt.time(0), tzinfo=plan.routes[0].start.tzinfo) if plan.routes else None
+    t0 = dt.datetime.combine(plan.start_date, dt.time(0), tzinfo=plan.routes[0].start.tzinfo) if plan.routes else None
     legs = 0
     for r in plan.routes:
         u = units[r.unit]
         assert r.depot == u.depot
         sh = sc.shifts[r.shift]
-        s0, s1 = sh.absolute(sc.day_index(r.day))
+        day_idx = (r.day - plan.start_date).days
+        s0, s1 = sh.absolute(day_idx)
         start_min = (r.start - t0).total_seconds() / 60
         end_min = (r.end - t0).total_seconds() / 60
         assert s0 - 1e-6 <= start_min <= end_min <= s1 + 1e-6, (r.unit, r.day, r.shift, r.start, r.end)
-        assert r.shift in u.shifts and sc.day_index(r.day) in u.days
+        assert r.shift in u.shifts and day_idx in u.days
         prev_node, prev_time = depot_node[r.depot], r.start
         weight = f"travel_time_{u.kind}"
         for s in r.stops + [None]:

@@ -1,0 +1,203 @@
+"""Plans over several weeks that stay unpredictable, and re-planning the rest of a week."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import InputError
+from .pipeline import PlanContext, prepare
+from .scenario import Scenario, load_scenario
+from .weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
+
+log = logging.getLogger(__name__)
+
+
+def _visited_hours(plan: WeeklyPlan) -> dict[tuple[str, int], set[int]]:
+    out: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "vital_object":
+                out[(s.id, s.arrival.weekday())].add(s.arrival.hour)
+    return out
+
+
+def plan_weeks(
+    scenario: Scenario | str | Path,
+    weeks: int,
+    *,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    ctx: PlanContext | None = None,
+) -> tuple[list[WeeklyPlan], PlanContext]:
+    """Plan ``weeks`` consecutive weeks that keep coverage but vary the hour and order of visits.
+
+    Each week is searched with its own seed (derived from ``seed``), and a visit's candidate windows
+    leave out the hour at which the same object was visited on the same weekday the week before, where
+    the window is wide enough; so a watcher cannot learn when the patrol comes.
+
+    Parameters
+    ----------
+    scenario
+        Scenario or its path; ``start_date`` is the first week's start.
+    weeks
+        Number of consecutive weeks (1-12).
+    seed, time_limit, max_iterations, progress
+        As in :func:`routeplan.pipeline.plan_scenario`, per week.
+    ctx
+        A prepared context to reuse (roads and layers are loaded once).
+
+    Returns
+    -------
+    (list of WeeklyPlan, PlanContext)
+    """
+    if not 1 <= weeks <= 12:
+        raise InputError(f"--weeks must be from 1 to 12, got {weeks}")
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    ctx = ctx or prepare(scenario, progress)
+    plans: list[WeeklyPlan] = []
+    avoid: dict[tuple[str, int], set[int]] = {}
+    for w in range(weeks):
+        sc_w = dataclasses.replace(scenario, start_date=scenario.start_date + dt.timedelta(days=w * scenario.days))
+        if progress:
+            progress(f"week {w + 1}/{weeks}")
+        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=seed + 7919 * w, time_limit=time_limit,
+                         max_iterations=max_iterations, progress=progress, avoid_hours=avoid)
+        _add_snap_problems(plan, ctx)
+        plans.append(plan)
+        avoid = _visited_hours(plan)
+    return plans, ctx
+
+
+def _add_snap_problems(plan: WeeklyPlan, ctx: PlanContext) -> None:
+    for p in ctx.problems:
+        if p.get("layer") == "vital_object":
+            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
+
+
+def plan_from_files(plan_dir: str | Path, scenario: Scenario) -> WeeklyPlan:
+    """Read a written plan folder (``plan.json`` and ``routes.geojson``) back into a :class:`WeeklyPlan`.
+
+    Parameters
+    ----------
+    plan_dir
+        A folder written by ``routeplan plan``.
+    scenario
+        The scenario it was planned from.
+
+    Returns
+    -------
+    WeeklyPlan
+    """
+    plan_dir = Path(plan_dir)
+    try:
+        d = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+        gj = json.loads((plan_dir / "routes.geojson").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"{plan_dir}: not a plan folder ({Path(exc.filename).name} missing)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(f"{plan_dir}: plan.json or routes.geojson is damaged; plan again") from None
+    paths = {(f["properties"]["unit"], f["properties"]["day"], f["properties"]["shift"]):
+             [tuple(c) for c in f["geometry"]["coordinates"]] for f in gj.get("features", [])}
+    units = {u.id: u for u in scenario.units}
+    routes = []
+    try:
+        for r in d["routes"]:
+            stops = [Visit(
+                id=s["id"], kind=s["kind"], name=s.get("name", s["id"]), category=s.get("category", ""),
+                arrival=dt.datetime.fromisoformat(s["arrival"]), departure=dt.datetime.fromisoformat(s["departure"]),
+                lon=float(s["lon"]), lat=float(s["lat"]), dwell_minutes=int(s.get("dwell_minutes", 0)),
+                window=s.get("window", ""), desa=s.get("desa", ""), risk=s.get("risk"),
+            ) for s in r["stops"]]
+            u = units.get(r["unit"])
+            dep = scenario.depots.get(r["depot"])
+            routes.append(PlannedRoute(
+                unit=r["unit"], unit_kind=r.get("unit_kind", u.kind if u else ""), crew=u.crew if u else "",
+                day=dt.date.fromisoformat(r["day"]), shift=r["shift"], depot=r["depot"],
+                depot_name=dep.name if dep else r["depot"], start=dt.datetime.fromisoformat(r["start"]),
+                end=dt.datetime.fromisoformat(r["end"]), stops=stops, distance_m=float(r.get("distance_km", 0)) * 1000,
+                drive_s=float(r.get("drive_minutes", 0)) * 60, path=paths.get((r["unit"], r["day"], r["shift"]), []),
+            ))
+        return WeeklyPlan(
+            scenario=d.get("scenario", scenario.name), start_date=dt.date.fromisoformat(d["start_date"]),
+            days=int(d["days"]), seed=int(d.get("seed", 0)), routes=routes,
+            unserved=[Unserved(u["id"], u["reason"], u.get("detail", "")) for u in d.get("unserved", [])],
+            required_visits=int(d.get("required_visits", 0)), served_required=int(d.get("served_required_visits", 0)),
+            solver=d.get("solver", {}), utc_offset=scenario.utc_offset, scenario_file=d.get("scenario_file", ""),
+            replanned=list(d.get("replanned", [])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{plan_dir}/plan.json: unexpected content ({type(exc).__name__}: {exc}); plan again") from None
+
+
+def replan(
+    plan_dir: str | Path,
+    from_date: dt.date,
+    *,
+    units_off: set[str] | frozenset[str] = frozenset(),
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[WeeklyPlan, PlanContext]:
+    """Keep what is already done and re-plan the rest of the week, e.g. when a unit is called away.
+
+    Routes of days before ``from_date`` are kept unchanged; visits they made count against each
+    object's visits per week; the days from ``from_date`` on are planned again without ``units_off``.
+
+    Parameters
+    ----------
+    plan_dir
+        A folder written by ``routeplan plan`` (its ``plan.json`` names the scenario file).
+    from_date
+        First day to plan again.
+    units_off
+        Unit ids not available from ``from_date`` on.
+    seed, time_limit, max_iterations, progress
+        As in :func:`routeplan.pipeline.plan_scenario`.
+
+    Returns
+    -------
+    (WeeklyPlan, PlanContext)
+    """
+    plan_dir = Path(plan_dir)
+    try:
+        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+        sc_file = meta["scenario_file"]
+    except FileNotFoundError:
+        raise InputError(f"{plan_dir}: no plan.json here; give the folder that `routeplan plan` wrote") from None
+    except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
+        raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again") from None
+    scenario = load_scenario(sc_file)
+    scenario.start_date = dt.date.fromisoformat(meta["start_date"])
+    scenario.days = int(meta["days"])
+    unknown = sorted(set(units_off) - {u.id for u in scenario.units})
+    if unknown:
+        raise InputError(f"--unit-off {unknown[0]!r}: no such unit in {sc_file}")
+    from_day = (from_date - scenario.start_date).days
+    if not 0 <= from_day < scenario.days:
+        raise InputError(
+            f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
+            f"{scenario.dates[-1].isoformat()})")
+    old = plan_from_files(plan_dir, scenario)
+    ctx = prepare(scenario, progress)
+    kept = [r for r in old.routes if r.day < from_date]
+    done = Counter(s.id for r in kept for s in r.stops if s.kind == "vital_object")
+    new = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
+                    max_iterations=max_iterations, progress=progress, from_day=from_day, done_visits=dict(done),
+                    units_off=set(units_off))
+    _add_snap_problems(new, ctx)
+    new.routes = kept + new.routes
+    new.required_visits += sum(done.values())
+    new.served_required += sum(done.values())
+    new.scenario_file = sc_file
+    new.replanned = old.replanned + [{"from": from_date.isoformat(), "units_off": sorted(units_off)}]
+    return new, ctx
