@@ -1,0 +1,84 @@
+"""Briefing pages (without a browser): one per route, index and print-all, escaping, languages, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from test_maps import EVIL, evil_plan_dir
+
+
+@pytest.fixture(scope="module")
+def out():
+    return evil_plan_dir()
+
+
+def test_one_page_per_route_plus_index(out):
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    files = sorted(p.name for p in (out / "briefings").glob("*.html"))
+    assert "index.html" in files and "all.html" in files
+    assert len(files) == len(plan["routes"]) + 2
+    all_html = (out / "briefings" / "all.html").read_text(encoding="utf-8")
+    assert all_html.count('<section class="sheet') == len(plan["routes"])
+    assert "@page{size:A4 portrait" in all_html and "break-after:page" in all_html
+
+
+def test_pages_escape_user_text_and_are_offline(out):
+    from routeplan._offline import remote_assets
+
+    for f in (out / "briefings").glob("*.html"):
+        text = f.read_text(encoding="utf-8")
+        assert EVIL not in text, f
+        assert remote_assets(text) == [], f
+        assert "<script" not in text  # briefings need no JavaScript at all
+    idx = (out / "briefings" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in idx
+    hits = [f for f in (out / "briefings").glob("*_*.html") if "&lt;script&gt;alert(1)" in f.read_text(encoding="utf-8")]
+    assert hits
+
+
+def test_briefing_content(out):
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    from routeplan.briefing import route_slug
+
+    r = max(plan["routes"], key=lambda r: len(r["stops"]))
+    html = (out / "briefings" / f"{route_slug(r)}.html").read_text(encoding="utf-8")
+    for text in (r["unit"], r["crew"], r["depot_name"], r["shift"], f"{r['distance_km']:.1f} km", "Tindakan", "Jam rencana"):
+        assert text in html, text
+    assert html.count('class="stop"') == len(r["stops"])  # numbered circles in the SVG map
+    assert len(re.findall(r'<tr class="kind-', html)) == len(r["stops"])
+    assert "<svg" in html and "polyline" in html
+
+
+def test_brief_cli_english(out, tmp_path):
+    from routeplan.cli import main
+
+    assert main(["brief", str(out), "--out", str(tmp_path / "b"), "--lang", "en"]) == 0
+    idx = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in idx and "Patrol briefings" in idx
+    page = next(p for p in (tmp_path / "b").glob("*_*.html"))
+    text = page.read_text(encoding="utf-8")
+    assert "What to do" in text and "Tindakan" not in text
+
+
+def test_brief_cli_missing_plan(tmp_path):
+    from routeplan.cli import main
+
+    assert main(["brief", str(tmp_path), "--out", str(tmp_path / "b")]) == 2
+
+
+def test_every_template_text_is_in_catalogue():
+    from importlib import resources
+
+    from routeplan.i18n import CATALOGUE, guidance
+    from routeplan.layers import CATEGORIES
+
+    for name in ("briefing.html.j2", "index.html.j2"):
+        src = resources.files("routeplan").joinpath("templates", name).read_text(encoding="utf-8")
+        for key in re.findall(r"T\.(\w+)", src):
+            assert key in CATALOGUE and CATALOGUE[key]["id"] and CATALOGUE[key]["en"], key
+    for cat in list(CATEGORIES) + ["hotspot"]:
+        assert f"todo_{cat}" in CATALOGUE
+        assert guidance(cat, "id") != guidance(cat, "en")
