@@ -75,17 +75,24 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     -------
     str
         HTML with a switchable HeatMap, the ranked cells choropleth with a legend, hotspot polygons,
-        incidents in a MarkerCluster per category, a LayerControl and the OSM attribution.
+        incidents in a switchable canvas layer per category, a LayerControl and the OSM attribution.
+        Self-contained (Leaflet inlined, OSM tiles opt-in), see :mod:`routeplan._offline`.
     """
     import branca.colormap as cm
     import folium
-    from folium.plugins import HeatMap, MarkerCluster
+    from folium.plugins import HeatMap
+
+    from ._offline import prepare_map, render_offline, tile_layer
 
     t = _TEXT.get(lang, _TEXT["id"])
     area = result.area
     c = area.centroid
-    m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True)
-    folium.TileLayer(tiles=_OSM_TILES, attr=_OSM_ATTR, name="OpenStreetMap", max_zoom=19).add_to(m)
+    m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)
+    # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
+    prepare_map(m)
+    tile_layer("OpenStreetMap", _OSM_ATTR).add_to(m)
+    folium.GeoJson(area.__geo_interface__, name=None, control=False, zoom_on_click=False,
+                   style_function=lambda _f: {"color": "#555555", "weight": 2, "fill": False}).add_to(m)
     minx, miny, maxx, maxy = area.bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
@@ -132,7 +139,13 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         ),
         show=False,
     ).add_to(m)
-    cmap.add_to(m)
+    # legend as plain HTML (branca's colormap control would load d3 from a CDN)
+    m.get_root().html.add_child(folium.Element(
+        '<div style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;padding:4px 8px;'
+        'border:1px solid #999;border-radius:4px;font:11px/1.3 sans-serif">'
+        f'{_e(cmap.caption)}<div style="width:200px;height:10px;margin-top:3px;background:linear-gradient(to right,'
+        '#ffffcc,#fd8d3c,#bd0026)"></div><div style="display:flex;justify-content:space-between">'
+        f"<span>{cmap.vmin:.2f}</span><span>{cmap.vmax:.2f}</span></div></div>"))
 
     # hotspot polygons with popups
     hs_group = folium.FeatureGroup(name=_e(t["hotspots"]), show=True)
@@ -160,7 +173,7 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     for cat in sorted(sample["type"].astype(str).unique()):
         sub = sample[sample["type"] == cat]
         fg = folium.FeatureGroup(name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False)
-        cluster = MarkerCluster().add_to(fg)
+        cluster = fg  # plain canvas markers: no clustering plugin to load
         colour = _TYPE_COLOURS.get(cat, "#333333")
         times = sub["time"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
         feats = [
@@ -192,4 +205,4 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         + ")</div>"
     )
     m.get_root().html.add_child(folium.Element(note))
-    return m.get_root().render()
+    return render_offline(m)

@@ -293,3 +293,26 @@ def test_briefing_page_and_print(browser, plan_dir):
     assert EVIL in b.js("document.body.innerText")
     assert b.js("document.querySelectorAll('a[href$=\".html\"]').length") >= len(plan["routes"])
     assert b.external == [] and b.errors == [] and b.dialogs == []
+
+
+def test_hotspot_map_offline(browser, tmp_path):
+    from routeplan import hotspots as hs
+
+    f = tmp_path / "inc.csv"
+    rows = ["lat,lon,type,date"]
+    for i in range(40):
+        rows.append(f"{-8.2 + (i % 7) * 0.001},{113.2 + (i % 5) * 0.001},{EVIL if i % 4 == 0 else 'curanmor'},"
+                    f"2024-01-0{1 + i % 9} 2{i % 4}:00")
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    hs.run_hotspots(f, tmp_path / "out", bandwidth=150)
+    page = tmp_path / "out" / "hotspots.html"
+    from routeplan._offline import remote_assets
+
+    assert remote_assets(page.read_text(encoding="utf-8")) == []
+    b = browser
+    _reset(b)
+    b.open(page)
+    b.screenshot("hotspots-desktop.png")
+    assert b.js("typeof L.heatLayer") == "function"
+    assert b.js("document.querySelectorAll('img.leaflet-tile').length") == 0
+    assert b.external == [] and b.errors == [] and b.dialogs == []
