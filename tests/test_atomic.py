@@ -109,8 +109,10 @@ def test_hostile_ids_and_names_stay_contained(tmp_path, capsys) -> None:
     assert every - inside - inputs == {(tmp_path / "deep").resolve(), base.resolve()}
     gpx = sorted(p.name for p in (out / "gpx").iterdir())
     assert gpx and all(name.startswith("x_") for name in gpx), gpx
-    html = (out / "map.html").read_text(encoding="utf-8")
-    assert HOSTILE not in html
+    pages = list(out.rglob("*.html"))
+    assert out / "map.html" in pages
+    for page in pages:
+        assert HOSTILE not in page.read_text(encoding="utf-8"), page
     stops = (out / "stops.csv").read_text(encoding="utf-8")
     for line in stops.splitlines()[1:]:
         for cell in line.split(","):
