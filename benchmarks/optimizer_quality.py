@@ -319,8 +319,10 @@ class PvrpSolver:
       capacity and duration limit of the day) whose time window is ``[d*H, d*H + H/2]``; a visit
       of a customer on day ``d`` is a stop with the same window, so it can only go on a day-``d``
       vehicle (the half-day gap makes other days' stops unreachable).
-    * Customers whose allowed combinations are all single days (frequency 1) get one stop per
-      allowed day in a *required group* (exactly one served): the solver picks the day jointly.
+    * Customers whose allowed combinations are all single days (frequency 1) are placed by the
+      solver: if the allowed days are contiguous, one required stop whose time window spans those
+      days (any of those days' vehicles can serve it, so ordinary relocate/exchange moves change its
+      day); otherwise one stop per allowed day in a *required group* (exactly one served).
     * Customers with one allowed combination get required stops on those days.
     * For customers with several multi-day combinations the combination is fixed per round:
       a constructive choice first (cheapest nearest-neighbour proximity to customers already on
@@ -360,8 +362,17 @@ class PvrpSolver:
         single = set(self.single)
         for i in range(1, self.n):
             if i in single:
+                days = sorted(c[0] for c in inst.combos[i])
+                if days == list(range(days[0], days[-1] + 1)):
+                    # contiguous allowed days: one stop whose window spans them; any of those
+                    # days' vehicles can serve it (plain relocate moves change its day)
+                    k = model.add_stop(Stop(location=i, tw_early=days[0] * H, tw_late=days[-1] * H + H // 2,
+                                            service=int(self.svc[i]), required=True, demand=int(inst.demand[i])))
+                    for d in days:
+                        stop_of[(i, d)] = k
+                    owner.append((i, -1))
+                    continue
                 g = model.add_group(required=True)
-                days = [c[0] for c in inst.combos[i]]
             else:
                 g = None
                 days = list(combo[i]) if i in combo else list(inst.combos[i][0])
@@ -414,6 +425,11 @@ class PvrpSolver:
                 load[d] += inst.demand[i]
         return combo
 
+    def _route_ok_duration(self, r: list[int], d: int) -> bool:
+        path = [0] + r + [0]
+        dur = sum(self.dist[a, b] for a, b in zip(path, path[1:])) + sum(self.svc[v] for v in r)
+        return dur <= math.floor(self.inst.duration[d] * self.scale + 1e-6)
+
     def _route_ok(self, r: list[int], d: int) -> bool:
         inst = self.inst
         if sum(inst.demand[v] for v in r) > inst.capacity[d]:
@@ -424,15 +440,31 @@ class PvrpSolver:
             return dur <= math.floor(inst.duration[d] * self.scale + 1e-6)
         return True
 
-    def _best_insert(self, days, d: int, i: int):
-        """Cheapest feasible insertion of ``i`` on day ``d``: (cost, route index, position)."""
+    def _best_insert(self, days, d: int, i: int, relax: bool = False):
+        """Cheapest feasible insertion of ``i`` on day ``d``: (cost, route index, position).
+
+        With ``relax`` the route capacity is not checked, only the day's total load against the
+        day's fleet capacity (the re-solve redistributes the day's customers over its routes).
+        """
         best = (math.inf, -1, -1)
         D = self.dist
+        inst = self.inst
+        if relax:
+            day_load = sum(inst.demand[v] for r in days[d] for v in r)
+            if day_load + inst.demand[i] > inst.m * inst.capacity[d]:
+                return best
         for ri, r in enumerate(days[d]):
             path = [0] + r + [0]
             for p in range(len(path) - 1):
                 delta = D[path[p], i] + D[i, path[p + 1]] - D[path[p], path[p + 1]]
-                if delta < best[0] and self._route_ok(r[:p] + [i] + r[p:], d):
+                if delta >= best[0]:
+                    continue
+                cand = r[:p] + [i] + r[p:]
+                if relax:
+                    ok = inst.duration[d] <= 0 or self._route_ok_duration(cand, d)
+                else:
+                    ok = self._route_ok(cand, d)
+                if ok:
                     best = (delta, ri, p)
         if len(days[d]) < self.inst.m:
             delta = 2 * D[0, i]
@@ -473,7 +505,7 @@ class PvrpSolver:
                     val = -sum(where[d][2] for d in leave)
                     ins = []
                     for d in join:
-                        cost, ri, p = self._best_insert(days, d, i)
+                        cost, ri, p = self._best_insert(days, d, i, relax=True)
                         val += cost
                         ins.append((d, ri, p))
                     if val < best_val:
@@ -517,9 +549,10 @@ class PvrpSolver:
                 best = (cost, [[list(r) for r in rs] for rs in days], dict(combo))
             if not self.choice_needed:
                 break
-            # continue from the best solution found so far
-            days = [[list(r) for r in rs] for rs in best[1]] if best else days
-            combo = dict(best[2]) if best else combo
+            # continue from this round's solution if feasible and within 2 % of the best, else the best
+            if best and not (ok and cost <= 1.02 * best[0]):
+                days = [[list(r) for r in rs] for rs in best[1]]
+                combo = dict(best[2])
             # f=1 customers may have moved day inside the solver: fine, they are in a group
             moves = self.combo_local_search(days, combo, deadline - 1.0)
             if moves == 0:
