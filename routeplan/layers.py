@@ -340,7 +340,7 @@ def read_hotspots(path: str | Path) -> list[Hotspot]:
             raise InputError(f"{where}: duplicate id {hid!r}; ids must be unique")
         seen.add(hid)
         where = f"{where} (id {hid})"
-        risk = _number(props, "risk", where, 1.0, 0.0, 1e12)
+        risk = _number(props, "risk", where, 1.0, -math.inf, math.inf)
         if risk <= 0:
             raise InputError(f"{where}: 'risk' must be a positive number, got {props.get('risk')!r}")
         types = props.get("types") or []
