@@ -275,7 +275,7 @@ def _days(props: dict, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def read_vital_objects(path: str | Path) -> list[VitalObject]:
+def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = None) -> list[VitalObject]:
     """Read vital objects from GeoJSON points or a CSV with lat/lon, filling category defaults.
 
     Parameters
@@ -284,6 +284,8 @@ def read_vital_objects(path: str | Path) -> list[VitalObject]:
         GeoJSON FeatureCollection (EPSG:4326) or CSV. Fields: ``id``, ``name``, ``category`` and,
         optionally, ``priority``, ``visits_per_week``, ``dwell_minutes``, ``windows``, ``days``,
         ``desa``, ``min_gap_hours``.
+    default_dwell_minutes
+        Dwell for rows without ``dwell_minutes``; None uses the category's default.
 
     Returns
     -------
@@ -308,7 +310,8 @@ def read_vital_objects(path: str | Path) -> list[VitalObject]:
             id=oid, name=_text(props, "name", where, oid), category=cat, lon=lon, lat=lat,
             priority=_int(props, "priority", where, d.priority, 1, 3),
             visits_per_week=_int(props, "visits_per_week", where, d.visits_per_week, 0, 42),
-            dwell_minutes=_int(props, "dwell_minutes", where, d.dwell_minutes, 0, 480),
+            dwell_minutes=_int(props, "dwell_minutes", where,
+                               d.dwell_minutes if default_dwell_minutes is None else default_dwell_minutes, 0, 480),
             windows=_windows(props, "windows", where, d.windows),
             days=_days(props, where, d.days), desa=_text(props, "desa", where, ""), min_gap_hours=gap,
         ))

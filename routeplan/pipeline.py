@@ -46,7 +46,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     say("road graph")
     G = load_roads(scenario)
     say("layers")
-    objects = read_vital_objects(scenario.vital_objects) if scenario.vital_objects else []
+    objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
     hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
     if not objects and not hotspots:
         raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")

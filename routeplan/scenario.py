@@ -145,7 +145,7 @@ class Scenario:
     hotspots: Path | None
     desa: Path | None
     speeds_kmh: dict[str, dict[str, float]]
-    default_dwell_minutes: int = 10
+    default_dwell_minutes: int | None = None  # None: each category's own default
     hotspot_dwell_minutes: int = 12
     language: str = "id"
     utc_offset: str = "+07:00"
@@ -320,9 +320,9 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     language = plan_t.get("language", "id")
     if language not in ("id", "en"):
         raise InputError(f"{f} [plan].language: must be \"id\" or \"en\", got {language!r}")
-    dwell = plan_t.get("default_dwell_minutes", 10)
+    dwell = plan_t.get("default_dwell_minutes")
     hdwell = plan_t.get("hotspot_dwell_minutes", 12)
-    for key, v in (("default_dwell_minutes", dwell), ("hotspot_dwell_minutes", hdwell)):
+    for key, v in (("default_dwell_minutes", 10 if dwell is None else dwell), ("hotspot_dwell_minutes", hdwell)):
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 480:
             raise InputError(f"{f} [plan].{key}: must be whole minutes from 0 to 480, got {v!r}")
     offset = plan_t.get("utc_offset", "+07:00")
