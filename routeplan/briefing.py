@@ -23,7 +23,7 @@ from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
 DENSE_STOPS = 9
-XDENSE_STOPS = 15
+XDENSE_STOPS = 12
 ZOOM_STOPS = 26
 
 
