@@ -231,4 +231,6 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
         f"<summary><b>{E(t('scorecard', lang))}</b></summary><table>{body}</table>"
         f"<table style='margin-top:4px'><tr><th>{E(t('unit', lang))}</th><th>km</th><th>{E(t('sc_drive_h', lang))}</th>"
         f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table></details>"
+        # on a phone the open panel would cover the layer list: start it folded there
+        "<script>if(window.innerWidth<700){document.getElementById('routeplan-scorecard').removeAttribute('open');}</script>"
     )

@@ -130,6 +130,55 @@ class WeeklyPlan:
         }
 
 
+#: A pinned visit outweighs every other visit: it is an order, not a preference.
+PIN_PRIZE = 10_000_000
+
+
+@dataclass
+class Pin:
+    """A visit fixed in the input: this object, by this unit, at this minute of the plan."""
+
+    obj: VitalObject
+    unit: str
+    vehicle: int  # index into the plan's vehicles
+    minute: int  # minutes from the plan start
+    label: str
+
+
+def resolve_pins(scenario: Scenario, objects: list[VitalObject], vspecs: list, from_day: int = 0) -> list[Pin]:
+    """Match the scenario's ``[[pins]]`` (object, unit, date, time) to vehicles; bad pins raise InputError."""
+    from .errors import InputError
+    from .scenario import parse_clock
+
+    objs = {o.id: o for o in objects}
+    out: list[Pin] = []
+    for i, raw in enumerate(scenario.pins):
+        where = f"{scenario.path} pins[{i}]"
+        if not isinstance(raw, dict):
+            raise InputError(f"{where}: must be a table with object, unit, date and time")
+        for key in ("object", "unit", "date", "time"):
+            if key not in raw:
+                raise InputError(f"{where}: missing '{key}' (a pin needs object, unit, date and time)")
+        oid, uid = str(raw["object"]), str(raw["unit"])
+        if oid not in objs:
+            raise InputError(f"{where}: object {oid!r} is not among the usable vital objects")
+        try:
+            date = raw["date"] if isinstance(raw["date"], dt.date) else dt.date.fromisoformat(str(raw["date"]))
+        except ValueError:
+            raise InputError(f"{where}: date {raw['date']!r} is not an ISO date (YYYY-MM-DD)") from None
+        day = (date - scenario.start_date).days
+        if not 0 <= day < scenario.days:
+            raise InputError(f"{where}: date {date} is outside the plan")
+        if day < from_day:
+            continue  # already in the past of a re-plan
+        minute = day * 1440 + parse_clock(str(raw["time"]), where + ".time")
+        match = [vi for vi, (u, _d, _sh, _dep, _dl, s0, s1) in enumerate(vspecs) if u.id == uid and s0 <= minute < s1]
+        if not match:
+            raise InputError(f"{where}: unit {uid!r} works no shift at {date} {raw['time']}")
+        out.append(Pin(objs[oid], uid, match[0], minute, f"{date} {raw['time']}"))
+    return out
+
+
 def _split_days(days: list[int], k: int) -> list[list[int]]:
     """Give each of ``k`` visits a slice of the allowed days so that visits spread over the week."""
     if k <= 0 or not days:
@@ -214,10 +263,9 @@ def plan_week(
     say("travel-time matrix")
     mats: dict[str, TravelMatrix] = {k: travel_matrix(G, loc_nodes, k) for k in kinds}
     profile = {k: i for i, k in enumerate(kinds)}
-    model = RoutingModel([mats[k].duration for k in kinds], [mats[k].distance for k in kinds])
 
     # --- vehicles: one per unit, day and shift
-    vmeta = []
+    vspecs = []
     for u in scenario.units:
         if u.id in units_off:
             continue
@@ -227,8 +275,42 @@ def plan_week(
             for sname in u.shifts:
                 sh = scenario.shifts[sname]
                 s0, s1 = sh.absolute(day)
-                model.add_vehicle(Vehicle(dloc, dloc, s0 * 60, s1 * 60, profile[u.kind], name=f"{u.id}/{day}/{sname}"))
-                vmeta.append((u, day, sh, dep))
+                vspecs.append((u, day, sh, dep, dloc, s0, s1))
+
+    # --- pinned visits: each gets its own copy of the object's location that only the pinned vehicle can
+    # reach (a profile of its own), so the optimizer must give that visit to that unit at that time
+    pins = resolve_pins(scenario, objects, vspecs, from_day)
+    n = len(loc_nodes)
+    durs = [mats[k].duration for k in kinds]
+    dists = [mats[k].distance for k in kinds]
+    vprofile = [profile[u.kind] for (u, *_rest) in vspecs]
+    if pins:
+        extra = [loc_of[p.obj.node] for p in pins]
+        ext = lambda m: np.pad(m, ((0, len(pins)), (0, len(pins))), constant_values=np.inf)  # noqa: E731
+        base_d, base_l = [ext(m) for m in durs], [ext(m) for m in dists]
+        durs, dists = list(base_d), list(base_l)
+        for vi in sorted({p.vehicle for p in pins}):
+            k = vprofile[vi]
+            d, l = base_d[k].copy(), base_l[k].copy()
+            for j, p in enumerate(pins):
+                if p.vehicle != vi:
+                    continue
+                src = extra[j]
+                d[n + j, :n], d[:n, n + j] = d[src, :n], d[:n, src]
+                l[n + j, :n], l[:n, n + j] = l[src, :n], l[:n, src]
+                d[n + j, n + j] = l[n + j, n + j] = 0.0
+            durs.append(d)
+            dists.append(l)
+            vprofile[vi] = len(durs) - 1
+    model = RoutingModel(durs, dists)
+    vmeta = []
+    for (u, day, sh, dep, dloc, s0, s1), prof in zip(vspecs, vprofile):
+        model.add_vehicle(Vehicle(dloc, dloc, s0 * 60, s1 * 60, prof, name=f"{u.id}/{day}/{sh.name}"))
+        vmeta.append((u, day, sh, dep))
+    # pinned visits count against the object's visits of the week
+    done_visits = dict(done_visits)
+    for p in pins:
+        done_visits[p.obj.id] = done_visits.get(p.obj.id, 0) + 1
     if not model.vehicles:
         raise ValueError("no unit works any shift on the plan's days")
     v_start = np.array([v.tw_early for v in model.vehicles])
@@ -258,6 +340,9 @@ def plan_week(
         k_plan = max(0, k_plan - done_visits.get(o.id, 0))
         if k_plan == 0:
             continue
+        pinned_days = {p.minute // 1440 for p in pins if p.obj.id == o.id}
+        if len([d for d in allowed if d not in pinned_days]) >= k_plan:
+            allowed = [d for d in allowed if d not in pinned_days]  # keep visits on other days than the pins
         required_total += k_plan
         if not allowed:
             for j in range(k_plan):
@@ -295,6 +380,16 @@ def plan_week(
                     o.id, "time_window",
                     f"{o.id}: visit {j + 1} has no shift on {days_txt} that can reach it inside its window and return",
                     o.name, j + 1))
+    pin_groups = []
+    for j, p in enumerate(pins):
+        required_total += 1
+        g = model.add_group(required=False)
+        group_meta.append((p.obj, 0))
+        pin_groups.append(g)
+        service = p.obj.dwell_minutes * 60
+        model.add_stop(Stop(n + j, p.minute * 60, p.minute * 60, service, PIN_PRIZE, group=g, name=p.obj.id))
+        candidates.append(_Candidate("vital_object", p.obj, 0, p.minute // 1440, (p.minute, p.minute + p.obj.dwell_minutes)))
+
     # --- hotspots: optional stops inside active hours, at most a few per hotspot and day, each in a
     # different shift so that presence recurs through the day; later stops of a day are worth less
     # (diminishing returns), and which shift counts as "first" is drawn at random per week.
@@ -334,6 +429,12 @@ def plan_week(
     for g, (o, j) in enumerate(group_meta):
         if o is None or g in served_groups:
             continue
+        if g in pin_groups:
+            p = pins[pin_groups.index(g)]
+            unserved.append(Unserved(o.id, "pin_conflict",
+                                     f"{o.id}: the visit pinned to {p.unit} at {p.label} cannot be kept (travel or shift times conflict)",
+                                     o.name, 0))
+            continue
         loc = loc_of[o.node]
         need = o.dwell_minutes + min(
             (model.durations[p][dl, loc] + model.durations[p][loc, dl]) / 60 for p, dl in zip(v_prof, v_loc)
@@ -350,7 +451,7 @@ def plan_week(
     for rr in result.routes:
         u, day, sh, dep = vmeta[rr.vehicle]
         mat = mats[u.kind]
-        prof = profile[u.kind]
+        prof = model.vehicles[rr.vehicle].profile
         stops: list[Visit] = []
         seq_locs = [model.vehicles[rr.vehicle].start]
         for (si, s_start, s_end) in rr.visits:
@@ -369,7 +470,8 @@ def plan_week(
         seq_locs.append(model.vehicles[rr.vehicle].end)
         legs = [float(model.durations[prof][a, b]) for a, b in zip(seq_locs, seq_locs[1:])]
         dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
-        path = _route_path(G, mat, [loc_nodes[i] for i in seq_locs], u.kind, loc_nodes)
+        all_nodes = loc_nodes + [p.obj.node for p in pins]  # pinned copies sit at their object's node
+        path = _route_path(G, mat, [all_nodes[i] for i in seq_locs], u.kind, loc_nodes)
         routes.append(PlannedRoute(
             unit=u.id, unit_kind=u.kind, crew=u.crew, day=dates[day], shift=sh.name, depot=dep.id,
             depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
