@@ -91,7 +91,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         write_weeks(plans, ctx, args.out, lang=sc.language)
         prog.done()
         for i, plan in enumerate(plans, start=1):
-            _summary(plan, f"{args.out}/week-{i}")
+            _summary(plan, f"{args.out}/week-{i}", ctx if i == 1 else None)
         pred = predictability(plans)
         print(f"predictability over {weeks} weeks: mean hour entropy {pred['mean_hour_entropy_bits']} bits, "
               f"{100 * (pred['mean_repeat_share'] or 0):.0f} % of visits at the same weekday and hour as the week before")
@@ -101,15 +101,18 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     prog("writing outputs")
     write_plan(plan, ctx, args.out, lang=sc.language)
     prog.done()
-    _summary(plan, args.out)
+    _summary(plan, args.out, ctx)
     return 0
 
 
-def _summary(plan, out) -> None:
+def _summary(plan, out, ctx=None) -> None:
     print(f"{len(plan.routes)} routes, {plan.served_required}/{plan.required_visits} required visits served, "
           f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {out}")
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
+    for p in (ctx.problems if ctx is not None else []):
+        if p.get("layer") == "hotspot":
+            print(f"  hotspot skipped: {p['detail']}")
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
@@ -136,7 +139,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     prog("writing outputs")
     write_plan(plan, ctx, out, lang=args.lang or ctx.scenario.language)
     prog.done()
-    _summary(plan, out)
+    _summary(plan, out, ctx)
     return 0
 
 

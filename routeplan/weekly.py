@@ -312,7 +312,9 @@ def plan_week(
     for p in pins:
         done_visits[p.obj.id] = done_visits.get(p.obj.id, 0) + 1
     if not model.vehicles:
-        raise ValueError("no unit works any shift on the plan's days")
+        from .errors import InputError
+
+        raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
     v_start = np.array([v.tw_early for v in model.vehicles])
     v_end = np.array([v.tw_late for v in model.vehicles])
     v_loc = np.array([v.start for v in model.vehicles])
