@@ -26,6 +26,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -388,7 +389,11 @@ class PvrpSolver:
         init = None
         if warm is not None:
             init = [(d, [stop_of[(i, d)] for i in r if (i, d) in stop_of]) for d, routes in enumerate(warm) for r in routes]
-        res = model.solve(time_limit=time_limit, seed=seed, initial_routes=init)
+        with warnings.catch_warnings():
+            # the day windows make cross-day insertions hugely time-warped, so PyVRP's time-warp
+            # penalty saturates by design; its PenaltyBoundWarning is expected here
+            warnings.filterwarnings("ignore", message=".*penalty parameter has reached its maximum.*")
+            res = model.solve(time_limit=time_limit, seed=seed, initial_routes=init)
         days: list[list[list[int]]] = [[] for _ in range(self.inst.t)]
         for r in res.routes:
             days[r.vehicle].append([owner[s][0] for s, _, _ in r.visits])
@@ -698,8 +703,8 @@ def main(argv: list[str] | None = None) -> int:
                         "python": platform.python_version(), "cpus": os.cpu_count()},
             "seed": args.seed}
     try:
-        import pyvrp
-        meta["pyvrp"] = pyvrp.__version__
+        from importlib.metadata import version
+        meta["pyvrp"] = version("pyvrp")
     except Exception:  # pragma: no cover
         pass
     args.out.parent.mkdir(parents=True, exist_ok=True)
