@@ -71,6 +71,7 @@ class VitalObject:
     days: tuple[str, ...]
     desa: str = ""
     min_gap_hours: float = 0.0
+    pasaran: tuple[str, ...] = ()  # market days of the five-day Javanese week; empty = no restriction
     node: int | None = None
     snap_m: float | None = None
 
@@ -275,6 +276,25 @@ def _days(props: dict, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def _pasaran(props: dict, where: str) -> tuple[str, ...]:
+    from .scenario import PASARAN
+
+    v = props.get("pasaran")
+    if v is None or v == "" or v == []:
+        return ()
+    if isinstance(v, str):
+        v = [p.strip() for p in v.replace(";", ",").split(",") if p.strip()]
+    if not isinstance(v, list):
+        raise InputError(f"{where}: 'pasaran' must be a list like [\"legi\", \"pon\"]")
+    out = []
+    for p in v:
+        key = str(p).strip().lower()
+        if key not in PASARAN:
+            raise InputError(f"{where}: pasaran {str(p)[:20]!r} is not one of {', '.join(PASARAN)}")
+        out.append(key)
+    return tuple(dict.fromkeys(out))
+
+
 def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = None) -> list[VitalObject]:
     """Read vital objects from GeoJSON points or a CSV with lat/lon, filling category defaults.
 
@@ -283,7 +303,8 @@ def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = Non
     path
         GeoJSON FeatureCollection (EPSG:4326) or CSV. Fields: ``id``, ``name``, ``category`` and,
         optionally, ``priority``, ``visits_per_week``, ``dwell_minutes``, ``windows``, ``days``,
-        ``desa``, ``min_gap_hours``.
+        ``desa``, ``min_gap_hours``, ``pasaran`` (market days of the five-day Javanese week, e.g.
+        ``["legi", "pon"]``; combined with ``days``).
     default_dwell_minutes
         Dwell for rows without ``dwell_minutes``; None uses the category's default.
 
@@ -314,6 +335,7 @@ def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = Non
                                d.dwell_minutes if default_dwell_minutes is None else default_dwell_minutes, 0, 480),
             windows=_windows(props, "windows", where, d.windows),
             days=_days(props, where, d.days), desa=_text(props, "desa", where, ""), min_gap_hours=gap,
+            pasaran=_pasaran(props, where),
         ))
     if not objects:
         raise InputError(f"{path}: no vital objects in the file")

@@ -40,6 +40,17 @@ DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
     },
 }
 
+#: The five-day Javanese market week. Many traditional markets open on one or two pasaran days.
+PASARAN = ("legi", "pahing", "pon", "wage", "kliwon")
+#: A date of known pasaran: the proclamation of independence, Friday 17 August 1945, was Jumat Legi.
+_PASARAN_ANCHOR = dt.date(1945, 8, 17)
+
+
+def pasaran_of(date: dt.date) -> str:
+    """The pasaran day (legi, pahing, pon, wage, kliwon) of a date."""
+    return PASARAN[(date - _PASARAN_ANCHOR).days % 5]
+
+
 _TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 

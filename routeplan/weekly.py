@@ -19,7 +19,7 @@ import numpy as np
 from .layers import Hotspot, VitalObject
 from .matrix import TravelMatrix, travel_matrix
 from .optimize import UNREACHABLE, RoutingModel, Stop, Vehicle
-from .scenario import WEEKDAYS, Scenario
+from .scenario import WEEKDAYS, Scenario, pasaran_of
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,8 @@ def plan_week(
         k = o.visits_per_week
         if k <= 0:
             continue
-        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day]
+        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day
+                   and (not o.pasaran or pasaran_of(d) in o.pasaran)]
         k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
         k_plan = max(0, k_plan - done_visits.get(o.id, 0))
         if k_plan == 0:
@@ -348,7 +349,10 @@ def plan_week(
         required_total += k_plan
         if not allowed:
             for j in range(k_plan):
-                unserved.append(Unserved(o.id, "no_allowed_day", f"{o.id}: none of its days {list(o.days)} is in the plan", o.name, j + 1))
+                unserved.append(Unserved(o.id, "no_allowed_day",
+                                         f"{o.id}: none of its days {list(o.days)}"
+                                         + (f" on pasaran {list(o.pasaran)}" if o.pasaran else "") + " is in the plan",
+                                         o.name, j + 1))
             continue
         loc = loc_of[o.node]
         reachable = any(

@@ -75,3 +75,35 @@ def test_snapping_reports_far_and_outside_points():
     far = [objs[0].__class__(**{**objs[0].__dict__, "id": "FAR", "lon": objs[0].lon + 0.5})]
     kept2, problems2 = snap_layer(far, index, "vital object")
     assert not kept2 and problems2[0]["id"] == "FAR" and problems2[0]["reason"] in ("outside_area", "far_from_road")
+
+
+def test_pasaran_days_match_the_javanese_calendar():
+    import datetime as dt
+
+    from routeplan.scenario import pasaran_of
+
+    # dates with their pasaran as published in Javanese calendars (e.g. Jumat Legi, 17 Aug 1945)
+    known = {dt.date(1945, 8, 17): "legi", dt.date(2022, 8, 19): "pahing", dt.date(2023, 2, 4): "legi",
+             dt.date(2022, 9, 7): "legi", dt.date(2023, 11, 3): "pon"}
+    for date, name in known.items():
+        assert pasaran_of(date) == name
+
+
+def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
+    import datetime as dt
+
+    from routeplan.pipeline import prepare
+    from routeplan.scenario import load_scenario, pasaran_of
+    from routeplan.weekly import plan_week
+
+    sc = load_scenario(SAMPLE / "scenario.toml")
+    ctx = prepare(sc)
+    market = next(o for o in ctx.objects if o.category == "pasar")
+    m = market.__class__(**{**market.__dict__, "pasaran": ("legi", "pon"), "visits_per_week": 2})
+    plan = plan_week(sc, ctx.graph, [m], [], seed=0, time_limit=20, max_iterations=200)
+    days = [s.arrival.date() for r in plan.routes for s in r.stops]
+    assert len(days) == 2 and all(pasaran_of(d) in ("legi", "pon") for d in days)
+    p = tmp_path / "vo.geojson"
+    p.write_text(json.dumps(fc(pt(113.2, -8.2, id="A", category="pasar", pasaran=["Sabtu"]))))
+    with pytest.raises(InputError, match="pasaran"):
+        read_vital_objects(p)
