@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -63,37 +64,83 @@ def to_csr(G: Any, weight: str) -> CSRGraph:
     return CSRGraph(nodes, index, m, lm)
 
 
-def _dijkstra_chunks(matrix: sp.csr_matrix, sources: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """Run Dijkstra from ``sources`` split over threads (scipy releases the GIL inside csgraph)."""
-    if workers <= 1 or len(sources) < 8:
-        return dijkstra(matrix, directed=True, indices=sources, return_predecessors=True)
-    chunks = [c for c in np.array_split(sources, workers) if len(c)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(lambda c: dijkstra(matrix, directed=True, indices=c, return_predecessors=True), chunks))
-    return np.vstack([p[0] for p in parts]), np.vstack([p[1] for p in parts])
+#: Sources per Dijkstra call: bounds the transient full-width distance array (rows x graph nodes).
+_BLOCK = 64
+#: Below this many (sources x graph nodes) the searches run in this process.
+_PARALLEL_MIN_WORK = 2_000_000
+_shared: tuple | None = None  # (matrix, length, all sources) for forked workers
 
 
-def _path_lengths(lm: sp.csr_matrix, pred: np.ndarray, src: np.ndarray) -> np.ndarray:
-    """Metres along each shortest-path tree, by pointer jumping over predecessors (vectorised)."""
+def _block(matrix: sp.csr_matrix, lm: sp.csr_matrix, chunk: np.ndarray, src: np.ndarray):
+    """Dijkstra from ``chunk``: durations and metres to ``src`` and the predecessor rows (int32)."""
+    dist, pred = dijkstra(matrix, directed=True, indices=chunk, return_predecessors=True)
+    tt = dist[:, src]
+    del dist
+    length = _path_lengths(lm, pred, src, chunk)
+    return tt, length, pred.astype(np.int32, copy=False)
+
+
+def _forked_block(chunk: np.ndarray):
+    matrix, lm, src = _shared
+    return _block(matrix, lm, chunk, src)
+
+
+def _all_blocks(csr: CSRGraph, src: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations, metres and predecessor rows from every source, in blocks.
+
+    scipy's Dijkstra holds the GIL, so threads do not run searches in parallel; with ``workers`` > 1
+    and enough work the blocks go to forked worker processes (where ``fork`` exists).
+    """
+    global _shared
+    n = csr.matrix.shape[0]
+    k = len(src)
+    tt = np.empty((k, k))
+    length = np.empty((k, k))
+    pred = np.empty((k, n), dtype=np.int32)
+    chunks = [src[i:i + _BLOCK] for i in range(0, k, _BLOCK)]
+    starts = list(range(0, k, _BLOCK))
+    parallel = workers > 1 and len(chunks) > 1 and k * n >= _PARALLEL_MIN_WORK and "fork" in mp.get_all_start_methods()
+    if parallel:
+        _shared = (csr.matrix, csr.length, src)
+        try:
+            with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=mp.get_context("fork")) as pool:
+                results = pool.map(_forked_block, chunks)
+                for s, (a, b, c) in zip(starts, results):
+                    tt[s:s + len(a)], length[s:s + len(a)], pred[s:s + len(a)] = a, b, c
+        finally:
+            _shared = None
+    else:
+        for s, ch in zip(starts, chunks):
+            a, b, c = _block(csr.matrix, csr.length, ch, src)
+            tt[s:s + len(a)], length[s:s + len(a)], pred[s:s + len(a)] = a, b, c
+    return tt, length, pred
+
+
+def _path_lengths(lm: sp.csr_matrix, pred: np.ndarray, src: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Metres along each shortest-path tree, by pointer jumping over predecessors (vectorised).
+
+    ``pred[a]`` is the tree of source ``rows[a]`` (default ``src``); returns lengths to ``src``.
+    """
+    rows = src if rows is None else rows
     n = pred.shape[1]
-    out = np.empty((len(src), len(src)))
-    for a in range(len(src)):
+    out = np.empty((len(rows), len(src)))
+    ar = np.arange(n)
+    for a in range(len(rows)):
         p = pred[a].astype(np.int64)
         has = p >= 0
         d = np.zeros(n)
         idx = np.nonzero(has)[0]
         d[idx] = np.asarray(lm[p[idx], idx]).ravel()
-        d[~has] = 0.0
-        p = np.where(has, p, np.arange(n))
+        p = np.where(has, p, ar)
         # after k rounds d holds the length of the last 2^k edges of each path
         while True:
             nxt = p[p]
             if np.array_equal(nxt, p):
                 break
-            d = d + d[p] * (p != np.arange(n))
+            d = d + d[p] * (p != ar)
             p = nxt
         row = d[src]
-        row[~(has[src] | (src == src[a]))] = np.inf
+        row[~(has[src] | (src == rows[a]))] = np.inf
         out[a] = row
     return out
 
@@ -138,7 +185,8 @@ def travel_matrix(G: Any, nodes: Sequence[int], kind: str, workers: int | None =
     kind
         Unit kind, e.g. ``car`` or ``motorcycle``.
     workers
-        Threads for the one-to-all searches; defaults to the number of cores.
+        Processes for the one-to-all searches (scipy holds the GIL, so threads would not help);
+        defaults to the number of cores (at most 8).
 
     Returns
     -------
@@ -148,11 +196,12 @@ def travel_matrix(G: Any, nodes: Sequence[int], kind: str, workers: int | None =
     uniq = list(dict.fromkeys(nodes))
     src = np.array([csr.index[n] for n in uniq], dtype=np.int64)
     workers = workers or min(os.cpu_count() or 1, 8)
-    dist_all, pred = _dijkstra_chunks(csr.matrix, src, workers)
-    tt = dist_all[:, src]
-    length = _path_lengths(csr.length, pred, src)
+    tt, length, pred = _all_blocks(csr, src, workers)
     pos = {n: k for k, n in enumerate(uniq)}
     sel = np.array([pos[n] for n in nodes], dtype=np.int64)
-    tm = TravelMatrix(kind, list(nodes), tt[np.ix_(sel, sel)], length[np.ix_(sel, sel)], csr, pred[sel])
+    if len(sel) == len(uniq):  # no duplicate stops: keep the arrays as they are (pred is large)
+        tm = TravelMatrix(kind, list(nodes), tt, length, csr, pred)
+    else:
+        tm = TravelMatrix(kind, list(nodes), tt[np.ix_(sel, sel)], length[np.ix_(sel, sel)], csr, pred[sel])
     log.info("%s matrix %d x %d", kind, len(nodes), len(nodes))
     return tm

@@ -1,0 +1,226 @@
+"""End to end: wall time, peak memory and per-stage times of ``routeplan plan`` run as a subprocess.
+
+Peak memory is the child's ``ru_maxrss`` from ``os.wait4`` (the whole process, including numpy /
+scipy / PyVRP native memory, which tracemalloc does not see). Stage times come from the CLI's stage
+lines on stderr (``[  12.3s] label``): each stage lasts until the next line.
+
+Cases
+-----
+* ``sample``   the committed synthetic sample (data/sample/scenario.toml);
+* ``buahbatu`` the real Buahbatu network, 150 vital objects placed at random road nodes (as in
+  tests/test_weekly.py), 6 units (3 cars, 3 motorcycles; 2 units in each of the three shifts, every day);
+* ``regency``  a generated ~200 000-node road network written as OSM XML (gen_graph.write_osm, so it
+  goes through the real loader), 1000 vital objects, 30 units (10 per shift) at 5 depots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+BUAHBATU = REPO.parent / "shared" / "data" / "osm" / "buahbatu_bandung_drive.osm.bz2"
+CATS = ["pasar", "bank", "spbu", "kantor_desa", "sekolah", "tempat_ibadah", "tps", "minimarket", "atm", "gudang"]
+SHIFTS = '''[[shifts]]
+name = "pagi"
+start = "06:00"
+end = "14:00"
+[[shifts]]
+name = "siang"
+start = "14:00"
+end = "22:00"
+[[shifts]]
+name = "malam"
+start = "22:00"
+end = "06:00"
+'''
+STAGE_RE = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$")
+
+
+def _objects(xs: np.ndarray, ys: np.ndarray, n: int, rng, path: Path) -> None:
+    idx = rng.choice(len(xs), n, replace=False)
+    feats = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [
+        float(xs[k]) + float(rng.normal(0, 2e-4)), float(ys[k]) + float(rng.normal(0, 2e-4))]},
+        "properties": {"id": f"VO-{i:04d}", "name": f"Objek {i}", "category": CATS[i % len(CATS)]}}
+        for i, k in enumerate(idx)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+
+
+def buahbatu_scenario(folder: Path, n_objects: int = 150, n_units: int = 6, seed: int = 3) -> Path:
+    from routeplan.roads import graph_from_file
+    from routeplan.scenario import DEFAULT_SPEEDS_KMH
+
+    folder.mkdir(parents=True, exist_ok=True)
+    G = graph_from_file(BUAHBATU, DEFAULT_SPEEDS_KMH)
+    nodes = list(G.nodes)
+    xs = np.array([G.nodes[n]["x"] for n in nodes])
+    ys = np.array([G.nodes[n]["y"] for n in nodes])
+    _objects(xs, ys, n_objects, np.random.default_rng(seed), folder / "vo.geojson")
+    c = int(np.argmin((xs - 107.66) ** 2 + (ys + 6.95) ** 2))
+    shifts = ["pagi", "siang", "malam"]
+    units = "".join(f'[[units]]\nid = "U{i}"\nkind = "{"car" if i % 2 == 0 else "motorcycle"}"\ndepot = "polsek"\n'
+                    f'shifts = ["{shifts[i % 3]}"]\n' for i in range(n_units))
+    (folder / "scenario.toml").write_text(
+        f'name = "Buahbatu (benchmark)"\n[area]\nosm_file = "{BUAHBATU}"\n[plan]\nstart_date = "2026-11-30"\n'
+        f'[layers]\nvital_objects = "vo.geojson"\n[[depots]]\nid = "polsek"\nname = "Polsek Buahbatu"\n'
+        f'lat = {ys[c]}\nlon = {xs[c]}\n{SHIFTS}{units}')
+    return folder / "scenario.toml"
+
+
+def regency_scenario(folder: Path, n_nodes: int = 200_000, n_objects: int = 1000, n_units: int = 30,
+                     n_depots: int = 5, seed: int = 5) -> tuple[Path, dict]:
+    from gen_graph import make_grid, write_osm
+
+    folder.mkdir(parents=True, exist_ok=True)
+    osm = folder / f"regency_{n_nodes}.osm"
+    info_path = folder / f"regency_{n_nodes}.json"
+    if not (osm.exists() and info_path.exists()):
+        info = write_osm(n_nodes, osm, seed=0)
+        info_path.write_text(json.dumps(info))
+    info = json.loads(info_path.read_text())
+    g = make_grid(n_nodes, seed=0)
+    used = np.unique([n for seq, _, _ in g.ways for n in seq])
+    xs, ys = g.x[used], g.y[used]
+    rng = np.random.default_rng(seed)
+    _objects(xs, ys, n_objects, rng, folder / "vo.geojson")
+    depots = ""
+    for d in range(n_depots):
+        # depots spread over the area: centres of a 3 x 2 layout (the first five cells)
+        cx = xs.min() + (xs.max() - xs.min()) * ((d % 3) + 0.5) / 3
+        cy = ys.min() + (ys.max() - ys.min()) * ((d // 3) + 0.5) / 2
+        k = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
+        depots += f'[[depots]]\nid = "P{d}"\nname = "Polsek {d}"\nlat = {ys[k]}\nlon = {xs[k]}\n'
+    shifts = ["pagi", "siang", "malam"]
+    units = "".join(f'[[units]]\nid = "U{i:02d}"\nkind = "{"car" if i % 2 == 0 else "motorcycle"}"\n'
+                    f'depot = "P{i % n_depots}"\nshifts = ["{shifts[i % 3]}"]\n' for i in range(n_units))
+    (folder / "scenario.toml").write_text(
+        f'name = "Regency (generated)"\n[area]\nosm_file = "{osm.name}"\n[plan]\nstart_date = "2026-11-30"\n'
+        f'[layers]\nvital_objects = "vo.geojson"\n{depots}{SHIFTS}{units}')
+    return folder / "scenario.toml", info
+
+
+def run_measured(scenario: Path, out: Path, time_limit: float, iterations: int) -> dict:
+    """Run ``routeplan plan`` in a child process: wall time, the child's own peak RSS (``os.wait4``), stages."""
+    cmd = [PY, "-m", "routeplan", "plan", str(scenario), "--out", str(out), "--time-limit", str(time_limit),
+           "--iterations", str(iterations)]
+    errf = out.parent / f".{out.name}.stderr"
+    outf = out.parent / f".{out.name}.stdout"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    with open(errf, "w") as fe, open(outf, "w") as fo:
+        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=REPO)
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t
+    stderr, stdout = errf.read_text(), outf.read_text()
+    res = {"cmd": " ".join(cmd[1:]), "returncode": p.returncode, "wall_s": wall, "peak_rss_mb": ru.ru_maxrss / 1024,
+           "cpu_user_s": ru.ru_utime, "cpu_sys_s": ru.ru_stime, "stdout": stdout[-1500:], "stderr_tail": stderr[-1500:],
+           "stages": parse_stages(stderr, wall)}
+    m = out / "map.html"
+    if m.exists():
+        res["map_html_mb"] = m.stat().st_size / 1e6
+    pj = out / "plan.json"
+    if pj.exists():
+        plan = json.loads(pj.read_text())
+        res["plan"] = {"routes": len(plan["routes"]), "required_visits": plan["required_visits"],
+                       "served_required_visits": plan["served_required_visits"], "solver": plan["solver"]}
+    return res
+
+
+def parse_stages(stderr: str, wall: float) -> list[dict]:
+    marks = []
+    for line in stderr.splitlines():
+        m = STAGE_RE.match(line.strip("\r"))
+        if m:
+            marks.append((float(m.group(1)), m.group(2)))
+    out = []
+    for i, (t, label) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else None
+        out.append({"stage": label, "start_s": t, "seconds": None if end is None else round(end - t, 2)})
+    return out
+
+
+def stage_seconds(res: dict, prefix: str) -> float | None:
+    for s in res["stages"]:
+        if s["stage"].startswith(prefix):
+            return s["seconds"]
+    return None
+
+
+def run(quick: bool = False, work: Path = Path("/tmp/routeplan-bench")) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    cases = []
+    reps = 1 if quick else 3
+    sample = REPO / "data" / "sample" / "scenario.toml"
+    settings = {"sample": (10.0 if quick else 30.0, 2000), "buahbatu": (10.0 if quick else 30.0, 3000),
+                "regency": (300.0, 2000)}
+    todo = [("sample", lambda: sample), ("buahbatu", lambda: buahbatu_scenario(work / "buahbatu"))]
+    if not quick:
+        todo.append(("regency", lambda: regency_scenario(work / "regency")[0]))
+    for name, make in todo:
+        scen = make()
+        tl, it = settings[name]
+        for rep in range(reps if name != "regency" else 1):
+            r = run_measured(scen, work / f"out-{name}", tl, it)
+            r.update({"case": name, "time_limit": tl, "iterations": it, "repeat": rep})
+            cases.append(r)
+            print(f"[e2e] {name} rep {rep}: rc {r['returncode']} wall {r['wall_s']:.1f}s peak {r['peak_rss_mb']:.0f} MB "
+                  f"stages {[(s['stage'][:30], s['seconds']) for s in r['stages']]}", flush=True)
+    # --time-limit honoured? Buahbatu with an iteration cap that cannot be reached first
+    tl_checks = []
+    scen = buahbatu_scenario(work / "buahbatu")
+    for tl in ([5.0] if quick else [5.0, 20.0]):
+        r = run_measured(scen, work / "out-tl", tl, 10**9)
+        opt = stage_seconds(r, "optimizing")
+        tl_checks.append({"time_limit": tl, "optimizing_stage_s": opt, "wall_s": r["wall_s"],
+                          "overrun_pct": None if opt is None else 100 * (opt - tl) / tl,
+                          "within_10pct": opt is not None and abs(opt - tl) <= 0.1 * tl,
+                          "iterations_done": (r.get("plan") or {}).get("solver", {}).get("iterations")})
+        print(f"[e2e] time limit {tl}s: optimizing stage {opt}s", flush=True)
+    return {"cases": cases, "time_limit_checks": tl_checks}
+
+
+def markdown(res: dict) -> str:
+    import statistics
+
+    out = ["| case | --time-limit / --iterations | runs | wall median (s) | peak RSS median (MB) | served / required | map.html (MB) |",
+           "|---|---|---:|---:|---:|---|---:|"]
+    by: dict[str, list] = {}
+    for c in res["cases"]:
+        by.setdefault(c["case"], []).append(c)
+    for name, cs in by.items():
+        p = cs[0].get("plan") or {}
+        mp = cs[0].get("map_html_mb")
+        out.append(f"| {name} | {cs[0]['time_limit']:.0f} s / {cs[0]['iterations']} | {len(cs)} | "
+                   f"{statistics.median(c['wall_s'] for c in cs):.1f} | {statistics.median(c['peak_rss_mb'] for c in cs):.0f} | "
+                   f"{p.get('served_required_visits')}/{p.get('required_visits')} | {'' if mp is None else f'{mp:.2f}'} |")
+    out += ["", "Per-stage seconds (first run of each case; a stage lasts until the next stage line):", "",
+            "| case | " + " | ".join(["road graph", "layers (+snapping)", "travel-time matrix", "weekly model",
+                                      "optimizing", "writing outputs"]) + " |", "|---|" + "---:|" * 6]
+    for name, cs in by.items():
+        c = cs[0]
+        vals = [stage_seconds(c, p) for p in ("road graph", "layers", "travel-time matrix", "weekly model", "optimizing",
+                                                "writing outputs")]
+        if c["stages"]:
+            last = c["stages"][-1]
+            vals[-1] = round(c["wall_s"] - last["start_s"], 1)  # writing outputs runs to the end (incl. exit)
+        out.append(f"| {name} | " + " | ".join("" if v is None else f"{v:.1f}" for v in vals) + " |")
+    out += ["", "| --time-limit (s) | optimizing stage (s) | deviation | within 10 % |", "|---:|---:|---:|---|"]
+    for t in res["time_limit_checks"]:
+        out.append(f"| {t['time_limit']:.0f} | {t['optimizing_stage_s']} | {t['overrun_pct']:+.1f} % | {t['within_10pct']} |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    r = run(quick="--quick" in sys.argv)
+    print(markdown(r))
