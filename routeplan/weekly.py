@@ -65,6 +65,7 @@ class PlannedRoute:
     drive_s: float
     path: list[tuple[float, float]] = field(default_factory=list, repr=False)
     legs_s: list[float] = field(default_factory=list, repr=False)
+    breaks: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +114,7 @@ class WeeklyPlan:
                     "unit": r.unit, "unit_kind": r.unit_kind, "day": r.day.isoformat(), "shift": r.shift,
                     "depot": r.depot, "start": iso(r.start), "end": iso(r.end),
                     "distance_km": round(r.distance_m / 1000, 3), "drive_minutes": round(r.drive_s / 60, 1),
+                    "breaks": [{"start": iso(a), "end": iso(b), "place": r.depot} for a, b in r.breaks],
                     "stops": [
                         {"id": s.id, "kind": s.kind, "name": s.name, "category": s.category,
                          "arrival": iso(s.arrival), "departure": iso(s.departure),
@@ -176,6 +178,30 @@ def resolve_pins(scenario: Scenario, objects: list[VitalObject], vspecs: list, f
         if not match:
             raise InputError(f"{where}: unit {uid!r} works no shift at {date} {raw['time']}")
         out.append(Pin(objs[oid], uid, match[0], minute, f"{date} {raw['time']}"))
+    return out
+
+
+def _shift_breaks(vspecs: list) -> list[tuple[int, int, int, int]]:
+    """(vehicle, earliest start, latest end, minutes) of the break of every shift that has one.
+
+    The break is taken at the unit's depot (meal and prayer at the Polsek or post), inside the shift's
+    ``break_window`` or, without one, anywhere in the shift.
+    """
+    out = []
+    for vi, (_u, _day, sh, _dep, _dl, s0, s1) in enumerate(vspecs):
+        if sh.break_minutes <= 0:
+            continue
+        if sh.break_window is None:
+            a, b = s0, s1
+        else:
+            ws, we = sh.break_window
+            wlen = (we - ws) % 1440 or 1440
+            # the break window on the day the shift starts, or the next (night shifts)
+            a, b = next(((s0 - s0 % 1440 + ws + k * 1440, s0 - s0 % 1440 + ws + k * 1440 + wlen) for k in (0, 1, -1)
+                         if s0 - s0 % 1440 + ws + k * 1440 < s1 and s0 - s0 % 1440 + ws + k * 1440 + wlen > s0), (s0, s1))
+            a, b = max(a, s0), min(b, s1)
+        if b - a >= sh.break_minutes:
+            out.append((vi, a, b, sh.break_minutes))
     return out
 
 
@@ -280,25 +306,29 @@ def plan_week(
     # --- pinned visits: each gets its own copy of the object's location that only the pinned vehicle can
     # reach (a profile of its own), so the optimizer must give that visit to that unit at that time
     pins = resolve_pins(scenario, objects, vspecs, from_day)
+    breaks = _shift_breaks(vspecs)
+    # extra locations: a copy per pin (at its object) and per break (at the depot), each reachable
+    # only through the profile of the one vehicle it belongs to
+    extras = [(p.vehicle, loc_of[p.obj.node]) for p in pins] + [(b[0], vspecs[b[0]][4]) for b in breaks]
     n = len(loc_nodes)
     durs = [mats[k].duration for k in kinds]
     dists = [mats[k].distance for k in kinds]
     vprofile = [profile[u.kind] for (u, *_rest) in vspecs]
-    if pins:
-        extra = [loc_of[p.obj.node] for p in pins]
-        ext = lambda m: np.pad(m, ((0, len(pins)), (0, len(pins))), constant_values=np.inf)  # noqa: E731
+    if extras:
+        ext = lambda m: np.pad(m, ((0, len(extras)), (0, len(extras))), constant_values=np.inf)  # noqa: E731
         base_d, base_l = [ext(m) for m in durs], [ext(m) for m in dists]
         durs, dists = list(base_d), list(base_l)
-        for vi in sorted({p.vehicle for p in pins}):
+        for vi in sorted({vi for vi, _ in extras}):
             k = vprofile[vi]
             d, l = base_d[k].copy(), base_l[k].copy()
-            for j, p in enumerate(pins):
-                if p.vehicle != vi:
-                    continue
-                src = extra[j]
+            mine = [j for j, (vj, _) in enumerate(extras) if vj == vi]
+            for j in mine:
+                src = extras[j][1]
                 d[n + j, :n], d[:n, n + j] = d[src, :n], d[:n, src]
                 l[n + j, :n], l[:n, n + j] = l[src, :n], l[:n, src]
-                d[n + j, n + j] = l[n + j, n + j] = 0.0
+                for j2 in mine:  # between two extras of the same vehicle: as between their sources
+                    d[n + j, n + j2] = d[src, extras[j2][1]]
+                    l[n + j, n + j2] = l[src, extras[j2][1]]
             durs.append(d)
             dists.append(l)
             vprofile[vi] = len(durs) - 1
@@ -396,6 +426,11 @@ def plan_week(
         model.add_stop(Stop(n + j, p.minute * 60, p.minute * 60, service, PIN_PRIZE, group=g, name=p.obj.id))
         candidates.append(_Candidate("vital_object", p.obj, 0, p.minute // 1440, (p.minute, p.minute + p.obj.dwell_minutes)))
 
+    # --- breaks: one per shift that has one, at the unit's depot, inside the break window
+    for j, (vi, a, b, minutes) in enumerate(breaks):
+        model.add_stop(Stop(n + len(pins) + j, a * 60, (b - minutes) * 60, minutes * 60, PIN_PRIZE, name="break"))
+        candidates.append(_Candidate("break", None, 0, vspecs[vi][1], (a, b)))
+
     # --- hotspots: optional stops inside active hours, at most a few per hotspot and day, each in a
     # different shift so that presence recurs through the day; later stops of a day are worth less
     # (diminishing returns), and which shift counts as "first" is drawn at random per week.
@@ -460,11 +495,15 @@ def plan_week(
         prof = model.vehicles[rr.vehicle].profile
         stops: list[Visit] = []
         seq_locs = [model.vehicles[rr.vehicle].start]
+        brks: list[tuple[dt.datetime, dt.datetime]] = []
         for (si, s_start, s_end) in rr.visits:
             st = model.stops[si]
             cand = candidates[si]
             ref = cand.ref
             seq_locs.append(st.location)
+            if cand.kind == "break":
+                brks.append((t0 + dt.timedelta(seconds=int(s_start)), t0 + dt.timedelta(seconds=int(s_end))))
+                continue
             is_obj = cand.kind == "vital_object"
             stops.append(Visit(
                 id=ref.id, kind=cand.kind, name=ref.name, category=ref.category if is_obj else "hotspot",
@@ -473,16 +512,18 @@ def plan_week(
                 window=_fmt_window(cand.window, t0), desa=getattr(ref, "desa", ""),
                 risk=None if is_obj else ref.risk, node=ref.node,
             ))
+        if not stops:
+            continue  # a shift with only its break: no patrol to brief
         seq_locs.append(model.vehicles[rr.vehicle].end)
         legs = [float(model.durations[prof][a, b]) for a, b in zip(seq_locs, seq_locs[1:])]
         dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
-        all_nodes = loc_nodes + [p.obj.node for p in pins]  # pinned copies sit at their object's node
+        all_nodes = loc_nodes + [loc_nodes[src] for _, src in extras]  # copies sit at their source's node
         path = _route_path(G, mat, [all_nodes[i] for i in seq_locs], u.kind, loc_nodes)
         routes.append(PlannedRoute(
             unit=u.id, unit_kind=u.kind, crew=u.crew, day=dates[day], shift=sh.name, depot=dep.id,
             depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
             end=t0 + dt.timedelta(seconds=int(rr.end)), stops=stops, distance_m=dist, drive_s=sum(legs),
-            path=path, legs_s=legs,
+            path=path, legs_s=legs, breaks=brks,
         ))
     order = {u.id: i for i, u in enumerate(scenario.units)}
     shift_order = {s: i for i, s in enumerate(scenario.shifts)}

@@ -125,6 +125,8 @@ def plan_from_files(plan_dir: str | Path, scenario: Scenario) -> WeeklyPlan:
                 depot_name=dep.name if dep else r["depot"], start=dt.datetime.fromisoformat(r["start"]),
                 end=dt.datetime.fromisoformat(r["end"]), stops=stops, distance_m=float(r.get("distance_km", 0)) * 1000,
                 drive_s=float(r.get("drive_minutes", 0)) * 60, path=paths.get((r["unit"], r["day"], r["shift"]), []),
+                breaks=[(dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
+                        for b in r.get("breaks", [])],
             ))
         return WeeklyPlan(
             scenario=d.get("scenario", scenario.name), start_date=dt.date.fromisoformat(d["start_date"]),

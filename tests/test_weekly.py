@@ -159,3 +159,27 @@ def test_pinned_visit_is_kept(tmp_path):
     sc.pins = [{"object": "VO-001", "unit": "R2-3", "date": "2026-12-01", "time": "23:30"}]
     with pytest.raises(InputError, match="works no shift"):
         plan_week(sc, ctx.graph, ctx.objects, [], seed=0, time_limit=5, max_iterations=10)
+
+
+def test_shift_breaks_are_kept_at_the_depot():
+    from routeplan.scenario import Shift, load_scenario
+
+    sc = load_scenario("data/sample/scenario.toml")
+    ctx = prepare(sc)
+    pagi = sc.shifts["pagi"]
+    sc.shifts["pagi"] = Shift(pagi.name, pagi.start, pagi.end, 30, (11 * 60, 13 * 60))
+    malam = sc.shifts["malam"]
+    sc.shifts["malam"] = Shift(malam.name, malam.start, malam.end, 20, (1 * 60, 3 * 60))
+    plan = plan_week(sc, ctx.graph, ctx.objects, ctx.hotspots, seed=0, time_limit=60, max_iterations=800)
+    check_plan(plan, ctx)
+    with_break = [r for r in plan.routes if r.shift in ("pagi", "malam")]
+    assert with_break
+    for r in with_break:
+        assert len(r.breaks) == 1, (r.unit, r.day, r.shift)
+        a, b = r.breaks[0]
+        assert (b - a).total_seconds() == (30 if r.shift == "pagi" else 20) * 60
+        lo, hi = (11, 13) if r.shift == "pagi" else (1, 3)
+        assert lo <= a.hour and (b.hour, b.minute) <= (hi, 0)
+        for s in r.stops:  # no visit overlaps the break
+            assert s.departure <= a or s.arrival >= b
+    assert all(not r.breaks for r in plan.routes if r.shift == "siang")
