@@ -134,7 +134,15 @@ def _sheet(r: dict[str, Any], plan: dict[str, Any], lang: str) -> dict[str, Any]
             "dwell": s.get("dwell_minutes", ""), "todo": todo, "lon": s["lon"], "lat": s["lat"],
         })
     start, end = dt.datetime.fromisoformat(r["start"]), dt.datetime.fromisoformat(r["end"])
+    # breaks (at the depot) are listed among the stops at their time, without a stop number
+    rows: list[dict[str, Any]] = [dict(x, row="stop") for x in stops]
+    for b in r.get("breaks", []):
+        rows.append({"row": "break", "arrival": _hm(b["start"]), "departure": _hm(b["end"]), "sort": b["start"],
+                     "name": r.get("depot_name") or (dep or {}).get("name") or r["depot"]})
+    times = {i: s["arrival"] for i, s in enumerate(r["stops"])}
+    rows.sort(key=lambda x: x.get("sort") or times[x["n"] - 1])
     return {
+        "rows": rows,
         "slug": route_slug(r), "unit": r["unit"], "unit_kind": t(r.get("unit_kind", "car"), lang)
         if r.get("unit_kind") in CATALOGUE else r.get("unit_kind", ""),
         "crew": r.get("crew", ""), "date": day.strftime("%d-%m-%Y"), "weekday": weekday(day, lang),

@@ -5,6 +5,7 @@ from __future__ import annotations
 LANGUAGES = ("id", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
+    "break_at": {"id": "Istirahat (ishoma) di", "en": "Break at"},
     "sc_required_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
     "sc_hotspot_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
     "sc_hotspot_minutes": {"id": "Menit di titik rawan / target", "en": "Hotspot minutes / target"},
