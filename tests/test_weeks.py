@@ -54,3 +54,35 @@ def test_replan_bad_arguments(tmp_path, capsys):
     assert "outside the plan" in capsys.readouterr().err
     assert main(["replan", str(out), "--from", "2026-12-01", "--unit-off", "NOPE"]) == 2
     assert "no such unit" in capsys.readouterr().err
+
+
+def test_buahbatu_four_weeks_and_replan(tmp_path):
+    """Issue 3's acceptance case: 150 vital objects and 6 units on the real Buahbatu roads."""
+    from test_weekly import _buahbatu_scenario
+
+    from routeplan.report import write_weeks
+    from routeplan.weeks import replan
+
+    path = _buahbatu_scenario(tmp_path, n_objects=150, n_units=6)
+    plans, ctx = plan_weeks(path, 4, seed=5, time_limit=120, max_iterations=1500)
+    for p in plans:
+        check_plan(p, ctx, check_roads=False)
+        # every feasible required visit is kept: served, or listed with a binding reason
+        assert p.served_required + len(p.unserved) == p.required_visits
+        assert all(u.reason in ("unreachable", "time_window", "far_from_road", "outside_area") for u in p.unserved)
+    pred = predictability(plans)
+    assert pred["mean_hour_entropy_bits"] > 1.0 and pred["mean_repeat_share"] < 0.1
+    out = tmp_path / "weeks"
+    write_weeks(plans, ctx, out)
+    week1 = out / "week-1"
+    before = json.loads((week1 / "plan.json").read_text())
+    new, _ = replan(week1, dt.date(2026, 12, 3), units_off={"U1"}, seed=5, time_limit=120, max_iterations=1000)
+    after = new.to_dict()
+    def past(d):
+        return [(r["unit"], r["day"], r["shift"], r["start"], r["end"],
+                 [(s["id"], s["arrival"], s["departure"]) for s in r["stops"]])
+                for r in d["routes"] if r["day"] < "2026-12-03"]
+
+    assert past(after) == past(before) and past(before)
+    assert not any(r["unit"] == "U1" and r["day"] >= "2026-12-03" for r in after["routes"])
+    assert after["required_visits"] == before["required_visits"]
