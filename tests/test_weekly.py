@@ -183,3 +183,18 @@ def test_shift_breaks_are_kept_at_the_depot():
         for s in r.stops:  # no visit overlaps the break
             assert s.departure <= a or s.arrival >= b
     assert all(not r.breaks for r in plan.routes if r.shift == "siang")
+
+
+def test_minimum_gap_between_visits_of_one_object():
+    from routeplan.scenario import load_scenario
+
+    sc = load_scenario("data/sample/scenario.toml")
+    ctx = prepare(sc)
+    spbu = next(o for o in ctx.objects if o.category == "spbu" and not o.windows)
+    # 10 visits a week at any time, at least 12 hours apart: several fall on one day, never close together
+    obj = VitalObject(**{**spbu.__dict__, "visits_per_week": 10, "min_gap_hours": 12.0})
+    plan = plan_week(sc, ctx.graph, [obj], [], seed=0, time_limit=30, max_iterations=300)
+    times = sorted(s.arrival for r in plan.routes for s in r.stops)
+    assert len(times) == 10 and not plan.unserved
+    assert not plan.solver["min_gap_violations"]
+    assert all((b - a).total_seconds() >= 12 * 3600 for a, b in zip(times, times[1:]))
