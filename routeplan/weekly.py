@@ -467,13 +467,17 @@ def plan_week(
         candidates.append(_Candidate("break", None, 0, vspecs[vi][1], (a, b)))
 
     # --- hotspots: optional stops inside active hours, at most a few per hotspot and day, each in a
-    # different shift so that presence recurs through the day; later stops of a day are worth less
-    # (diminishing returns), and which shift counts as "first" is drawn at random per week.
+    # different shift so that presence recurs through the day. Dosage follows risk with diminishing
+    # returns: a hotspot's weekly target (minutes, in proportion to risk) sets how many stops carry
+    # the full prize; further stops are worth a quarter, and a day's second stop half. Which stops
+    # carry the full prize is drawn at random per week, so that presence is not predictable.
     hvalue = scenario.hotspot_value_minutes * 60
     hservice = scenario.hotspot_dwell_minutes * 60
     shift_spans = sorted({(sh.start, sh.length) for sh in scenario.shifts.values()})
+    week_share = (scenario.days - from_day) / 7
     for h in hotspots:
         loc = loc_of[h.node]
+        slots = []  # (day, rank within the day, a, b)
         for day in range(from_day, scenario.days):
             parts = []
             for (s0, slen) in shift_spans:
@@ -487,14 +491,17 @@ def plan_week(
             order = rng.permutation(len(parts)) if parts else []
             for rank, pi in enumerate(order[: scenario.hotspot_max_stops_per_day]):
                 a, b = parts[int(pi)]
-                early, late = a * 60, b * 60 - hservice
-                if late < early or not feasible_vehicles(loc, early, late, hservice).any():
-                    continue
-                g = model.add_group(required=False)
-                group_meta.append((None, 0))
-                prize = int(round(h.risk * hvalue * (0.5 ** rank)))
-                model.add_stop(Stop(loc, early, late, hservice, prize, group=g, name=h.id))
-                candidates.append(_Candidate("hotspot", h, 0, day, (a, b)))
+                if b * 60 - hservice >= a * 60 and feasible_vehicles(loc, a * 60, b * 60 - hservice, hservice).any():
+                    slots.append((day, rank, a, b))
+        target_stops = int(np.ceil(h.risk * scenario.hotspot_target_minutes_per_week * week_share
+                                   / max(scenario.hotspot_dwell_minutes, 1)))
+        full = set(rng.permutation(len(slots))[:target_stops].tolist()) if slots else set()
+        for k, (day, rank, a, b) in enumerate(slots):
+            g = model.add_group(required=False)
+            group_meta.append((None, 0))
+            prize = int(round(h.risk * hvalue * (1.0 if k in full else 0.25) * (0.5 ** rank)))
+            model.add_stop(Stop(loc, a * 60, b * 60 - hservice, hservice, prize, group=g, name=h.id))
+            candidates.append(_Candidate("hotspot", h, 0, day, (a, b)))
 
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
