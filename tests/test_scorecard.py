@@ -30,3 +30,23 @@ def test_panel_escapes_text(demo_plan):
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
     assert "Required visits served" in html
     assert "Kunjungan wajib terlayani" in scorecard_panel_html(card, "id")
+
+
+def test_hotspot_dosage_follows_risk(demo_plan):
+    plan, ctx = demo_plan
+    per = score_plan(plan, ctx)["hotspots"]["per_hotspot"]
+    per.sort(key=lambda x: x["risk"])
+    half = len(per) // 2
+    low = sum(x["minutes"] for x in per[:half]) / half
+    high = sum(x["minutes"] for x in per[half:]) / (len(per) - half)
+    assert high > low
+    # stops at hotspots are Koper-curve length, inside active hours
+    spots = {h.id: h for h in ctx.hotspots}
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "hotspot":
+                assert 10 <= (s.departure - s.arrival).total_seconds() / 60 <= 16
+                h = spots[s.id]
+                if h.active_hours:
+                    m = s.arrival.hour * 60 + s.arrival.minute
+                    assert any((m - a) % 1440 <= ((b - a) % 1440 or 1440) for a, b in h.active_hours), (s.id, s.arrival)
