@@ -44,6 +44,14 @@ name = "malam"
 start = "22:00"
 end = "06:00"
 '''
+_WRAPPER = """
+import json, os, subprocess, sys
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+out = p.stdout.read()
+_, status, ru = os.wait4(p.pid, 0)
+print(json.dumps({"returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": ru.ru_maxrss,
+                  "utime": ru.ru_utime, "stime": ru.ru_stime, "stdout": out}))
+"""
 STAGE_RE = re.compile(r"^\[\s*([0-9.]+)s\] (.*)$")
 
 
@@ -116,15 +124,17 @@ def run_measured(scenario: Path, out: Path, time_limit: float, iterations: int) 
     errf = out.parent / f".{out.name}.stderr"
     outf = out.parent / f".{out.name}.stdout"
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Linux keeps the RSS high-water mark across fork+exec: a child forked straight from this (large)
+    # process would report our RSS. A fresh small wrapper interpreter forks the measured child instead.
     t = time.perf_counter()
     with open(errf, "w") as fe, open(outf, "w") as fo:
-        p = subprocess.Popen(cmd, stdout=fo, stderr=fe, cwd=REPO)
-        _, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        w = subprocess.run([PY, "-c", _WRAPPER, *cmd], stdout=subprocess.PIPE, stderr=fe, cwd=REPO, text=True)
     wall = time.perf_counter() - t
+    ru = json.loads(w.stdout.strip().splitlines()[-1])
+    outf.write_text(ru.pop("stdout"))
     stderr, stdout = errf.read_text(), outf.read_text()
-    res = {"cmd": " ".join(cmd[1:]), "returncode": p.returncode, "wall_s": wall, "peak_rss_mb": ru.ru_maxrss / 1024,
-           "cpu_user_s": ru.ru_utime, "cpu_sys_s": ru.ru_stime, "stdout": stdout[-1500:], "stderr_tail": stderr[-1500:],
+    res = {"cmd": " ".join(cmd[1:]), "returncode": ru["returncode"], "wall_s": wall, "peak_rss_mb": ru["maxrss_kb"] / 1024,
+           "cpu_user_s": ru["utime"], "cpu_sys_s": ru["stime"], "stdout": stdout[-1500:], "stderr_tail": stderr[-1500:],
            "stages": parse_stages(stderr, wall)}
     m = out / "map.html"
     if m.exists():

@@ -10,6 +10,7 @@ Other processes on the machine change absolute times; speed-ups are measured wit
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import datetime as dt
 import json
 import os
@@ -46,7 +47,7 @@ def machine() -> dict:
 
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
             "cores": os.cpu_count(), "ram_gb": ram, "loadavg_at_start": os.getloadavg(),
-            "numpy": numpy.__version__, "scipy": scipy.__version__, "pyvrp": pyvrp.__version__,
+            "numpy": numpy.__version__, "scipy": scipy.__version__, "pyvrp": importlib.metadata.version("pyvrp"),
             "ortools": ortools_version}
 
 
