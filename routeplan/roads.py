@@ -269,25 +269,12 @@ def _cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiG
 # sleeps nor caches it, and :func:`_online` retries the whole download a bounded number of times.
 # Answers that pass are cached by osmnx (``cache_folder/http``), so a retry re-requests only what failed.
 
-#: Defaults for ``routeplan.settings.http_retries`` / ``http_backoff_s`` when settings does not define them.
-DEFAULT_HTTP_RETRIES = 3
-DEFAULT_HTTP_BACKOFF_S = 5.0
-
-
 class _TransientError(Exception):
     """A failure worth retrying: 429, 5xx, a broken connection or a truncated / garbage / remark answer."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def _http_retries() -> int:
-    return max(0, int(getattr(settings, "http_retries", DEFAULT_HTTP_RETRIES)))
-
-
-def _http_backoff_s() -> float:
-    return max(0.0, float(getattr(settings, "http_backoff_s", DEFAULT_HTTP_BACKOFF_S)))
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -403,7 +390,7 @@ def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
     import requests
     from osmnx._errors import InsufficientResponseError
 
-    retries, backoff = _http_retries(), _http_backoff_s()
+    retries, backoff = max(0, int(settings.http_retries)), max(0.0, float(settings.http_backoff_s))
     purged = False
     attempt = 0
     while True:

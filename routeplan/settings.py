@@ -16,6 +16,10 @@ overpass_url: str = os.environ.get("ROUTEPLAN_OVERPASS_URL", "https://overpass-a
 cache_folder: Path = Path(os.environ.get("ROUTEPLAN_CACHE", Path.home() / ".cache" / "routeplan"))
 #: Seconds to wait for an OSM service before giving up.
 requests_timeout: float = 180.0
+#: Further attempts after an OSM service answers 429/5xx, breaks the connection or sends a bad answer.
+http_retries: int = 3
+#: Seconds before the first retry; doubled on each further retry (a Retry-After header is honoured up to that).
+http_backoff_s: float = 5.0
 #: A stop farther than this from any usable road is reported instead of snapped (metres).
 max_snap_distance_m: float = 500.0
 #: Refuse input files larger than this (bytes) before reading them.

@@ -505,6 +505,9 @@ def plan_week(
 
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
+    import time as _time
+
+    deadline = _time.monotonic() + time_limit
     result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
     # minimum gaps between visits of one object cannot be stated to PyVRP directly: where the search
     # placed two visits too close, the later visit's windows are moved past the gap and the model is
@@ -516,7 +519,9 @@ def plan_week(
         if not gap_violations:
             break
         say(f"re-optimizing for minimum gaps ({len(gap_violations)} too close)")
-        result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+        # re-solves share what is left of the time limit, so --time-limit bounds the whole search
+        result = model.solve(time_limit=max(1.0, deadline - _time.monotonic()), seed=seed,
+                             max_iterations=max_iterations)
     gap_violations = _push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else []
 
     # --- required visits the search could not fit
