@@ -367,6 +367,19 @@ def _purge_broken_http_cache() -> int:
     return removed
 
 
+def _name_not_resolved(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name could not be resolved (DNS, offline)."""
+    seen = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if "NameResolutionError" in type(e).__name__ or "Name or service not known" in str(e) \
+                or "Temporary failure in name resolution" in str(e) or "NameResolutionError" in str(e):
+            return True
+        e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+    return False
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
@@ -406,6 +419,14 @@ def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
             ) from None
         except (_TransientError, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
+            if _name_not_resolved(exc):
+                # no DNS: this machine is offline; waiting and retrying will not help
+                host = getattr(getattr(exc, "request", None), "url", "") or ""
+                host = host.split("/")[2] if host.count("/") >= 2 else "the OSM service"
+                raise NetworkError(
+                    f"could not download roads for {what}: cannot resolve {host} (no internet?); "
+                    "connect once to fill the cache, or give [area] osm_file"
+                ) from None
             if attempt >= retries:
                 raise NetworkError(
                     f"could not download roads for {what}: {_one_line(exc)} "

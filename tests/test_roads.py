@@ -427,3 +427,25 @@ def test_polygon_downloads_without_nominatim_and_is_cached(online: OSMServer) ->
     online.reset()
     G2 = roads.graph_from_polygon(area, DEFAULT_SPEEDS_KMH, "bbox test")
     assert online.count() == 0 and G2.graph["routeplan_cache_hit"] is True
+
+
+def test_offline_machine_fails_fast_without_retries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No DNS (an offline machine): one clear line at once, not minutes of back-off."""
+    import time as _time
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):  # the resolver is never asked: this stands for "offline"
+        if host == "nominatim.routeplan-test.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(settings, "nominatim_url", "http://nominatim.routeplan-test.invalid")
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    monkeypatch.setattr(settings, "http_backoff_s", 5.0)
+    t0 = _time.monotonic()
+    with pytest.raises(NetworkError, match="cannot resolve nominatim.routeplan-test.invalid") as err:
+        roads.graph_from_place("Kunir, Lumajang", DEFAULT_SPEEDS_KMH)
+    assert _time.monotonic() - t0 < 10.0  # retries would wait 5 + 10 + 20 s
+    assert "\n" not in str(err.value)
