@@ -523,6 +523,7 @@ def plan_week(
         result = model.solve(time_limit=max(1.0, deadline - _time.monotonic()), seed=seed,
                              max_iterations=max_iterations)
     gap_violations = _push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else []
+    say("building routes")
 
     # --- required visits the search could not fit
     served_groups = {model.stops[i].group for i in result.served}
