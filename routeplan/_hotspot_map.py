@@ -7,7 +7,11 @@ reaches the HTML, including text embedded as JSON inside ``<script>`` blocks.
 from __future__ import annotations
 
 import html
+import json
 from typing import TYPE_CHECKING, Any
+
+from branca.element import MacroElement
+from jinja2 import Template
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,6 +58,62 @@ _TEXT = {
 }
 
 
+class ClusteredPoints(MacroElement):
+    """Points drawn as count bubbles that split up as one zooms in (a grid clusterer in a few lines of JS).
+
+    Each point is ``[lat, lon, popup_html]``; the popup text must already be escaped.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var map = {{ this._parent._parent.get_name() }};
+            var pts = {{ this.points_json }};
+            var colour = {{ this.colour_json }};
+            var layer = L.layerGroup().addTo(group);
+            function draw() {
+                layer.clearLayers();
+                if (!map.hasLayer(group)) { return; }
+                var size = 48, buckets = {};
+                pts.forEach(function (p) {
+                    var q = map.latLngToLayerPoint([p[0], p[1]]);
+                    var k = Math.floor(q.x / size) + ":" + Math.floor(q.y / size);
+                    (buckets[k] = buckets[k] || []).push(p);
+                });
+                Object.keys(buckets).forEach(function (k) {
+                    var b = buckets[k];
+                    if (b.length === 1) {
+                        L.circleMarker([b[0][0], b[0][1]], {radius: 4, color: colour, weight: 1, fillOpacity: 0.8})
+                            .bindPopup(b[0][2]).addTo(layer);
+                        return;
+                    }
+                    var lat = 0, lon = 0;
+                    b.forEach(function (p) { lat += p[0]; lon += p[1]; });
+                    var mk = L.circleMarker([lat / b.length, lon / b.length],
+                        {radius: 9 + Math.min(14, 3 * Math.log(b.length)), color: colour, weight: 2, fillOpacity: 0.45});
+                    mk.bindTooltip(String(b.length), {permanent: true, direction: "center", className: "rp-cluster-count"});
+                    mk.on("click", function () {
+                        map.fitBounds(L.latLngBounds(b.map(function (p) { return [p[0], p[1]]; })).pad(0.3));
+                    });
+                    mk.addTo(layer);
+                });
+            }
+            map.on("zoomend viewreset", draw);
+            group.on("add", draw);
+            draw();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, points: list, colour: str) -> None:
+        super().__init__()
+        self._name = "ClusteredPoints"
+        # "</" cannot end the script: popup text is escaped and JSON keeps "<" only as \u003c
+        self.points_json = json.dumps(points).replace("<", "\\u003c")
+        self.colour_json = json.dumps(colour)
+
+
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
@@ -88,6 +148,9 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     area = result.area
     c = area.centroid
     m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)
+    m.get_root().header.add_child(folium.Element(
+        "<style>.leaflet-tooltip.rp-cluster-count{background:transparent;border:0;box-shadow:none;font:bold 11px sans-serif;"
+        "padding:0}.leaflet-tooltip.rp-cluster-count:before{display:none}</style>"))
     # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
     prepare_map(m)
     tile_layer("OpenStreetMap", _OSM_ATTR).add_to(m)
@@ -166,33 +229,22 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         ).add_to(hs_group)
     hs_group.add_to(m)
 
-    # incidents: one switchable layer per category, each clustered
+    # incidents: one switchable layer per category, each clustered by our own small grid clusterer
+    # (no third-party clustering plugin to load, so the page stays self-contained)
     sample = inc
     if len(inc) > max_markers:
         sample = inc.sample(max_markers, random_state=0)
     for cat in sorted(sample["type"].astype(str).unique()):
         sub = sample[sample["type"] == cat]
         fg = folium.FeatureGroup(name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False)
-        cluster = fg  # plain canvas markers: no clustering plugin to load
         colour = _TYPE_COLOURS.get(cat, "#333333")
         times = sub["time"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
-        feats = [
-            {
-                "type": "Feature",
-                "properties": {"type": _e(raw or cat), "category": _e(cat), "time": _e(when)},
-                "geometry": {"type": "Point", "coordinates": [round(float(g.x), 6), round(float(g.y), 6)]},
-            }
+        points = [
+            [round(float(g.y), 6), round(float(g.x), 6),
+             f"<b>{_e(t['types'])}</b>: {_e(raw or cat)}<br>4C: {_e(cat)}<br>{_e(t['time'])}: {_e(when)}"]
             for g, raw, when in zip(sub.geometry, sub["raw_type"].astype(str), times)
         ]
-        # one GeoJSON layer per category (fast to render); Leaflet.markercluster takes its points apart
-        folium.GeoJson(
-            {"type": "FeatureCollection", "features": feats},
-            marker=folium.CircleMarker(radius=4, color=colour, fill=True, fill_opacity=0.8, weight=1),
-            popup=folium.GeoJsonPopup(
-                fields=["type", "category", "time"],
-                aliases=[_e(t["types"]), "4C", _e(t["time"])],
-            ),
-        ).add_to(cluster)
+        fg.add_child(ClusteredPoints(points, colour))
         fg.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
