@@ -26,36 +26,10 @@ _TYPE_COLOURS = {
     "curhewan": "#27ae60",
     "lainnya": "#7f8c8d",
 }
-_TEXT = {
-    "id": {
-        "heat": "Kepadatan kejadian (heatmap)",
-        "cells": "Sel risiko (peringkat)",
-        "hotspots": "Titik rawan",
-        "incidents": "Kejadian",
-        "risk": "Risiko",
-        "rank": "Peringkat",
-        "count": "Kejadian",
-        "types": "Jenis",
-        "hours": "Jam rawan",
-        "any": "kapan saja",
-        "legend": "Risiko sel (termasuk lantai {floor:.0%} merata)",
-        "time": "Waktu",
-    },
-    "en": {
-        "heat": "Incident density (heatmap)",
-        "cells": "Risk cells (ranked)",
-        "hotspots": "Hotspots",
-        "incidents": "Incidents",
-        "risk": "Risk",
-        "rank": "Rank",
-        "count": "Incidents",
-        "types": "Types",
-        "hours": "Active hours",
-        "any": "any time",
-        "legend": "Cell risk (incl. a {floor:.0%} uniform floor)",
-        "time": "Time",
-    },
-}
+#: keys of :data:`routeplan.i18n.CATALOGUE` used on this map, by their short names here
+_KEYS = {"heat": "hs_heat", "cells": "hs_cells", "hotspots": "hotspots", "incidents": "hs_incidents",
+         "risk": "risk", "rank": "hs_rank", "count": "hs_incidents", "types": "hs_types", "hours": "active_hours",
+         "any": "any_time", "legend": "hs_legend", "time": "time"}
 
 
 class ClusteredPoints(MacroElement):
@@ -144,7 +118,9 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
 
     from ._offline import prepare_map, render_offline, tile_layer
 
-    t = _TEXT.get(lang, _TEXT["id"])
+    from .i18n import t as _t
+
+    t = {short: _t(key, lang) for short, key in _KEYS.items()}
     area = result.area
     c = area.centroid
     m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)

@@ -5,6 +5,12 @@ from __future__ import annotations
 LANGUAGES = ("id", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
+    "hs_heat": {"id": "Kepadatan kejadian (heatmap)", "en": "Incident density (heatmap)"},
+    "hs_cells": {"id": "Sel risiko (peringkat)", "en": "Risk cells (ranked)"},
+    "hs_incidents": {"id": "Kejadian", "en": "Incidents"},
+    "hs_rank": {"id": "Peringkat", "en": "Rank"},
+    "hs_types": {"id": "Jenis", "en": "Types"},
+    "hs_legend": {"id": "Risiko sel (termasuk lantai {floor:.0%} merata)", "en": "Cell risk (incl. a {floor:.0%} uniform floor)"},
     "break_at": {"id": "Istirahat (ishoma) di", "en": "Break at"},
     "sc_required_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
     "sc_hotspot_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
