@@ -130,9 +130,59 @@ def graph_from_file(path: str | Path, speeds_kmh: dict[str, dict[str, float]]) -
     -------
     networkx.MultiDiGraph
     """
+    path = check_input_file(Path(path), "OSM", settings.max_osm_bytes)
+    if not settings.cache_local_graphs:
+        return _graph_from_file(path, speeds_kmh)
+    # keyed by the file's content digest, so an edited file is parsed again
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    key = _cache_key("file", digest.hexdigest(), speeds_kmh)
+    return _cached_pickle(key, lambda: _graph_from_file(path, speeds_kmh))
+
+
+def _cached_pickle(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:
+    """A prepared graph from ``cache_folder/graphs/<key>.pickle`` (checksummed), built and stored on a miss.
+
+    Pickle is only read from the project's own cache folder; a file failing its checksum is rebuilt.
+    """
+    import pickle
+
+    folder = Path(settings.cache_folder) / "graphs"
+    gpath, spath = folder / f"{key}.pickle", folder / f"{key}.pickle.sha256"
+    if gpath.exists() and spath.exists():
+        blob = gpath.read_bytes()
+        if hashlib.sha256(blob).hexdigest() == spath.read_text().strip():
+            try:
+                G = pickle.loads(blob)
+                G.graph["routeplan_cache_hit"] = True
+                log.info("road graph from cache %s", gpath)
+                return G
+            except Exception:  # an old or foreign pickle: rebuild
+                log.warning("cached graph %s unreadable; rebuilding", gpath)
+        else:
+            log.warning("cached graph %s failed its checksum; rebuilding", gpath)
+    G = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        blob = pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".pickle.tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, gpath)
+        tmp_s = spath.with_suffix(".tmp")
+        tmp_s.write_text(hashlib.sha256(blob).hexdigest() + "\n")
+        os.replace(tmp_s, spath)
+    except OSError as exc:  # a read-only or full cache folder must not stop planning
+        log.warning("could not cache the road graph: %s", exc)
+    G.graph["routeplan_cache_hit"] = False
+    return G
+
+
+def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
     import osmnx as ox
 
-    path = check_input_file(Path(path), "OSM", settings.max_osm_bytes)
     name = path.name.lower()
     tmpdir = None
     try:

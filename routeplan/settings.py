@@ -14,6 +14,9 @@ nominatim_url: str = os.environ.get("ROUTEPLAN_NOMINATIM_URL", "https://nominati
 overpass_url: str = os.environ.get("ROUTEPLAN_OVERPASS_URL", "https://overpass-api.de/api")
 #: Folder for downloaded OSM responses and prepared graphs; a second run needs no network.
 cache_folder: Path = Path(os.environ.get("ROUTEPLAN_CACHE", Path.home() / ".cache" / "routeplan"))
+#: Keep prepared graphs of local OSM files in the cache folder (keyed by file content and speeds), so a
+#: second run does not parse the XML again. Set ROUTEPLAN_CACHE_LOCAL=0 to switch off.
+cache_local_graphs: bool = os.environ.get("ROUTEPLAN_CACHE_LOCAL", "1") != "0"
 #: Seconds to wait for an OSM service before giving up.
 requests_timeout: float = 180.0
 #: Further attempts after an OSM service answers 429/5xx, breaks the connection or sends a bad answer.

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import pytest
 
+import os
+import tempfile
+
+# tests never touch the user's cache: one throw-away cache folder for this run (subprocesses inherit it)
+os.environ["ROUTEPLAN_CACHE"] = tempfile.mkdtemp(prefix="routeplan-test-cache-")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 SAMPLE = ROOT / "data" / "sample"
@@ -31,3 +37,11 @@ def demo_plan(tmp_path_factory):
 
     plan, ctx = plan_scenario(SAMPLE / "scenario.toml", seed=1, time_limit=60, max_iterations=1500)
     return plan, ctx
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_cache_folder():
+    from routeplan import settings
+
+    settings.cache_folder = Path(os.environ["ROUTEPLAN_CACHE"])
+    yield

@@ -449,3 +449,25 @@ def test_offline_machine_fails_fast_without_retries(monkeypatch: pytest.MonkeyPa
         roads.graph_from_place("Kunir, Lumajang", DEFAULT_SPEEDS_KMH)
     assert _time.monotonic() - t0 < 10.0  # retries would wait 5 + 10 + 20 s
     assert "\n" not in str(err.value)
+
+
+def test_local_file_graph_is_cached_by_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    src = OSM / "west_oakland.osm.bz2"
+    if not src.exists():
+        pytest.skip(f"shared real OSM data not found at {src}")
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    copy = tmp_path / "w.osm.bz2"
+    shutil.copy(src, copy)
+    G1 = roads.graph_from_file(copy, DEFAULT_SPEEDS_KMH)
+    G2 = roads.graph_from_file(copy, DEFAULT_SPEEDS_KMH)
+    assert G1.graph["routeplan_cache_hit"] is False and G2.graph["routeplan_cache_hit"] is True
+    assert dict(G1.nodes(data=True)) == dict(G2.nodes(data=True))
+    tt = lambda G: sorted((u, v, k, d["travel_time_car"]) for u, v, k, d in G.edges(keys=True, data=True))  # noqa: E731
+    assert tt(G1) == tt(G2)
+    # a damaged cache entry is rebuilt, never trusted
+    entry = next((tmp_path / "cache" / "graphs").glob("*.pickle"))
+    entry.write_bytes(entry.read_bytes()[:-10] + b"0123456789")
+    assert roads.graph_from_file(copy, DEFAULT_SPEEDS_KMH).graph["routeplan_cache_hit"] is False
+    # other speeds are another graph
+    slow = {k: {c: v / 2 for c, v in t.items()} for k, t in DEFAULT_SPEEDS_KMH.items()}
+    assert roads.graph_from_file(copy, slow).graph["routeplan_cache_hit"] is False
