@@ -224,9 +224,14 @@ def _shift_breaks(vspecs: list) -> list[tuple[int, int, int, int]]:
         else:
             ws, we = sh.break_window
             wlen = (we - ws) % 1440 or 1440
-            # the break window on the day the shift starts, or the next (night shifts)
-            a, b = next(((s0 - s0 % 1440 + ws + k * 1440, s0 - s0 % 1440 + ws + k * 1440 + wlen) for k in (0, 1, -1)
-                         if s0 - s0 % 1440 + ws + k * 1440 < s1 and s0 - s0 % 1440 + ws + k * 1440 + wlen > s0), (s0, s1))
+            midnight = s0 - s0 % 1440  # of the day the shift starts
+            # the break window on that day, or on the next (night shifts) or the day before
+            for k in (0, 1, -1):
+                a, b = midnight + ws + k * 1440, midnight + ws + k * 1440 + wlen
+                if a < s1 and b > s0:
+                    break
+            else:
+                a, b = s0, s1
             a, b = max(a, s0), min(b, s1)
         if b - a >= sh.break_minutes:
             out.append((vi, a, b, sh.break_minutes))
