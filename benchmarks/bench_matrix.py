@@ -117,7 +117,11 @@ def stage_breakdown(G, n_stops: int, seed: int = 1) -> dict:
             d, p = np.vstack([x[0] for x in parts]), np.vstack([x[1] for x in parts])
         out[f"scipy_dijkstra_threads{w}_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    M._path_lengths(csr.length, p, src)
+    trees = [M._path_tree(p[a], src) for a in range(len(src))]
+    out["path_trees_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    for tree, s in zip(trees, src):
+        M._tree_lengths(csr.length, tree, int(s), src)
     out["path_lengths_s"] = time.perf_counter() - t
     return out
 

@@ -84,8 +84,35 @@ def _path_tree(pred_row: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, n
         up = pred_row[cur]
         up = up[up >= 0]
         cur = np.unique(up[~on[up]])
+    on &= pred_row >= 0  # the source itself has no parent and stays out
     nodes = np.nonzero(on)[0].astype(np.int32)
     return nodes, pred_row[nodes].astype(np.int32)
+
+
+def _tree_lengths(lm: sp.csr_matrix, tree: tuple[np.ndarray, np.ndarray], source: int, src: np.ndarray) -> np.ndarray:
+    """Metres from ``source`` to each of ``src`` along a compact path tree, by pointer jumping."""
+    nodes, parents = tree
+    k = len(nodes)
+    out = np.full(len(src), np.inf)
+    out[src == source] = 0.0
+    if k == 0:
+        return out
+    # local parent index; the source (not in the tree) becomes a virtual root at position k
+    local = np.searchsorted(nodes, parents)
+    local[parents == source] = k
+    d = np.zeros(k + 1)
+    d[:k] = np.asarray(lm[parents, nodes]).ravel()
+    p = np.append(local, k)
+    while True:  # after r rounds d holds the length of the last 2^r edges of each path
+        nxt = p[p]
+        if np.array_equal(nxt, p):
+            break
+        d = d + d[p]
+        p = nxt
+    pos = np.searchsorted(nodes, src)
+    hit = (pos < k) & (nodes[np.minimum(pos, k - 1)] == src)
+    out[hit] = d[pos[hit]]
+    return out
 
 
 def _block(matrix: sp.csr_matrix, lm: sp.csr_matrix, chunk: np.ndarray, src: np.ndarray):
@@ -93,8 +120,9 @@ def _block(matrix: sp.csr_matrix, lm: sp.csr_matrix, chunk: np.ndarray, src: np.
     dist, pred = dijkstra(matrix, directed=True, indices=chunk, return_predecessors=True)
     tt = dist[:, src]
     del dist
-    length = _path_lengths(lm, pred, src, chunk)
     trees = [_path_tree(pred[a], src) for a in range(len(chunk))]
+    del pred
+    length = np.vstack([_tree_lengths(lm, tree, int(s), src) for tree, s in zip(trees, chunk)])
     return tt, length, trees
 
 
@@ -132,35 +160,6 @@ def _all_blocks(csr: CSRGraph, src: np.ndarray, workers: int) -> tuple[np.ndarra
             a, b, c = _block(csr.matrix, csr.length, ch, src)
             tt[s:s + len(a)], length[s:s + len(a)], trees[s:s + len(a)] = a, b, c
     return tt, length, trees
-
-
-def _path_lengths(lm: sp.csr_matrix, pred: np.ndarray, src: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-    """Metres along each shortest-path tree, by pointer jumping over predecessors (vectorised).
-
-    ``pred[a]`` is the tree of source ``rows[a]`` (default ``src``); returns lengths to ``src``.
-    """
-    rows = src if rows is None else rows
-    n = pred.shape[1]
-    out = np.empty((len(rows), len(src)))
-    ar = np.arange(n)
-    for a in range(len(rows)):
-        p = pred[a].astype(np.int64)
-        has = p >= 0
-        d = np.zeros(n)
-        idx = np.nonzero(has)[0]
-        d[idx] = np.asarray(lm[p[idx], idx]).ravel()
-        p = np.where(has, p, ar)
-        # after k rounds d holds the length of the last 2^k edges of each path
-        while True:
-            nxt = p[p]
-            if np.array_equal(nxt, p):
-                break
-            d = d + d[p] * (p != ar)
-            p = nxt
-        row = d[src]
-        row[~(has[src] | (src == rows[a]))] = np.inf
-        out[a] = row
-    return out
 
 
 @dataclass
