@@ -71,12 +71,20 @@ _PARALLEL_MIN_WORK = 2_000_000
 _shared: tuple | None = None  # (matrix, length, all sources) for forked workers
 
 
+#: Up to this many road nodes a source's whole shortest-path tree is kept (a few MB at most).
+_FULL_TREE_NODES = 20_000
+
+
 def _path_tree(pred_row: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The part of one shortest-path tree that lies on paths to ``targets``: (nodes sorted, their parents).
 
     Keeping only these nodes, instead of a predecessor for every road node, is what lets a regency-sized
     graph (200 000 nodes, 1000 stops) keep every leg's road path in a fraction of the memory.
     """
+    if len(pred_row) <= _FULL_TREE_NODES:
+        # a kecamatan-sized graph: the whole tree is small, and walking it level by level costs more
+        nodes = np.nonzero(pred_row >= 0)[0].astype(np.int32)
+        return nodes, pred_row[nodes].astype(np.int32)
     on = np.zeros(len(pred_row), dtype=bool)
     cur = targets[pred_row[targets] >= 0]
     while cur.size:

@@ -41,7 +41,12 @@ def test_unreachable_is_inf():
     assert tm.path(1, 0) == []
 
 
-def test_matrix_matches_networkx_on_buahbatu():
+@pytest.mark.parametrize("compact", [False, True], ids=["full-trees", "compact-trees"])
+def test_matrix_matches_networkx_on_buahbatu(compact, monkeypatch):
+    from routeplan import matrix
+
+    if compact:  # the regency-size code path: trees cut to the paths between stops
+        monkeypatch.setattr(matrix, "_FULL_TREE_NODES", 0)
     G = graph_from_file(shared_file("osm", "buahbatu_bandung_drive.osm.bz2"), DEFAULT_SPEEDS_KMH)
     rng = np.random.default_rng(0)
     nodes = [list(G.nodes)[i] for i in rng.choice(len(G), 40, replace=False)]
