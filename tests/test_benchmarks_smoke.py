@@ -93,9 +93,12 @@ def test_solomon_smoke(oq):
 
 
 @pytest.mark.skipif(not (BENCH / "pvrp_cordeau").is_dir(), reason="no PVRP data")
-def test_pvrp_smoke(oq):
-    inst = oq.read_pvrp(BENCH / "pvrp_cordeau" / "instances" / "p01")
-    res = oq.PvrpSolver(inst, seed=0).solve(time_limit=8.0)
+@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 8.0), ("p14", "PvrpLnsSolver", 4.0)])
+def test_pvrp_smoke(oq, name, method, seconds):
+    # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
+    # choice between two day combinations, so the combination search of the LNS runs
+    inst = oq.read_pvrp(BENCH / "pvrp_cordeau" / "instances" / name)
+    res = getattr(oq, method)(inst, seed=0).solve(time_limit=seconds)
     assert res["feasible"]
     # independent check of the day structure and cost
     visits = {i: [] for i in range(1, len(inst.demand))}
@@ -113,6 +116,6 @@ def test_pvrp_smoke(oq):
                 visits[v].append(d)
     for i, days in visits.items():
         assert tuple(sorted(days)) in inst.combos[i]
-    best = oq.pvrp_best_known(BENCH)["p01"]
+    best = oq.pvrp_best_known(BENCH)[name]
     assert total == pytest.approx(res["value"], abs=0.01)
     assert total <= 1.05 * best
