@@ -66,8 +66,9 @@ def to_csr(G: Any, weight: str) -> CSRGraph:
 
 #: Sources per Dijkstra call: bounds the transient full-width distance array (rows x graph nodes).
 _BLOCK = 64
-#: Below this many (sources x graph nodes) the searches run in this process.
-_PARALLEL_MIN_WORK = 2_000_000
+#: Below this many (sources x graph nodes) the searches run in this process: forking and sending the
+#: results back costs more than it saves on a kecamatan-sized graph (measured on Buahbatu, 1000 stops).
+_PARALLEL_MIN_WORK = 20_000_000
 _shared: tuple | None = None  # (matrix, length, all sources) for forked workers
 
 
@@ -106,8 +107,10 @@ def _tree_lengths(lm: sp.csr_matrix, tree: tuple[np.ndarray, np.ndarray], source
     if k == 0:
         return out
     # local parent index; the source (not in the tree) becomes a virtual root at position k
-    local = np.searchsorted(nodes, parents)
-    local[parents == source] = k
+    size = int(max(nodes[-1], parents.max(), source, src.max())) + 1
+    where = np.full(size, k, dtype=np.int64)
+    where[nodes] = np.arange(k)
+    local = where[parents]
     d = np.zeros(k + 1)
     d[:k] = np.asarray(lm[parents, nodes]).ravel()
     p = np.append(local, k)
@@ -117,8 +120,8 @@ def _tree_lengths(lm: sp.csr_matrix, tree: tuple[np.ndarray, np.ndarray], source
             break
         d = d + d[p]
         p = nxt
-    pos = np.searchsorted(nodes, src)
-    hit = (pos < k) & (nodes[np.minimum(pos, k - 1)] == src)
+    pos = where[src]
+    hit = pos < k
     out[hit] = d[pos[hit]]
     return out
 
