@@ -612,11 +612,20 @@ def read_boundary(path: Path) -> Any:
 
 
 def graph_area_polygon(G: nx.MultiDiGraph, buffer_m: float = 500.0) -> Any:
-    """The area the graph covers: the convex hull of its nodes, buffered (EPSG:4326)."""
+    """The area the graph covers: the convex hull of its nodes and road geometry, buffered (EPSG:4326).
+
+    Edge geometry counts too: osmnx simplification can leave a long curved road (a ring road, say) with
+    only a couple of nodes, and the hull of the nodes alone would cut it off.
+    """
     import geopandas as gpd
     from shapely.geometry import MultiPoint
 
-    hull = MultiPoint([(d["x"], d["y"]) for _, d in G.nodes(data=True)]).convex_hull
+    pts = [(d["x"], d["y"]) for _, d in G.nodes(data=True)]
+    for _, _, d in G.edges(data=True):
+        geom = d.get("geometry")
+        if geom is not None:
+            pts.extend(geom.coords)
+    hull = MultiPoint(pts).convex_hull
     s = gpd.GeoSeries([hull], crs=4326)
     utm = s.estimate_utm_crs()
     return s.to_crs(utm).buffer(buffer_m).to_crs(4326).iloc[0]
