@@ -107,3 +107,17 @@ def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
     p.write_text(json.dumps(fc(pt(113.2, -8.2, id="A", category="pasar", pasaran=["Sabtu"]))))
     with pytest.raises(InputError, match="pasaran"):
         read_vital_objects(p)
+
+
+def test_area_covers_curved_roads_with_few_nodes():
+    import networkx as nx
+    from shapely.geometry import LineString, Point
+
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=113.20, y=-8.20)
+    G.add_node(2, x=113.201, y=-8.20)
+    # a ring-like road simplified to two nodes: its geometry bulges 2 km north
+    arc = LineString([(113.20, -8.20), (113.20, -8.18), (113.201, -8.18), (113.201, -8.20)])
+    G.add_edge(1, 2, geometry=arc, length=4500, highway="tertiary")
+    area = graph_area_polygon(G, buffer_m=100)
+    assert area.contains(Point(113.2005, -8.181))
