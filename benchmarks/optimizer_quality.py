@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "benchmarks"
 RESULTS = REPO / "benchmarks" / "results" / "optimizer_quality.json"
 
-#: Representative subsets used for the reported figures (see OPTIMIZER_RESULTS.md).
+#: Representative subsets (the default `--instances`; BENCHMARKS.md reports wider runs).
 TOP_SUBSET = ["p1.2.k", "p1.3.n", "p1.4.p", "p2.2.f", "p2.3.h", "p2.4.k", "p3.2.l", "p3.3.p", "p3.4.t",
               "p4.2.f", "p4.2.t", "p4.3.h", "p4.3.l", "p4.4.r", "p5.2.m", "p5.2.z", "p5.3.s", "p5.4.y",
               "p6.2.j", "p6.3.m", "p6.4.n"]
