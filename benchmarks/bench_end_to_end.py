@@ -25,25 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from routeplan.sample import THREE_SHIFTS_TOML as SHIFTS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 BUAHBATU = REPO.parent / "shared" / "data" / "osm" / "buahbatu_bandung_drive.osm.bz2"
 CATS = ["pasar", "bank", "spbu", "kantor_desa", "sekolah", "tempat_ibadah", "tps", "minimarket", "atm", "gudang"]
-SHIFTS = '''[[shifts]]
-name = "pagi"
-start = "06:00"
-end = "14:00"
-[[shifts]]
-name = "siang"
-start = "14:00"
-end = "22:00"
-[[shifts]]
-name = "malam"
-start = "22:00"
-end = "06:00"
-'''
 _WRAPPER = """
 import json, os, subprocess, sys
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, text=True)

@@ -795,6 +795,23 @@ def _offset_from_road(net: _Net, target: Pt, dist: float) -> Pt:
     return (net.xy[i][0] + dist, net.xy[i][1])
 
 
+#: The sample's three shifts (pagi, siang, malam; the night shift crosses midnight) as scenario TOML, for
+#: scenarios that tests and benchmarks build on other road networks.
+THREE_SHIFTS_TOML = """[[shifts]]
+name = "pagi"
+start = "06:00"
+end = "14:00"
+[[shifts]]
+name = "siang"
+start = "14:00"
+end = "22:00"
+[[shifts]]
+name = "malam"
+start = "22:00"
+end = "06:00"
+"""
+
+
 def generate_sample(out_dir: str | Path, seed: int = 7) -> Path:
     """Generate the SYNTHETIC offline sample scenario.
 

@@ -7,6 +7,7 @@ import pytest
 from routeplan.layers import SnapIndex, VitalObject, snap_layer
 from routeplan.pipeline import plan_scenario, prepare
 from routeplan.scenario import load_scenario
+from routeplan.sample import THREE_SHIFTS_TOML
 from routeplan.weekly import _split_days, plan_week
 
 from conftest import shared_file
@@ -113,19 +114,7 @@ id = "polsek"
 name = "Polsek Buahbatu"
 lat = {G.nodes[centre]["y"]}
 lon = {G.nodes[centre]["x"]}
-[[shifts]]
-name = "pagi"
-start = "06:00"
-end = "14:00"
-[[shifts]]
-name = "siang"
-start = "14:00"
-end = "22:00"
-[[shifts]]
-name = "malam"
-start = "22:00"
-end = "06:00"
-{units}'''
+{THREE_SHIFTS_TOML}{units}'''
     (tmp_path / "scenario.toml").write_text(text)
     return tmp_path / "scenario.toml"
 
