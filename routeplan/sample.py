@@ -676,6 +676,25 @@ def _desa_polygons() -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------------------------- scenario
+#: The three shifts of the sample (pagi, siang, malam; the night shift crosses midnight) as scenario TOML.
+#: The sample's scenario and the scenarios that tests and benchmarks build on other networks share it.
+THREE_SHIFTS_TOML = """[[shifts]]
+name = "pagi"
+start = "06:00"
+end = "14:00"
+
+[[shifts]]
+name = "siang"
+start = "14:00"
+end = "22:00"
+
+[[shifts]]
+name = "malam"
+start = "22:00"
+end = "06:00"
+"""
+
+
 def _scenario_toml(polsek: Pt, pos: Pt, pos_desa: str, seed: int) -> str:
     plon, plat = to_lonlat(*polsek)
     qlon, qlat = to_lonlat(*pos)
@@ -724,21 +743,7 @@ lat = {qlat:.7f}
 lon = {qlon:.7f}
 
 # [[shifts]]: named working periods; an end before the start crosses midnight.
-[[shifts]]
-name = "pagi"
-start = "06:00"
-end = "14:00"
-
-[[shifts]]
-name = "siang"
-start = "14:00"
-end = "22:00"
-
-[[shifts]]
-name = "malam"
-start = "22:00"
-end = "06:00"
-
+{THREE_SHIFTS_TOML}
 # [[units]]: patrol crews. kind = "car" (R4) or "motorcycle" (R2); depot = a depot id; shifts = shift names
 # the unit works each day; days omitted = every day, days = ["mon", "wed"] restricts. Crews are fictional.
 [[units]]
@@ -793,23 +798,6 @@ def _offset_from_road(net: _Net, target: Pt, dist: float) -> Pt:
     arr = np.array(net.xy)
     i = int(np.argmin(np.hypot(arr[:, 0] - target[0], arr[:, 1] - target[1])))
     return (net.xy[i][0] + dist, net.xy[i][1])
-
-
-#: The sample's three shifts (pagi, siang, malam; the night shift crosses midnight) as scenario TOML, for
-#: scenarios that tests and benchmarks build on other road networks.
-THREE_SHIFTS_TOML = """[[shifts]]
-name = "pagi"
-start = "06:00"
-end = "14:00"
-[[shifts]]
-name = "siang"
-start = "14:00"
-end = "22:00"
-[[shifts]]
-name = "malam"
-start = "22:00"
-end = "06:00"
-"""
 
 
 def generate_sample(out_dir: str | Path, seed: int = 7) -> Path:
