@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import InputError
 from . import settings
@@ -63,6 +64,46 @@ def safe_filename(name: str) -> str:
     keep = "".join(c if (c.isalnum() or c in "-_.") else "_" for c in str(name))
     keep = keep.strip("._") or "x"
     return keep[:80]
+
+
+#: Longest file-name stem in UTF-8 bytes: file systems allow 255 bytes per name, and room is left for the
+#: extension and the affixes of temporary files.
+MAX_STEM_BYTES = 150
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def file_stem(*parts: Any) -> str:
+    """A file-name stem from ids: ``part_part_...``, each part through :func:`safe_filename`.
+
+    When cleaning changed any part (``R2/1`` -> ``R2_1``, an emoji -> ``x``) or the stem would be too
+    long, eight hex digits of a hash of the raw parts are appended (``R2_1-3f2a9c0d``), so ids that
+    differ only in replaced characters get different names while plain ids keep their plain name.
+    """
+    raw = [str(p) for p in parts]
+    clean = [safe_filename(p) for p in raw]
+    stem = "_".join(clean)
+    if clean != raw or len(stem.encode("utf-8")) > MAX_STEM_BYTES:
+        digest = hashlib.sha256("\x00".join(raw).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        stem = f"{_cut(stem, MAX_STEM_BYTES - 9)}-{digest}"
+    return stem
+
+
+def unique_file_stems(keys: Iterable[Sequence[Any]]) -> list[str]:
+    """:func:`file_stem` of every key, made unique (also ignoring case): a repeat gets ``-2``, ``-3``, ..."""
+    stems: list[str] = []
+    seen: set[str] = set()
+    for key in keys:
+        stem = base = file_stem(*key)
+        n = 1
+        while stem.casefold() in seen:
+            n += 1
+            stem = f"{base}-{n}"
+        seen.add(stem.casefold())
+        stems.append(stem)
+    return stems
 
 
 def check_input_file(path: Path, what: str, max_bytes: int | None = None) -> Path:

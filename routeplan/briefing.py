@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, safe_filename, write_text_atomic
+from ._io import atomic_output_dir, file_stem, unique_file_stems, write_text_atomic
 from .errors import InputError
 from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
 
@@ -53,8 +53,17 @@ def _duration(minutes: float, lang: str) -> str:
 
 
 def route_slug(r: dict[str, Any]) -> str:
-    """File-name-safe key of a route, as in the GPX file names: ``<unit>_<day>_<shift>``."""
-    return f"{safe_filename(r['unit'])}_{safe_filename(r['day'])}_{safe_filename(r['shift'])}"
+    """File-name-safe key of a route, as in the GPX file names: ``<unit>_<day>_<shift>``.
+
+    Ids that file names cannot hold as they are get a short hash (:func:`routeplan._io.file_stem`);
+    :func:`route_slugs` also keeps routes whose names differ only in case apart.
+    """
+    return file_stem(r["unit"], r["day"], r["shift"])
+
+
+def route_slugs(routes: list[dict[str, Any]]) -> list[str]:
+    """The file-name keys of a plan's routes, unique within the plan (as in the GPX file names)."""
+    return unique_file_stems((r["unit"], r["day"], r["shift"]) for r in routes)
 
 
 def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, lang: str = "id",
@@ -186,6 +195,8 @@ def render_briefings(plan: dict[str, Any], lang: str = "id", map_href: str | Non
     T = _Texts(lang)
     scenario = plan.get("scenario", "")
     sheets = [_sheet(r, plan, lang) for r in plan.get("routes", [])]
+    for b, slug in zip(sheets, route_slugs(plan.get("routes", []))):
+        b["slug"] = slug
     page = env.get_template("briefing.html.j2")
     files: dict[str, str] = {}
     for b in sheets:

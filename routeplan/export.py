@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import safe_filename, write_json_atomic, write_text_atomic
+from ._io import file_stem, unique_file_stems, write_json_atomic, write_text_atomic
 from .weekly import PlannedRoute, WeeklyPlan
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,17 @@ STOP_COLUMNS = ["unit", "unit_kind", "day", "shift", "depot", "seq", "id", "kind
 
 
 def route_slug(r: PlannedRoute) -> str:
-    """A file-name-safe key of a route: ``<unit>_<day>_<shift>``."""
-    return f"{safe_filename(r.unit)}_{r.day.isoformat()}_{safe_filename(r.shift)}"
+    """A file-name-safe key of a route: ``<unit>_<day>_<shift>``.
+
+    Ids that file names cannot hold as they are get a short hash (:func:`routeplan._io.file_stem`);
+    :func:`route_slugs` also keeps routes whose names differ only in case apart.
+    """
+    return file_stem(r.unit, r.day.isoformat(), r.shift)
+
+
+def route_slugs(routes: list[PlannedRoute]) -> list[str]:
+    """The file-name keys of a plan's routes, unique within the plan (the briefing pages use the same)."""
+    return unique_file_stems((r.unit, r.day.isoformat(), r.shift) for r in routes)
 
 
 def stop_rows(plan: WeeklyPlan) -> list[dict[str, Any]]:
@@ -158,6 +167,6 @@ def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
     write_text_atomic(out / "routes.geojson", json.dumps(routes_geojson(plan), ensure_ascii=False) + "\n")
     gpx_dir = out / "gpx"
     gpx_dir.mkdir(exist_ok=True)
-    for r in plan.routes:
-        write_text_atomic(gpx_dir / f"{route_slug(r)}.gpx", route_gpx(r))
+    for r, slug in zip(plan.routes, route_slugs(plan.routes)):
+        write_text_atomic(gpx_dir / f"{slug}.gpx", route_gpx(r))
     write_geopackage(plan, ctx, out / "plan.gpkg")

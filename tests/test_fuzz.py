@@ -267,3 +267,44 @@ def test_generated_start_date_overflow_is_input_error() -> None:
     raw["plan"]["start_date"] = dt.date(9999, 12, 30)
     with pytest.raises(InputError):
         scenario_from_dict(raw, _TMP / "scenario.toml")
+
+
+# ------------------------------------------------------------------ file names of routes
+
+#: Characters the file-name cleaner replaces or strips (and "_", which it keeps: "R2/1" and "R2_1" meet there).
+REPLACED = ["/", "\\", " ", ":", "*", "?", "|", "<", ">", '"', "_", ".", "\x00", "\u200b",
+            "\U0001F693", "\U0001F694", "\U0001F6A8", "\u00e9", "\u0915"]
+
+
+@st.composite
+def colliding_ids(draw) -> list[str]:
+    """Ids that differ only in characters the cleaner replaces, in case, or in length beyond its cut."""
+    base = draw(st.text(alphabet="RrAa2-1xX", min_size=0, max_size=6))
+    ids = set()
+    for _ in range(draw(st.integers(2, 8))):
+        s = list(base)
+        for _ in range(draw(st.integers(0, 3))):
+            s.insert(draw(st.integers(0, len(s))), draw(st.sampled_from(REPLACED)))
+        text = "".join(s)
+        if draw(st.booleans()):
+            text = text.swapcase()
+        if draw(st.integers(0, 9)) == 0:
+            text = draw(st.sampled_from(["\u0915", "a", "\U0001F693"])) * draw(st.integers(60, 100)) + text
+        ids.add(text)
+    return sorted(ids)
+
+
+@FUZZ
+@given(units=colliding_ids(), shifts=colliding_ids(), days=st.lists(st.dates(), min_size=1, max_size=2, unique=True))
+def test_route_file_names_are_unique(units, shifts, days) -> None:
+    from routeplan._io import MAX_STEM_BYTES, safe_filename, unique_file_stems
+
+    keys = [(u, d.isoformat(), s) for u in units for d in days for s in shifts]
+    stems = unique_file_stems(keys)
+    assert len({s.casefold() for s in stems}) == len(keys)  # every route its own file, on any file system
+    assert stems == unique_file_stems(keys)  # repeatable
+    for (u, d, s), stem in zip(keys, stems):
+        assert stem and not stem.startswith(".") and not any(c in stem for c in "/\\\x00")
+        assert len(stem.encode("utf-8")) <= MAX_STEM_BYTES + 4
+        if all(safe_filename(p) == p for p in (u, d, s)) and len(f"{u}_{d}_{s}".encode()) <= MAX_STEM_BYTES:
+            assert stem.startswith(f"{u}_{d}_{s}")  # a plain id keeps its plain name (plus -2.. if case collides)
