@@ -1,9 +1,15 @@
-"""Atomic file and folder writes: a failed run never leaves a half-written output."""
+"""Atomic file and folder writes: a failed run never leaves a half-written output.
+
+Output folders are replaced only when routeplan wrote them: every folder it writes holds a marker file
+(:data:`MARKER`) that names the files it wrote, and :func:`check_output_dir` refuses any other non-empty
+folder, a symbolic link, the working folder (or one above it) and a folder that holds an input of the run.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -14,6 +20,13 @@ from typing import Any, Iterable, Iterator, Sequence
 from .errors import InputError
 from . import settings
 
+log = logging.getLogger(__name__)
+
+#: The marker file routeplan writes into every output folder: JSON with ``tool``, ``version``, ``kind``
+#: and ``files`` (every path it wrote there, relative, ``/``-separated).
+MARKER = ".routeplan"
+#: A marker larger than this is not one routeplan wrote.
+_MAX_MARKER_BYTES = 50_000_000
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
@@ -34,27 +47,168 @@ def write_json_atomic(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def output_target(out: str | Path) -> Path:
+    """``out`` as an absolute path whose folder is resolved; the last part is kept, so a link stays visible."""
+    p = Path(os.path.abspath(os.fspath(out)))
+    if p.name == "":
+        raise InputError(f"{out}: is the root folder; give --out a folder of its own, such as out/plan")
+    return p.parent.resolve() / p.name
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _refuse_inputs(out: str | Path, target: Path, inputs: Iterable[str | Path]) -> None:
+    real = target.resolve()
+    for inp in inputs:
+        if inp is None:
+            continue
+        given = Path(os.path.abspath(os.fspath(inp)))
+        for path in {given, given.resolve()}:
+            if _within(path, target) or _within(path, real):
+                raise InputError(
+                    f"{out}: holds {inp}, an input of this run, and would be replaced; choose another --out")
+
+
+def _listing(folder: Path) -> list[str]:
+    """Every file, folder and link under ``folder`` (links not followed), relative and ``/``-separated,
+    without the folder's own marker."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        rel = Path(dirpath).relative_to(folder)
+        for n in dirnames + filenames:
+            found.append((rel / n).as_posix())
+    return sorted(f for f in found if f != MARKER)
+
+
+def read_marker(folder: str | Path) -> dict[str, Any] | None:
+    """The marker of an output folder routeplan wrote, or ``None`` if it has none (or a broken one)."""
+    m = Path(folder) / MARKER
+    try:
+        if m.is_symlink() or not m.is_file() or m.stat().st_size > _MAX_MARKER_BYTES:
+            return None
+        data = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("tool") != "routeplan" or not isinstance(data.get("files"), list):
+        return None
+    return data
+
+
+def write_marker(folder: str | Path, kind: str, files: Iterable[str] | None = None) -> None:
+    """Mark ``folder`` as written by routeplan, naming ``files`` (default: everything in it now)."""
+    from . import __version__
+
+    folder = Path(folder)
+    names = sorted(set(files)) if files is not None else _listing(folder)
+    write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": __version__, "kind": kind, "files": names})
+
+
+def _check_replaceable(out: str | Path, target: Path) -> None:
+    """Refuse to replace ``target`` unless it is empty or holds only what routeplan wrote there."""
+    marker = read_marker(target)
+    if marker is None:
+        try:
+            empty = next(os.scandir(target), None) is None
+        except OSError as exc:
+            raise InputError(f"{out}: cannot read this folder ({exc.strerror}); choose another --out") from None
+        if empty:
+            return
+        if (target / "plan.json").is_file():
+            raise InputError(
+                f"{out}: looks like a plan folder of an older routeplan (no {MARKER} marker); delete it by hand "
+                "if you no longer need it, or choose another --out")
+        raise InputError(
+            f"{out}: folder is not empty and was not written by routeplan (no {MARKER} marker); "
+            "choose a new or empty folder for --out")
+    ours = {str(f) for f in marker["files"]}
+    extra = [f for f in _listing(target) if f not in ours]
+    if extra:
+        raise InputError(
+            f"{out}: holds {extra[0]!r}, which routeplan did not write; move it away or choose another --out")
+
+
+def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Check that routeplan may replace the output folder ``out`` as a whole; return its full path.
+
+    ``out`` may be missing, empty, or a folder routeplan wrote (its marker names every file in it).
+    Refused with an :class:`InputError`: a symbolic link, a file, the working folder or a folder above
+    it, a folder that is or holds one of ``inputs``, and any other non-empty folder (for example one
+    holding a file the user added, or a plan folder of a version without the marker).
+    """
+    target = output_target(out)
+    if target.is_symlink():
+        raise InputError(f"{out}: is a symbolic link; give a real folder (not a link) as --out")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{out}: exists and is not a folder; choose another --out")
+    if _within(Path.cwd().resolve(), target):
+        raise InputError(f"{out}: is the working folder or holds it; give --out a folder of its own, such as out/plan")
+    _refuse_inputs(out, target, inputs)
+    if target.is_dir():
+        _check_replaceable(out, target)
+    return target
+
+
+def prepare_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Get ready to write the output folder ``out``: :func:`check_output_dir`."""
+    return check_output_dir(out, inputs)
+
+
+def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = (), force: bool = False) -> Path:
+    """Check that routeplan may write the single output file ``out``; return its full path.
+
+    An existing file is replaced only with ``force`` (it may hold the user's edits); a link, a folder and
+    an input of the run are never replaced.
+    """
+    target = output_target(out)
+    if target.is_symlink():
+        raise InputError(f"{out}: is a symbolic link; give a real file name as --out")
+    if target.is_dir():
+        raise InputError(f"{out}: is a folder; give a file name, such as {Path(out) / 'vital_objects.geojson'}")
+    for inp in inputs:
+        if inp is not None and target.exists() and target.resolve() == Path(inp).resolve():
+            raise InputError(f"{out}: is an input of this run; choose another --out")
+    if target.exists() and not force:
+        raise InputError(f"{out}: file exists and may hold your edits; give --force to replace it, or another --out")
+    return target
+
+
 @contextmanager
-def atomic_output_dir(out: Path) -> Iterator[Path]:
+def atomic_output_dir(out: Path, kind: str = "output", inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a staging folder next to ``out``; on success it replaces ``out`` as a whole.
 
-    On any exception the staging folder is removed and a previous ``out`` stays untouched.
+    ``out`` is checked first (:func:`prepare_output_dir`): only a missing or empty folder, or one that
+    routeplan wrote, is replaced; the new folder gets a marker of ``kind`` naming its files. On any
+    exception (also Ctrl+C) the staging folder is removed and a previous ``out`` stays untouched.
     """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder; choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
+    target = prepare_output_dir(out, inputs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the folder here ({exc.strerror}); choose another --out") from None
     try:
         yield stage
+        write_marker(stage, kind)
+        if target.is_dir():
+            _check_replaceable(out, target)  # again: the folder may have changed while the outputs were made
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(stage, out)
+    try:
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(target, old)
+        os.replace(stage, target)
+    except BaseException:
+        if old is not None and old.exists() and not os.path.lexists(target):
+            os.replace(old, target)  # put the previous folder back
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, file_stem, unique_file_stems, write_text_atomic
+from ._io import atomic_output_dir, file_stem, read_marker, unique_file_stems, write_marker, write_text_atomic
 from .errors import InputError
 from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
 
@@ -226,7 +226,8 @@ def write_briefings(plan_dir: str | Path, out: str | Path | None = None, lang: s
     lang
         ``id`` or ``en``; defaults to the plan's language, else Bahasa Indonesia.
     atomic
-        Replace ``out`` as a whole on success (for ``routeplan brief``).
+        Replace ``out`` as a whole on success (for ``routeplan brief``); ``out`` must then be missing, empty
+        or written by routeplan, and must not be (or hold) ``plan_dir``.
     """
     plan_dir = Path(plan_dir)
     out = Path(out) if out is not None else plan_dir / "briefings"
@@ -235,10 +236,13 @@ def write_briefings(plan_dir: str | Path, out: str | Path | None = None, lang: s
     map_href = "../map.html" if (out.parent.resolve() == plan_dir.resolve()) else None
     files = render_briefings(plan, lang, map_href=map_href)
     if atomic:
-        with atomic_output_dir(out) as stage:
+        with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
             for name, text in files.items():
                 write_text_atomic(stage / name, text)
     else:
+        before = read_marker(out)
         for name, text in files.items():
             write_text_atomic(out / name, text)
+        # so that `routeplan brief PLAN --out PLAN/briefings` may replace them later
+        write_marker(out, "briefings", list(files) + (before["files"] if before else []))
     return out

@@ -66,13 +66,15 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
+    from ._io import prepare_output_dir
     from .pipeline import plan_scenario
-    from .report import write_plan
+    from .report import scenario_inputs, write_plan
     from .scenario import load_scenario
 
     sc = load_scenario(scenario_path)
     if args.lang:
         sc.language = args.lang
+    prepare_output_dir(args.out, scenario_inputs(sc))  # refuse a bad --out before the long search
 
     def stage(label: str) -> None:
         prog(label)
@@ -118,8 +120,8 @@ def _summary(plan, out, ctx=None) -> None:
 def cmd_replan(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from ._io import output_target, prepare_output_dir
     from .report import write_plan
-    from .scenario import load_scenario
     from .weeks import replan
 
     prog = _progress_for(args)
@@ -127,6 +129,12 @@ def cmd_replan(args: argparse.Namespace) -> int:
         from_date = dt.date.fromisoformat(args.from_date)
     except ValueError:
         raise InputError(f"--from {args.from_date!r} is not an ISO date (YYYY-MM-DD)") from None
+    plan_dir = Path(args.plan_dir)
+    out = args.out or args.plan_dir
+    # writing back into the plan folder is allowed (it was written by routeplan, and is read in full before
+    # the swap); any other --out must not be or hold it
+    read = [] if output_target(out) == output_target(plan_dir) else [plan_dir / "plan.json", plan_dir / "routes.geojson"]
+    prepare_output_dir(out, read)
 
     def stage(label: str) -> None:
         prog(label)
@@ -135,7 +143,6 @@ def cmd_replan(args: argparse.Namespace) -> int:
 
     plan, ctx = replan(args.plan_dir, from_date, units_off=set(args.unit_off or []), seed=args.seed,
                        time_limit=args.time_limit, max_iterations=args.iterations, progress=stage)
-    out = args.out or args.plan_dir
     prog("writing outputs")
     write_plan(plan, ctx, out, lang=args.lang or ctx.scenario.language)
     prog.done()
@@ -166,10 +173,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
+    from ._io import check_output_file
     from .objects import derive_vital_objects, write_objects
     from .scenario import load_scenario
 
     sc = load_scenario(args.scenario)
+    check_output_file(args.out, [sc.path, sc.area.osm_file, sc.area.boundary], force=args.force)
     gdf = derive_vital_objects(sc)
     write_objects(gdf, Path(args.out))
     counts = gdf["category"].value_counts().to_dict() if len(gdf) else {}
@@ -234,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("objects", help="derive candidate vital objects from OSM tags for review")
     p.add_argument("scenario", help="scenario TOML file (its area is used)")
-    p.add_argument("--out", required=True, help="GeoJSON file to write")
+    p.add_argument("--out", required=True, help="GeoJSON file to write (an existing file only with --force)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file (it may hold your edits)")
     p.set_defaults(func=cmd_objects)
 
     try:

@@ -58,7 +58,7 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from ._io import atomic_output_dir, check_input_file, read_text, write_json_atomic, write_text_atomic
+from ._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
 from .errors import InputError
 
 log = logging.getLogger(__name__)
@@ -1364,7 +1364,7 @@ def write_hotspot_outputs(
     if evaluation is not None:
         names["curve"] = "pai_curve.png"
     summary["outputs"] = dict(names)
-    with atomic_output_dir(out_dir) as stage:
+    with atomic_output_dir(out_dir, kind="hotspots") as stage:
         write_json_atomic(stage / names["geojson"], hotspots_geojson(result))
         write_text_atomic(stage / names["html"], build_map(result, lang=lang))
         write_json_atomic(stage / names["summary"], summary)
@@ -1414,7 +1414,8 @@ def run_hotspots(
     path : str or Path
         Incidents CSV or GeoJSON.
     out_dir : str or Path
-        Output folder (replaced atomically).
+        Output folder (replaced atomically); it must be missing, empty or written by routeplan, and
+        must not hold an input (:func:`routeplan._io.check_output_dir`).
     cell_m, bandwidth, by_type, top_share, floor_share, method, lang
         As in :func:`estimate_hotspots`.
     train_until : str, optional
@@ -1439,6 +1440,8 @@ def run_hotspots(
     unknown = set(cols) - {"lat", "lon", "time", "type", "x", "y"}
     if unknown:
         raise InputError(f"unknown column role(s) {', '.join(sorted(unknown))}")
+    # refuse an --out that is not routeplan's, or holds an input, before any work
+    prepare_output_dir(out_dir, [p for p in (path, area, type_map) if isinstance(p, (str, Path))])
     inc = read_incidents(path, crs=crs, type_map=type_map, **cols)
     if isinstance(area, (str, Path)):
         area = _read_area(area, area_crs)

@@ -6,11 +6,25 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, write_json_atomic, write_text_atomic
+from ._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
 from .export import write_exports
 from .weekly import WeeklyPlan
 
 log = logging.getLogger(__name__)
+
+
+def scenario_inputs(scenario: Any) -> list[Path]:
+    """The files a scenario reads: the scenario itself, its OSM file or boundary and its layers.
+
+    An output folder must not hold any of them (:func:`routeplan._io.check_output_dir`).
+    """
+    if scenario is None:
+        return []
+    area = getattr(scenario, "area", None)
+    paths = [getattr(scenario, "path", None), getattr(area, "osm_file", None), getattr(area, "boundary", None),
+             getattr(scenario, "vital_objects", None), getattr(scenario, "hotspots", None),
+             getattr(scenario, "desa", None)]
+    return [Path(p) for p in paths if p is not None]
 
 
 def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = None) -> Path:
@@ -23,7 +37,8 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     ctx
         The :class:`routeplan.pipeline.PlanContext`.
     out
-        Output folder; replaced as a whole on success.
+        Output folder; replaced as a whole on success. It must be missing, empty or written by routeplan,
+        and must not hold an input of the scenario (:func:`routeplan._io.check_output_dir`).
     lang
         Language of maps and briefings; defaults to the scenario's.
 
@@ -34,7 +49,7 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     """
     lang = lang or ctx.scenario.language
     out = Path(out)
-    with atomic_output_dir(out) as stage:
+    with atomic_output_dir(out, kind="plan", inputs=scenario_inputs(getattr(ctx, "scenario", None))) as stage:
         write_plan_files(plan, ctx, stage, lang)
     log.info("plan written to %s", out)
     return out
@@ -88,8 +103,9 @@ def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | 
     out = Path(out)
     pred = predictability(plans)
     summary = {k: v for k, v in pred.items() if k != "per_object"}
-    with atomic_output_dir(out) as stage:
+    with atomic_output_dir(out, kind="weeks", inputs=scenario_inputs(getattr(ctx, "scenario", None))) as stage:
         for i, plan in enumerate(plans, start=1):
             write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary})
+            write_marker(stage / f"week-{i}", "plan")  # a week folder can be replanned in place
         write_json_atomic(stage / "predictability.json", pred)
     return out

@@ -72,12 +72,12 @@ def test_failed_first_run_leaves_no_folder(tmp_path, monkeypatch, capsys) -> Non
 
 def test_atomic_output_dir_replaces_whole_folder(tmp_path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "stale.txt").write_text("old", encoding="utf-8")
+    with atomic_output_dir(out) as stage:
+        (stage / "stale.txt").write_text("old", encoding="utf-8")
     with atomic_output_dir(out) as stage:
         (stage / "new.txt").write_text("new", encoding="utf-8")
         assert not (out / "new.txt").exists()  # nothing visible until the end
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [".routeplan", "new.txt"]
     assert _leftovers(tmp_path) == []
 
 

@@ -124,11 +124,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def previous(tmp_path: Path) -> Path:
-    """A previous plan folder at the --out location."""
+    """A previous plan folder at the --out location (with the marker routeplan writes into its outputs)."""
+    from routeplan._io import write_marker
+
     out = tmp_path / "out"
     (out / "gpx").mkdir(parents=True)
     (out / "plan.json").write_text('{"previous": true}\n', encoding="utf-8")
     (out / "gpx" / "R2-1.gpx").write_text("<gpx/>\n", encoding="utf-8")
+    write_marker(out, "plan")
     return out
 
 

@@ -206,7 +206,8 @@ def test_gistar_and_active_hours():
 def test_outputs_geojson_summary_and_curve(tmp_path, chicago_result, evaluation):
     out = tmp_path / "out"
     paths = hs.write_hotspot_outputs(chicago_result, out, evaluation=evaluation)
-    assert {p.name for p in out.iterdir()} == {"hotspots.geojson", "hotspots.html", "summary.json", "pai_curve.png"}
+    assert {p.name for p in out.iterdir()} == {"hotspots.geojson", "hotspots.html", "summary.json", "pai_curve.png",
+                                          ".routeplan"}
     fc = json.loads(paths["geojson"].read_text(encoding="utf-8"))
     assert fc["type"] == "FeatureCollection" and fc["features"]
     for i, f in enumerate(fc["features"], 1):

@@ -26,6 +26,319 @@ from routeplan.cli import main
 from test_bad_input import FAST, LAT0, LON0, STEP, feature, objects_geojson, run, snapshot, world
 
 
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if ".staging-" in p.name or ".old-" in p.name)
+
+
+def refused(capsys, *args: str, fragments: tuple[str, ...] = ()) -> str:
+    """Run the CLI; it must exit 2 with one ``routeplan: error:`` line holding every fragment."""
+    code, _out, err = run(capsys, *args)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("routeplan: error: ") and "Traceback" not in err, err
+    for frag in fragments:
+        assert frag.lower() in lines[0].lower(), (frag, lines[0])
+    return lines[0]
+
+
+def tree(folder: Path) -> dict[str, bytes | str]:
+    """Every file (bytes) and symlink (its target) under ``folder``, and ``folder`` itself if it is a link."""
+    if folder.is_symlink():
+        return {".": "-> " + os.readlink(folder)}
+    out: dict[str, bytes | str] = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            out[rel] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[rel] = p.read_bytes()
+    return out
+
+
+@pytest.fixture
+def planned(tmp_path: Path, capsys) -> tuple[Path, Path]:
+    """The tiny world in ``tmp/w`` and a plan folder ``tmp/out`` written by routeplan."""
+    sc = world(tmp_path / "w")
+    out = tmp_path / "out"
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
+    assert code == 0, err
+    return sc, out
+
+
+# ====================================================================== class 2: --out
+
+# ---------------------------------------------------------------- plan
+
+
+def test_plan_out_is_the_scenario_folder(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    before = tree(sc.parent)
+    refused(capsys, "plan", str(sc), "--out", str(sc.parent), *FAST, fragments=(str(sc.parent), "scenario.toml"))
+    assert tree(sc.parent) == before and leftovers(tmp_path) == []
+
+
+def test_plan_out_holds_an_input_of_the_scenario(tmp_path, capsys) -> None:
+    """The layer lives in another folder than the scenario: --out naming that folder (or its parent) is refused."""
+    sc = world(tmp_path / "w")
+    layers = tmp_path / "data" / "layers"
+    layers.mkdir(parents=True)
+    (sc.parent / "vo.geojson").rename(layers / "vo.geojson")
+    sc.write_text(sc.read_text(encoding="utf-8").replace('"vo.geojson"', '"../data/layers/vo.geojson"'),
+                  encoding="utf-8")
+    before = tree(tmp_path)
+    refused(capsys, "plan", str(sc), "--out", str(layers), *FAST, fragments=(str(layers), "vo.geojson"))
+    refused(capsys, "plan", str(sc), "--out", str(tmp_path / "data"), *FAST, fragments=("vo.geojson",))
+    refused(capsys, "plan", str(sc), "--out", str(tmp_path), *FAST)
+    assert tree(tmp_path) == before and leftovers(tmp_path) == [] and leftovers(tmp_path / "data") == []
+
+
+def test_plan_out_is_a_folder_of_unrelated_files(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "laporan.docx").write_bytes(b"not ours")
+    (docs / "sub" / "foto.jpg").write_bytes(b"\xff\xd8")
+    before = tree(docs)
+    line = refused(capsys, "plan", str(sc), "--out", str(docs), *FAST, fragments=(str(docs), "not written by routeplan"))
+    assert "--out" in line
+    assert tree(docs) == before and leftovers(tmp_path) == []
+
+
+def test_plan_out_is_the_working_folder_or_above(tmp_path, capsys, monkeypatch) -> None:
+    sc = world(tmp_path / "w")
+    work = tmp_path / "work" / "here"
+    work.mkdir(parents=True)
+    (work / "mine.txt").write_text("keep\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    before = tree(tmp_path / "work")
+    refused(capsys, "plan", str(sc), "--out", ".", *FAST, fragments=("working folder",))
+    refused(capsys, "plan", str(sc), "--out", "..", *FAST, fragments=("working folder",))
+    refused(capsys, "plan", str(sc), "--out", str(work), *FAST, fragments=("working folder",))
+    assert tree(tmp_path / "work") == before
+    assert leftovers(work) == [] and leftovers(work.parent) == [] and leftovers(tmp_path) == []
+
+
+def test_plan_out_is_a_symlink(planned, tmp_path, capsys) -> None:
+    sc, out = planned
+    link = tmp_path / "link"
+    link.symlink_to(out, target_is_directory=True)
+    before = tree(out)
+    refused(capsys, "plan", str(sc), "--out", str(link), *FAST, fragments=(str(link), "symbolic link"))
+    assert link.is_symlink() and os.readlink(link) == str(out)
+    assert tree(out) == before and leftovers(tmp_path) == []
+
+
+def test_plan_out_is_a_plan_folder_of_an_older_version(tmp_path, capsys) -> None:
+    """A plan folder written before the marker existed is refused with a hint to delete it by hand."""
+    sc = world(tmp_path / "w")
+    old = tmp_path / "old"
+    (old / "gpx").mkdir(parents=True)
+    for name in ("plan.json", "stops.csv", "routes.geojson", "map.html", "scorecard.json"):
+        (old / name).write_text("{}\n", encoding="utf-8")
+    (old / "gpx" / "R2-1_2026-11-30_pagi.gpx").write_text("<gpx/>\n", encoding="utf-8")
+    before = tree(old)
+    refused(capsys, "plan", str(sc), "--out", str(old), *FAST, fragments=(str(old), "older", "delete"))
+    assert tree(old) == before
+
+
+def test_plan_out_written_by_routeplan_with_a_file_added(planned, capsys) -> None:
+    """The marker names what routeplan wrote; a file the user added to the folder is not deleted."""
+    sc, out = planned
+    (out / "catatan.txt").write_text("notes of the Kanit\n", encoding="utf-8")
+    before = tree(out)
+    refused(capsys, "plan", str(sc), "--out", str(out), *FAST, fragments=(str(out), "catatan.txt"))
+    assert tree(out) == before and leftovers(out.parent) == []
+
+
+def test_plan_out_replaced_when_empty_or_written_by_routeplan(tmp_path, planned, capsys) -> None:
+    sc, out = planned
+    marker = json.loads((out / ".routeplan").read_text(encoding="utf-8"))
+    assert marker["tool"] == "routeplan" and marker["kind"] == "plan"
+    assert "plan.json" in marker["files"] and "gpx" in marker["files"]
+    (out / "plan.json").write_text("{}", encoding="utf-8")  # a file routeplan wrote, since edited
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
+    assert code == 0, err
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["routes"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(empty), *FAST)
+    assert code == 0, err
+    assert (empty / "plan.json").is_file() and (empty / ".routeplan").is_file()
+    assert leftovers(tmp_path) == []
+
+
+def test_plan_weeks_folders_are_marked(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    out = tmp_path / "weeks"
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), "--weeks", "2", *FAST)
+    assert code == 0, err
+    assert json.loads((out / ".routeplan").read_text(encoding="utf-8"))["kind"] == "weeks"
+    assert json.loads((out / "week-1" / ".routeplan").read_text(encoding="utf-8"))["kind"] == "plan"
+    # a week folder can be replanned in place: it was written by routeplan
+    code, _o, err = run(capsys, "replan", str(out / "week-1"), "--from", "2026-12-01", *FAST)
+    assert code == 0, err
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), "--weeks", "2", *FAST)
+    assert code == 0, err
+
+
+def test_unwritable_out_is_bad_input(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    refused(capsys, "plan", str(sc), "--out", str(tmp_path / "afile" / "out"), *FAST, fragments=("afile",))
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_demo_out_is_a_folder_of_unrelated_files(tmp_path, capsys) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
+    refused(capsys, "demo", "--out", str(docs), *FAST, fragments=(str(docs), "not written by routeplan"))
+    assert tree(docs) == {"a.txt": b"mine\n"} and leftovers(tmp_path) == []
+
+
+def test_demo_out_is_the_working_folder(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    refused(capsys, "demo", "--out", ".", *FAST, fragments=("working folder",))
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- replan
+
+
+def test_replan_in_place_keeps_it_replaceable(planned, capsys) -> None:
+    _sc, out = planned
+    code, _o, err = run(capsys, "replan", str(out), "--from", "2026-12-01", *FAST)
+    assert code == 0, err
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["replanned"] and (out / ".routeplan").is_file() and leftovers(out.parent) == []
+
+
+def test_replan_out_contains_the_plan_folder(planned, tmp_path, capsys) -> None:
+    sc, out = planned
+    before = tree(tmp_path)
+    refused(capsys, "replan", str(out), "--from", "2026-12-01", "--out", str(tmp_path), *FAST,
+            fragments=(str(tmp_path),))
+    assert tree(tmp_path) == before
+
+
+def test_replan_out_is_a_folder_of_unrelated_files(planned, tmp_path, capsys) -> None:
+    _sc, out = planned
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
+    refused(capsys, "replan", str(out), "--from", "2026-12-01", "--out", str(docs), *FAST,
+            fragments=(str(docs), "not written by routeplan"))
+    assert tree(docs) == {"a.txt": b"mine\n"}
+
+
+def test_replan_in_place_of_an_older_plan_folder_is_refused(planned, capsys) -> None:
+    _sc, out = planned
+    (out / ".routeplan").unlink()  # as written before the marker existed
+    before = tree(out)
+    refused(capsys, "replan", str(out), "--from", "2026-12-01", *FAST, fragments=(str(out), "older"))
+    assert tree(out) == before
+
+
+# ---------------------------------------------------------------- brief
+
+
+def test_brief_out_is_the_plan_folder(planned, capsys) -> None:
+    _sc, out = planned
+    before = tree(out)
+    refused(capsys, "brief", str(out), "--out", str(out), fragments=(str(out), "plan.json"))
+    refused(capsys, "brief", str(out), "--out", str(out.parent), fragments=(str(out.parent),))
+    assert tree(out) == before and leftovers(out.parent) == []
+
+
+def test_brief_out_is_a_folder_of_unrelated_files(planned, tmp_path, capsys) -> None:
+    _sc, out = planned
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
+    refused(capsys, "brief", str(out), "--out", str(docs), fragments=(str(docs), "not written by routeplan"))
+    assert tree(docs) == {"a.txt": b"mine\n"}
+
+
+def test_brief_redoes_the_plan_briefings_in_place(planned, capsys) -> None:
+    _sc, out = planned
+    code, _o, err = run(capsys, "brief", str(out), "--out", str(out / "briefings"), "--lang", "id")
+    assert code == 0, err
+    assert (out / "briefings" / "index.html").is_file() and (out / "plan.json").is_file()
+    assert json.loads((out / "briefings" / ".routeplan").read_text(encoding="utf-8"))["kind"] == "briefings"
+    # and the plan folder as a whole is still replaceable by a new plan
+    code, _o, err = run(capsys, "plan", str(_sc), "--out", str(out), *FAST)
+    assert code == 0, err
+
+
+# ---------------------------------------------------------------- hotspots
+
+
+def _incidents(path: Path) -> Path:
+    rows = ["lat,lon,type,date"]
+    for i in range(12):
+        rows.append(f"{-8.2 + i * 0.001},{113.2 + (i % 3) * 0.001},curat,2024-01-0{1 + i % 9} 2{i % 4}:00")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_hotspots_out_is_the_incidents_folder(tmp_path, capsys) -> None:
+    inc = _incidents(tmp_path / "data" / "incidents.csv")
+    before = tree(inc.parent)
+    refused(capsys, "hotspots", str(inc), "--out", str(inc.parent), "--bandwidth", "150",
+            fragments=(str(inc.parent), "incidents.csv"))
+    assert tree(inc.parent) == before and leftovers(tmp_path) == []
+
+
+def test_hotspots_out_is_a_folder_of_unrelated_files_then_its_own(tmp_path, capsys) -> None:
+    inc = _incidents(tmp_path / "incidents.csv")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
+    refused(capsys, "hotspots", str(inc), "--out", str(docs), "--bandwidth", "150",
+            fragments=(str(docs), "not written by routeplan"))
+    assert tree(docs) == {"a.txt": b"mine\n"}
+    out = tmp_path / "hs"
+    for _ in range(2):  # a second run replaces the folder it wrote
+        code, _o, err = run(capsys, "hotspots", str(inc), "--out", str(out), "--bandwidth", "150")
+        assert code == 0, err
+    assert json.loads((out / ".routeplan").read_text(encoding="utf-8"))["kind"] == "hotspots"
+    assert leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- objects (a file)
+
+
+def test_objects_does_not_overwrite_a_file_without_force(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    target = tmp_path / "vital_objects.geojson"
+    target.write_text('{"edited": "by hand"}\n', encoding="utf-8")
+    refused(capsys, "objects", str(sc), "--out", str(target), fragments=(str(target), "--force"))
+    assert target.read_text(encoding="utf-8") == '{"edited": "by hand"}\n'
+    code, _o, err = run(capsys, "objects", str(sc), "--out", str(target), "--force")
+    assert code == 0, err
+    assert json.loads(target.read_text(encoding="utf-8"))["type"] == "FeatureCollection"
+    fresh = tmp_path / "new.geojson"
+    code, _o, err = run(capsys, "objects", str(sc), "--out", str(fresh))
+    assert code == 0, err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_objects_never_overwrites_an_input_a_folder_or_a_link(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    before = tree(sc.parent)
+    refused(capsys, "objects", str(sc), "--out", str(sc), "--force", fragments=(str(sc), "input"))
+    refused(capsys, "objects", str(sc), "--out", str(sc.parent / "roads.osm"), "--force", fragments=("roads.osm",))
+    refused(capsys, "objects", str(sc), "--out", str(sc.parent), "--force", fragments=(str(sc.parent),))
+    link = tmp_path / "link.geojson"
+    link.symlink_to(sc.parent / "vo.geojson")
+    refused(capsys, "objects", str(sc), "--out", str(link), "--force", fragments=(str(link), "symbolic link"))
+    assert link.is_symlink() and tree(sc.parent) == before
+
+
 # ====================================================================== class 5: one file per route
 
 COLLIDING = ["R2/1", "R2_1", "\U0001F693", "\U0001F694"]  # R2/1 and R2_1; two police-car emoji
