@@ -3,6 +3,8 @@
 Output folders are replaced only when routeplan wrote them: every folder it writes holds a marker file
 (:data:`MARKER`) that names the files it wrote, and :func:`check_output_dir` refuses any other non-empty
 folder, a symbolic link, the working folder (or one above it) and a folder that holds an input of the run.
+Staging and set-aside folders carry the host and process id of their writer in their names, so a later
+run can remove those whose process died (:func:`clean_stale_outputs`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +49,78 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON deterministically (sorted keys are not used: field order is part of the format)."""
     write_text_atomic(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _host_tag() -> str:
+    """Eight hex digits naming this machine in staging-folder names (for folders on shared disks)."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` of this machine may still run (unknown counts as alive)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would end the process there; never clean up on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's live process
+        return True
+    return True
+
+
+_STAGING_TAIL = re.compile(r"([0-9a-f]{8})-(\d+)-[a-z0-9_]+")
+_OLD_TAIL = re.compile(r"([0-9a-f]{8})-(\d+)")
+
+
+def clean_stale_outputs(out: str | Path) -> None:
+    """Remove the staging and set-aside folders of ``out`` left by routeplan processes that died.
+
+    A run that was killed (``kill -9``, power loss) can leave ``.NAME.staging-HOST-PID-XXXX`` (a
+    half-written output) and, in the instant of the swap, ``.NAME.old-HOST-PID`` (the previous output,
+    set aside) next to ``out``. Folders of this machine whose process no longer runs are removed; a
+    set-aside folder is moved back to ``out`` when ``out`` is missing. Folders of live processes, of other
+    machines and of older routeplan versions are left alone.
+    """
+    target = output_target(out)
+    parent, name, host = target.parent, target.name, _host_tag()
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    stale_old: list[Path] = []
+    for entry in entries:
+        for prefix, tail in ((f".{name}.staging-", _STAGING_TAIL), (f".{name}.old-", _OLD_TAIL)):
+            if not entry.name.startswith(prefix):
+                continue
+            m = tail.fullmatch(entry.name[len(prefix):])
+            if not m or m.group(1) != host or _alive(int(m.group(2))):
+                continue
+            if entry.is_symlink() or not entry.is_dir():
+                continue
+            if tail is _OLD_TAIL:
+                stale_old.append(entry)
+            else:
+                log.info("removing %s, left by process %s that ended while writing", entry, m.group(2))
+                shutil.rmtree(entry, ignore_errors=True)
+    def changed(p: Path) -> float:
+        try:
+            return p.stat().st_ctime
+        except OSError:
+            return 0.0
+
+    stale_old.sort(key=changed, reverse=True)  # the newest set-aside folder is the one to put back
+    for entry in stale_old:
+        try:
+            if not os.path.lexists(target):
+                os.replace(entry, target)  # the previous output, set aside when its writer died: put it back
+                log.info("restored %s from %s", target, entry)
+                continue
+        except OSError:
+            pass
+        shutil.rmtree(entry, ignore_errors=True)
 
 
 def output_target(out: str | Path) -> Path:
@@ -151,7 +227,8 @@ def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) 
 
 
 def prepare_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
-    """Get ready to write the output folder ``out``: :func:`check_output_dir`."""
+    """Clean up after dead runs (:func:`clean_stale_outputs`), then :func:`check_output_dir`."""
+    clean_stale_outputs(out)
     return check_output_dir(out, inputs)
 
 
@@ -185,7 +262,7 @@ def atomic_output_dir(out: Path, kind: str = "output", inputs: Iterable[str | Pa
     target = prepare_output_dir(out, inputs)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
+        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-{_host_tag()}-{os.getpid()}-"))
     except OSError as exc:
         raise InputError(f"{out}: cannot create the folder here ({exc.strerror}); choose another --out") from None
     try:
@@ -199,7 +276,7 @@ def atomic_output_dir(out: Path, kind: str = "output", inputs: Iterable[str | Pa
     old = None
     try:
         if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            old = target.parent / f".{target.name}.old-{_host_tag()}-{os.getpid()}"
             if old.exists():
                 shutil.rmtree(old)
             os.replace(target, old)

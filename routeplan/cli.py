@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 import time
@@ -16,6 +17,15 @@ DEFAULT_TIME_LIMIT = 60.0
 #: The search stops after this many iterations unless the time limit comes first, so that the same
 #: inputs and --seed give the same plan on any machine that is not too slow to reach it.
 DEFAULT_ITERATIONS = 10000
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl+C: staging folders are removed and the previous output stays."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+    raise Terminated()
 
 
 class Progress:
@@ -265,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.debug:
         logging.getLogger("routeplan").setLevel(logging.ERROR)
     func: Callable[[argparse.Namespace], int] = args.func
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm) if on_main_thread else None
     try:
         return int(func(args) or 0)
     except InputError as exc:
@@ -273,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NetworkError as exc:
         print(f"routeplan: network error: {exc}", file=sys.stderr)
         return 3
+    except Terminated:
+        print("routeplan: terminated (SIGTERM); nothing was written", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("routeplan: interrupted; nothing was written", file=sys.stderr)
         return 130
@@ -282,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = str(exc).splitlines()[0] if str(exc) else ""
         print(f"routeplan: internal error: {type(exc).__name__}: {first} (run with --debug for details)", file=sys.stderr)
         return 1
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous_sigterm if previous_sigterm is not None else signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from routeplan.cli import main
-
 from test_bad_input import FAST, LAT0, LON0, STEP, feature, objects_geojson, run, snapshot, world
 
 
@@ -337,6 +335,123 @@ def test_objects_never_overwrites_an_input_a_folder_or_a_link(tmp_path, capsys) 
     link.symlink_to(sc.parent / "vo.geojson")
     refused(capsys, "objects", str(sc), "--out", str(link), "--force", fragments=(str(link), "symbolic link"))
     assert link.is_symlink() and tree(sc.parent) == before
+
+
+# ====================================================================== class 3: killed while writing
+
+DRIVER = textwrap.dedent("""\
+    import os, sys, time
+    from pathlib import Path
+
+    flag, mode, out = Path(sys.argv[1]), sys.argv[2], os.path.abspath(sys.argv[3])
+
+    def pause():
+        flag.write_text(str(os.getpid()))
+        time.sleep(600)
+
+    if mode == "write":  # stop while the staging folder is half written
+        import routeplan.export as ex
+        real_gpkg = ex.write_geopackage
+
+        def slow_gpkg(*a, **k):
+            real_gpkg(*a, **k)
+            pause()
+
+        ex.write_geopackage = slow_gpkg
+    else:  # "swap": stop right after the previous folder was moved aside
+        real_replace = os.replace
+
+        def slow_replace(src, dst, *a, **k):
+            real_replace(src, dst, *a, **k)
+            if os.path.abspath(src) == out:
+                pause()
+
+        os.replace = slow_replace
+    from routeplan.cli import main
+    sys.exit(main(sys.argv[4:]))
+""")
+
+
+def _start(tmp_path: Path, mode: str, sc: Path, out: Path) -> tuple[subprocess.Popen, Path]:
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER, encoding="utf-8")
+    flag = tmp_path / f"flag-{mode}"
+    proc = subprocess.Popen([sys.executable, str(driver), str(flag), mode, str(out), "plan", str(sc), "--out",
+                             str(out), *FAST], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not flag.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended before it wrote outputs: {proc.stderr.read()}")
+        assert time.monotonic() < deadline, "the run never reached the outputs"
+        time.sleep(0.05)
+    return proc, flag
+
+
+def test_sigkill_while_writing_then_next_run_cleans_up(planned, tmp_path, capsys) -> None:
+    sc, out = planned
+    before = snapshot(out)
+    proc, _flag = _start(tmp_path, "write", sc, out)
+    assert leftovers(out.parent)  # the staging folder is there, half written
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert snapshot(out) == before  # the previous plan is intact
+    assert any(".staging-" in name for name in leftovers(out.parent))
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
+    assert code == 0, err
+    assert leftovers(out.parent) == []
+    assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["routes"]
+
+
+def test_sigkill_leftovers_are_removed_even_by_a_refused_run(planned, tmp_path, capsys) -> None:
+    sc, out = planned
+    before = snapshot(out)
+    proc, _flag = _start(tmp_path, "write", sc, out)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert leftovers(out.parent)
+    bad = world(tmp_path / "bad", layer=objects_geojson(feature("A", LON0, LAT0, category="casino")))
+    refused(capsys, "plan", str(bad), "--out", str(out), *FAST, fragments=("casino",))
+    assert leftovers(out.parent) == [] and snapshot(out) == before
+
+
+def test_sigkill_between_moving_aside_and_moving_in(planned, tmp_path, capsys) -> None:
+    """Killed in the instant the previous plan is set aside: the next run puts it back, even a refused one."""
+    sc, out = planned
+    before = snapshot(out)
+    proc, _flag = _start(tmp_path, "swap", sc, out)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert not out.exists() and any(".old-" in name for name in leftovers(out.parent))
+    bad = world(tmp_path / "bad", layer=objects_geojson(feature("A", LON0, LAT0, category="casino")))
+    refused(capsys, "plan", str(bad), "--out", str(out), *FAST, fragments=("casino",))
+    assert snapshot(out) == before and leftovers(out.parent) == []
+
+
+def test_sigterm_while_writing_is_handled_like_ctrl_c(planned, tmp_path) -> None:
+    sc, out = planned
+    before = snapshot(out)
+    proc, _flag = _start(tmp_path, "write", sc, out)
+    proc.send_signal(signal.SIGTERM)
+    _stdout, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("routeplan: ") and "terminated" in lines[0], err
+    assert snapshot(out) == before and leftovers(out.parent) == []
+
+
+def test_live_staging_folder_of_another_run_is_kept(planned, tmp_path, capsys) -> None:
+    """A second run does not remove the staging folder of a run that is still writing."""
+    sc, out = planned
+    proc, _flag = _start(tmp_path, "write", sc, out)
+    try:
+        theirs = leftovers(out.parent)
+        assert theirs
+        code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
+        assert code == 0, err
+        assert set(theirs) <= set(leftovers(out.parent))
+    finally:
+        proc.kill()
+        proc.communicate(timeout=60)
 
 
 # ====================================================================== class 5: one file per route
