@@ -105,6 +105,7 @@ def clean_stale_outputs(out: str | Path) -> None:
             else:
                 log.info("removing %s, left by process %s that ended while writing", entry, m.group(2))
                 shutil.rmtree(entry, ignore_errors=True)
+
     def changed(p: Path) -> float:
         try:
             return p.stat().st_ctime
@@ -198,11 +199,40 @@ def _check_replaceable(out: str | Path, target: Path) -> None:
         raise InputError(
             f"{out}: folder is not empty and was not written by routeplan (no {MARKER} marker); "
             "choose a new or empty folder for --out")
-    ours = {str(f) for f in marker["files"]}
-    extra = [f for f in _listing(target) if f not in ours]
-    if extra:
+    extra = _foreign(target, marker)
+    if extra is not None:
         raise InputError(
-            f"{out}: holds {extra[0]!r}, which routeplan did not write; move it away or choose another --out")
+            f"{out}: holds {extra!r}, which routeplan did not write; move it away or choose another --out")
+
+
+def _foreign(folder: Path, marker: dict[str, Any]) -> str | None:
+    """The first path under ``folder`` that its marker does not name, or ``None``.
+
+    A sub-folder with a marker of its own (a week of ``--weeks``, briefings redone by ``routeplan brief``)
+    is checked against that marker instead, since it may have been rewritten since.
+    """
+    ours = {str(f) for f in marker["files"]}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        rel = here.relative_to(folder)
+        keep = []
+        for d in sorted(dirnames):
+            name = (rel / d).as_posix()
+            inner = None if (here / d).is_symlink() else read_marker(here / d)
+            if inner is not None:
+                bad = _foreign(here / d, inner)
+                if bad is not None:
+                    return f"{name}/{bad}"
+            elif name not in ours:
+                return name
+            else:
+                keep.append(d)
+        dirnames[:] = keep
+        for f in sorted(filenames):
+            name = (rel / f).as_posix()
+            if name not in ours and name != MARKER:
+                return name
+    return None
 
 
 def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:

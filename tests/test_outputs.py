@@ -530,3 +530,30 @@ def test_long_non_latin_unit_id_fits_a_file_name(tmp_path, capsys) -> None:
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert len(list((out / "gpx").glob("*.gpx"))) == len(plan["routes"]) > 0
     assert all(len(p.name.encode("utf-8")) <= 255 for p in out.rglob("*"))
+
+
+def test_output_folder_inside_an_output_folder_vouches_for_itself(tmp_path) -> None:
+    """A week folder replanned in place may get new file names; the weeks folder stays replaceable."""
+    from routeplan._io import atomic_output_dir, write_marker
+
+    out = tmp_path / "weeks"
+    with atomic_output_dir(out, kind="weeks") as stage:  # as routeplan.report.write_weeks
+        (stage / "week-1").mkdir()
+        (stage / "week-1" / "a.gpx").write_text("a", encoding="utf-8")
+        write_marker(stage / "week-1", "plan")
+    with atomic_output_dir(out / "week-1", kind="plan") as stage:  # as `routeplan replan weeks/week-1`
+        (stage / "b.gpx").write_text("b", encoding="utf-8")
+    with atomic_output_dir(out, kind="weeks") as stage:
+        (stage / "new.txt").write_text("new", encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == [".routeplan", "new.txt"]
+    # a file added by hand inside the inner folder still stops the replacement
+    with atomic_output_dir(out, kind="weeks") as stage:
+        (stage / "week-1").mkdir()
+        write_marker(stage / "week-1", "plan")
+    (out / "week-1" / "mine.txt").write_text("mine", encoding="utf-8")
+    from routeplan.errors import InputError
+
+    with pytest.raises(InputError, match="mine.txt"):
+        with atomic_output_dir(out, kind="weeks") as stage:
+            pass
+    assert (out / "week-1" / "mine.txt").read_text(encoding="utf-8") == "mine" and leftovers(tmp_path) == []
