@@ -235,6 +235,17 @@ def _foreign(folder: Path, marker: dict[str, Any]) -> str | None:
     return None
 
 
+def _check_place(out: str | Path, target: Path) -> None:
+    """The nearest existing folder above ``target`` must be a folder this user can write in."""
+    above = target.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise InputError(f"{out}: cannot be created, {above} is a file; choose another --out")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: no permission to write in {above}; choose another --out")
+
+
 def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
     """Check that routeplan may replace the output folder ``out`` as a whole; return its full path.
 
@@ -251,6 +262,7 @@ def check_output_dir(out: str | Path, inputs: Iterable[str | Path | None] = ()) 
     if _within(Path.cwd().resolve(), target):
         raise InputError(f"{out}: is the working folder or holds it; give --out a folder of its own, such as out/plan")
     _refuse_inputs(out, target, inputs)
+    _check_place(out, target)
     if target.is_dir():
         _check_replaceable(out, target)
     return target
@@ -278,6 +290,7 @@ def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = (),
             raise InputError(f"{out}: is an input of this run; choose another --out")
     if target.exists() and not force:
         raise InputError(f"{out}: file exists and may hold your edits; give --force to replace it, or another --out")
+    _check_place(out, target)
     return target
 
 

@@ -183,6 +183,9 @@ def test_unwritable_out_is_bad_input(tmp_path, capsys) -> None:
     sc = world(tmp_path / "w")
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     refused(capsys, "plan", str(sc), "--out", str(tmp_path / "afile" / "out"), *FAST, fragments=("afile",))
+    refused(capsys, "objects", str(sc), "--out", str(tmp_path / "afile" / "vo.geojson"), fragments=("afile",))
+    refused(capsys, "hotspots", str(_incidents(tmp_path / "inc.csv")), "--out", str(tmp_path / "afile" / "hs"),
+            fragments=("afile",))
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
 
 
