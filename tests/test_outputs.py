@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from routeplan.cli import main
+
 from test_bad_input import FAST, LAT0, LON0, STEP, feature, objects_geojson, run, snapshot, world
 
 
@@ -189,23 +191,6 @@ def test_unwritable_out_is_bad_input(tmp_path, capsys) -> None:
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
 
 
-# ---------------------------------------------------------------- demo
-
-
-def test_demo_out_is_a_folder_of_unrelated_files(tmp_path, capsys) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
-    refused(capsys, "demo", "--out", str(docs), *FAST, fragments=(str(docs), "not written by routeplan"))
-    assert tree(docs) == {"a.txt": b"mine\n"} and leftovers(tmp_path) == []
-
-
-def test_demo_out_is_the_working_folder(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    refused(capsys, "demo", "--out", ".", *FAST, fragments=("working folder",))
-    assert list(tmp_path.iterdir()) == []
-
-
 # ---------------------------------------------------------------- replan
 
 
@@ -225,16 +210,6 @@ def test_replan_out_contains_the_plan_folder(planned, tmp_path, capsys) -> None:
     assert tree(tmp_path) == before
 
 
-def test_replan_out_is_a_folder_of_unrelated_files(planned, tmp_path, capsys) -> None:
-    _sc, out = planned
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
-    refused(capsys, "replan", str(out), "--from", "2026-12-01", "--out", str(docs), *FAST,
-            fragments=(str(docs), "not written by routeplan"))
-    assert tree(docs) == {"a.txt": b"mine\n"}
-
-
 def test_replan_in_place_of_an_older_plan_folder_is_refused(planned, capsys) -> None:
     _sc, out = planned
     (out / ".routeplan").unlink()  # as written before the marker existed
@@ -252,15 +227,6 @@ def test_brief_out_is_the_plan_folder(planned, capsys) -> None:
     refused(capsys, "brief", str(out), "--out", str(out), fragments=(str(out), "plan.json"))
     refused(capsys, "brief", str(out), "--out", str(out.parent), fragments=(str(out.parent),))
     assert tree(out) == before and leftovers(out.parent) == []
-
-
-def test_brief_out_is_a_folder_of_unrelated_files(planned, tmp_path, capsys) -> None:
-    _sc, out = planned
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("mine\n", encoding="utf-8")
-    refused(capsys, "brief", str(out), "--out", str(docs), fragments=(str(docs), "not written by routeplan"))
-    assert tree(docs) == {"a.txt": b"mine\n"}
 
 
 def test_brief_redoes_the_plan_briefings_in_place(planned, capsys) -> None:
@@ -338,6 +304,68 @@ def test_objects_never_overwrites_an_input_a_folder_or_a_link(tmp_path, capsys) 
     link.symlink_to(sc.parent / "vo.geojson")
     refused(capsys, "objects", str(sc), "--out", str(link), "--force", fragments=(str(link), "symbolic link"))
     assert link.is_symlink() and tree(sc.parent) == before
+
+
+# ---------------------------------------------------------------- every subcommand with an --out folder
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    """A tiny world, a plan folder written by routeplan and an incidents file, shared by the cases below."""
+    base = tmp_path_factory.mktemp("inputs")
+    sc = world(base / "w")
+    plan = base / "plan"
+    assert main(["plan", str(sc), "--out", str(plan), *FAST]) == 0
+    return {"scenario": sc, "plan": plan, "incidents": _incidents(base / "inc" / "incidents.csv")}
+
+
+def _command(sub: str, inp: dict[str, Path], out: str) -> list[str]:
+    return {
+        "plan": ["plan", str(inp["scenario"]), "--out", out, *FAST],
+        "demo": ["demo", "--out", out, *FAST],
+        "replan": ["replan", str(inp["plan"]), "--from", "2026-12-01", "--out", out, *FAST],
+        "brief": ["brief", str(inp["plan"]), "--out", out],
+        "hotspots": ["hotspots", str(inp["incidents"]), "--out", out, "--bandwidth", "150"],
+    }[sub]
+
+
+@pytest.mark.parametrize("case", ["unrelated files", "older plan folder", "working folder", "symbolic link"])
+@pytest.mark.parametrize("sub", ["plan", "demo", "replan", "brief", "hotspots"])
+def test_every_subcommand_refuses_an_out_it_must_not_replace(sub, case, inputs, tmp_path, capsys, monkeypatch):
+    from routeplan._io import atomic_output_dir
+
+    before_inputs = {k: tree(v.parent if v.is_file() else v) for k, v in inputs.items()}
+    if case == "unrelated files":
+        out = tmp_path / "docs"
+        (out / "sub").mkdir(parents=True)
+        (out / "sub" / "laporan.txt").write_text("mine\n", encoding="utf-8")
+        fragment = "not written by routeplan"
+    elif case == "older plan folder":
+        out = tmp_path / "old"
+        out.mkdir()
+        for name in ("plan.json", "map.html", "stops.csv"):
+            (out / name).write_text("{}\n", encoding="utf-8")
+        fragment = "delete it by hand"
+    elif case == "working folder":
+        out = tmp_path / "work"
+        out.mkdir()
+        (out / "mine.txt").write_text("mine\n", encoding="utf-8")
+        monkeypatch.chdir(out)
+        fragment = "working folder"
+    else:
+        real = tmp_path / "real"
+        with atomic_output_dir(real) as stage:  # a folder routeplan wrote, reached through a link
+            (stage / "x.txt").write_text("x\n", encoding="utf-8")
+        out = tmp_path / "link"
+        out.symlink_to(real, target_is_directory=True)
+        fragment = "symbolic link"
+    before = tree(tmp_path)
+    given = "." if case == "working folder" else str(out)
+    refused(capsys, *_command(sub, inputs, given), fragments=(fragment,))
+    assert tree(tmp_path) == before and leftovers(tmp_path) == []
+    if case == "symbolic link":
+        assert out.is_symlink() and tree(out.resolve()) == tree(tmp_path / "real")
+    assert {k: tree(v.parent if v.is_file() else v) for k, v in inputs.items()} == before_inputs
 
 
 # ====================================================================== class 3: killed while writing
