@@ -1,17 +1,18 @@
 """Folium map of hotspots (split from :mod:`routeplan.hotspots` to keep that module about the method).
 
-Every piece of user text (incident types, names, times) is passed through :func:`html.escape` before it
-reaches the HTML, including text embedded as JSON inside ``<script>`` blocks.
+Every piece of user text (incident types, names, times) is escaped with :func:`routeplan._html.escape`
+before it reaches the HTML, including text embedded as JSON inside ``<script>`` blocks, and no page part
+holding it is compiled as a template (:class:`~routeplan._html.Raw`, :class:`~routeplan._html.DataMacro`).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from branca.element import MacroElement
 from jinja2 import Template
+
+from ._html import DataMacro, Raw, escape, popup, tooltip
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,10 +33,11 @@ _KEYS = {"heat": "hs_heat", "cells": "hs_cells", "hotspots": "hotspots", "incide
          "any": "any_time", "legend": "hs_legend", "time": "time"}
 
 
-class ClusteredPoints(MacroElement):
+class ClusteredPoints(DataMacro):
     """Points drawn as count bubbles that split up as one zooms in (a grid clusterer in a few lines of JS).
 
-    Each point is ``[lat, lon, popup_html]``; the popup text must already be escaped.
+    Each point is ``[lat, lon, popup_html]``; the popup text must already be escaped. The points are data in
+    the script, which is rendered once (never compiled again as a template).
     """
 
     _template = Template("""
@@ -88,8 +90,7 @@ class ClusteredPoints(MacroElement):
         self.colour_json = json.dumps(colour)
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+_e = escape
 
 
 def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
@@ -124,7 +125,7 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     area = result.area
     c = area.centroid
     m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(folium.Element(
+    m.get_root().header.add_child(Raw(
         "<style>.leaflet-tooltip.rp-cluster-count{background:transparent;border:0;box-shadow:none;font:bold 11px sans-serif;"
         "padding:0}.leaflet-tooltip.rp-cluster-count:before{display:none}</style>"))
     # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
@@ -179,7 +180,7 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         show=False,
     ).add_to(m)
     # legend as plain HTML (branca's colormap control would load d3 from a CDN)
-    m.get_root().html.add_child(folium.Element(
+    m.get_root().html.add_child(Raw(
         '<div style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;padding:4px 8px;'
         'border:1px solid #999;border-radius:4px;font:11px/1.3 sans-serif">'
         f'{_e(cmap.caption)}<div style="width:200px;height:10px;margin-top:3px;background:linear-gradient(to right,'
@@ -190,7 +191,7 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     hs_group = folium.FeatureGroup(name=_e(t["hotspots"]), show=True)
     for _, r in result.hotspots.iterrows():
         hours = ", ".join(r["active_hours"]) or t["any"]
-        popup = (
+        text = (
             f"<b>{_e(r['id'])}: {_e(r['name'])}</b><br>"
             f"{_e(t['rank'])}: {int(r['rank'])}<br>{_e(t['risk'])}: {float(r['risk']):.2f}<br>"
             f"{_e(t['count'])}: {int(r['incidents'])}<br>"
@@ -200,9 +201,7 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         folium.GeoJson(
             r.geometry.__geo_interface__,
             style_function=lambda f, colour=colour: {"color": colour, "weight": 2, "fillOpacity": 0.05},
-            popup=folium.Popup(popup, max_width=320),
-            tooltip=_e(f"{r['id']} · {r['name']}"),
-        ).add_to(hs_group)
+        ).add_child(popup(text, max_width=320)).add_child(tooltip(_e(f"{r['id']} · {r['name']}"))).add_to(hs_group)
     hs_group.add_to(m)
 
     # incidents: one switchable layer per category, each clustered by our own small grid clusterer
@@ -232,5 +231,5 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
         + ")</div>"
     )
-    m.get_root().html.add_child(folium.Element(note))
+    m.get_root().html.add_child(Raw(note))
     return render_offline(m)

@@ -8,10 +8,10 @@ Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to 
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any, Iterable
 
+from ._html import Raw, escape, popup, tooltip
 from ._offline import prepare_map, render_offline, tile_layer
 from .i18n import category_label, t, weekday
 from .weekly import WeeklyPlan
@@ -35,14 +35,10 @@ SIMPLIFY_DEG = 0.00002
 DECIMALS = 5
 
 
-def E(text: Any) -> str:
-    """Escape user text for HTML that folium embeds inside JavaScript template literals.
-
-    Besides ``& < > " '`` this escapes the backtick, ``$`` and the backslash, so that a name can neither end
-    folium's template literal nor start a ``${...}`` substitution.
-    """
-    return (html.escape(str(text), quote=True)
-            .replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;"))
+#: The project's HTML escaper for map pages (see :func:`routeplan._html.escape`): besides ``& < > " '`` it
+#: escapes the backslash, the backtick, ``$``, ``{``, ``}`` and U+2028/U+2029, so a name can neither end a
+#: JavaScript string or template literal nor be read as template syntax.
+E = escape
 
 
 def unit_colours(plan: WeeklyPlan, units: list[str] | None = None) -> dict[str, str]:
@@ -169,12 +165,11 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True, r
         style = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1, "fillOpacity": 0.25 + 0.35 * h.risk}
         if h.geometry_wkt:
             geom = wkt.loads(h.geometry_wkt).simplify(SIMPLIFY_DEG)
-            folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s,
-                           popup=folium.Popup(pop, max_width=300), tooltip=E(h.name), zoom_on_click=False).add_to(hs_layer)
+            shape = folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s, zoom_on_click=False)
         else:
-            folium.Circle([h.lat, h.lon], radius=100, color=style["color"], fill=True, fill_color=style["fillColor"],
-                          fill_opacity=style["fillOpacity"], weight=1, popup=folium.Popup(pop, max_width=300),
-                          tooltip=E(h.name)).add_to(hs_layer)
+            shape = folium.Circle([h.lat, h.lon], radius=100, color=style["color"], fill=True,
+                                  fill_color=style["fillColor"], fill_opacity=style["fillOpacity"], weight=1)
+        shape.add_child(popup(pop, max_width=300)).add_child(tooltip(E(h.name))).add_to(hs_layer)
     hs_layer.add_to(m)
 
     for di, date in enumerate(sc.dates):
@@ -184,28 +179,29 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True, r
             tip = E(f"{r.unit} · {r.shift} · {r.start:%H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
             line = compact_line(r.path)
             if len(line) >= 2:
-                folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85, tooltip=tip,
-                                smooth_factor=1.0, class_name="rp-route").add_to(layer)
+                folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85,
+                                smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_to(layer)
             for i, s in enumerate(r.stops, start=1):
-                folium.CircleMarker(
+                marker = folium.CircleMarker(
                     [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
                     weight=2, fill=True, fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62",
                     fill_opacity=0.9, class_name="rp-stop",
-                    popup=folium.Popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320),
-                    tooltip=E(f"{i}. {s.name} {s.arrival:%H:%M}"),
-                ).add_to(layer)
+                )
+                marker.add_child(popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320))
+                marker.add_child(tooltip(E(f"{i}. {s.name} {s.arrival:%H:%M}"))).add_to(layer)
         layer.add_to(m)
 
     dep_layer = folium.FeatureGroup(name=t("depots", lang), show=True)
     for d in sc.depots.values():
-        folium.Marker([d.lat, d.lon], tooltip=E(d.name), popup=folium.Popup(f"<b>{E(d.name)}</b><br>{E(d.id)}", max_width=250),
-                      icon=_depot_icon()).add_to(dep_layer)
+        folium.Marker([d.lat, d.lon], icon=_depot_icon()).add_child(tooltip(E(d.name))).add_child(
+            popup(f"<b>{E(d.name)}</b><br>{E(d.id)}", max_width=250)).add_to(dep_layer)
     dep_layer.add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(folium.Element(_legend_html(plan, ctx, colours, lang)))
-    m.get_root().header.add_child(folium.Element(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
-    m.get_root().header.add_child(folium.Element(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
+    # page parts with user text are Raw: rendered as written, never compiled as templates (see routeplan._html)
+    m.get_root().html.add_child(Raw(_legend_html(plan, ctx, colours, lang)))
+    m.get_root().header.add_child(Raw(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
+    m.get_root().header.add_child(Raw(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
     return m
 
 

@@ -197,12 +197,10 @@ def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
 
 
 def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
-    """A small collapsible scorecard panel for ``map.html`` (all text escaped)."""
-    import html as _html
-
+    """A small collapsible scorecard panel for ``map.html`` (all text escaped with the map pages' escaper)."""
+    from ._html import escape as E
     from .i18n import t
 
-    E = _html.escape
     req = card["required_visits"]
     hot = card["hotspots"]
     wl = card["workload"]

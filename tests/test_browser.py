@@ -316,3 +316,125 @@ def test_hotspot_map_offline(browser, tmp_path):
     assert b.js("typeof L.heatLayer") == "function"
     assert b.js("document.querySelectorAll('img.leaflet-tile').length") == 0
     assert b.external == [] and b.errors == [] and b.dialogs == []
+
+
+# ------------------------------------------------------------------ template, HTML and JS payloads as names
+
+READ_MAP_TEXT = """
+(() => {
+  const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+  Object.keys(window).filter(k => k.startsWith('feature_group_')).map(k => window[k])
+    .filter(v => v instanceof L.FeatureGroup).forEach(g => map.addLayer(g));
+  const popups = [], tooltips = [];
+  map.eachLayer(l => {
+    if (l.getPopup && l.getPopup()) {
+      l.getPopup().options.autoPan = false;
+      l.openPopup();
+      const el = l.getPopup().getElement();  // (a closed popup's node fades out for a while)
+      popups.push(el ? el.querySelector('.leaflet-popup-content').textContent : null);
+      l.closePopup();
+    }
+    if (l.getTooltip && l.getTooltip()) {
+      l.openTooltip();
+      const el = l.getTooltip().getElement();
+      tooltips.push(el ? el.textContent : null);
+      l.closeTooltip();
+    }
+  });
+  const text = id => { const el = document.getElementById(id); return el ? el.textContent : null; };
+  return {title: document.title, legend: text('routeplan-legend'), panel: text('routeplan-scorecard'),
+          popups, tooltips, pwned: typeof window.__pwned,
+          scripts: document.querySelectorAll('.leaflet-popup-pane script, .leaflet-tooltip-pane script').length};
+})()
+"""
+
+
+def test_payload_names_show_literally_on_the_map(browser):
+    """Template, HTML and JavaScript payloads in every field read back from the DOM as the literal text;
+    none runs (``window.__pwned`` stays undefined), no console error."""
+    from test_html_safety import mixed_payload_plan
+
+    out = mixed_payload_plan()
+    text = json.loads((out / "fields.json").read_text(encoding="utf-8"))
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    b = browser
+    _reset(b)
+    b.open(out / "map.html")
+    shown = b.js(READ_MAP_TEXT)
+    b.pump(0.5)
+    b.screenshot("map-payloads.png")
+    assert shown["pwned"] == "undefined" and b.js("typeof window.__pwned") == "undefined"
+    assert b.errors == [] and b.dialogs == [] and b.external == [], (b.errors, b.dialogs, b.external)
+    assert shown["scripts"] == 0
+    assert None not in shown["popups"] and None not in shown["tooltips"]
+    assert text["SCN"] in shown["title"] and text["SCN"] in shown["legend"]
+    assert text["UNIT"] in shown["legend"] and text["UNIT"] in shown["panel"]
+    popups, tooltips = "\n".join(shown["popups"]), "\n".join(shown["tooltips"])
+    visited = {s["id"] for r in plan["routes"] for s in r["stops"]}
+    for field in ("DEPOT_ID", "DEPOT_NAME", "UNIT", "VO1_ID", "VO1_NAME", "VO2_ID", "VO2_NAME",
+                  "HS1_NAME", "HS1_TYPE", "HS2_NAME", "HS2_TYPE"):
+        assert text[field] in popups, (field, text[field])
+    for field in ("DEPOT_NAME", "UNIT", "VO1_NAME", "VO2_NAME", "HS1_NAME", "HS2_NAME"):
+        assert text[field] in tooltips, (field, text[field])
+    for h in ("HS1", "HS2"):
+        if text[f"{h}_ID"] in visited:
+            assert text[f"{h}_ID"] in popups
+    for shift in {r["shift"] for r in plan["routes"]}:
+        assert shift in popups and shift in tooltips
+    everything = "\n".join([shown["title"], shown["legend"], shown["panel"], popups, tooltips])
+    assert "Pasar 49" not in everything and "Blok x" not in everything
+
+
+def test_payload_names_show_literally_in_briefings(browser):
+    from test_html_safety import mixed_payload_plan
+
+    out = mixed_payload_plan()
+    text = json.loads((out / "fields.json").read_text(encoding="utf-8"))
+    b = browser
+    for page, fields in (("all.html", ("SCN", "UNIT", "CREW", "DEPOT_NAME", "VO1_NAME", "VO1_DESA", "VO2_NAME",
+                                       "VO2_DESA")),
+                         ("index.html", ("SCN", "UNIT", "CREW", "VO1_NAME", "VO2_NAME"))):
+        _reset(b)
+        b.open(out / "briefings" / page)
+        body = b.js("document.body.innerText")
+        for field in fields:
+            assert text[field] in body, (page, field, text[field])
+        assert text["SCN"] in b.js("document.title")
+        assert b.js("document.querySelectorAll('script, img').length") == 0
+        assert b.js("typeof window.__pwned") == "undefined"
+        assert b.errors == [] and b.dialogs == [] and b.external == [], (page, b.errors, b.dialogs, b.external)
+
+
+def test_payload_incident_types_show_literally_on_hotspot_map(browser, tmp_path):
+    from routeplan import hotspots as hs
+    from test_html_safety import PAYLOADS, payload_incidents
+
+    hs.run_hotspots(payload_incidents(tmp_path / "inc.csv"), tmp_path / "out", bandwidth=150)
+    b = browser
+    _reset(b)
+    b.open(tmp_path / "out" / "hotspots.html")
+    shown = b.js("""(() => {
+      const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+      Object.keys(window).filter(k => k.startsWith('feature_group_')).map(k => window[k])
+        .filter(v => v instanceof L.FeatureGroup).forEach(g => map.addLayer(g));
+      map.setZoom(19, {animate: false});  // every incident its own marker
+      const texts = [];
+      const visit = l => {
+        if (l.getPopup && l.getPopup()) {
+          l.getPopup().options.autoPan = false;  // panning far resets the view, which redraws the markers
+          l.openPopup();
+          const el = l.getPopup().getElement();
+          texts.push(el ? el.querySelector('.leaflet-popup-content').textContent : null);
+          l.closePopup();
+        }
+        if (l.eachLayer) { l.eachLayer(visit); }
+      };
+      map.eachLayer(visit);
+      return {texts, pwned: typeof window.__pwned};
+    })()""")
+    b.pump(0.5)
+    joined = "\n".join(t for t in shown["texts"] if t)
+    for kind, value in PAYLOADS.items():
+        assert value in joined, kind
+    assert shown["pwned"] == "undefined" and b.js("typeof window.__pwned") == "undefined"
+    assert b.errors == [] and b.dialogs == [] and b.external == [], (b.errors, b.dialogs, b.external)

@@ -8,6 +8,7 @@ mappings, CSV text and raw bytes. A crash with any other exception is a bug in t
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as dt
 import json
 import math
@@ -308,3 +309,75 @@ def test_route_file_names_are_unique(units, shifts, days) -> None:
         assert len(stem.encode("utf-8")) <= MAX_STEM_BYTES + 4
         if all(safe_filename(p) == p for p in (u, d, s)) and len(f"{u}_{d}_{s}".encode()) <= MAX_STEM_BYTES:
             assert stem.startswith(f"{u}_{d}_{s}")  # a plain id keeps its plain name (plus -2.. if case collides)
+# ------------------------------------------------------------------ names in the rendered pages
+
+#: pieces of template (Jinja), HTML and JavaScript syntax that names are built from
+NAME_PIECES = ["{{", "}}", "{%", "%}", "{#", "#}", "{", "}", "`", "${", "$", "\\", "\\`", "<", ">", "</script>",
+               "<!--", "&", "&amp;", '"', "'", "7*7", "x", " ", "é", "\u2028", "cycler.__init__", "|e", "%", "#"]
+names = st.one_of(
+    st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=8).map("".join),
+    st.text(alphabet=st.sampled_from(list("{}%#`$\\<>&\"'/ =!*()ab")), min_size=1, max_size=24),
+)
+RENDER_FUZZ = settings(max_examples=max(10, int(os.environ.get("ROUTEPLAN_FUZZ_EXAMPLES", "300")) // 6),
+                       deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@functools.lru_cache(maxsize=None)
+def _tiny_plan():
+    """The payload world of test_html_safety with plain names, planned once per process."""
+    from routeplan.pipeline import plan_scenario
+
+    from test_html_safety import FIELDS, payload_world
+
+    sc = payload_world(Path(tempfile.mkdtemp(prefix="routeplan-fuzz-names-")), {f: f"{f} plain" for f in FIELDS})
+    return plan_scenario(sc, seed=1, time_limit=20, max_iterations=200)
+
+
+def _renamed(text: dict[str, str]):
+    """The tiny plan and context with scenario, depot, unit, crew, shift, object and hotspot texts replaced."""
+    import dataclasses
+
+    plan, ctx = _tiny_plan()
+    plan = copy.deepcopy(plan)
+    sc = copy.copy(ctx.scenario)
+    sc.name = text["scn"]
+    sc.depots = {k: dataclasses.replace(d, name=text["depot"]) for k, d in sc.depots.items()}
+    sc.units = [dataclasses.replace(u, id=text["unit"], crew=text["crew"]) for u in sc.units]
+    objects = [dataclasses.replace(o, name=text[f"vo{i}"], desa=text["desa"]) for i, o in enumerate(ctx.objects)]
+    hotspots = [dataclasses.replace(h, name=text[f"hs{i}"], types=(text["type"],)) for i, h in enumerate(ctx.hotspots)]
+    new = {o.id: o for o in objects} | {h.id: h for h in hotspots}
+    plan.scenario = sc.name
+    for r in plan.routes:
+        r.unit, r.crew, r.depot_name, r.shift = text["unit"], text["crew"], text["depot"], text["shift"]
+        for s in r.stops:
+            s.name = new[s.id].name
+            s.desa = text["desa"] if s.kind == "vital_object" else s.desa
+    return plan, dataclasses.replace(ctx, scenario=sc, objects=objects, hotspots=hotspots)
+
+
+@RENDER_FUZZ
+@given(data=st.data())
+def test_names_render_literally(data) -> None:
+    """Map (with its scorecard panel) and briefings render any name without error and show it as text."""
+    import markupsafe
+
+    from routeplan.briefing import render_briefings
+    from routeplan.export import plan_json
+    from routeplan.maps import E, render_plan_map
+    from routeplan.scorecard import score_plan, scorecard_panel_html
+
+    keys = ["scn", "depot", "unit", "crew", "shift", "desa", "type", "vo0", "vo1", "hs0", "hs1"]
+    text = {k: f"{k}~{data.draw(names, label=k)}" for k in keys}
+    plan, ctx = _renamed(text)
+    page = render_plan_map(plan, ctx, "en") + scorecard_panel_html(score_plan(plan, ctx), "en")
+    visited = {s.name for r in plan.routes for s in r.stops}
+    for k in ("scn", "depot", "unit", "shift", "type", "hs0", "hs1") + tuple(k for k in ("vo0", "vo1") if text[k] in visited):
+        assert E(text[k]) in page, k
+    for k, v in text.items():
+        if any(c in v for c in "{}<>`$\\"):
+            assert v not in page, k
+    pages = render_briefings(plan_json(plan, ctx), "en")
+    for k in ("scn", "unit", "crew", "shift", "depot") + tuple(k for k in ("vo0", "vo1", "hs0", "hs1") if text[k] in visited):
+        assert str(markupsafe.escape(text[k])) in pages["all.html"], k
+    for name, html in pages.items():
+        assert "<script" not in html, name
