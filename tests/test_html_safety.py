@@ -255,8 +255,10 @@ def test_osm_name_tags_through_objects(tmp_path, monkeypatch, capsys) -> None:
                     f'<tag k="name" v={quoteattr("OSM " + value)}/></node>')
     roads = osm_xml().replace("</osm>", "\n".join(pois) + "\n</osm>")
     (tmp_path / "w" / "roads.osm").write_text(roads, encoding="utf-8")
-    rc = main(["objects", str(sc), "--out", str(tmp_path / "w" / "vo.geojson")])
+    # objects never overwrites a file it did not write: derive into a new file, then adopt it as the layer
+    rc = main(["objects", str(sc), "--out", str(tmp_path / "derived.geojson")])
     assert rc == 0, capsys.readouterr().err
+    (tmp_path / "w" / "vo.geojson").write_bytes((tmp_path / "derived.geojson").read_bytes())
     derived = json.loads((tmp_path / "w" / "vo.geojson").read_text(encoding="utf-8"))
     assert sorted(f["properties"]["name"] for f in derived["features"]) == sorted("OSM " + v for v in PAYLOADS.values())
     rc = main(["plan", str(sc), "--out", str(tmp_path / "out"), *FAST])
