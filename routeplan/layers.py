@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import settings
-from ._io import read_text
+from ._checks import check_text
+from ._io import check_input_file, read_text
 from .errors import InputError
 from .scenario import WEEKDAYS, parse_window
 
@@ -129,13 +130,39 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
             raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
         if empty:
             raise InputError(f"{where}: empty geometry")
+        _check_finite(geom, where)
         props = feat.get("properties") or {}
         if not isinstance(props, dict):
             raise InputError(f"{where}: properties must be an object")
         if "id" not in props and "id" in feat:
             props = {**props, "id": feat["id"]}
+        _check_props_text(props, where)
         out.append((props, geom, where))
     return out
+
+
+#: Properties routeplan reads as text (or lists of text); they reach plan.json, CSV, GPX, HTML and GeoPackage.
+TEXT_PROPERTIES = ("id", "name", "category", "desa", "types", "windows", "days", "pasaran", "active_hours")
+
+
+def _check_props_text(props: dict, where: str) -> None:
+    """Refuse control characters in every text property routeplan reads (see :mod:`routeplan._checks`)."""
+    for key in TEXT_PROPERTIES:
+        v = props.get(key)
+        for item in (v if isinstance(v, list) else [v]):
+            check_text(item, f"{where}: '{key}'")
+
+
+def _check_finite(geom: Any, where: str) -> None:
+    """Every vertex of a geometry must be a finite number (JSON readers accept NaN and Infinity)."""
+    import shapely
+
+    try:
+        finite = bool(np.isfinite(shapely.get_coordinates(geom)).all())
+    except Exception:
+        raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
+    if not finite:
+        raise InputError(f"{where}: geometry has coordinates that are not finite numbers (NaN or Infinity)")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -167,6 +194,7 @@ def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any]
             except (TypeError, ValueError):
                 raise InputError(f"{where}: lat/lon {row.get(latc)!r}/{row.get(lonc)!r} are not numbers") from None
             props = {k.strip().lower(): v for k, v in row.items() if k and k not in (latc, lonc)}
+            _check_props_text(props, where)
             for key in ("windows", "days", "active_hours", "types"):
                 if isinstance(props.get(key), str):
                     props[key] = [p.strip() for p in props[key].replace(";", ",").split(",") if p.strip()]
@@ -221,6 +249,10 @@ def _point(geom: Any, where: str) -> tuple[float, float]:
     except Exception:
         raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
     _check_lonlat(lon, lat, where)
+    if geom.geom_type != "Point":  # every vertex, not only the inner point, must be degrees
+        x0, y0, x1, y1 = geom.bounds
+        _check_lonlat(x0, y0, where)
+        _check_lonlat(x1, y1, where)
     return lon, lat
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._checks import check_tree
 from ._io import read_text
 from .errors import InputError
 
@@ -277,6 +278,10 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     f = str(path)
     if not isinstance(raw, dict):
         raise InputError(f"{f}: scenario must be a TOML table")
+    # every text (names, ids, crews, paths) reaches outputs or file names: no control characters
+    for key, value in raw.items():
+        check_tree(value, f, f"[{key}]" if isinstance(value, dict) else str(key))
+        check_tree(key, f, "key")
 
     # --- area
     area_t = raw.get("area")

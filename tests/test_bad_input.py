@@ -446,3 +446,125 @@ def test_subprocess_bad_input(tmp_path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("routeplan: error:") and "casino" in lines[0], proc.stderr
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ issue #10: control characters (class 6)
+
+CONTROLS = ["\x00", "\x1b", "\n", "\x7f", "\x85"]
+
+
+def _hotspots_geojson(**props) -> str:
+    ring = [[LON0 + 0.001, LAT0 + 0.001], [LON0 + 0.003, LAT0 + 0.001], [LON0 + 0.003, LAT0 + 0.003],
+            [LON0 + 0.001, LAT0 + 0.003], [LON0 + 0.001, LAT0 + 0.001]]
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "HS-1", "name": "Rawan 1", "risk": 1, "types": ["curanmor"], **props},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+
+
+def _desa_geojson(name: str = "Kunir Lor", coords=None, text: str | None = None) -> str:
+    if text is not None:
+        return text
+    ring = coords or [[LON0 - 0.001, LAT0 - 0.001], [LON0 + 0.01, LAT0 - 0.001], [LON0 + 0.01, LAT0 + 0.01],
+                      [LON0 - 0.001, LAT0 + 0.01], [LON0 - 0.001, LAT0 - 0.001]]
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "DS-1", "desa": name},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+
+
+def world_with(tmp: Path, *, hotspots: str | None = None, desa: str | None = None, **kw) -> Path:
+    """The tiny world plus a hotspot layer and/or a desa layer named in [layers]."""
+    extra = ""
+    if hotspots is not None:
+        extra += 'hotspots = "hs.geojson"\n'
+    if desa is not None:
+        extra += 'desa = "desa.geojson"\n'
+    text = kw.pop("scenario", None) or _scenario()
+    sc = world(tmp, scenario=text.replace('vital_objects = "vo.geojson"\n', 'vital_objects = "vo.geojson"\n' + extra),
+               **kw)
+    if hotspots is not None:
+        (tmp / "hs.geojson").write_text(hotspots, encoding="utf-8")
+    if desa is not None:
+        (tmp / "desa.geojson").write_text(desa, encoding="utf-8")
+    return sc
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=["nul", "esc", "newline", "del", "nel"])
+@pytest.mark.parametrize("field", ["id", "name", "desa", "category"])
+def test_control_character_in_vital_object(tmp_path, previous, capsys, field, char) -> None:
+    props = {"name": "Pasar", "desa": "Kunir Lor", "category": "pasar"}
+    if field == "id":
+        f = feature(f"VO{char}1", LON0 + 0.0021, LAT0 + 0.0041, **props)
+    else:
+        f = feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041, **{**props, field: props[field] + char + "x"})
+    sc = world(tmp_path / "w", layer=objects_geojson(f))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", f"'{field}'", "control character")
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\r"], ids=["nul", "esc", "cr"])
+def test_control_character_in_csv_layer(tmp_path, previous, capsys, char) -> None:
+    text = f'id,name,category,lat,lon\nA,"Pasar{char}Baru",pasar,{LAT0 + 0.0041},{LON0 + 0.0021}\n'
+    sc = world(tmp_path / "w", layer=text, layer_name="vo.csv")
+    # a NUL is refused by the CSV reader itself; the others by the text check (a row with a quoted line
+    # break is named by the line it ends on)
+    assert_refused(capsys, sc, previous, "vo.csv", "row 2" if char != "\r" else "row 3",
+                   *(("'name'", "control character") if char != "\x00" else ("CSV",)))
+
+
+@pytest.mark.parametrize("field, value", [("id", "HS\x001"), ("name", "Rawan\x1b[31m"), ("types", ["curanmor\x00"])])
+def test_control_character_in_hotspot(tmp_path, previous, capsys, field, value) -> None:
+    sc = world_with(tmp_path / "w", hotspots=_hotspots_geojson(**{field: value}))
+    assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", f"'{field}'", "control character")
+
+
+@pytest.mark.parametrize("where, old, new", [
+    ("name", 'name = "tiny"', 'name = "tiny\\u0000"'),
+    ("[area].name", 'osm_file = "roads.osm"', 'osm_file = "roads.osm"\nname = "Kunir\\u001b"'),
+    ("depots[0].name", 'name = "Polsek"', 'name = "Polsek\\u0000Kunir"'),
+    ("depots[0].id", 'id = "polsek"', 'id = "pol\\u0000sek"'),
+    ("shifts[0].name", 'name = "pagi"', 'name = "pagi\\u0085"'),
+    ("units[0].id", 'id = "R2-1"', 'id = "R2\\u007f1"'),
+    ("units[0].crew", 'depot = "polsek"\n', 'depot = "polsek"\ncrew = "Aiptu A\\nBripka B"\n'),
+    ("units[0].crew", 'depot = "polsek"\n', 'depot = "polsek"\ncrew = "Aiptu\\u0000"\n'),
+    ("[layers].vital_objects", 'vital_objects = "vo.geojson"', 'vital_objects = "vo.geojson\\u0000"'),
+])
+def test_control_character_in_scenario(tmp_path, previous, capsys, where, old, new) -> None:
+    text = _scenario()
+    assert old in text
+    sc = world(tmp_path / "w", scenario=text.replace(old, new, 1))
+    assert_refused(capsys, sc, previous, "scenario.toml", where, "control character")
+
+
+def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
+    """What is not refused is written intact: GPX parses as XML, no output holds a NUL."""
+    import xml.etree.ElementTree as ET
+
+    name = "Pasar Kunir — 市場 <&> \"kios\" 'A' 😀"
+    layer = objects_geojson(feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041, name=name, desa="Kunir Lor"),
+                            feature("VO-2", LON0 + 0.0061, LAT0 + 0.0019))
+    sc = world(tmp_path / "w", layer=layer)
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    gpx = list((tmp_path / "out" / "gpx").glob("*.gpx"))
+    assert gpx
+    names = [el.text for g in gpx for el in ET.parse(g).iter("{http://www.topografix.com/GPX/1/1}name")]
+    assert any(n and name in n for n in names)
+    for p in (tmp_path / "out").rglob("*"):
+        if p.is_file():
+            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix == ".gpkg", p
+    import pyogrio
+
+    stops = pyogrio.read_dataframe(tmp_path / "out" / "plan.gpkg", layer="stops")
+    assert name in set(stops["name"])
+
+
+# ------------------------------------------------------------------ issue #10: bad input ending as exit 1 (class 7)
+
+
+@pytest.mark.parametrize("bad", ["NaN"])
+def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -> None:
+    ring = (f"[[{LON0 + 0.001}, {LAT0 + 0.001}], [{LON0 + 0.003}, {LAT0 + 0.001}], [{bad}, {LAT0 + 0.003}], "
+            f"[{LON0 + 0.001}, {LAT0 + 0.003}], [{LON0 + 0.001}, {LAT0 + 0.001}]]")
+    text = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "HS-1", "risk": 1}, '
+            '"geometry": {"type": "Polygon", "coordinates": [' + ring + ']}}]}')
+    sc = world_with(tmp_path / "w", hotspots=text)
+    assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", "finite")
