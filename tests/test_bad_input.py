@@ -560,6 +560,28 @@ def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
 # ------------------------------------------------------------------ issue #10: bad input ending as exit 1 (class 7)
 
 
+def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
+    text = _scenario() + '[[pins]]\nobject = "VO-1"\nunit = "R2-1"\ndate = 2026-12-01T07:30:00\ntime = "07:30"\n'
+    sc = world(tmp_path / "w", scenario=text)
+    assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", "date")
+
+
+@pytest.mark.parametrize("pin, fragment", [
+    ('object = "VO-1"\nunit = "NOPE"\ndate = "2026-12-01"\ntime = "07:30"\n', "'NOPE'"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = 730\n', "time"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = 20261201\ntime = "07:30"\n', "date"),
+    ('object = ["VO-1"]\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\n', "object"),
+])
+def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, pin, fragment) -> None:
+    import routeplan.pipeline as pipeline
+
+    calls = []
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
+    sc = world(tmp_path / "w", scenario=_scenario() + "[[pins]]\n" + pin)
+    assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", fragment)
+    assert not calls
+
+
 @pytest.mark.parametrize("bad", ["NaN"])
 def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -> None:
     ring = (f"[[{LON0 + 0.001}, {LAT0 + 0.001}], [{LON0 + 0.003}, {LAT0 + 0.001}], [{bad}, {LAT0 + 0.003}], "
@@ -568,3 +590,29 @@ def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -
             '"geometry": {"type": "Polygon", "coordinates": [' + ring + ']}}]}')
     sc = world_with(tmp_path / "w", hotspots=text)
     assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", "finite")
+
+
+# ------------------------------------------------------------------ issue #10: small ones (class 9)
+
+
+def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
+    from routeplan.scenario import load_scenario
+
+    text = _scenario().replace('start = "06:00"\nend = "14:00"', 'start = "00:00"\nend = "24:00"')
+    sc = world(tmp_path / "w", scenario=text)
+    shift = load_scenario(sc).shifts["pagi"]
+    assert (shift.start, shift.length) == (0, 1440)
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["routes"] and plan["served_required_visits"] == plan["required_visits"]
+
+
+@pytest.mark.parametrize("shift, fragment", [
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 600', "break_minutes"),
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 60\nbreak_window = "13:30-15:00"', "break_window"),
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 60\nbreak_window = "10:00-10:30"', "break_window"),
+])
+def test_break_that_cannot_fit_is_refused(tmp_path, previous, capsys, shift, fragment) -> None:
+    text = _scenario().replace('start = "06:00"\nend = "14:00"', shift)
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "shifts[0]", fragment)
