@@ -417,6 +417,75 @@ def read_hotspots(path: str | Path) -> list[Hotspot]:
     return [replace(h, risk=h.risk / top) for h in spots]
 
 
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
+def read_desa(path: str | Path) -> list[tuple[str, Any]]:
+    """Read desa (village) boundaries for the coverage per desa: ``(name, polygon)`` per feature, EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection of Polygons/MultiPolygons (EPSG:4326), or another polygon file that
+        geopandas reads (GeoPackage, Shapefile). The name is the ``desa`` property (else ``name``,
+        ``nama`` or ``id``).
+
+    Returns
+    -------
+    list of (str, shapely geometry)
+
+    Raises
+    ------
+    InputError
+        Missing, empty, damaged or non-UTF-8 file, a feature that is not a polygon, coordinates that are
+        not finite degrees, a feature without a name, or a name with control characters.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        feats = _features(path, "desa")
+    elif path.suffix.lower() == ".csv":
+        raise InputError(f"{path}: a desa layer needs polygons; give it as GeoJSON (or GeoPackage/Shapefile)")
+    else:
+        import geopandas as gpd
+
+        check_input_file(path, "desa")
+        try:
+            gdf = gpd.read_file(path)
+            gdf = gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+        except Exception as exc:
+            raise InputError(f"{path}: cannot read the desa layer ({_one_line(exc)})") from None
+        feats = []
+        for i, (_, row) in enumerate(gdf.iterrows()):
+            where = f"{path} feature {i}"
+            if row.geometry is None or row.geometry.is_empty:
+                raise InputError(f"{where}: feature without a geometry")
+            _check_finite(row.geometry, where)
+            props = {k: row[k] for k in gdf.columns if k != "geometry"}
+            _check_props_text(props, where)
+            feats.append((props, row.geometry, where))
+    out = []
+    for props, geom, where in feats:
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"{where}: desa geometry is a {geom.geom_type}; give the desa boundaries as Polygons")
+        x0, y0, x1, y1 = geom.bounds
+        _check_lonlat(x0, y0, where)
+        _check_lonlat(x1, y1, where)
+        key = next((k for k in ("desa", "name", "nama", "id") if not _missing(props.get(k))), None)
+        if key is None:
+            raise InputError(f"{where}: missing 'desa' (the village name; 'name', 'nama' or 'id' are read too)")
+        name = str(props[key]).strip()
+        check_text(name, f"{where}: '{key}'")
+        if not geom.is_valid:  # a self-intersecting outline: repair it so point-in-polygon tests work
+            import shapely
+
+            geom = shapely.make_valid(geom)
+        out.append((name, geom))
+    if not out:
+        raise InputError(f"{path}: no desa polygons in the file")
+    return out
+
+
 # ---------------------------------------------------------------- snapping
 
 

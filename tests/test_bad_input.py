@@ -516,6 +516,11 @@ def test_control_character_in_hotspot(tmp_path, previous, capsys, field, value) 
     assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", f"'{field}'", "control character")
 
 
+def test_control_character_in_desa_layer(tmp_path, previous, capsys) -> None:
+    sc = world_with(tmp_path / "w", desa=_desa_geojson(name="Kunir\x00Lor"))
+    assert_refused(capsys, sc, previous, "desa.geojson", "feature 0", "'desa'", "control character")
+
+
 @pytest.mark.parametrize("where, old, new", [
     ("name", 'name = "tiny"', 'name = "tiny\\u0000"'),
     ("[area].name", 'osm_file = "roads.osm"', 'osm_file = "roads.osm"\nname = "Kunir\\u001b"'),
@@ -580,6 +585,42 @@ def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, p
     sc = world(tmp_path / "w", scenario=_scenario() + "[[pins]]\n" + pin)
     assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", fragment)
     assert not calls
+
+
+@pytest.mark.parametrize("desa, fragment", [
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"desa": "A"}, "geom', "desa.geojson"),
+    (json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"desa": "A"}, "geometry": {"type": "Polygon", "coordinates": 5}}]}),
+     "feature 0"),
+    (json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"desa": "A"}, "geometry": {"type": "Point", "coordinates": [LON0, LAT0]}}]}),
+     "polygon"),
+    ("[1, 2]", "FeatureCollection"),
+])
+def test_damaged_desa_layer_refused_before_roads(tmp_path, previous, capsys, monkeypatch, desa, fragment) -> None:
+    """The desa layer is read (and refused) before the roads, matrices and the optimizer run."""
+    import routeplan.pipeline as pipeline
+
+    calls = []
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
+    sc = world_with(tmp_path / "w", desa=desa)
+    assert_refused(capsys, sc, previous, "desa.geojson", fragment)
+    assert not calls
+
+
+def test_missing_desa_file(tmp_path, previous, capsys) -> None:
+    sc = world_with(tmp_path / "w", desa=_desa_geojson())
+    (sc.parent / "desa.geojson").unlink()
+    assert_refused(capsys, sc, previous, "desa.geojson", "not found")
+
+
+def test_desa_layer_used_in_scorecard(tmp_path, capsys) -> None:
+    """A good desa layer still gives coverage per desa (read once, before planning)."""
+    sc = world_with(tmp_path / "w", desa=_desa_geojson(name="Kunir Lor"))
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    card = json.loads((tmp_path / "out" / "scorecard.json").read_text(encoding="utf-8"))
+    assert "Kunir Lor" in {d["desa"] for d in card["desa"]}
 
 
 @pytest.mark.parametrize("bad", ["NaN"])
