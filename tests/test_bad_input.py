@@ -565,6 +565,112 @@ def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
 # ------------------------------------------------------------------ issue #10: bad input ending as exit 1 (class 7)
 
 
+def _one_line_refusal(capsys, *args: str, fragments: tuple[str, ...] = (), untouched: Path | None = None) -> str:
+    """Run the CLI: exit 2, one stderr line starting 'routeplan: error:', no traceback, ``untouched`` unchanged."""
+    before = snapshot(untouched) if untouched is not None and untouched.is_dir() else None
+    code, _stdout, err = run(capsys, *args)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("routeplan: error: "), err
+    assert "Traceback" not in err
+    for frag in fragments:
+        assert frag.lower() in lines[0].lower(), (frag, lines[0])
+    if before is not None:
+        assert snapshot(untouched) == before
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory) -> Path:
+    """A plan folder of the tiny world (written once per module)."""
+    base = tmp_path_factory.mktemp("tiny")
+    sc = world(base / "w")
+    assert main(["plan", str(sc), "--out", str(base / "plan"), *FAST]) == 0
+    return base / "plan"
+
+
+def _damaged_copy(tiny_plan: Path, tmp: Path, edit) -> Path:
+    import shutil
+
+    plan_dir = tmp / "plan"
+    shutil.copytree(tiny_plan, plan_dir)
+    pj = plan_dir / "plan.json"
+    d = json.loads(pj.read_text(encoding="utf-8"))
+    new = edit(d)
+    pj.write_bytes(new if isinstance(new, bytes) else json.dumps(d if new is None else new).encode("utf-8"))
+    return plan_dir
+
+
+def _del(d: dict, *path) -> None:
+    for k in path[:-1]:
+        d = d[k]
+    del d[path[-1]]
+
+
+def _set(d: dict, value, *path) -> None:
+    for k in path[:-1]:
+        d = d[k]
+    d[path[-1]] = value
+
+
+DAMAGES = {
+    "no-routes": lambda d: _del(d, "routes"),
+    "routes-not-list": lambda d: _set(d, {"a": 1}, "routes"),
+    "route-not-object": lambda d: _set(d, 5, "routes", 0),
+    "no-unit": lambda d: _del(d, "routes", 0, "unit"),
+    "unit-number": lambda d: _set(d, 7, "routes", 0, "unit"),
+    "no-stops": lambda d: _del(d, "routes", 0, "stops"),
+    "stop-arrival-number": lambda d: _set(d, 5, "routes", 0, "stops", 0, "arrival"),
+    "stop-arrival-text": lambda d: _set(d, "soon", "routes", 0, "stops", 0, "arrival"),
+    "stop-no-lon": lambda d: _del(d, "routes", 0, "stops", 0, "lon"),
+    "stop-lat-text": lambda d: _set(d, "south", "routes", 0, "stops", 0, "lat"),
+    "day-bad": lambda d: _set(d, "Monday", "routes", 0, "day"),
+    "breaks-not-list": lambda d: _set(d, "lunch", "routes", 0, "breaks"),
+    "days-zero": lambda d: _set(d, 0, "days"),
+    "days-huge": lambda d: _set(d, 100000, "days"),
+    "days-text": lambda d: _set(d, "7", "days"),
+    "start-date-bad": lambda d: _set(d, "2026-13-40", "start_date"),
+    "depots-not-list": lambda d: _set(d, "polsek", "depots"),
+    "name-nul": lambda d: _set(d, "Pasar\x00", "routes", 0, "stops", 0, "name"),
+    "top-level-list": lambda d: [d],
+    "not-utf8": lambda d: json.dumps(d).replace("Objek", "Obj\u00e9k").encode("latin-1"),
+    "truncated": lambda d: json.dumps(d).encode("utf-8")[:200],
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_brief_on_damaged_plan_json(tmp_path, capsys, tiny_plan, damage) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES[damage])
+    out = tmp_path / "brief"
+    _one_line_refusal(capsys, "brief", str(plan_dir), "--out", str(out), fragments=("plan.json",), untouched=plan_dir)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["days-zero", "days-huge", "top-level-list", "name-nul"])
+def test_replan_on_damaged_plan_json(tmp_path, capsys, tiny_plan, damage) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES[damage])
+    _one_line_refusal(capsys, "replan", str(plan_dir), "--from", "2026-12-01", *FAST,
+                      fragments=("plan.json",), untouched=plan_dir)
+
+
+def test_replan_days_huge_names_the_bound(tmp_path, capsys, tiny_plan) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES["days-huge"])
+    _one_line_refusal(capsys, "replan", str(plan_dir), "--from", "2026-12-01", *FAST,
+                      fragments=("plan.json", "days", "1", "62"), untouched=plan_dir)
+
+
+def test_brief_on_damaged_routes_geojson(tmp_path, capsys, tiny_plan) -> None:
+    import shutil
+
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(tiny_plan, plan_dir)
+    (plan_dir / "routes.geojson").write_text('{"type": "FeatureCollection", "features": [{"properties": 5}]}',
+                                             encoding="utf-8")
+    _one_line_refusal(capsys, "brief", str(plan_dir), "--out", str(tmp_path / "b"), fragments=("routes.geojson",),
+                      untouched=plan_dir)
+
+
 def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
     text = _scenario() + '[[pins]]\nobject = "VO-1"\nunit = "R2-1"\ndate = 2026-12-01T07:30:00\ntime = "07:30"\n'
     sc = world(tmp_path / "w", scenario=text)
