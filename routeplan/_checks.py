@@ -1,4 +1,4 @@
-"""Checks shared by the input readers: text without control characters.
+"""Checks shared by the input readers: text without control characters, and an output path we can write.
 
 Text from inputs (names, ids, desa, crews, types) ends up in GPX (XML), CSV, HTML and GeoPackage files.
 C0/C1 control characters, DEL, lone surrogates and the non-characters U+FFFE/U+FFFF make XML invalid,
@@ -9,7 +9,10 @@ Tab and line breaks are refused too: no field of routeplan is multi-line.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -50,3 +53,25 @@ def check_tree(value: Any, where: str, path: str = "") -> None:
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             check_tree(v, where, f"{path}[{i}]")
+
+
+def check_output_path(out: str | Path, what: str = "--out") -> Path:
+    """Refuse (InputError) an output path that cannot be written, before any work is done.
+
+    The nearest existing folder on the way to ``out`` must be a folder (not a file) and must let us
+    create entries: a throw-away folder is made and removed there, which also catches read-only
+    file systems and folders that root may not write either (``/proc``, ``/sys``).
+    """
+    out = Path(out)
+    probe = out.parent
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{what} {out}: {probe} is a file, not a folder; choose another output path")
+    try:
+        tmp = tempfile.mkdtemp(dir=probe, prefix=".routeplan-write-check-")
+        os.rmdir(tmp)
+    except OSError as exc:
+        raise InputError(f"{what} {out}: cannot write in {probe} ({exc.strerror or type(exc).__name__}); "
+                         "choose a folder you can write to") from None
+    return out

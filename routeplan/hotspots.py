@@ -1485,6 +1485,9 @@ def _positive(value: str) -> float:
 
 
 def _cli_handler(args: argparse.Namespace) -> int:
+    from ._checks import check_output_path
+
+    check_output_path(args.out)
     summary = run_hotspots(
         args.incidents,
         args.out,

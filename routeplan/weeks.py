@@ -69,7 +69,9 @@ def plan_weeks(
         sc_w = dataclasses.replace(scenario, start_date=scenario.start_date + dt.timedelta(days=w * scenario.days))
         if progress:
             progress(f"week {w + 1}/{weeks}")
-        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=seed + 7919 * w, time_limit=time_limit,
+        # the optimizer's seed is 32-bit: wrap, so that the largest --seed plans several weeks too
+        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=(seed + 7919 * w) % 2 ** 32,
+                         time_limit=time_limit,
                          max_iterations=max_iterations, progress=progress, avoid_hours=avoid)
         _add_snap_problems(plan, ctx)
         plans.append(plan)

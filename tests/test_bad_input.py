@@ -729,6 +729,94 @@ def test_desa_layer_used_in_scorecard(tmp_path, capsys) -> None:
     assert "Kunir Lor" in {d["desa"] for d in card["desa"]}
 
 
+@pytest.mark.parametrize("args, fragment", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", str(2 ** 64)], "--seed"),
+    (["--seed", str(2 ** 32)], "--seed"),
+    (["--seed", "1.5"], "--seed"),
+    (["--iterations", "-5"], "--iterations"),
+    (["--iterations", "0"], "--iterations"),
+    (["--time-limit", "-1"], "--time-limit"),
+    (["--time-limit", "0"], "--time-limit"),
+    (["--time-limit", "nan"], "--time-limit"),
+    (["--time-limit", "inf"], "--time-limit"),
+    (["--weeks", "0"], "--weeks"),
+    (["--weeks", "-3"], "--weeks"),
+    (["--weeks", "13"], "--weeks"),
+])
+def test_bad_plan_options(tmp_path, capsys, previous, args, fragment) -> None:
+    sc = world(tmp_path / "w")
+    base = [a for a in FAST if a != "--quiet"]
+    opts = dict(zip(base[::2], base[1::2]))
+    opts.update(dict(zip(args[::2], args[1::2])))
+    argv = ["plan", str(sc), "--out", str(previous), "--quiet"] + [x for kv in opts.items() for x in kv]
+    _one_line_refusal(capsys, *argv, fragments=(fragment,), untouched=previous)
+
+
+@pytest.mark.parametrize("weeks", ["1", "2"])
+def test_largest_seed_is_accepted(tmp_path, capsys, weeks) -> None:
+    """The optimizer (PyVRP) takes a 32-bit seed: the largest one plans, for one week and for several."""
+    sc = world(tmp_path / "w")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST, "--seed", str(2 ** 32 - 1),
+                        "--weeks", weeks)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("cmd", ["replan", "demo"])
+def test_bad_options_of_other_commands(tmp_path, capsys, tiny_plan, cmd) -> None:
+    target = [str(tiny_plan), "--from", "2026-12-01"] if cmd == "replan" else ["--out", str(tmp_path / "demo")]
+    _one_line_refusal(capsys, cmd, *target, "--seed", "-1", fragments=("--seed",), untouched=tiny_plan)
+    _one_line_refusal(capsys, cmd, *target, "--time-limit", "nan", fragments=("--time-limit",), untouched=tiny_plan)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_output_under_a_file(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep\n", encoding="utf-8")
+    _one_line_refusal(capsys, "plan", str(sc), "--out", str(blocker / "sub" / "out"), *FAST,
+                      fragments=(str(blocker), "not a folder"))
+    assert blocker.read_text(encoding="utf-8") == "keep\n"
+    _one_line_refusal(capsys, "objects", str(sc), "--out", str(blocker / "objects.geojson"),
+                      fragments=(str(blocker), "not a folder"))
+    assert blocker.read_text(encoding="utf-8") == "keep\n"
+
+
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder nobody can write into: a chmod 555 folder, or (as root, who ignores modes) /sys."""
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        return ro
+    if not Path("/sys/kernel").is_dir():
+        pytest.skip("running as root without /sys: no read-only folder to test with")
+    return Path("/sys")
+
+
+def test_output_in_read_only_place(tmp_path, capsys, tiny_plan) -> None:
+    sc = world(tmp_path / "w")
+    ro = _read_only_folder(tmp_path)
+    try:
+        _one_line_refusal(capsys, "plan", str(sc), "--out", str(ro / "routeplan-test-out"), *FAST,
+                          fragments=("cannot write",))
+        _one_line_refusal(capsys, "brief", str(tiny_plan), "--out", str(ro / "routeplan-test-b"),
+                          fragments=("cannot write",))
+        assert not (ro / "routeplan-test-out").exists()
+    finally:
+        if ro.parent == tmp_path:
+            ro.chmod(0o755)
+
+
+def test_objects_out_is_a_folder(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    folder = tmp_path / "objs"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep\n", encoding="utf-8")
+    _one_line_refusal(capsys, "objects", str(sc), "--out", str(folder), fragments=(str(folder), "folder"),
+                      untouched=folder)
+
+
 @pytest.mark.parametrize("bad", ["NaN"])
 def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -> None:
     ring = (f"[[{LON0 + 0.001}, {LAT0 + 0.001}], [{LON0 + 0.003}, {LAT0 + 0.001}], [{bad}, {LAT0 + 0.003}], "
@@ -737,6 +825,12 @@ def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -
             '"geometry": {"type": "Polygon", "coordinates": [' + ring + ']}}]}')
     sc = world_with(tmp_path / "w", hotspots=text)
     assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", "finite")
+
+
+def test_time_limit_nan_never_reaches_plan_json(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    _one_line_refusal(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), "--time-limit", "nan", "--quiet")
+    assert not (tmp_path / "out").exists()
 
 
 # ------------------------------------------------------------------ issue #10: small ones (class 9)
