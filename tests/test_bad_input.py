@@ -827,6 +827,18 @@ def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -
     assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", "finite")
 
 
+@pytest.mark.parametrize("coords", ["5", "true", "1.5", "{\"a\": 1, \"b\": 2}"])
+def test_incident_geojson_coordinates_of_wrong_shape(tmp_path, capsys, coords) -> None:
+    good = [{"type": "Feature", "properties": {"type": "curat"},
+             "geometry": {"type": "Point", "coordinates": [113.2 + i * 1e-3, -8.2]}} for i in range(20)]
+    text = json.dumps({"type": "FeatureCollection", "features": good})
+    text = text.replace('"coordinates": [113.2, -8.2]', f'"coordinates": {coords}', 1)
+    inc = tmp_path / "inc.geojson"
+    inc.write_text(text, encoding="utf-8")
+    _one_line_refusal(capsys, "hotspots", str(inc), "--out", str(tmp_path / "hs"), fragments=("inc.geojson", "feature 0"))
+    assert not (tmp_path / "hs").exists()
+
+
 def test_time_limit_nan_never_reaches_plan_json(tmp_path, capsys) -> None:
     sc = world(tmp_path / "w")
     _one_line_refusal(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), "--time-limit", "nan", "--quiet")
@@ -834,6 +846,38 @@ def test_time_limit_nan_never_reaches_plan_json(tmp_path, capsys) -> None:
 
 
 # ------------------------------------------------------------------ issue #10: small ones (class 9)
+
+
+def test_day_first_dates_detected_per_column(tmp_path) -> None:
+    from routeplan.hotspots import read_incidents
+
+    rows = ["lat,lon,tanggal,jenis"] + [f"-8.2{i},113.2{i},{d},curat" for i, d in
+                                        enumerate(["01/05/2024 21:00", "13/05/2024 08:30", "02/05/2024", "31/05/2024"])]
+    f = tmp_path / "inc.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    inc = read_incidents(f, time="tanggal")
+    days = [(t.month, t.day) for t in inc["time"]]
+    assert days == [(5, 1), (5, 13), (5, 2), (5, 31)]
+    assert inc["time"].iloc[0].hour == 21
+
+
+def test_month_first_dates_stay_month_first(tmp_path) -> None:
+    from routeplan.hotspots import read_incidents
+
+    f = tmp_path / "inc.csv"
+    f.write_text("lat,lon,date\n-8.2,113.2,04/27/2016 01:44:00 PM\n-8.21,113.21,05/01/2016 09:00:00 AM\n",
+                 encoding="utf-8")
+    inc = read_incidents(f)
+    assert [(t.month, t.day, t.hour) for t in inc["time"]] == [(4, 27, 13), (5, 1, 9)]
+
+
+def test_ambiguous_date_mix_refused(tmp_path, capsys) -> None:
+    f = tmp_path / "inc.csv"
+    rows = ["lat,lon,tanggal"] + [f"-8.2{i},113.2{i},{d}" for i, d in enumerate(["13/05/2024", "05/14/2024", "01/05/2024"])]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _one_line_refusal(capsys, "hotspots", str(f), "--out", str(tmp_path / "hs"), "--time", "tanggal",
+                      fragments=("inc.csv", "'tanggal'", "day", "month"))
+    assert not (tmp_path / "hs").exists()
 
 
 def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
@@ -857,3 +901,14 @@ def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
 def test_break_that_cannot_fit_is_refused(tmp_path, previous, capsys, shift, fragment) -> None:
     text = _scenario().replace('start = "06:00"\nend = "14:00"', shift)
     assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "shifts[0]", fragment)
+
+
+def test_control_characters_in_incident_types_are_replaced(tmp_path) -> None:
+    """Incident exports are messy: a control character in a type is replaced (and logged), not refused."""
+    from routeplan.hotspots import read_incidents
+
+    f = tmp_path / "inc.csv"
+    f.write_text('lat,lon,date,type\n-8.2,113.2,2024-05-01,"CURAT\x00\x1b[31m"\n-8.21,113.21,2024-05-02,curanmor\n',
+                 encoding="utf-8")
+    inc = read_incidents(f)
+    assert list(inc["raw_type"]) == ["CURAT  [31m", "curanmor"]
