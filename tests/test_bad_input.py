@@ -848,6 +848,28 @@ def test_time_limit_nan_never_reaches_plan_json(tmp_path, capsys) -> None:
 # ------------------------------------------------------------------ issue #10: small ones (class 9)
 
 
+def test_stops_csv_neutralises_every_text_cell(tmp_path, capsys) -> None:
+    import csv as _csv
+
+    text = SCENARIO.format(layer="vo.geojson", dlat=LAT0 + 2 * STEP, dlon=LON0 + 2 * STEP, unit="=HYPERLINK('http://x')")
+    text = text.replace('id = "polsek"', 'id = "+polsek"').replace('depot = "polsek"', 'depot = "+polsek"')
+    text = text.replace('name = "pagi"', 'name = "@pagi"')
+    layer = objects_geojson(feature("-VO-1", LON0 + 0.0021, LAT0 + 0.0041, name="=1+1", desa=""),
+                            feature("VO-2", LON0 + 0.0061, LAT0 + 0.0019, desa="Kunir Lor"))
+    sc = world(tmp_path / "w", scenario=text, layer=layer, unit="=HYPERLINK('http://x')")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    rows = list(_csv.DictReader((tmp_path / "out" / "stops.csv").open(encoding="utf-8", newline="")))
+    assert rows
+    for row in rows:
+        for k, v in row.items():
+            assert not (v[:1] in ("=", "+", "@") or (v[:1] == "-" and k not in ("lon", "lat"))), (k, v)
+        assert (row["unit"], row["depot"], row["shift"]) == ("'=HYPERLINK('http://x')", "'+polsek", "'@pagi")
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["'-VO-1"]["desa"] == "" and by_id["'-VO-1"]["name"] == "'=1+1"  # empty stays empty
+    assert by_id["VO-2"]["desa"] == "Kunir Lor"
+
+
 def test_day_first_dates_detected_per_column(tmp_path) -> None:
     from routeplan.hotspots import read_incidents
 
