@@ -474,8 +474,8 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
         key = next((k for k in ("desa", "name", "nama", "id") if not _missing(props.get(k))), None)
         if key is None:
             raise InputError(f"{where}: missing 'desa' (the village name; 'name', 'nama' or 'id' are read too)")
+        check_text(str(props[key]), f"{where}: '{key}'")
         name = str(props[key]).strip()
-        check_text(name, f"{where}: '{key}'")
         if not geom.is_valid:  # a self-intersecting outline: repair it so point-in-polygon tests work
             import shapely
 
