@@ -10,7 +10,6 @@ Every piece of plan text is escaped by Jinja's autoescape.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from ._io import atomic_output_dir, file_stem, read_marker, unique_file_stems, write_marker, write_text_atomic
 from .errors import InputError
 from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
+from .planfile import read_plan_json, read_route_paths
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -30,16 +30,10 @@ ZOOM_STOPS = 26
 def load_plan_dir(plan_dir: str | Path) -> dict[str, Any]:
     """Read ``plan.json`` and attach each route's road path from ``routes.geojson`` (as ``path``)."""
     plan_dir = Path(plan_dir)
-    pj = plan_dir / "plan.json"
-    if not pj.is_file():
-        raise InputError(f"{plan_dir}: no plan.json; is this a folder written by 'routeplan plan'?")
-    plan = json.loads(pj.read_text(encoding="utf-8"))
-    gj = plan_dir / "routes.geojson"
-    feats = json.loads(gj.read_text(encoding="utf-8")).get("features", []) if gj.is_file() else []
-    by_key = {(f["properties"].get("unit"), f["properties"].get("day"), f["properties"].get("shift")): f for f in feats}
+    plan = read_plan_json(plan_dir)  # checked: a damaged or hand-edited plan.json is an InputError
+    paths = read_route_paths(plan_dir, required=False)
     for r in plan.get("routes", []):
-        f = by_key.get((r["unit"], r["day"], r["shift"]))
-        r["path"] = f["geometry"]["coordinates"] if f else []
+        r["path"] = [list(c) for c in paths.get((r["unit"], r["day"], r["shift"]), [])]
     return plan
 
 

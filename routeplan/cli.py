@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import math
 import sys
 import threading
 import time
@@ -17,6 +18,40 @@ DEFAULT_TIME_LIMIT = 60.0
 #: The search stops after this many iterations unless the time limit comes first, so that the same
 #: inputs and --seed give the same plan on any machine that is not too slow to reach it.
 DEFAULT_ITERATIONS = 10000
+#: The optimizer (PyVRP) takes a 32-bit seed.
+MAX_SEED = 2 ** 32 - 1
+MAX_ITERATIONS = 1_000_000_000
+#: ``routeplan.weeks.plan_weeks`` plans at most this many consecutive weeks.
+MAX_WEEKS = 12
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit status 2), like every input error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"routeplan: error: {message} (see '{self.prog} --help')\n")
+
+
+def _whole(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is outside {lo}..{hi}")
+        return v
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"{text} must be a finite number of seconds above 0")
+    return v
 
 
 class Terminated(KeyboardInterrupt):
@@ -77,10 +112,12 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
     from ._io import prepare_output_dir
+    from ._checks import check_output_path
     from .pipeline import plan_scenario
     from .report import scenario_inputs, write_plan
     from .scenario import load_scenario
 
+    check_output_path(args.out)
     sc = load_scenario(scenario_path)
     if args.lang:
         sc.language = args.lang
@@ -131,10 +168,12 @@ def cmd_replan(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from ._io import output_target, prepare_output_dir
+    from ._checks import check_output_path
     from .report import write_plan
     from .weeks import replan
 
     prog = _progress_for(args)
+    check_output_path(args.out or args.plan_dir)
     try:
         from_date = dt.date.fromisoformat(args.from_date)
     except ValueError:
@@ -184,9 +223,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_objects(args: argparse.Namespace) -> int:
     from ._io import check_output_file
+    from ._checks import check_output_path
     from .objects import derive_vital_objects, write_objects
     from .scenario import load_scenario
 
+    if Path(args.out).is_dir():
+        raise InputError(f"--out {args.out}: is a folder; give the name of the GeoJSON file to write, "
+                         "e.g. vital_objects.geojson")
+    check_output_path(args.out)
     sc = load_scenario(args.scenario)
     check_output_file(args.out, [sc.path, sc.area.osm_file, sc.area.boundary], force=args.force)
     gdf = derive_vital_objects(sc)
@@ -197,8 +241,10 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    from ._checks import check_output_path
     from .briefing import write_briefings
 
+    check_output_path(args.out)
     out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
     n = len(list(out.glob("*.html"))) - 2
     print(f"{n} briefings, index.html and all.html -> {out}")
@@ -207,10 +253,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
 
 def _add_plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+    p.add_argument("--seed", type=_whole(0, MAX_SEED), default=0, help=f"random seed, 0..{MAX_SEED} (default 0)")
+    p.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT,
                    help=f"optimizer time in seconds (default {DEFAULT_TIME_LIMIT:.0f})")
-    p.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS,
+    p.add_argument("--iterations", type=_whole(1, MAX_ITERATIONS), default=DEFAULT_ITERATIONS,
                    help=f"stop the search after this many iterations (default {DEFAULT_ITERATIONS}); "
                         "with the same --seed the plan is repeatable unless --time-limit ends the search first")
     p.add_argument("--lang", choices=["id", "en"], default=None, help="language of maps and briefings")
@@ -219,15 +265,15 @@ def _add_plan_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``routeplan`` command."""
-    parser = argparse.ArgumentParser(prog="routeplan", description="Weekly police patrol plans on OpenStreetMap roads.")
+    parser = _Parser(prog="routeplan", description="Weekly police patrol plans on OpenStreetMap roads.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("plan", help="plan a week of patrols for a scenario")
     p.add_argument("scenario", help="scenario TOML file")
     _add_plan_options(p)
-    p.add_argument("--weeks", type=int, default=1,
-                   help="plan N consecutive weeks that vary visit hours (writes week-1/ .. week-N/)")
+    p.add_argument("--weeks", type=_whole(1, MAX_WEEKS), default=1,
+                   help=f"plan N (1..{MAX_WEEKS}) consecutive weeks that vary visit hours (writes week-1/ .. week-N/)")
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("replan", help="keep past days of a plan and re-plan the rest (e.g. a unit called away)")
@@ -269,7 +315,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 2 bad input, 3 network, 1 internal error)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0), or a bad option: one line is printed already (2)
+        return exc.code if isinstance(exc.code, int) else 2
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.debug:

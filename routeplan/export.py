@@ -53,8 +53,9 @@ def stops_csv(plan: WeeklyPlan) -> str:
     w = csv.DictWriter(buf, fieldnames=STOP_COLUMNS, lineterminator="\n")
     w.writeheader()
     for row in stop_rows(plan):
-        # spreadsheets execute cells starting with = + - @: neutralise user text that looks like a formula
-        w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in "=+-@" and k in ("name", "id", "desa") else v)
+        # spreadsheets execute cells starting with = + - @ (or tab/CR before one): neutralise every text cell
+        # that looks like a formula; numbers stay numbers and an empty cell stays empty
+        w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
                     for k, v in row.items()})
     return buf.getvalue()
 

@@ -58,6 +58,7 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from ._checks import BAD_CHARS
 from ._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
 from .errors import InputError
 
@@ -265,13 +266,17 @@ def _read_table(path: Path) -> pd.DataFrame:
         rows = []
         for i, feat in enumerate(feats):
             geom = (feat or {}).get("geometry") if isinstance(feat, dict) else None
-            props = dict((feat or {}).get("properties") or {}) if isinstance(feat, dict) else {}
-            if not geom or geom.get("type") != "Point":
+            props = (feat or {}).get("properties") if isinstance(feat, dict) else None
+            if props is not None and not isinstance(props, dict):
+                raise InputError(f"{path}: feature {i} has properties that are not an object")
+            props = dict(props or {})
+            if not isinstance(geom, dict) or geom.get("type") != "Point":
                 kind = geom.get("type") if isinstance(geom, dict) else None
                 raise InputError(f"{path}: feature {i} has geometry {kind!r}; incidents must be Points")
-            coords = geom.get("coordinates") or [None, None]
-            if len(coords) < 2:
-                raise InputError(f"{path}: feature {i} has a Point without two coordinates")
+            coords = geom.get("coordinates")
+            coords = [None, None] if coords is None or coords == [] else coords  # an empty Point: no coordinates
+            if not isinstance(coords, list) or len(coords) < 2:
+                raise InputError(f"{path}: feature {i} has a Point without two coordinates ([lon, lat])")
             props["__x"], props["__y"] = coords[0], coords[1]
             rows.append(props)
         return pd.DataFrame(rows)
@@ -296,18 +301,59 @@ def _numeric(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:
     return num
 
 
+#: A date written day/month/year or month/day/year (``01/05/2024``, ``13.05.2024``, ``5-13-24``), then anything.
+_NUMERIC_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?!\d)"
+
+
+def _day_first(vals: pd.Series, col: str, path: Path, row_label) -> pd.Series:
+    """The values written day/month/year, where the column uses that convention; else an empty mask.
+
+    A column is day-first when some date has a first number above 12 (``13/05/2024``), month-first when
+    some date has a second number above 12 (``05/13/2024``); both in one column is refused, as no reading
+    is right for the dates in between. Without either, dates are read month first (as before) with a warning.
+    """
+    parts = vals.str.extract(_NUMERIC_DATE)
+    shaped = parts[0].notna()
+    none = pd.Series(False, index=vals.index)
+    if not shaped.any():
+        return none
+    a = pd.to_numeric(parts[0], errors="coerce")
+    b = pd.to_numeric(parts[1], errors="coerce")
+    dmy, mdy = shaped & (a > 12) & (b <= 12), shaped & (b > 12) & (a <= 12)
+    if dmy.any() and mdy.any():
+        i, j = int(np.flatnonzero(dmy.to_numpy())[0]), int(np.flatnonzero(mdy.to_numpy())[0])
+        raise InputError(
+            f"{path}: column {col!r} mixes day/month/year ({row_label(i)}: {vals.iloc[i]!r}) and "
+            f"month/day/year ({row_label(j)}: {vals.iloc[j]!r}) dates; write every date one way, "
+            "best as YYYY-MM-DD"
+        )
+    if dmy.any():
+        return shaped
+    if not mdy.any():
+        log.warning("%s: dates in column %r such as %r could be day or month first; read as month/day/year",
+                    path, col, vals[shaped].iloc[0])
+    return none
+
+
 def _parse_times(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:
     raw = df[col].astype(str).str.strip()
     blank = df[col].isna() | raw.eq("") | raw.str.lower().isin(["nan", "nat", "none", "null"])
     vals = raw.where(~blank)
+    dayfirst = _day_first(vals, col, path, row_label)
     try:
         t = pd.to_datetime(vals, errors="coerce", format="mixed")
+        if dayfirst.any():  # only the d/m/y values: ISO dates read day first would swap too
+            t[dayfirst] = pd.to_datetime(vals[dayfirst], errors="coerce", format="mixed", dayfirst=True)
     except (ValueError, TypeError):
         log.warning("%s: column %r mixes UTC offsets; times are converted to UTC (hours of day in UTC)", path, col)
         t = pd.to_datetime(vals, errors="coerce", format="mixed", utc=True)
+        if dayfirst.any():
+            t[dayfirst] = pd.to_datetime(vals[dayfirst], errors="coerce", format="mixed", dayfirst=True, utc=True)
     if not pd.api.types.is_datetime64_any_dtype(t):  # mixed offsets can come back as objects
         log.warning("%s: column %r mixes UTC offsets; times are converted to UTC (hours of day in UTC)", path, col)
         t = pd.to_datetime(vals, errors="coerce", format="mixed", utc=True)
+        if dayfirst.any():
+            t[dayfirst] = pd.to_datetime(vals[dayfirst], errors="coerce", format="mixed", dayfirst=True, utc=True)
     if getattr(t.dt, "tz", None) is not None:
         # keep the wall-clock time of the records in their own offset: hour-of-day is what patrols need
         t = t.dt.tz_localize(None)
@@ -428,7 +474,14 @@ def read_incidents(
     times = _parse_times(df, tcol, path, row_label) if tcol is not None else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     kcol = _find_column(columns, "type", type, path)
     if kcol is not None:
-        raw_type = df[kcol].fillna("").astype(str).str.strip()
+        raw_type = df[kcol].fillna("").astype(str)
+        # control characters would make the map invalid: incident exports are messy, so replace, not refuse
+        ctrl = raw_type.str.contains(BAD_CHARS, regex=True)
+        if ctrl.any():
+            log.warning("%s: %d incident types in column %r hold control characters; replaced by spaces",
+                        path, int(ctrl.sum()), kcol)
+            raw_type = raw_type.str.replace(BAD_CHARS, " ", regex=True)
+        raw_type = raw_type.str.strip()
     else:
         raw_type = pd.Series("", index=df.index, dtype=object)
     cats = raw_type.map(lambda v: tmap.get(_norm_type(v), "lainnya") if v else "lainnya")
@@ -1488,6 +1541,9 @@ def _positive(value: str) -> float:
 
 
 def _cli_handler(args: argparse.Namespace) -> int:
+    from ._checks import check_output_path
+
+    check_output_path(args.out)
     summary = run_hotspots(
         args.incidents,
         args.out,

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import settings
-from ._io import read_text
+from ._checks import check_text
+from ._io import check_input_file, read_text
 from .errors import InputError
 from .scenario import WEEKDAYS, parse_window
 
@@ -129,13 +130,39 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
             raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
         if empty:
             raise InputError(f"{where}: empty geometry")
+        _check_finite(geom, where)
         props = feat.get("properties") or {}
         if not isinstance(props, dict):
             raise InputError(f"{where}: properties must be an object")
         if "id" not in props and "id" in feat:
             props = {**props, "id": feat["id"]}
+        _check_props_text(props, where)
         out.append((props, geom, where))
     return out
+
+
+#: Properties routeplan reads as text (or lists of text); they reach plan.json, CSV, GPX, HTML and GeoPackage.
+TEXT_PROPERTIES = ("id", "name", "category", "desa", "types", "windows", "days", "pasaran", "active_hours")
+
+
+def _check_props_text(props: dict, where: str) -> None:
+    """Refuse control characters in every text property routeplan reads (see :mod:`routeplan._checks`)."""
+    for key in TEXT_PROPERTIES:
+        v = props.get(key)
+        for item in (v if isinstance(v, list) else [v]):
+            check_text(item, f"{where}: '{key}'")
+
+
+def _check_finite(geom: Any, where: str) -> None:
+    """Every vertex of a geometry must be a finite number (JSON readers accept NaN and Infinity)."""
+    import shapely
+
+    try:
+        finite = bool(np.isfinite(shapely.get_coordinates(geom)).all())
+    except Exception:
+        raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
+    if not finite:
+        raise InputError(f"{where}: geometry has coordinates that are not finite numbers (NaN or Infinity)")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -167,6 +194,7 @@ def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any]
             except (TypeError, ValueError):
                 raise InputError(f"{where}: lat/lon {row.get(latc)!r}/{row.get(lonc)!r} are not numbers") from None
             props = {k.strip().lower(): v for k, v in row.items() if k and k not in (latc, lonc)}
+            _check_props_text(props, where)
             for key in ("windows", "days", "active_hours", "types"):
                 if isinstance(props.get(key), str):
                     props[key] = [p.strip() for p in props[key].replace(";", ",").split(",") if p.strip()]
@@ -221,6 +249,10 @@ def _point(geom: Any, where: str) -> tuple[float, float]:
     except Exception:
         raise InputError(f"{where}: invalid geometry; give a GeoJSON Point [lon, lat] or Polygon") from None
     _check_lonlat(lon, lat, where)
+    if geom.geom_type != "Point":  # every vertex, not only the inner point, must be degrees
+        x0, y0, x1, y1 = geom.bounds
+        _check_lonlat(x0, y0, where)
+        _check_lonlat(x1, y1, where)
     return lon, lat
 
 
@@ -383,6 +415,75 @@ def read_hotspots(path: str | Path) -> list[Hotspot]:
     # normalise so that risk is comparable across files: the riskiest spot has 1
     top = max(h.risk for h in spots)
     return [replace(h, risk=h.risk / top) for h in spots]
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
+
+
+def read_desa(path: str | Path) -> list[tuple[str, Any]]:
+    """Read desa (village) boundaries for the coverage per desa: ``(name, polygon)`` per feature, EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection of Polygons/MultiPolygons (EPSG:4326), or another polygon file that
+        geopandas reads (GeoPackage, Shapefile). The name is the ``desa`` property (else ``name``,
+        ``nama`` or ``id``).
+
+    Returns
+    -------
+    list of (str, shapely geometry)
+
+    Raises
+    ------
+    InputError
+        Missing, empty, damaged or non-UTF-8 file, a feature that is not a polygon, coordinates that are
+        not finite degrees, a feature without a name, or a name with control characters.
+    """
+    path = Path(path)
+    if path.suffix.lower() in (".geojson", ".json"):
+        feats = _features(path, "desa")
+    elif path.suffix.lower() == ".csv":
+        raise InputError(f"{path}: a desa layer needs polygons; give it as GeoJSON (or GeoPackage/Shapefile)")
+    else:
+        import geopandas as gpd
+
+        check_input_file(path, "desa")
+        try:
+            gdf = gpd.read_file(path)
+            gdf = gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+        except Exception as exc:
+            raise InputError(f"{path}: cannot read the desa layer ({_one_line(exc)})") from None
+        feats = []
+        for i, (_, row) in enumerate(gdf.iterrows()):
+            where = f"{path} feature {i}"
+            if row.geometry is None or row.geometry.is_empty:
+                raise InputError(f"{where}: feature without a geometry")
+            _check_finite(row.geometry, where)
+            props = {k: row[k] for k in gdf.columns if k != "geometry"}
+            _check_props_text(props, where)
+            feats.append((props, row.geometry, where))
+    out = []
+    for props, geom, where in feats:
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            raise InputError(f"{where}: desa geometry is a {geom.geom_type}; give the desa boundaries as Polygons")
+        x0, y0, x1, y1 = geom.bounds
+        _check_lonlat(x0, y0, where)
+        _check_lonlat(x1, y1, where)
+        key = next((k for k in ("desa", "name", "nama", "id") if not _missing(props.get(k))), None)
+        if key is None:
+            raise InputError(f"{where}: missing 'desa' (the village name; 'name', 'nama' or 'id' are read too)")
+        check_text(str(props[key]), f"{where}: '{key}'")
+        name = str(props[key]).strip()
+        if not geom.is_valid:  # a self-intersecting outline: repair it so point-in-polygon tests work
+            import shapely
+
+            geom = shapely.make_valid(geom)
+        out.append((name, geom))
+    if not out:
+        raise InputError(f"{path}: no desa polygons in the file")
+    return out
 
 
 # ---------------------------------------------------------------- snapping

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import InputError
-from .layers import Hotspot, SnapIndex, VitalObject, read_hotspots, read_vital_objects, snap_layer
+from .layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
 from .roads import graph_area_polygon, load_roads, read_boundary
 from .scenario import Scenario, load_scenario
 from .weekly import Unserved, WeeklyPlan, plan_week
@@ -25,6 +25,7 @@ class PlanContext:
     objects: list[VitalObject]
     hotspots: list[Hotspot]
     problems: list[dict] = field(default_factory=list)
+    desa: list[tuple[str, Any]] | None = None  # (name, polygon) of the desa layer, read before the roads
 
 
 def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -> PlanContext:
@@ -43,14 +44,18 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
         Layers whose points could not be snapped are left out and listed in ``problems``.
     """
     say = progress or (lambda _m: None)
-    say("road graph")
-    G = load_roads(scenario)
-    say("layers")
+    # every input file is read and checked first, so that a bad one is refused before the long stages
+    say("reading inputs")
     objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
     hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
     if not objects and not hotspots:
         raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")
-    area = read_boundary(scenario.area.boundary) if scenario.area.boundary else graph_area_polygon(G)
+    desa = read_desa(scenario.desa) if scenario.desa else None
+    boundary = read_boundary(scenario.area.boundary) if scenario.area.boundary else None
+    say("road graph")
+    G = load_roads(scenario)
+    say("layers")
+    area = boundary if boundary is not None else graph_area_polygon(G)
     index = SnapIndex.from_graph(G, area)
     for d in scenario.depots.values():
         node, dist = index.snap(d.lon, d.lat)
@@ -70,7 +75,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
         p["layer"] = "hotspot"
     for p in p1 + p2:
         log.warning(p["detail"])
-    return PlanContext(scenario, G, objects, hotspots, p1 + p2)
+    return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa)
 
 
 def _planned_visits(per_week: int, days: int) -> int:

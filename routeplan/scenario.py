@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._checks import check_tree
 from ._io import read_text
 from .errors import InputError
 
@@ -237,6 +238,61 @@ def parse_days(value: Any, dates: list[dt.date], where: str) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _check_break(sh: Shift, where: str) -> None:
+    """Refuse a break that cannot be taken: longer than its shift, or than its window inside the shift.
+
+    The break is placed as :func:`routeplan.weekly.plan_week` places it: inside the ``break_window`` on the
+    day the shift starts (or the next day, or the day before, for night shifts), clipped to the shift.
+    """
+    if sh.break_minutes <= 0:
+        return
+    if sh.break_minutes > sh.length:
+        raise InputError(f"{where}.break_minutes: a {sh.break_minutes}-minute break does not fit in shift "
+                         f"{sh.name!r} ({fmt_clock(sh.start)}-{fmt_clock(sh.end)}, {sh.length} minutes)")
+    if sh.break_window is None:
+        return
+    s0, s1 = sh.start, sh.start + sh.length
+    ws, we = sh.break_window
+    wlen = (we - ws) % 1440 or 1440
+    window = f"{fmt_clock(ws)}-{fmt_clock(we)}"
+    for k in (0, 1, -1):
+        a, b = ws + k * 1440, ws + k * 1440 + wlen
+        if a < s1 and b > s0:
+            break
+    else:
+        raise InputError(f"{where}.break_window: {window} lies outside shift {sh.name!r} "
+                         f"({fmt_clock(sh.start)}-{fmt_clock(sh.end)}); give a window inside the shift")
+    inside = min(b, s1) - max(a, s0)
+    if inside < sh.break_minutes:
+        raise InputError(f"{where}.break_window: {window} leaves {inside} minutes inside shift {sh.name!r} "
+                         f"for a {sh.break_minutes}-minute break; widen the window or shorten the break")
+
+
+def _check_pin(pin: Any, where: str, unit_ids: set[str]) -> None:
+    """Check a ``[[pins]]`` table's fields and types (its object and date are matched when planning)."""
+    if not isinstance(pin, dict):
+        raise InputError(f"{where}: must be a table with object, unit, date and time")
+    for key in ("object", "unit", "date", "time"):
+        if key not in pin:
+            raise InputError(f"{where}: missing '{key}' (a pin needs object, unit, date and time)")
+    _id(pin["object"], where + ".object")
+    uid = _id(pin["unit"], where + ".unit")
+    if uid not in unit_ids:
+        raise InputError(f"{where}: unit {uid!r} is not in [[units]]")
+    date = pin["date"]
+    if isinstance(date, dt.datetime) or isinstance(date, dt.time):
+        raise InputError(f"{where}.date: {date.isoformat()} is a date-time; give the date alone "
+                         "(date = 2026-12-01) and the time in 'time'")
+    if isinstance(date, str):
+        try:
+            dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise InputError(f"{where}.date: {date[:40]!r} is not an ISO date (YYYY-MM-DD)") from None
+    elif not isinstance(date, dt.date):
+        raise InputError(f"{where}.date: {str(date)[:40]!r} is not an ISO date (YYYY-MM-DD)")
+    parse_clock(pin["time"], where + ".time")
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
@@ -277,6 +333,10 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     f = str(path)
     if not isinstance(raw, dict):
         raise InputError(f"{f}: scenario must be a TOML table")
+    # every text (names, ids, crews, paths) reaches outputs or file names: no control characters
+    for key, value in raw.items():
+        check_tree(value, f, f"[{key}]" if isinstance(value, dict) else str(key))
+        check_tree(key, f, "key")
 
     # --- area
     area_t = raw.get("area")
@@ -357,13 +417,14 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
             raise InputError(f"{where}: duplicate shift name {sname!r}")
         start = parse_clock(_require(s, "start", where, str), where + ".start")
         end = parse_clock(_require(s, "end", where, str), where + ".end")
-        if start % 1440 == end % 1440:
+        if start % 1440 == end % 1440 and not (start == 0 and end == 1440):  # "00:00"-"24:00" is a whole day
             raise InputError(f"{where}: shift {sname!r} starts and ends at the same time")
         bmin = s.get("break_minutes", 0)
         if isinstance(bmin, bool) or not isinstance(bmin, int) or bmin < 0:
             raise InputError(f"{where}.break_minutes: must be whole minutes >= 0")
         bwin = parse_window(s["break_window"], where + ".break_window") if "break_window" in s else None
         shifts[sname] = Shift(sname, start % 1440, end % 1440 if end != 1440 else 0, bmin, bwin)
+        _check_break(shifts[sname], where)
 
     # --- depots
     depots_raw = raw.get("depots")
@@ -449,6 +510,8 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     pins = raw.get("pins", [])
     if not isinstance(pins, list):
         raise InputError(f"{f}: [[pins]] must be a list of tables")
+    for i, pin in enumerate(pins):
+        _check_pin(pin, f"{f} pins[{i}]", {u.id for u in units})
 
     return Scenario(
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,

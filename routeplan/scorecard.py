@@ -118,15 +118,14 @@ def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> li
     name_of: dict[str, str] = {o.id: o.desa for o in ctx.objects if o.desa}
     hs_desa: dict[str, str] = {}
     polys = []
-    if sc.desa is not None and sc.desa.exists():
-        import geopandas as gpd
+    if sc.desa is not None:
         from shapely.geometry import Point
 
-        gdf = gpd.read_file(sc.desa)
-        gdf = gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
-        col = next((c for c in ("desa", "name", "nama", "id") if c in gdf.columns), None)
-        if col is not None:
-            polys = [(str(row[col]), row.geometry) for _, row in gdf.iterrows()]
+        polys = getattr(ctx, "desa", None)
+        if polys is None:  # a context not made by pipeline.prepare: read (and check) the layer now
+            from .layers import read_desa
+
+            polys = read_desa(sc.desa)
         for o in ctx.objects:
             if o.id not in name_of:
                 p = Point(o.lon, o.lat)

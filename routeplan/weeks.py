@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, Callable
 
 from .errors import InputError
 from .pipeline import PlanContext, prepare
+from .planfile import read_plan_json, read_route_paths
 from .scenario import Scenario, load_scenario
 from .weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
 
@@ -69,7 +69,9 @@ def plan_weeks(
         sc_w = dataclasses.replace(scenario, start_date=scenario.start_date + dt.timedelta(days=w * scenario.days))
         if progress:
             progress(f"week {w + 1}/{weeks}")
-        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=seed + 7919 * w, time_limit=time_limit,
+        # the optimizer's seed is 32-bit: wrap, so that the largest --seed plans several weeks too
+        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=(seed + 7919 * w) % 2 ** 32,
+                         time_limit=time_limit,
                          max_iterations=max_iterations, progress=progress, avoid_hours=avoid)
         _add_snap_problems(plan, ctx)
         plans.append(plan)
@@ -98,15 +100,8 @@ def plan_from_files(plan_dir: str | Path, scenario: Scenario) -> WeeklyPlan:
     WeeklyPlan
     """
     plan_dir = Path(plan_dir)
-    try:
-        d = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-        gj = json.loads((plan_dir / "routes.geojson").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(f"{plan_dir}: not a plan folder ({Path(exc.filename).name} missing)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(f"{plan_dir}: plan.json or routes.geojson is damaged; plan again") from None
-    paths = {(f["properties"]["unit"], f["properties"]["day"], f["properties"]["shift"]):
-             [tuple(c) for c in f["geometry"]["coordinates"]] for f in gj.get("features", [])}
+    d = read_plan_json(plan_dir)  # checked: a damaged or hand-edited plan.json is an InputError
+    paths = read_route_paths(plan_dir, required=True)
     units = {u.id: u for u in scenario.units}
     routes = []
     try:
@@ -171,13 +166,10 @@ def replan(
     (WeeklyPlan, PlanContext)
     """
     plan_dir = Path(plan_dir)
-    try:
-        meta = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
-        sc_file = meta["scenario_file"]
-    except FileNotFoundError:
-        raise InputError(f"{plan_dir}: no plan.json here; give the folder that `routeplan plan` wrote") from None
-    except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
-        raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again") from None
+    meta = read_plan_json(plan_dir)
+    sc_file = meta.get("scenario_file")
+    if not sc_file:
+        raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
     scenario = load_scenario(sc_file)
     scenario.start_date = dt.date.fromisoformat(meta["start_date"])
     scenario.days = int(meta["days"])

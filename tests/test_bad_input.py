@@ -449,3 +449,491 @@ def test_subprocess_bad_input(tmp_path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("routeplan: error:") and "casino" in lines[0], proc.stderr
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ issue #10: control characters (class 6)
+
+CONTROLS = ["\x00", "\x1b", "\n", "\x7f", "\x85"]
+
+
+def _hotspots_geojson(**props) -> str:
+    ring = [[LON0 + 0.001, LAT0 + 0.001], [LON0 + 0.003, LAT0 + 0.001], [LON0 + 0.003, LAT0 + 0.003],
+            [LON0 + 0.001, LAT0 + 0.003], [LON0 + 0.001, LAT0 + 0.001]]
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "HS-1", "name": "Rawan 1", "risk": 1, "types": ["curanmor"], **props},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+
+
+def _desa_geojson(name: str = "Kunir Lor", coords=None, text: str | None = None) -> str:
+    if text is not None:
+        return text
+    ring = coords or [[LON0 - 0.001, LAT0 - 0.001], [LON0 + 0.01, LAT0 - 0.001], [LON0 + 0.01, LAT0 + 0.01],
+                      [LON0 - 0.001, LAT0 + 0.01], [LON0 - 0.001, LAT0 - 0.001]]
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "DS-1", "desa": name},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+
+
+def world_with(tmp: Path, *, hotspots: str | None = None, desa: str | None = None, **kw) -> Path:
+    """The tiny world plus a hotspot layer and/or a desa layer named in [layers]."""
+    extra = ""
+    if hotspots is not None:
+        extra += 'hotspots = "hs.geojson"\n'
+    if desa is not None:
+        extra += 'desa = "desa.geojson"\n'
+    text = kw.pop("scenario", None) or _scenario()
+    sc = world(tmp, scenario=text.replace('vital_objects = "vo.geojson"\n', 'vital_objects = "vo.geojson"\n' + extra),
+               **kw)
+    if hotspots is not None:
+        (tmp / "hs.geojson").write_text(hotspots, encoding="utf-8")
+    if desa is not None:
+        (tmp / "desa.geojson").write_text(desa, encoding="utf-8")
+    return sc
+
+
+@pytest.mark.parametrize("char", CONTROLS, ids=["nul", "esc", "newline", "del", "nel"])
+@pytest.mark.parametrize("field", ["id", "name", "desa", "category"])
+def test_control_character_in_vital_object(tmp_path, previous, capsys, field, char) -> None:
+    props = {"name": "Pasar", "desa": "Kunir Lor", "category": "pasar"}
+    if field == "id":
+        f = feature(f"VO{char}1", LON0 + 0.0021, LAT0 + 0.0041, **props)
+    else:
+        f = feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041, **{**props, field: props[field] + char + "x"})
+    sc = world(tmp_path / "w", layer=objects_geojson(f))
+    assert_refused(capsys, sc, previous, "vo.geojson", "feature 0", f"'{field}'", "control character")
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\r"], ids=["nul", "esc", "cr"])
+def test_control_character_in_csv_layer(tmp_path, previous, capsys, char) -> None:
+    text = f'id,name,category,lat,lon\nA,"Pasar{char}Baru",pasar,{LAT0 + 0.0041},{LON0 + 0.0021}\n'
+    sc = world(tmp_path / "w", layer=text, layer_name="vo.csv")
+    # a NUL is refused by the CSV reader itself; the others by the text check (a row with a quoted line
+    # break is named by the line it ends on)
+    assert_refused(capsys, sc, previous, "vo.csv", "row 2" if char != "\r" else "row 3",
+                   *(("'name'", "control character") if char != "\x00" else ("CSV",)))
+
+
+@pytest.mark.parametrize("field, value", [("id", "HS\x001"), ("name", "Rawan\x1b[31m"), ("types", ["curanmor\x00"])])
+def test_control_character_in_hotspot(tmp_path, previous, capsys, field, value) -> None:
+    sc = world_with(tmp_path / "w", hotspots=_hotspots_geojson(**{field: value}))
+    assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", f"'{field}'", "control character")
+
+
+def test_control_character_in_desa_layer(tmp_path, previous, capsys) -> None:
+    sc = world_with(tmp_path / "w", desa=_desa_geojson(name="Kunir\x00Lor"))
+    assert_refused(capsys, sc, previous, "desa.geojson", "feature 0", "'desa'", "control character")
+
+
+@pytest.mark.parametrize("where, old, new", [
+    ("name", 'name = "tiny"', 'name = "tiny\\u0000"'),
+    ("[area].name", 'osm_file = "roads.osm"', 'osm_file = "roads.osm"\nname = "Kunir\\u001b"'),
+    ("depots[0].name", 'name = "Polsek"', 'name = "Polsek\\u0000Kunir"'),
+    ("depots[0].id", 'id = "polsek"', 'id = "pol\\u0000sek"'),
+    ("shifts[0].name", 'name = "pagi"', 'name = "pagi\\u0085"'),
+    ("units[0].id", 'id = "R2-1"', 'id = "R2\\u007f1"'),
+    ("units[0].crew", 'depot = "polsek"\n', 'depot = "polsek"\ncrew = "Aiptu A\\nBripka B"\n'),
+    ("units[0].crew", 'depot = "polsek"\n', 'depot = "polsek"\ncrew = "Aiptu\\u0000"\n'),
+    ("[layers].vital_objects", 'vital_objects = "vo.geojson"', 'vital_objects = "vo.geojson\\u0000"'),
+])
+def test_control_character_in_scenario(tmp_path, previous, capsys, where, old, new) -> None:
+    text = _scenario()
+    assert old in text
+    sc = world(tmp_path / "w", scenario=text.replace(old, new, 1))
+    assert_refused(capsys, sc, previous, "scenario.toml", where, "control character")
+
+
+def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
+    """What is not refused is written intact: GPX parses as XML, no output holds a NUL."""
+    import xml.etree.ElementTree as ET
+
+    name = "Pasar Kunir — 市場 <&> \"kios\" 'A' 😀"
+    layer = objects_geojson(feature("VO-1", LON0 + 0.0021, LAT0 + 0.0041, name=name, desa="Kunir Lor"),
+                            feature("VO-2", LON0 + 0.0061, LAT0 + 0.0019))
+    sc = world(tmp_path / "w", layer=layer)
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    gpx = list((tmp_path / "out" / "gpx").glob("*.gpx"))
+    assert gpx
+    names = [el.text for g in gpx for el in ET.parse(g).iter("{http://www.topografix.com/GPX/1/1}name")]
+    assert any(n and name in n for n in names)
+    for p in (tmp_path / "out").rglob("*"):
+        if p.is_file():
+            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix == ".gpkg", p
+    import pyogrio
+
+    stops = pyogrio.read_dataframe(tmp_path / "out" / "plan.gpkg", layer="stops")
+    assert name in set(stops["name"])
+
+
+# ------------------------------------------------------------------ issue #10: bad input ending as exit 1 (class 7)
+
+
+def _one_line_refusal(capsys, *args: str, fragments: tuple[str, ...] = (), untouched: Path | None = None) -> str:
+    """Run the CLI: exit 2, one stderr line starting 'routeplan: error:', no traceback, ``untouched`` unchanged."""
+    before = snapshot(untouched) if untouched is not None and untouched.is_dir() else None
+    code, _stdout, err = run(capsys, *args)
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("routeplan: error: "), err
+    assert "Traceback" not in err
+    for frag in fragments:
+        assert frag.lower() in lines[0].lower(), (frag, lines[0])
+    if before is not None:
+        assert snapshot(untouched) == before
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory) -> Path:
+    """A plan folder of the tiny world (written once per module)."""
+    base = tmp_path_factory.mktemp("tiny")
+    sc = world(base / "w")
+    assert main(["plan", str(sc), "--out", str(base / "plan"), *FAST]) == 0
+    return base / "plan"
+
+
+def _damaged_copy(tiny_plan: Path, tmp: Path, edit) -> Path:
+    import shutil
+
+    plan_dir = tmp / "plan"
+    shutil.copytree(tiny_plan, plan_dir)
+    pj = plan_dir / "plan.json"
+    d = json.loads(pj.read_text(encoding="utf-8"))
+    new = edit(d)
+    pj.write_bytes(new if isinstance(new, bytes) else json.dumps(d if new is None else new).encode("utf-8"))
+    return plan_dir
+
+
+def _del(d: dict, *path) -> None:
+    for k in path[:-1]:
+        d = d[k]
+    del d[path[-1]]
+
+
+def _set(d: dict, value, *path) -> None:
+    for k in path[:-1]:
+        d = d[k]
+    d[path[-1]] = value
+
+
+DAMAGES = {
+    "no-routes": lambda d: _del(d, "routes"),
+    "routes-not-list": lambda d: _set(d, {"a": 1}, "routes"),
+    "route-not-object": lambda d: _set(d, 5, "routes", 0),
+    "no-unit": lambda d: _del(d, "routes", 0, "unit"),
+    "unit-number": lambda d: _set(d, 7, "routes", 0, "unit"),
+    "no-stops": lambda d: _del(d, "routes", 0, "stops"),
+    "stop-arrival-number": lambda d: _set(d, 5, "routes", 0, "stops", 0, "arrival"),
+    "stop-arrival-text": lambda d: _set(d, "soon", "routes", 0, "stops", 0, "arrival"),
+    "stop-no-lon": lambda d: _del(d, "routes", 0, "stops", 0, "lon"),
+    "stop-lat-text": lambda d: _set(d, "south", "routes", 0, "stops", 0, "lat"),
+    "day-bad": lambda d: _set(d, "Monday", "routes", 0, "day"),
+    "breaks-not-list": lambda d: _set(d, "lunch", "routes", 0, "breaks"),
+    "days-zero": lambda d: _set(d, 0, "days"),
+    "days-huge": lambda d: _set(d, 100000, "days"),
+    "days-text": lambda d: _set(d, "7", "days"),
+    "start-date-bad": lambda d: _set(d, "2026-13-40", "start_date"),
+    "depots-not-list": lambda d: _set(d, "polsek", "depots"),
+    "name-nul": lambda d: _set(d, "Pasar\x00", "routes", 0, "stops", 0, "name"),
+    "top-level-list": lambda d: [d],
+    "not-utf8": lambda d: json.dumps(d).replace("Objek", "Obj\u00e9k").encode("latin-1"),
+    "truncated": lambda d: json.dumps(d).encode("utf-8")[:200],
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_brief_on_damaged_plan_json(tmp_path, capsys, tiny_plan, damage) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES[damage])
+    out = tmp_path / "brief"
+    _one_line_refusal(capsys, "brief", str(plan_dir), "--out", str(out), fragments=("plan.json",), untouched=plan_dir)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("damage", ["days-zero", "days-huge", "top-level-list", "name-nul"])
+def test_replan_on_damaged_plan_json(tmp_path, capsys, tiny_plan, damage) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES[damage])
+    _one_line_refusal(capsys, "replan", str(plan_dir), "--from", "2026-12-01", *FAST,
+                      fragments=("plan.json",), untouched=plan_dir)
+
+
+def test_replan_days_huge_names_the_bound(tmp_path, capsys, tiny_plan) -> None:
+    plan_dir = _damaged_copy(tiny_plan, tmp_path, DAMAGES["days-huge"])
+    _one_line_refusal(capsys, "replan", str(plan_dir), "--from", "2026-12-01", *FAST,
+                      fragments=("plan.json", "days", "1", "62"), untouched=plan_dir)
+
+
+def test_brief_on_damaged_routes_geojson(tmp_path, capsys, tiny_plan) -> None:
+    import shutil
+
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(tiny_plan, plan_dir)
+    (plan_dir / "routes.geojson").write_text('{"type": "FeatureCollection", "features": [{"properties": 5}]}',
+                                             encoding="utf-8")
+    _one_line_refusal(capsys, "brief", str(plan_dir), "--out", str(tmp_path / "b"), fragments=("routes.geojson",),
+                      untouched=plan_dir)
+
+
+def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
+    text = _scenario() + '[[pins]]\nobject = "VO-1"\nunit = "R2-1"\ndate = 2026-12-01T07:30:00\ntime = "07:30"\n'
+    sc = world(tmp_path / "w", scenario=text)
+    assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", "date")
+
+
+@pytest.mark.parametrize("pin, fragment", [
+    ('object = "VO-1"\nunit = "NOPE"\ndate = "2026-12-01"\ntime = "07:30"\n', "'NOPE'"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = 730\n', "time"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = 20261201\ntime = "07:30"\n', "date"),
+    ('object = ["VO-1"]\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\n', "object"),
+])
+def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, pin, fragment) -> None:
+    import routeplan.pipeline as pipeline
+
+    calls = []
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
+    sc = world(tmp_path / "w", scenario=_scenario() + "[[pins]]\n" + pin)
+    assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", fragment)
+    assert not calls
+
+
+@pytest.mark.parametrize("desa, fragment", [
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"desa": "A"}, "geom', "desa.geojson"),
+    (json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"desa": "A"}, "geometry": {"type": "Polygon", "coordinates": 5}}]}),
+     "feature 0"),
+    (json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"desa": "A"}, "geometry": {"type": "Point", "coordinates": [LON0, LAT0]}}]}),
+     "polygon"),
+    ("[1, 2]", "FeatureCollection"),
+])
+def test_damaged_desa_layer_refused_before_roads(tmp_path, previous, capsys, monkeypatch, desa, fragment) -> None:
+    """The desa layer is read (and refused) before the roads, matrices and the optimizer run."""
+    import routeplan.pipeline as pipeline
+
+    calls = []
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
+    sc = world_with(tmp_path / "w", desa=desa)
+    assert_refused(capsys, sc, previous, "desa.geojson", fragment)
+    assert not calls
+
+
+def test_missing_desa_file(tmp_path, previous, capsys) -> None:
+    sc = world_with(tmp_path / "w", desa=_desa_geojson())
+    (sc.parent / "desa.geojson").unlink()
+    assert_refused(capsys, sc, previous, "desa.geojson", "not found")
+
+
+def test_desa_layer_used_in_scorecard(tmp_path, capsys) -> None:
+    """A good desa layer still gives coverage per desa (read once, before planning)."""
+    sc = world_with(tmp_path / "w", desa=_desa_geojson(name="Kunir Lor"))
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    card = json.loads((tmp_path / "out" / "scorecard.json").read_text(encoding="utf-8"))
+    assert "Kunir Lor" in {d["desa"] for d in card["desa"]}
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--seed", "-1"], "--seed"),
+    (["--seed", str(2 ** 64)], "--seed"),
+    (["--seed", str(2 ** 32)], "--seed"),
+    (["--seed", "1.5"], "--seed"),
+    (["--iterations", "-5"], "--iterations"),
+    (["--iterations", "0"], "--iterations"),
+    (["--time-limit", "-1"], "--time-limit"),
+    (["--time-limit", "0"], "--time-limit"),
+    (["--time-limit", "nan"], "--time-limit"),
+    (["--time-limit", "inf"], "--time-limit"),
+    (["--weeks", "0"], "--weeks"),
+    (["--weeks", "-3"], "--weeks"),
+    (["--weeks", "13"], "--weeks"),
+])
+def test_bad_plan_options(tmp_path, capsys, previous, args, fragment) -> None:
+    sc = world(tmp_path / "w")
+    base = [a for a in FAST if a != "--quiet"]
+    opts = dict(zip(base[::2], base[1::2]))
+    opts.update(dict(zip(args[::2], args[1::2])))
+    argv = ["plan", str(sc), "--out", str(previous), "--quiet"] + [x for kv in opts.items() for x in kv]
+    _one_line_refusal(capsys, *argv, fragments=(fragment,), untouched=previous)
+
+
+@pytest.mark.parametrize("weeks", ["1", "2"])
+def test_largest_seed_is_accepted(tmp_path, capsys, weeks) -> None:
+    """The optimizer (PyVRP) takes a 32-bit seed: the largest one plans, for one week and for several."""
+    sc = world(tmp_path / "w")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST, "--seed", str(2 ** 32 - 1),
+                        "--weeks", weeks)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("cmd", ["replan", "demo"])
+def test_bad_options_of_other_commands(tmp_path, capsys, tiny_plan, cmd) -> None:
+    target = [str(tiny_plan), "--from", "2026-12-01"] if cmd == "replan" else ["--out", str(tmp_path / "demo")]
+    _one_line_refusal(capsys, cmd, *target, "--seed", "-1", fragments=("--seed",), untouched=tiny_plan)
+    _one_line_refusal(capsys, cmd, *target, "--time-limit", "nan", fragments=("--time-limit",), untouched=tiny_plan)
+    assert not (tmp_path / "demo").exists()
+
+
+def test_output_under_a_file(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    blocker = tmp_path / "afile"
+    blocker.write_text("keep\n", encoding="utf-8")
+    _one_line_refusal(capsys, "plan", str(sc), "--out", str(blocker / "sub" / "out"), *FAST,
+                      fragments=(str(blocker), "not a folder"))
+    assert blocker.read_text(encoding="utf-8") == "keep\n"
+    _one_line_refusal(capsys, "objects", str(sc), "--out", str(blocker / "objects.geojson"),
+                      fragments=(str(blocker), "not a folder"))
+    assert blocker.read_text(encoding="utf-8") == "keep\n"
+
+
+def _read_only_folder(tmp_path: Path) -> Path:
+    """A folder nobody can write into: a chmod 555 folder, or (as root, who ignores modes) /sys."""
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        return ro
+    if not Path("/sys/kernel").is_dir():
+        pytest.skip("running as root without /sys: no read-only folder to test with")
+    return Path("/sys")
+
+
+def test_output_in_read_only_place(tmp_path, capsys, tiny_plan) -> None:
+    sc = world(tmp_path / "w")
+    ro = _read_only_folder(tmp_path)
+    try:
+        _one_line_refusal(capsys, "plan", str(sc), "--out", str(ro / "routeplan-test-out"), *FAST,
+                          fragments=("cannot write",))
+        _one_line_refusal(capsys, "brief", str(tiny_plan), "--out", str(ro / "routeplan-test-b"),
+                          fragments=("cannot write",))
+        assert not (ro / "routeplan-test-out").exists()
+    finally:
+        if ro.parent == tmp_path:
+            ro.chmod(0o755)
+
+
+def test_objects_out_is_a_folder(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    folder = tmp_path / "objs"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep\n", encoding="utf-8")
+    _one_line_refusal(capsys, "objects", str(sc), "--out", str(folder), fragments=(str(folder), "folder"),
+                      untouched=folder)
+
+
+@pytest.mark.parametrize("bad", ["NaN"])
+def test_non_finite_vertex_in_hotspot_polygon(tmp_path, previous, capsys, bad) -> None:
+    ring = (f"[[{LON0 + 0.001}, {LAT0 + 0.001}], [{LON0 + 0.003}, {LAT0 + 0.001}], [{bad}, {LAT0 + 0.003}], "
+            f"[{LON0 + 0.001}, {LAT0 + 0.003}], [{LON0 + 0.001}, {LAT0 + 0.001}]]")
+    text = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "HS-1", "risk": 1}, '
+            '"geometry": {"type": "Polygon", "coordinates": [' + ring + ']}}]}')
+    sc = world_with(tmp_path / "w", hotspots=text)
+    assert_refused(capsys, sc, previous, "hs.geojson", "feature 0", "finite")
+
+
+@pytest.mark.parametrize("coords", ["5", "true", "1.5", "{\"a\": 1, \"b\": 2}"])
+def test_incident_geojson_coordinates_of_wrong_shape(tmp_path, capsys, coords) -> None:
+    good = [{"type": "Feature", "properties": {"type": "curat"},
+             "geometry": {"type": "Point", "coordinates": [113.2 + i * 1e-3, -8.2]}} for i in range(20)]
+    text = json.dumps({"type": "FeatureCollection", "features": good})
+    text = text.replace('"coordinates": [113.2, -8.2]', f'"coordinates": {coords}', 1)
+    inc = tmp_path / "inc.geojson"
+    inc.write_text(text, encoding="utf-8")
+    _one_line_refusal(capsys, "hotspots", str(inc), "--out", str(tmp_path / "hs"), fragments=("inc.geojson", "feature 0"))
+    assert not (tmp_path / "hs").exists()
+
+
+def test_time_limit_nan_never_reaches_plan_json(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    _one_line_refusal(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), "--time-limit", "nan", "--quiet")
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ issue #10: small ones (class 9)
+
+
+def test_stops_csv_neutralises_every_text_cell(tmp_path, capsys) -> None:
+    import csv as _csv
+
+    text = SCENARIO.format(layer="vo.geojson", dlat=LAT0 + 2 * STEP, dlon=LON0 + 2 * STEP, unit="=HYPERLINK('http://x')")
+    text = text.replace('id = "polsek"', 'id = "+polsek"').replace('depot = "polsek"', 'depot = "+polsek"')
+    text = text.replace('name = "pagi"', 'name = "@pagi"')
+    layer = objects_geojson(feature("-VO-1", LON0 + 0.0021, LAT0 + 0.0041, name="=1+1", desa=""),
+                            feature("VO-2", LON0 + 0.0061, LAT0 + 0.0019, desa="Kunir Lor"))
+    sc = world(tmp_path / "w", scenario=text, layer=layer, unit="=HYPERLINK('http://x')")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    rows = list(_csv.DictReader((tmp_path / "out" / "stops.csv").open(encoding="utf-8", newline="")))
+    assert rows
+    for row in rows:
+        for k, v in row.items():
+            assert not (v[:1] in ("=", "+", "@") or (v[:1] == "-" and k not in ("lon", "lat"))), (k, v)
+        assert (row["unit"], row["depot"], row["shift"]) == ("'=HYPERLINK('http://x')", "'+polsek", "'@pagi")
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["'-VO-1"]["desa"] == "" and by_id["'-VO-1"]["name"] == "'=1+1"  # empty stays empty
+    assert by_id["VO-2"]["desa"] == "Kunir Lor"
+
+
+def test_day_first_dates_detected_per_column(tmp_path) -> None:
+    from routeplan.hotspots import read_incidents
+
+    rows = ["lat,lon,tanggal,jenis"] + [f"-8.2{i},113.2{i},{d},curat" for i, d in
+                                        enumerate(["01/05/2024 21:00", "13/05/2024 08:30", "02/05/2024", "31/05/2024"])]
+    f = tmp_path / "inc.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    inc = read_incidents(f, time="tanggal")
+    days = [(t.month, t.day) for t in inc["time"]]
+    assert days == [(5, 1), (5, 13), (5, 2), (5, 31)]
+    assert inc["time"].iloc[0].hour == 21
+
+
+def test_month_first_dates_stay_month_first(tmp_path) -> None:
+    from routeplan.hotspots import read_incidents
+
+    f = tmp_path / "inc.csv"
+    f.write_text("lat,lon,date\n-8.2,113.2,04/27/2016 01:44:00 PM\n-8.21,113.21,05/01/2016 09:00:00 AM\n",
+                 encoding="utf-8")
+    inc = read_incidents(f)
+    assert [(t.month, t.day, t.hour) for t in inc["time"]] == [(4, 27, 13), (5, 1, 9)]
+
+
+def test_ambiguous_date_mix_refused(tmp_path, capsys) -> None:
+    f = tmp_path / "inc.csv"
+    rows = ["lat,lon,tanggal"] + [f"-8.2{i},113.2{i},{d}" for i, d in enumerate(["13/05/2024", "05/14/2024", "01/05/2024"])]
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _one_line_refusal(capsys, "hotspots", str(f), "--out", str(tmp_path / "hs"), "--time", "tanggal",
+                      fragments=("inc.csv", "'tanggal'", "day", "month"))
+    assert not (tmp_path / "hs").exists()
+
+
+def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
+    from routeplan.scenario import load_scenario
+
+    text = _scenario().replace('start = "06:00"\nend = "14:00"', 'start = "00:00"\nend = "24:00"')
+    sc = world(tmp_path / "w", scenario=text)
+    shift = load_scenario(sc).shifts["pagi"]
+    assert (shift.start, shift.length) == (0, 1440)
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["routes"] and plan["served_required_visits"] == plan["required_visits"]
+
+
+@pytest.mark.parametrize("shift, fragment", [
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 600', "break_minutes"),
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 60\nbreak_window = "13:30-15:00"', "break_window"),
+    ('start = "06:00"\nend = "14:00"\nbreak_minutes = 60\nbreak_window = "10:00-10:30"', "break_window"),
+])
+def test_break_that_cannot_fit_is_refused(tmp_path, previous, capsys, shift, fragment) -> None:
+    text = _scenario().replace('start = "06:00"\nend = "14:00"', shift)
+    assert_refused(capsys, world(tmp_path / "w", scenario=text), previous, "scenario.toml", "shifts[0]", fragment)
+
+
+def test_control_characters_in_incident_types_are_replaced(tmp_path) -> None:
+    """Incident exports are messy: a control character in a type is replaced (and logged), not refused."""
+    from routeplan.hotspots import read_incidents
+
+    f = tmp_path / "inc.csv"
+    f.write_text('lat,lon,date,type\n-8.2,113.2,2024-05-01,"CURAT\x00\x1b[31m"\n-8.21,113.21,2024-05-02,curanmor\n',
+                 encoding="utf-8")
+    inc = read_incidents(f)
+    assert list(inc["raw_type"]) == ["CURAT  [31m", "curanmor"]

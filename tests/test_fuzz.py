@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from routeplan._checks import bad_char
 from routeplan.errors import InputError
-from routeplan.layers import read_hotspots, read_vital_objects
+from routeplan.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.scenario import load_scenario, scenario_from_dict
 
 FUZZ = settings(max_examples=int(os.environ.get("ROUTEPLAN_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,6 +103,11 @@ def _check_scenario(raw) -> None:
         assert all(s in sc.shifts for s in u.shifts)
         assert all(0 <= d < sc.days for d in u.days)
     sc.dates  # noqa: B018 - must not overflow
+    # no text that reaches an output holds a control character
+    texts = [sc.name, sc.area.name, *(u.id for u in sc.units), *(u.crew for u in sc.units),
+             *(s for u in sc.units for s in u.shifts), *sc.shifts, *(d.id for d in sc.depots.values()),
+             *(d.name for d in sc.depots.values()), *(str(p) for p in (sc.vital_objects, sc.hotspots, sc.desa) if p)]
+    assert not [t for t in texts if bad_char(t)], texts
 
 
 @FUZZ
@@ -199,6 +205,8 @@ def _check_layer(path: Path) -> None:
             assert -180 <= it.lon <= 180 and -90 <= it.lat <= 90
             assert math.isfinite(it.lon) and math.isfinite(it.lat)
             assert it.id and "\n" not in it.id
+            texts = [it.id, it.name, getattr(it, "category", ""), getattr(it, "desa", ""), *getattr(it, "types", ())]
+            assert not [t for t in texts if bad_char(t)], texts
 
 
 @FUZZ
@@ -381,3 +389,104 @@ def test_names_render_literally(data) -> None:
         assert str(markupsafe.escape(text[k])) in pages["all.html"], k
     for name, html in pages.items():
         assert "<script" not in html, name
+# ------------------------------------------------------------------ control characters in every text field
+
+#: C0 and C1 controls, DEL, a lone surrogate and the XML non-characters: never allowed in a text field.
+control_char = st.one_of(
+    st.integers(0, 0x1F).map(chr), st.integers(0x7F, 0x9F).map(chr), st.sampled_from(["\ud800", "\udfff", "\ufffe", "\uffff"]),
+)
+clean_text = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=8)
+#: A text with at least one control character somewhere in it.
+hostile_text = st.builds(lambda a, c, b: a + c + b, clean_text, control_char, st.text(max_size=6))
+
+BASE_WITH_PIN = {**copy.deepcopy(BASE_SCENARIO),
+                 "pins": [{"object": "VO-1", "unit": "R2-1", "date": "2026-12-01", "time": "07:30"}]}
+
+#: Every text field of a scenario (and a key of a table).
+SCENARIO_TEXT_PATHS = [
+    ("name",), ("area", "name"), ("plan", "language"), ("plan", "utc_offset"), ("plan", "start_date"),
+    ("layers", "vital_objects"), ("layers", "hotspots"), ("layers", "desa"),
+    ("depots", 0, "id"), ("depots", 0, "name"), ("shifts", 0, "name"), ("shifts", 0, "start"), ("shifts", 0, "end"),
+    ("shifts", 1, "break_window"), ("units", 0, "id"), ("units", 0, "kind"), ("units", 0, "depot"),
+    ("units", 0, "crew"), ("units", 0, "shifts", 0), ("units", 0, "days", 0),
+    ("pins", 0, "object"), ("pins", 0, "unit"), ("pins", 0, "date"), ("pins", 0, "time"), ("speeds", "car", None),
+]
+
+
+@FUZZ
+@given(path=st.sampled_from(SCENARIO_TEXT_PATHS), text=hostile_text)
+def test_scenario_control_characters_in_every_text_field(path, text) -> None:
+    if path[-1] is None:  # a key of a table: [speeds.car] "resi\x00dential" = 20
+        raw = copy.deepcopy(BASE_WITH_PIN)
+        raw["speeds"]["car"][text] = 20
+    else:
+        raw = _mutate(BASE_WITH_PIN, path, text, False)
+    with pytest.raises(InputError) as exc:
+        scenario_from_dict(raw, _TMP / "scenario.toml")
+    msg = str(exc.value)
+    assert "\n" not in msg and ("control character" in msg or "invalid character" in msg), msg
+
+
+def _good_props(kind: str) -> dict:
+    if kind == "vital_objects":
+        return {"id": "VO-1", "name": "Pasar Kunir", "category": "pasar", "desa": "Kunir Lor",
+                "windows": ["04:00-10:00"], "days": ["mon"], "pasaran": ["legi"]}
+    return {"id": "HS-1", "name": "Rawan", "risk": 1, "types": ["curanmor", "curat"], "active_hours": ["20:00-02:00"]}
+
+
+LAYER_TEXT_FIELDS = {"vital_objects": ["id", "name", "category", "desa", "windows", "days", "pasaran"],
+                     "hotspots": ["id", "name", "types", "active_hours"]}
+
+
+@FUZZ
+@given(kind=st.sampled_from(sorted(LAYER_TEXT_FIELDS)), data=st.data(), text=hostile_text,
+       fmt=st.sampled_from(["geojson", "csv"]))
+def test_layer_control_characters_in_every_text_field(kind, data, text, fmt) -> None:
+    field = data.draw(st.sampled_from(LAYER_TEXT_FIELDS[kind]))
+    props = _good_props(kind)
+    props[field] = [text] if isinstance(props[field], list) else text
+    if fmt == "geojson":
+        p = _TMP / "ctl.geojson"
+        p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [113.21, -8.22]}}]}),
+            encoding="utf-8")
+    else:
+        p = _TMP / "ctl.csv"
+        cells = {k: (";".join(v) if isinstance(v, list) else str(v)) for k, v in props.items()}
+        cells.update(lat="-8.22", lon="113.21")
+        quote = lambda c: '"' + c.replace('"', '""') + '"'  # noqa: E731
+        p.write_bytes((",".join(cells) + "\n" + ",".join(quote(c) for c in cells.values()) + "\n")
+                      .encode("utf-8", errors="surrogatepass"))
+    read = read_vital_objects if kind == "vital_objects" else read_hotspots
+    with pytest.raises(InputError) as exc:
+        read(p)
+    assert "\n" not in str(exc.value)
+
+
+@FUZZ
+@given(text=hostile_text, key=st.sampled_from(["desa", "name", "nama"]))
+def test_desa_control_characters(text, key) -> None:
+    p = _TMP / "desa.geojson"
+    ring = [[113.2, -8.23], [113.22, -8.23], [113.22, -8.21], [113.2, -8.21], [113.2, -8.23]]
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {key: text}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}),
+        encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_desa(p)
+    assert "\n" not in str(exc.value)
+
+
+@FUZZ
+@given(data=collection)
+def test_desa_layer(data) -> None:
+    """Any desa file either reads as named, finite polygons or raises a one-line InputError."""
+    p = _TMP / "desa-any.geojson"
+    p.write_text(json.dumps(data, default=str), encoding="utf-8")
+    try:
+        polys = read_desa(p)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    for name, geom in polys:
+        assert name and not bad_char(name)
+        assert geom.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection")
