@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import InputError, NetworkError
+from routeplan.errors import InputError, NetworkError
 
 DEFAULT_TIME_LIMIT = 60.0
 #: The search stops after this many iterations unless the time limit comes first, so that the same
@@ -66,9 +66,9 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
-    from .pipeline import plan_scenario
-    from .report import write_plan
-    from .scenario import load_scenario
+    from routeplan.pipeline import plan_scenario
+    from routeplan.render.write import write_plan
+    from routeplan.load.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
     if args.lang:
@@ -81,9 +81,9 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
 
     weeks = getattr(args, "weeks", 1)
     if weeks > 1:
-        from .report import write_weeks
-        from .scorecard import predictability
-        from .weeks import plan_weeks
+        from routeplan.render.write import write_weeks
+        from routeplan.report.scorecard import predictability
+        from routeplan.optimize.weeks import plan_weeks
 
         plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
                                 max_iterations=args.iterations, progress=stage)
@@ -118,9 +118,9 @@ def _summary(plan, out, ctx=None) -> None:
 def cmd_replan(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from .report import write_plan
-    from .scenario import load_scenario
-    from .weeks import replan
+    from routeplan.render.write import write_plan
+    from routeplan.load.scenario import load_scenario
+    from routeplan.optimize.weeks import replan
 
     prog = _progress_for(args)
     try:
@@ -154,7 +154,7 @@ def sample_scenario_path() -> Path:
         return here
     import tempfile
 
-    from .sample import generate_sample
+    from routeplan.sample import generate_sample
 
     return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
 
@@ -166,8 +166,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
-    from .objects import derive_vital_objects, write_objects
-    from .scenario import load_scenario
+    from routeplan.load.objects import derive_vital_objects, write_objects
+    from routeplan.load.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
     gdf = derive_vital_objects(sc)
@@ -178,7 +178,7 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from .briefing import write_briefings
+    from routeplan.render.briefing import write_briefings
 
     out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
     n = len(list(out.glob("*.html"))) - 2
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_objects)
 
     try:
-        from .hotspots import add_cli as add_hotspots_cli
+        from routeplan.hotspots import add_cli as add_hotspots_cli
     except ImportError:  # pragma: no cover - the module ships with the package
         add_hotspots_cli = None
     if add_hotspots_cli is not None:

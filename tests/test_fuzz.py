@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from routeplan.errors import InputError
-from routeplan.layers import read_hotspots, read_vital_objects
-from routeplan.scenario import load_scenario, scenario_from_dict
+from routeplan.load.layers import read_hotspots, read_vital_objects
+from routeplan.load.scenario import load_scenario, scenario_from_dict
 
 FUZZ = settings(max_examples=int(os.environ.get("ROUTEPLAN_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _TMP = Path(tempfile.mkdtemp(prefix="routeplan-fuzz-"))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._io import read_text
-from .errors import InputError
+from routeplan._io import read_text
+from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Any, Sequence
 
-from .weekly import WeeklyPlan
+from routeplan.optimize.weekly import WeeklyPlan
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     """A small collapsible scorecard panel for ``map.html`` (all text escaped)."""
     import html as _html
 
-    from .i18n import t
+    from routeplan.i18n import t
 
     E = _html.escape
     req = card["required_visits"]

@@ -16,9 +16,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, safe_filename, write_text_atomic
-from .errors import InputError
-from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
+from routeplan._io import atomic_output_dir, safe_filename, write_text_atomic
+from routeplan.errors import InputError
+from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -162,7 +162,7 @@ def _env() -> Any:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: resources.files("routeplan").joinpath("templates", name).read_text(encoding="utf-8")),
+        loader=jinja2.FunctionLoader(lambda name: resources.files("routeplan.render").joinpath("templates", name).read_text(encoding="utf-8")),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
     )
 
@@ -182,7 +182,7 @@ def render_briefings(plan: dict[str, Any], lang: str = "id", map_href: str | Non
     if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     env = _env()
-    css = resources.files("routeplan").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
+    css = resources.files("routeplan.render").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
     T = _Texts(lang)
     scenario = plan.get("scenario", "")
     sheets = [_sheet(r, plan, lang) for r in plan.get("routes", [])]

@@ -58,8 +58,8 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from ._io import atomic_output_dir, check_input_file, read_text, write_json_atomic, write_text_atomic
-from .errors import InputError
+from routeplan._io import atomic_output_dir, check_input_file, read_text, write_json_atomic, write_text_atomic
+from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -1354,7 +1354,7 @@ def write_hotspot_outputs(
     dict
         Output name -> final path.
     """
-    from ._hotspot_map import build_map
+    from routeplan.hotspots.map import build_map
 
     out_dir = Path(out_dir)
     summary = result.summary()
