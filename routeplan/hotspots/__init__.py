@@ -1354,7 +1354,7 @@ def write_hotspot_outputs(
     dict
         Output name -> final path.
     """
-    from routeplan.hotspots.map import build_map
+    from routeplan.hotspots.page import build_map
 
     out_dir = Path(out_dir)
     summary = result.summary()
