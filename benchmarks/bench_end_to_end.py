@@ -54,8 +54,8 @@ def _objects(xs: np.ndarray, ys: np.ndarray, n: int, rng, path: Path) -> None:
 
 
 def buahbatu_scenario(folder: Path, n_objects: int = 150, n_units: int = 6, seed: int = 3) -> Path:
-    from routeplan.roads import graph_from_file
-    from routeplan.scenario import DEFAULT_SPEEDS_KMH
+    from routeplan.load.roads import graph_from_file
+    from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
     folder.mkdir(parents=True, exist_ok=True)
     G = graph_from_file(BUAHBATU, DEFAULT_SPEEDS_KMH)

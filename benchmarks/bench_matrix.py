@@ -1,9 +1,9 @@
-"""Travel-time matrix: routeplan.matrix.travel_matrix against a networkx baseline, in the same run.
+"""Travel-time matrix: routeplan.prepare.matrix.travel_matrix against a networkx baseline, in the same run.
 
 For each graph (the real Buahbatu network and generated road-like graphs, see ``gen_graph.py``)
 and N stops drawn at random (seeded), times
 
-* ``routeplan``: :func:`routeplan.matrix.travel_matrix` (N x N durations, distances along the
+* ``routeplan``: :func:`routeplan.prepare.matrix.travel_matrix` (N x N durations, distances along the
   fastest paths and the predecessor trees for route geometry), median of ``repeats`` runs;
 * ``networkx``: ``nx.single_source_dijkstra_path_length(G, s, weight=w)`` per source with the same
   weight (edges without ``travel_time_car`` hidden, minimum over parallel edges), durations only.
@@ -31,8 +31,8 @@ WEIGHT = "travel_time_car"
 
 def load_graph(name: str):
     if name == "buahbatu":
-        from routeplan.roads import graph_from_file
-        from routeplan.scenario import DEFAULT_SPEEDS_KMH
+        from routeplan.load.roads import graph_from_file
+        from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
         return graph_from_file(BUAHBATU, DEFAULT_SPEEDS_KMH)
     from gen_graph import road_graph
@@ -57,7 +57,7 @@ def networkx_rows(G, sources, targets):
 
 def bench_one(G, gname: str, n_stops: int, repeats: int, baseline_max_sources: int, workers: int | None = None,
               seed: int = 1) -> dict:
-    from routeplan.matrix import travel_matrix
+    from routeplan.prepare.matrix import travel_matrix
 
     rng = np.random.default_rng(seed)
     nodes = list(G.nodes)
@@ -93,8 +93,7 @@ def stage_breakdown(G, n_stops: int, seed: int = 1) -> dict:
     """Seconds per internal stage of travel_matrix (one run), and Dijkstra with 1 vs 2 threads."""
     from scipy.sparse.csgraph import dijkstra
 
-    from routeplan import matrix as M
-
+    from routeplan.prepare import matrix as M
     rng = np.random.default_rng(seed)
     nodes = list(G.nodes)
     stops = [nodes[i] for i in rng.choice(len(nodes), n_stops, replace=False)]

@@ -1,4 +1,4 @@
-"""The daily patrol model: PyVRP (through routeplan.optimize.RoutingModel) against OR-Tools routing.
+"""The daily patrol model: PyVRP (through routeplan.optimize.routing.RoutingModel) against OR-Tools routing.
 
 Instance (deterministic by seed): the real Buahbatu network, one depot (the node nearest the
 kecamatan centre), 200 optional stops at random road nodes, 5 vehicles in one 8-hour shift
@@ -31,7 +31,7 @@ SERVICE = 600
 def build_instance(n_stops: int = 200, n_vehicles: int = 5, seed: int = 0) -> dict:
     from bench_matrix import load_graph
 
-    from routeplan.matrix import travel_matrix
+    from routeplan.prepare.matrix import travel_matrix
 
     G = load_graph("buahbatu")
     rng = np.random.default_rng(seed)
@@ -77,7 +77,7 @@ def evaluate(inst: dict, routes: list[list[int]]) -> dict:
 
 
 def solve_pyvrp(inst: dict, time_limit: float, seed: int = 0) -> dict:
-    from routeplan.optimize import RoutingModel, Stop, Vehicle
+    from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
 
     D = inst["D"]
     m = RoutingModel([D], [D])

@@ -1,9 +1,9 @@
 """routeplan: weekly police patrol plans for vital objects and crime hotspots on OpenStreetMap roads.
 
-The data flow, one module each: :mod:`routeplan.scenario` and :mod:`routeplan.roads` and
-:mod:`routeplan.layers` (load) -> :mod:`routeplan.matrix` (prepare) -> :mod:`routeplan.optimize` and
-:mod:`routeplan.weekly` (optimize) -> :mod:`routeplan.scorecard` (report) -> :mod:`routeplan.maps`,
-:mod:`routeplan.briefing`, :mod:`routeplan.export` (render and export). :mod:`routeplan.pipeline` ties
+The data flow, one module each: :mod:`routeplan.load.scenario` and :mod:`routeplan.load.roads` and
+:mod:`routeplan.load.layers` (load) -> :mod:`routeplan.prepare.matrix` (prepare) -> :mod:`routeplan.optimize.routing` and
+:mod:`routeplan.optimize.weekly` (optimize) -> :mod:`routeplan.report.scorecard` (report) -> :mod:`routeplan.render.maps`,
+:mod:`routeplan.render.briefing`, :mod:`routeplan.render.export` (render and export). :mod:`routeplan.pipeline` ties
 them together; the ``routeplan`` command is a thin shell over it.
 """
 

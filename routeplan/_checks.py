@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from routeplan.errors import InputError
 
 #: C0 controls (with tab, CR and LF), DEL, C1 controls, lone surrogates, and U+FFFE/U+FFFF.
 BAD_CHARS = "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"

@@ -21,9 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from .errors import InputError
-from . import settings
-
+from routeplan.errors import InputError
+from routeplan import settings
 log = logging.getLogger(__name__)
 
 #: The marker file routeplan writes into every output folder: JSON with ``tool``, ``version``, ``kind``
@@ -175,8 +174,7 @@ def read_marker(folder: str | Path) -> dict[str, Any] | None:
 
 def write_marker(folder: str | Path, kind: str, files: Iterable[str] | None = None) -> None:
     """Mark ``folder`` as written by routeplan, naming ``files`` (default: everything in it now)."""
-    from . import __version__
-
+    from routeplan import __version__
     folder = Path(folder)
     names = sorted(set(files)) if files is not None else _listing(folder)
     write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": __version__, "kind": kind, "files": names})

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import InputError, NetworkError
+from routeplan.errors import InputError, NetworkError
 
 DEFAULT_TIME_LIMIT = 60.0
 #: The search stops after this many iterations unless the time limit comes first, so that the same
@@ -21,7 +21,7 @@ DEFAULT_ITERATIONS = 10000
 #: The optimizer (PyVRP) takes a 32-bit seed.
 MAX_SEED = 2 ** 32 - 1
 MAX_ITERATIONS = 1_000_000_000
-#: ``routeplan.weeks.plan_weeks`` plans at most this many consecutive weeks.
+#: ``routeplan.optimize.weeks.plan_weeks`` plans at most this many consecutive weeks.
 MAX_WEEKS = 12
 
 
@@ -111,11 +111,11 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
-    from ._io import prepare_output_dir
-    from ._checks import check_output_path
-    from .pipeline import plan_scenario
-    from .report import scenario_inputs, write_plan
-    from .scenario import load_scenario
+    from routeplan._io import prepare_output_dir
+    from routeplan._checks import check_output_path
+    from routeplan.pipeline import plan_scenario
+    from routeplan.render.write import scenario_inputs, write_plan
+    from routeplan.load.scenario import load_scenario
 
     check_output_path(args.out)
     sc = load_scenario(scenario_path)
@@ -130,9 +130,9 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
 
     weeks = getattr(args, "weeks", 1)
     if weeks > 1:
-        from .report import write_weeks
-        from .scorecard import predictability
-        from .weeks import plan_weeks
+        from routeplan.render.write import write_weeks
+        from routeplan.report.scorecard import predictability
+        from routeplan.optimize.weeks import plan_weeks
 
         plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
                                 max_iterations=args.iterations, progress=stage)
@@ -167,10 +167,10 @@ def _summary(plan, out, ctx=None) -> None:
 def cmd_replan(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from ._io import output_target, prepare_output_dir
-    from ._checks import check_output_path
-    from .report import write_plan
-    from .weeks import replan
+    from routeplan._io import output_target, prepare_output_dir
+    from routeplan._checks import check_output_path
+    from routeplan.render.write import write_plan
+    from routeplan.optimize.weeks import replan
 
     prog = _progress_for(args)
     check_output_path(args.out or args.plan_dir)
@@ -210,7 +210,7 @@ def sample_scenario_path() -> Path:
         return here
     import tempfile
 
-    from .sample import generate_sample
+    from routeplan.sample import generate_sample
 
     return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
 
@@ -222,10 +222,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
-    from ._io import check_output_file
-    from ._checks import check_output_path
-    from .objects import derive_vital_objects, write_objects
-    from .scenario import load_scenario
+    from routeplan._io import check_output_file
+    from routeplan._checks import check_output_path
+    from routeplan.load.objects import derive_vital_objects, write_objects
+    from routeplan.load.scenario import load_scenario
 
     if Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: is a folder; give the name of the GeoJSON file to write, "
@@ -241,8 +241,8 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from ._checks import check_output_path
-    from .briefing import write_briefings
+    from routeplan._checks import check_output_path
+    from routeplan.render.briefing import write_briefings
 
     check_output_path(args.out)
     out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
@@ -304,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_objects)
 
     try:
-        from .hotspots import add_cli as add_hotspots_cli
+        from routeplan.hotspots import add_cli as add_hotspots_cli
     except ImportError:  # pragma: no cover - the module ships with the package
         add_hotspots_cli = None
     if add_hotspots_cli is not None:

@@ -154,7 +154,7 @@ def weekday(date, lang: str = "id") -> str:
 
 def category_label(category: str, lang: str = "id") -> str:
     """Human label of a vital-object category."""
-    from .layers import CATEGORIES
+    from routeplan.load.layers import CATEGORIES
 
     if category == "hotspot":
         return t("hotspot", lang)

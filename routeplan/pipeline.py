@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import InputError
-from .layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
-from .roads import graph_area_polygon, load_roads, read_boundary
-from .scenario import Scenario, load_scenario
-from .weekly import Unserved, WeeklyPlan, plan_week
+from routeplan.errors import InputError
+from routeplan.load.layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
+from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
+from routeplan.load.scenario import Scenario, load_scenario
+from routeplan.optimize.weekly import Unserved, WeeklyPlan, plan_week
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
 
 
 def _planned_visits(per_week: int, days: int) -> int:
-    """Visits of an object in a plan of ``days`` days (as :func:`routeplan.weekly.plan_week` counts them)."""
+    """Visits of an object in a plan of ``days`` days (as :func:`routeplan.optimize.weekly.plan_week` counts them)."""
     if per_week <= 0:
         return 0
     return per_week if days == 7 else max(1, round(per_week * days / 7))
@@ -104,8 +104,7 @@ def _check_some_usable(path: Any, what: str, items: list, kept: list, problems: 
 
 
 def index_limit() -> float:
-    from . import settings
-
+    from routeplan import settings
     return settings.max_snap_distance_m
 
 

@@ -4,8 +4,8 @@ A plan folder may be damaged or edited by hand, so what is read back is checked 
 every key the readers use must be there with the right type, dates and date-times must parse, ``days`` must
 be within 1..62 (as in a scenario) and no text may hold control characters. Anything else is a one-line
 :class:`~routeplan.errors.InputError` naming the file and the key, never a traceback.
-:func:`read_plan_json` is the one validation both :func:`routeplan.briefing.load_plan_dir` and
-:func:`routeplan.weeks.plan_from_files` / :func:`routeplan.weeks.replan` use.
+:func:`read_plan_json` is the one validation both :func:`routeplan.render.briefing.load_plan_dir` and
+:func:`routeplan.optimize.weeks.plan_from_files` / :func:`routeplan.optimize.weeks.replan` use.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ._checks import check_tree
-from ._io import read_text
-from .errors import InputError
+from routeplan._checks import check_tree
+from routeplan._io import read_text
+from routeplan.errors import InputError
 
 #: Longest plan, in days, as ``[plan].days`` of a scenario allows.
 MAX_DAYS = 62

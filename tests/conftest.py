@@ -42,6 +42,5 @@ def demo_plan(tmp_path_factory):
 @pytest.fixture(autouse=True, scope="session")
 def _test_cache_folder():
     from routeplan import settings
-
     settings.cache_folder = Path(os.environ["ROUTEPLAN_CACHE"])
     yield

@@ -6,8 +6,8 @@ import datetime as dt
 
 import networkx as nx
 
-from routeplan.layers import SnapIndex
-from routeplan.scenario import WEEKDAYS
+from routeplan.load.layers import SnapIndex
+from routeplan.load.scenario import WEEKDAYS
 
 
 def in_window(obj, arrival: dt.datetime, departure: dt.datetime) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import routeplan.export
+import routeplan.render.export
 from routeplan._io import atomic_output_dir, safe_filename
 from routeplan.cli import main
 
@@ -39,7 +39,7 @@ def test_failed_write_keeps_previous_plan(planned, monkeypatch, capsys) -> None:
     def boom(*_a, **_k):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(routeplan.export, "write_geopackage", boom)
+    monkeypatch.setattr(routeplan.render.export, "write_geopackage", boom)
     code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
     assert code != 0
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "disk full" in err
@@ -54,7 +54,7 @@ def test_interrupted_write_keeps_previous_plan(planned, monkeypatch, capsys) -> 
     def ctrl_c(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(routeplan.export, "route_gpx", ctrl_c)  # midway: plan.json and stops.csv are staged
+    monkeypatch.setattr(routeplan.render.export, "route_gpx", ctrl_c)  # midway: plan.json and stops.csv are staged
     code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
     assert code == 130 and "nothing was written" in err
     assert snapshot(out) == before
@@ -64,7 +64,7 @@ def test_interrupted_write_keeps_previous_plan(planned, monkeypatch, capsys) -> 
 def test_failed_first_run_leaves_no_folder(tmp_path, monkeypatch, capsys) -> None:
     sc = world(tmp_path / "w")
     out = tmp_path / "new" / "out"
-    monkeypatch.setattr(routeplan.export, "write_geopackage", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(routeplan.render.export, "write_geopackage", lambda *a, **k: 1 / 0)
     code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), *FAST)
     assert code == 1 and "internal error" in err
     assert not out.exists() and _leftovers(out.parent) == []

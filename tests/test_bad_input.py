@@ -906,7 +906,7 @@ def test_ambiguous_date_mix_refused(tmp_path, capsys) -> None:
 
 
 def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
-    from routeplan.scenario import load_scenario
+    from routeplan.load.scenario import load_scenario
 
     text = _scenario().replace('start = "06:00"\nend = "14:00"', 'start = "00:00"\nend = "24:00"')
     sc = world(tmp_path / "w", scenario=text)

@@ -26,7 +26,7 @@ def test_one_page_per_route_plus_index(out):
 
 
 def test_pages_escape_user_text_and_are_offline(out):
-    from routeplan._offline import remote_assets
+    from routeplan.render.offline import remote_assets
 
     for f in (out / "briefings").glob("*.html"):
         text = f.read_text(encoding="utf-8")
@@ -41,7 +41,7 @@ def test_pages_escape_user_text_and_are_offline(out):
 
 def test_briefing_content(out):
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    from routeplan.briefing import route_slug
+    from routeplan.render.briefing import route_slug
 
     r = max(plan["routes"], key=lambda r: len(r["stops"]))
     html = (out / "briefings" / f"{route_slug(r)}.html").read_text(encoding="utf-8")
@@ -73,10 +73,10 @@ def test_every_template_text_is_in_catalogue():
     from importlib import resources
 
     from routeplan.i18n import CATALOGUE, guidance
-    from routeplan.layers import CATEGORIES
+    from routeplan.load.layers import CATEGORIES
 
     for name in ("briefing.html.j2", "index.html.j2"):
-        src = resources.files("routeplan").joinpath("templates", name).read_text(encoding="utf-8")
+        src = resources.files("routeplan.render").joinpath("templates", name).read_text(encoding="utf-8")
         for key in re.findall(r"T\.(\w+)", src):
             assert key in CATALOGUE and CATALOGUE[key]["id"] and CATALOGUE[key]["en"], key
     for cat in list(CATEGORIES) + ["hotspot"]:

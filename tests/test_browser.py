@@ -262,7 +262,7 @@ def test_briefing_page_and_print(browser, plan_dir):
     plan = json.loads((plan_dir / "plan.json").read_text())
     bdir = plan_dir / "briefings"
     evil_route = next(r for r in plan["routes"] if any(s["name"] == EVIL for s in r["stops"]))
-    from routeplan.briefing import route_slug
+    from routeplan.render.briefing import route_slug
 
     page = bdir / f"{route_slug(evil_route)}.html"
     _reset(b)
@@ -297,7 +297,6 @@ def test_briefing_page_and_print(browser, plan_dir):
 
 def test_hotspot_map_offline(browser, tmp_path):
     from routeplan import hotspots as hs
-
     f = tmp_path / "inc.csv"
     rows = ["lat,lon,type,date"]
     for i in range(40):
@@ -306,7 +305,7 @@ def test_hotspot_map_offline(browser, tmp_path):
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     hs.run_hotspots(f, tmp_path / "out", bandwidth=150)
     page = tmp_path / "out" / "hotspots.html"
-    from routeplan._offline import remote_assets
+    from routeplan.render.offline import remote_assets
 
     assert remote_assets(page.read_text(encoding="utf-8")) == []
     b = browser

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from routeplan.cli import main
-from routeplan.layers import read_vital_objects
+from routeplan.load.layers import read_vital_objects
 
 from conftest import ROOT, shared_file
 

@@ -34,7 +34,7 @@ def out():
 def test_gpx_is_valid_1_1_and_reads_back(out):
     import gpxpy
 
-    from routeplan.export import route_slug
+    from routeplan.render.export import route_slug
 
     plan, _ctx = evil_plan()
     files = sorted((out / "gpx").glob("*.gpx"))

@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from routeplan._checks import bad_char
 from routeplan.errors import InputError
-from routeplan.layers import read_desa, read_hotspots, read_vital_objects
-from routeplan.scenario import load_scenario, scenario_from_dict
+from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
+from routeplan.load.scenario import load_scenario, scenario_from_dict
 
 FUZZ = settings(max_examples=int(os.environ.get("ROUTEPLAN_FUZZ_EXAMPLES", "300")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _TMP = Path(tempfile.mkdtemp(prefix="routeplan-fuzz-"))
@@ -369,10 +369,10 @@ def test_names_render_literally(data) -> None:
     """Map (with its scorecard panel) and briefings render any name without error and show it as text."""
     import markupsafe
 
-    from routeplan.briefing import render_briefings
-    from routeplan.export import plan_json
-    from routeplan.maps import E, render_plan_map
-    from routeplan.scorecard import score_plan, scorecard_panel_html
+    from routeplan.render.briefing import render_briefings
+    from routeplan.render.export import plan_json
+    from routeplan.render.maps import E, render_plan_map
+    from routeplan.report.scorecard import score_plan, scorecard_panel_html
 
     keys = ["scn", "depot", "unit", "crew", "shift", "desa", "type", "vo0", "vo1", "hs0", "hs1"]
     text = {k: f"{k}~{data.draw(names, label=k)}" for k in keys}

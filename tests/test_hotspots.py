@@ -14,7 +14,6 @@ from shapely.geometry import shape
 
 from routeplan.errors import InputError
 from routeplan import hotspots as hs
-
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CHICAGO = DATA / "incidents" / "chicago_southside_2016" / "chicago_southside_2016_crimes.csv"
 SOUTHSIDE = DATA / "incidents" / "chicago_southside_2016" / "SouthSide.shp"
@@ -277,7 +276,7 @@ def test_active_hours_windows():
 
 @needs_data
 def test_hotspots_geojson_feeds_the_planner_layer(tmp_path, chicago_result):
-    layers = pytest.importorskip("routeplan.layers")
+    layers = pytest.importorskip("routeplan.load.layers")
     paths = hs.write_hotspot_outputs(chicago_result, tmp_path / "o")
     spots = layers.read_hotspots(paths["geojson"])
     assert len(spots) == len(chicago_result.hotspots)

@@ -114,7 +114,7 @@ crew = {_toml(text["CREW"])}
 
 def map_escape(text: str) -> str:
     """The project's one HTML escaper (what map.html, its scorecard panel and hotspots.html hold)."""
-    from routeplan.maps import E
+    from routeplan.render.maps import E
 
     return E(text)
 

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from routeplan.errors import InputError
-from routeplan.layers import CATEGORIES, SnapIndex, read_hotspots, read_vital_objects, snap_layer
-from routeplan.roads import graph_area_polygon, graph_from_file
-from routeplan.scenario import DEFAULT_SPEEDS_KMH
+from routeplan.load.layers import CATEGORIES, SnapIndex, read_hotspots, read_vital_objects, snap_layer
+from routeplan.load.roads import graph_area_polygon, graph_from_file
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
 from conftest import SAMPLE
 
@@ -80,7 +80,7 @@ def test_snapping_reports_far_and_outside_points():
 def test_pasaran_days_match_the_javanese_calendar():
     import datetime as dt
 
-    from routeplan.scenario import pasaran_of
+    from routeplan.load.scenario import pasaran_of
 
     # dates with their pasaran as published in Javanese calendars (e.g. Jumat Legi, 17 Aug 1945)
     known = {dt.date(1945, 8, 17): "legi", dt.date(2022, 8, 19): "pahing", dt.date(2023, 2, 4): "legi",
@@ -93,8 +93,8 @@ def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
     import datetime as dt
 
     from routeplan.pipeline import prepare
-    from routeplan.scenario import load_scenario, pasaran_of
-    from routeplan.weekly import plan_week
+    from routeplan.load.scenario import load_scenario, pasaran_of
+    from routeplan.optimize.weekly import plan_week
 
     sc = load_scenario(SAMPLE / "scenario.toml")
     ctx = prepare(sc)

@@ -32,7 +32,7 @@ def evil_plan() -> tuple:
 @functools.lru_cache(maxsize=None)
 def evil_plan_dir(lang: str = "id") -> Path:
     """A plan folder (``write_plan``) of :func:`evil_plan`, written once per test process."""
-    from routeplan.report import write_plan
+    from routeplan.render.write import write_plan
 
     plan, ctx = evil_plan()
     out = Path(tempfile.mkdtemp(prefix="routeplan-evil-")) / "plan"
@@ -46,7 +46,7 @@ def map_html() -> str:
 
 
 def test_map_is_self_contained(map_html):
-    from routeplan._offline import remote_assets
+    from routeplan.render.offline import remote_assets
 
     assert remote_assets(map_html) == []
     for tag in re.findall(r"<(?:script|link)\b[^>]*>", map_html, re.I):
@@ -75,14 +75,14 @@ def test_map_escapes_user_text(map_html):
 
 
 def test_E_blocks_template_literal_injection():
-    from routeplan.maps import E
+    from routeplan.render.maps import E
 
     out = E("`${alert(1)}` \\ <b>")
     assert "`" not in out and "${" not in out and "\\" not in out and "<b>" not in out
 
 
 def test_compact_line_rounds_and_simplifies():
-    from routeplan.maps import compact_line
+    from routeplan.render.maps import compact_line
 
     pts = [(113.0 + i * 1e-6, -8.0) for i in range(100)] + [(113.01, -8.0)]
     out = compact_line(pts)
@@ -90,7 +90,7 @@ def test_compact_line_rounds_and_simplifies():
 
 
 def test_map_language_english():
-    from routeplan.maps import render_plan_map
+    from routeplan.render.maps import render_plan_map
 
     plan, ctx = evil_plan()
     en = render_plan_map(plan, ctx, "en")

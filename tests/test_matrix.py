@@ -2,9 +2,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from routeplan.matrix import to_csr, travel_matrix
-from routeplan.roads import graph_from_file
-from routeplan.scenario import DEFAULT_SPEEDS_KMH
+from routeplan.prepare.matrix import to_csr, travel_matrix
+from routeplan.load.roads import graph_from_file
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
 from conftest import SAMPLE, shared_file
 
@@ -43,8 +43,7 @@ def test_unreachable_is_inf():
 
 @pytest.mark.parametrize("compact", [False, True], ids=["full-trees", "compact-trees"])
 def test_matrix_matches_networkx_on_buahbatu(compact, monkeypatch):
-    from routeplan import matrix
-
+    from routeplan.prepare import matrix
     if compact:  # the regency-size code path: trees cut to the paths between stops
         monkeypatch.setattr(matrix, "_FULL_TREE_NODES", 0)
     G = graph_from_file(shared_file("osm", "buahbatu_bandung_drive.osm.bz2"), DEFAULT_SPEEDS_KMH)

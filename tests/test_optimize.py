@@ -1,4 +1,4 @@
-"""Unit tests of routeplan.optimize.RoutingModel on tiny hand-made instances."""
+"""Unit tests of routeplan.optimize.routing.RoutingModel on tiny hand-made instances."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pyvrp")
 
-from routeplan.optimize import RoutingModel, Stop, Vehicle  # noqa: E402
+from routeplan.optimize.routing import RoutingModel, Stop, Vehicle  # noqa: E402
 
 # small fixed effort: these instances are solved to optimality within a few hundred iterations
 FAST = dict(time_limit=5.0, max_iterations=300, seed=1)

@@ -381,7 +381,7 @@ DRIVER = textwrap.dedent("""\
         time.sleep(600)
 
     if mode == "write":  # stop while the staging folder is half written
-        import routeplan.export as ex
+        import routeplan.render.export as ex
         real_gpkg = ex.write_geopackage
 
         def slow_gpkg(*a, **k):

@@ -18,9 +18,10 @@ from types import SimpleNamespace
 import networkx as nx
 import pytest
 
-from routeplan import roads, settings
+from routeplan import settings
+from routeplan.load import roads
 from routeplan.errors import InputError, NetworkError
-from routeplan.scenario import DEFAULT_SPEEDS_KMH
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
 from osm_server import OSMServer
 

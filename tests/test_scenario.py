@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from routeplan.errors import InputError
-from routeplan.scenario import Shift, load_scenario, parse_window, scenario_from_dict
+from routeplan.load.scenario import Shift, load_scenario, parse_window, scenario_from_dict
 
 
 def base():

@@ -1,6 +1,6 @@
 import pytest
 
-from routeplan.scorecard import score_plan, scorecard_panel_html
+from routeplan.report.scorecard import score_plan, scorecard_panel_html
 
 
 def test_scorecard_figures_are_consistent(demo_plan):

@@ -4,11 +4,11 @@ import json
 import numpy as np
 import pytest
 
-from routeplan.layers import SnapIndex, VitalObject, snap_layer
+from routeplan.load.layers import SnapIndex, VitalObject, snap_layer
 from routeplan.pipeline import plan_scenario, prepare
-from routeplan.scenario import load_scenario
+from routeplan.load.scenario import load_scenario
 from routeplan.sample import THREE_SHIFTS_TOML
-from routeplan.weekly import _split_days, plan_week
+from routeplan.optimize.weekly import _split_days, plan_week
 
 from conftest import shared_file
 from plancheck import check_plan
@@ -82,8 +82,8 @@ def test_shifts_full_reports_shortfall():
 
 def _buahbatu_scenario(tmp_path, n_objects=60, n_units=4, seed=3):
     """A Buahbatu scenario with vital objects placed on the real network by the test."""
-    from routeplan.roads import graph_from_file
-    from routeplan.scenario import DEFAULT_SPEEDS_KMH
+    from routeplan.load.roads import graph_from_file
+    from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
     osm = shared_file("osm", "buahbatu_bandung_drive.osm.bz2")
     G = graph_from_file(osm, DEFAULT_SPEEDS_KMH)
@@ -133,7 +133,7 @@ def test_buahbatu_end_to_end(tmp_path):
 
 def test_pinned_visit_is_kept(tmp_path):
     from routeplan.errors import InputError
-    from routeplan.scenario import load_scenario
+    from routeplan.load.scenario import load_scenario
 
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)
@@ -151,7 +151,7 @@ def test_pinned_visit_is_kept(tmp_path):
 
 
 def test_shift_breaks_are_kept_at_the_depot():
-    from routeplan.scenario import Shift, load_scenario
+    from routeplan.load.scenario import Shift, load_scenario
 
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)
@@ -175,7 +175,7 @@ def test_shift_breaks_are_kept_at_the_depot():
 
 
 def test_minimum_gap_between_visits_of_one_object():
-    from routeplan.scenario import load_scenario
+    from routeplan.load.scenario import load_scenario
 
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)

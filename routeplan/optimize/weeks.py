@@ -9,11 +9,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import InputError
-from .pipeline import PlanContext, prepare
-from .planfile import read_plan_json, read_route_paths
-from .scenario import Scenario, load_scenario
-from .weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
+from routeplan.errors import InputError
+from routeplan.pipeline import PlanContext, prepare
+from routeplan.planfile import read_plan_json, read_route_paths
+from routeplan.load.scenario import Scenario, load_scenario
+from routeplan.optimize.weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
 
 log = logging.getLogger(__name__)
 

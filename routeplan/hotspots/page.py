@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Template
 
-from ._html import DataMacro, Raw, escape, popup, tooltip
+from routeplan._html import DataMacro, Raw, escape, popup, tooltip
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .hotspots import HotspotResult
+    from routeplan.hotspots import HotspotResult
 
 _OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _OSM_ATTR = '<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a>'
@@ -111,15 +111,15 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     str
         HTML with a switchable HeatMap, the ranked cells choropleth with a legend, hotspot polygons,
         incidents in a switchable canvas layer per category, a LayerControl and the OSM attribution.
-        Self-contained (Leaflet inlined, OSM tiles opt-in), see :mod:`routeplan._offline`.
+        Self-contained (Leaflet inlined, OSM tiles opt-in), see :mod:`routeplan.render.offline`.
     """
     import branca.colormap as cm
     import folium
     from folium.plugins import HeatMap
 
-    from ._offline import prepare_map, render_offline, tile_layer
+    from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
-    from .i18n import t as _t
+    from routeplan.i18n import t as _t
 
     t = {short: _t(key, lang) for short, key in _KEYS.items()}
     area = result.area

@@ -7,7 +7,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Any, Sequence
 
-from .weekly import WeeklyPlan
+from routeplan.optimize.weekly import WeeklyPlan
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> li
 
         polys = getattr(ctx, "desa", None)
         if polys is None:  # a context not made by pipeline.prepare: read (and check) the layer now
-            from .layers import read_desa
+            from routeplan.load.layers import read_desa
 
             polys = read_desa(sc.desa)
         for o in ctx.objects:
@@ -197,8 +197,8 @@ def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
 
 def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     """A small collapsible scorecard panel for ``map.html`` (all text escaped with the map pages' escaper)."""
-    from ._html import escape as E
-    from .i18n import t
+    from routeplan._html import escape as E
+    from routeplan.i18n import t
 
     req = card["required_visits"]
     hot = card["hotspots"]

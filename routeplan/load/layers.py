@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from . import settings
-from ._checks import check_text
-from ._io import check_input_file, read_text
-from .errors import InputError
-from .scenario import WEEKDAYS, parse_window
+from routeplan import settings
+from routeplan._checks import check_text
+from routeplan._io import check_input_file, read_text
+from routeplan.errors import InputError
+from routeplan.load.scenario import WEEKDAYS, parse_window
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ def _days(props: dict, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _pasaran(props: dict, where: str) -> tuple[str, ...]:
-    from .scenario import PASARAN
+    from routeplan.load.scenario import PASARAN
 
     v = props.get("pasaran")
     if v is None or v == "" or v == []:

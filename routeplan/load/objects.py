@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import write_text_atomic
-from .errors import InputError, NetworkError
-from .layers import CATEGORIES
+from routeplan._io import write_text_atomic
+from routeplan.errors import InputError, NetworkError
+from routeplan.load.layers import CATEGORIES
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def derive_vital_objects(scenario: Any) -> Any:
     Parameters
     ----------
     scenario
-        A :class:`routeplan.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
+        A :class:`routeplan.load.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
         a boundary (the last three go online through osmnx, cached).
 
     Returns
@@ -77,7 +77,7 @@ def derive_vital_objects(scenario: Any) -> Any:
                 raise InputError(f"{area.osm_file}: deriving objects from .pbf is not supported; use .osm or .osm.bz2")
             raw = ox.features_from_xml(area.osm_file, tags=tags)
         else:
-            from .roads import _configure_osmnx, read_boundary
+            from routeplan.load.roads import _configure_osmnx, read_boundary
 
             _configure_osmnx()
             if area.place is not None:

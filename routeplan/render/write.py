@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
-from .export import write_exports
-from .weekly import WeeklyPlan
+from routeplan._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
+from routeplan.render.export import write_exports
+from routeplan.optimize.weekly import WeeklyPlan
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_
 
     Returns the scorecard.
     """
-    from .briefing import write_briefings
-    from .maps import render_plan_map
-    from .scorecard import score_plan, scorecard_panel_html
+    from routeplan.render.briefing import write_briefings
+    from routeplan.render.maps import render_plan_map
+    from routeplan.report.scorecard import score_plan, scorecard_panel_html
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -85,7 +85,7 @@ def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | 
     Parameters
     ----------
     plans
-        Plans from :func:`routeplan.weeks.plan_weeks`.
+        Plans from :func:`routeplan.optimize.weeks.plan_weeks`.
     ctx
         Their context.
     out
@@ -97,7 +97,7 @@ def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | 
     -------
     pathlib.Path
     """
-    from .scorecard import predictability
+    from routeplan.report.scorecard import predictability
 
     lang = lang or ctx.scenario.language
     out = Path(out)

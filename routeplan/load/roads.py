@@ -22,9 +22,9 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from . import settings
-from ._io import check_input_file
-from .errors import InputError, NetworkError
+from routeplan import settings
+from routeplan._io import check_input_file
+from routeplan.errors import InputError, NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -573,7 +573,7 @@ def load_roads(scenario: Any) -> nx.MultiDiGraph:
     Parameters
     ----------
     scenario
-        A :class:`routeplan.scenario.Scenario`.
+        A :class:`routeplan.load.scenario.Scenario`.
 
     Returns
     -------

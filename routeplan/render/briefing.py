@@ -15,10 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_output_dir, file_stem, read_marker, unique_file_stems, write_marker, write_text_atomic
-from .errors import InputError
-from .i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
-from .planfile import read_plan_json, read_route_paths
+from routeplan._io import atomic_output_dir, file_stem, read_marker, unique_file_stems, write_marker, write_text_atomic
+from routeplan.errors import InputError
+from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
+from routeplan.planfile import read_plan_json, read_route_paths
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -165,7 +165,7 @@ def _env() -> Any:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.FunctionLoader(lambda name: resources.files("routeplan").joinpath("templates", name).read_text(encoding="utf-8")),
+        loader=jinja2.FunctionLoader(lambda name: resources.files("routeplan.render").joinpath("templates", name).read_text(encoding="utf-8")),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
     )
 
@@ -185,7 +185,7 @@ def render_briefings(plan: dict[str, Any], lang: str = "id", map_href: str | Non
     if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     env = _env()
-    css = resources.files("routeplan").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
+    css = resources.files("routeplan.render").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
     T = _Texts(lang)
     scenario = plan.get("scenario", "")
     sheets = [_sheet(r, plan, lang) for r in plan.get("routes", [])]

@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .layers import Hotspot, VitalObject
-from .matrix import TravelMatrix, travel_matrix
-from .optimize import UNREACHABLE, RoutingModel, Stop, Vehicle
-from .scenario import WEEKDAYS, Scenario, pasaran_of
+from routeplan.load.layers import Hotspot, VitalObject
+from routeplan.prepare.matrix import TravelMatrix, travel_matrix
+from routeplan.optimize.routing import UNREACHABLE, RoutingModel, Stop, Vehicle
+from routeplan.load.scenario import WEEKDAYS, Scenario, pasaran_of
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +149,8 @@ class Pin:
 
 def resolve_pins(scenario: Scenario, objects: list[VitalObject], vspecs: list, from_day: int = 0) -> list[Pin]:
     """Match the scenario's ``[[pins]]`` (object, unit, date, time) to vehicles; bad pins raise InputError."""
-    from .errors import InputError
-    from .scenario import parse_clock
+    from routeplan.errors import InputError
+    from routeplan.load.scenario import parse_clock
 
     objs = {o.id: o for o in objects}
     out: list[Pin] = []
@@ -278,9 +278,9 @@ def plan_week(
     scenario
         The validated scenario (units, shifts, depots, days).
     G
-        Road graph from :mod:`routeplan.roads`.
+        Road graph from :mod:`routeplan.load.roads`.
     objects, hotspots
-        Snapped layers (``node`` set), see :func:`routeplan.layers.snap_layer`.
+        Snapped layers (``node`` set), see :func:`routeplan.load.layers.snap_layer`.
     seed
         Random seed of the search.
     time_limit
@@ -307,7 +307,7 @@ def plan_week(
     avoid_hours = avoid_hours or {}
     rng = np.random.default_rng(seed)
     say = progress or (lambda _msg: None)
-    from .layers import SnapIndex
+    from routeplan.load.layers import SnapIndex
 
     depots = list(scenario.depots.values())
     index = None
@@ -375,7 +375,7 @@ def plan_week(
     for p in pins:
         done_visits[p.obj.id] = done_visits.get(p.obj.id, 0) + 1
     if not model.vehicles:
-        from .errors import InputError
+        from routeplan.errors import InputError
 
         raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
     v_start = np.array([v.tw_early for v in model.vehicles])

@@ -9,8 +9,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ._io import file_stem, unique_file_stems, write_json_atomic, write_text_atomic
-from .weekly import PlannedRoute, WeeklyPlan
+from routeplan._io import file_stem, unique_file_stems, write_json_atomic, write_text_atomic
+from routeplan.optimize.weekly import PlannedRoute, WeeklyPlan
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
     ctx
         The :class:`routeplan.pipeline.PlanContext` it was made from.
     out
-        Output folder (a staging folder when called through :func:`routeplan.report.write_plan`).
+        Output folder (a staging folder when called through :func:`routeplan.render.write.write_plan`).
     """
     out = Path(out)
     write_json_atomic(out / "plan.json", plan_json(plan, ctx))

@@ -58,9 +58,9 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from ._checks import BAD_CHARS
-from ._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
-from .errors import InputError
+from routeplan._checks import BAD_CHARS
+from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
+from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -1407,7 +1407,7 @@ def write_hotspot_outputs(
     dict
         Output name -> final path.
     """
-    from ._hotspot_map import build_map
+    from routeplan.hotspots.page import build_map
 
     out_dir = Path(out_dir)
     summary = result.summary()
@@ -1541,7 +1541,7 @@ def _positive(value: str) -> float:
 
 
 def _cli_handler(args: argparse.Namespace) -> int:
-    from ._checks import check_output_path
+    from routeplan._checks import check_output_path
 
     check_output_path(args.out)
     summary = run_hotspots(

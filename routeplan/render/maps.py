@@ -1,6 +1,6 @@
 """Interactive Folium map of a weekly plan: a layer per day, routes coloured per unit, stops, hotspots, depots.
 
-The page is self-contained (see :mod:`routeplan._offline`): Leaflet is inlined, and the base map is drawn
+The page is self-contained (see :mod:`routeplan.render.offline`): Leaflet is inlined, and the base map is drawn
 from the road graph itself as a vector layer (main roads emphasised), so it reads without any network.
 OpenStreetMap tiles are an opt-in overlay in the layer control (off by default) for when the device is online.
 Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to keep the page small.
@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterable
 
-from ._html import Raw, escape, popup, tooltip
-from ._offline import prepare_map, render_offline, tile_layer
-from .i18n import category_label, t, weekday
-from .weekly import WeeklyPlan
+from routeplan._html import Raw, escape, popup, tooltip
+from routeplan.render.offline import prepare_map, render_offline, tile_layer
+from routeplan.i18n import category_label, t, weekday
+from routeplan.optimize.weekly import WeeklyPlan
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._checks import check_tree
-from ._io import read_text
-from .errors import InputError
+from routeplan._checks import check_tree
+from routeplan._io import read_text
+from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def parse_days(value: Any, dates: list[dt.date], where: str) -> tuple[int, ...]:
 def _check_break(sh: Shift, where: str) -> None:
     """Refuse a break that cannot be taken: longer than its shift, or than its window inside the shift.
 
-    The break is placed as :func:`routeplan.weekly.plan_week` places it: inside the ``break_window`` on the
+    The break is placed as :func:`routeplan.optimize.weekly.plan_week` places it: inside the ``break_window`` on the
     day the shift starts (or the next day, or the day before, for night shifts), clipped to the shift.
     """
     if sh.break_minutes <= 0:
