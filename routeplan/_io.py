@@ -378,6 +378,14 @@ def unique_file_stems(keys: Iterable[Sequence[Any]]) -> list[str]:
     return stems
 
 
+def format_bytes(n: float) -> str:
+    """A byte count in binary units, as the docs state limits: ``200 MiB``, ``1 GiB``, ``1.5 GiB``."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
 def check_input_file(path: Path, what: str, max_bytes: int | None = None) -> Path:
     """Check that an input file exists, is not empty and is not too large to read."""
     path = Path(path)
@@ -391,7 +399,7 @@ def check_input_file(path: Path, what: str, max_bytes: int | None = None) -> Pat
     limit = settings.max_input_bytes if max_bytes is None else max_bytes
     if size > limit:
         raise InputError(
-            f"{path}: {what} file is {size / 1e6:.0f} MB, above the {limit / 1e6:.0f} MB limit; "
+            f"{path}: {what} file is {format_bytes(size)}, above the {format_bytes(limit)} limit; "
             "cut it to the area you plan"
         )
     return path

@@ -25,9 +25,9 @@ http_retries: int = 3
 http_backoff_s: float = 5.0
 #: A stop farther than this from any usable road is reported instead of snapped (metres).
 max_snap_distance_m: float = 500.0
-#: Refuse input files larger than this (bytes) before reading them.
+#: Refuse input files larger than this (bytes) before reading them: 200 MiB (messages and docs use binary units).
 max_input_bytes: int = 200 * 1024 * 1024
-#: Refuse OSM files larger than this (bytes).
+#: Refuse OSM files larger than this (bytes): 1 GiB.
 max_osm_bytes: int = 1024 * 1024 * 1024
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"

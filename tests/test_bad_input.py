@@ -422,8 +422,33 @@ def test_huge_file_refused_unread(tmp_path, previous, capsys, which, monkeypatch
         return orig(self)
 
     monkeypatch.setattr(Path, "read_bytes", spy)
-    assert_refused(capsys, sc, previous, which, "315 MB", "limit")
+    assert_refused(capsys, sc, previous, which, "file is 300 MiB, above the 200 MiB limit")
     assert which not in reads
+
+
+def test_size_limit_message_agrees_with_the_docs() -> None:
+    """The limit in the message is the one the docs state (binary units: 200 MiB, not "210 MB")."""
+    from routeplan import settings
+    from routeplan._io import format_bytes
+
+    assert format_bytes(settings.max_input_bytes) == "200 MiB"
+    assert format_bytes(settings.max_osm_bytes) == "1 GiB"
+    for doc in ("SECURITY.md", "docs/errors.md", "README.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert "200 MiB" in text and " MB limit" not in text and "200 MB" not in text, doc
+    for doc in ("SECURITY.md", "docs/errors.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        assert "1 GiB" in text and "1 GB" not in text, doc
+
+
+def test_osm_file_type_checked_on_a_warm_cache_too(tmp_path, previous, capsys) -> None:
+    """roads.txt is refused whether or not the same content was planned (and cached) before."""
+    sc = world(tmp_path / "w")
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(tmp_path / "first"), *FAST)
+    assert code == 0, err  # the graph of roads.osm is now in the cache
+    (sc.parent / "roads.txt").write_bytes((sc.parent / "roads.osm").read_bytes())
+    sc.write_text(sc.read_text(encoding="utf-8").replace('"roads.osm"', '"roads.txt"'), encoding="utf-8")
+    assert_refused(capsys, sc, previous, "roads.txt", "unknown OSM file type")
 
 
 def test_output_is_a_file(tmp_path, capsys) -> None:

@@ -131,6 +131,7 @@ def graph_from_file(path: str | Path, speeds_kmh: dict[str, dict[str, float]]) -
     networkx.MultiDiGraph
     """
     path = check_input_file(Path(path), "OSM", settings.max_osm_bytes)
+    _check_osm_suffix(path)  # before the cache: a cached graph must not make a wrong file type acceptable
     if not settings.cache_local_graphs:
         return _graph_from_file(path, speeds_kmh)
     # keyed by the file's content digest, so an edited file is parsed again
@@ -180,20 +181,27 @@ def _cached_pickle(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDi
     return G
 
 
+_OSM_SUFFIXES = (".pbf", ".osm", ".xml", ".osm.bz2", ".osm.gz", ".bz2", ".gz")
+
+
+def _check_osm_suffix(path: Path) -> None:
+    if not path.name.lower().endswith(_OSM_SUFFIXES):
+        raise InputError(f"{path}: unknown OSM file type; use .osm, .osm.bz2, .osm.gz or .osm.pbf")
+
+
 def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
     import osmnx as ox
 
     name = path.name.lower()
+    _check_osm_suffix(path)
     tmpdir = None
     try:
         if name.endswith(".pbf"):
             tmpdir = tempfile.mkdtemp(prefix="routeplan-pbf-")
             xml_path = Path(tmpdir) / "roads.osm"
             _pbf_to_xml(path, xml_path)
-        elif name.endswith((".osm", ".xml", ".osm.bz2", ".osm.gz", ".bz2", ".gz")):
-            xml_path = path
         else:
-            raise InputError(f"{path}: unknown OSM file type; use .osm, .osm.bz2, .osm.gz or .osm.pbf")
+            xml_path = path
         try:
             G = ox.graph_from_xml(xml_path, simplify=True, retain_all=True)
         except InputError:
