@@ -29,5 +29,19 @@ max_snap_distance_m: float = 500.0
 max_input_bytes: int = 200 * 1024 * 1024
 #: Refuse OSM files larger than this (bytes): 1 GiB.
 max_osm_bytes: int = 1024 * 1024 * 1024
+#: OSM files are streamed once before osmnx loads them whole, and refused at the first limit they exceed:
+#: bytes of XML after decompressing .bz2/.gz (2 GiB),
+max_osm_decompressed_bytes: int = 2 * 1024**3
+#: the longest single XML token, i.e. one tag with its attributes, text run or comment (1 MiB; OSM tag
+#: values are at most 255 characters),
+max_osm_token_bytes: int = 1024**2
+#: nodes in the file (for .pbf: the nodes of its highway ways),
+max_osm_nodes: int = 2_000_000
+#: ways in the file (for .pbf: its highway ways),
+max_osm_ways: int = 500_000
+#: node references of one way (OSM's own API allows at most 2000 per way),
+max_way_nodes: int = 2000
+#: and XML elements of any kind (nodes, ways, node references, tags, relation members...).
+max_osm_elements: int = 10_000_000
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"

@@ -24,6 +24,7 @@ import networkx as nx
 
 from routeplan import settings
 from routeplan._io import check_input_file
+from routeplan._osmcheck import check_osm_xml
 from routeplan.errors import InputError, NetworkError
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,7 @@ def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.
             _pbf_to_xml(path, xml_path)
         else:
             xml_path = path
+            check_osm_xml(path)  # bounded pre-scan: osmnx reads the whole file into memory
         try:
             G = ox.graph_from_xml(xml_path, simplify=True, retain_all=True)
         except InputError:
@@ -216,20 +218,44 @@ def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.
 
 
 def _pbf_to_xml(src: Path, dst: Path) -> None:
-    """Copy the highway ways (and their nodes) of a PBF file into OSM XML that osmnx can read."""
+    """Copy the highway ways (and their nodes) of a PBF file into OSM XML that osmnx can read.
+
+    The limits of :func:`routeplan._osmcheck.check_osm_xml` apply to what is copied: highway ways, node
+    references per way, their nodes and all elements together.
+    """
     import osmium
 
+    max_refs, max_ways = int(settings.max_way_nodes), int(settings.max_osm_ways)
+    max_nodes, max_elements = int(settings.max_osm_nodes), int(settings.max_osm_elements)
     try:
         way_nodes: set[int] = set()
         ways = []
+        elements = 0
         for w in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+            if len(w.nodes) > max_refs:
+                raise InputError(f"{src}: way {w.id} has more than {max_refs} node references, above the limit "
+                                 "per way (routeplan.settings.max_way_nodes; OSM itself allows 2000); "
+                                 "not a real OSM extract")
             refs = [n.ref for n in w.nodes]
             way_nodes.update(refs)
             ways.append((w.id, refs, dict(w.tags)))
+            elements += 1 + len(refs) + len(ways[-1][2])
+            if len(ways) > max_ways:
+                raise InputError(f"{src}: more than {max_ways} ways, above the limit "
+                                 "(routeplan.settings.max_osm_ways); cut the extract to the area you plan")
+            if len(way_nodes) > max_nodes:
+                raise InputError(f"{src}: more than {max_nodes} nodes, above the limit "
+                                 "(routeplan.settings.max_osm_nodes); cut the extract to the area you plan")
+            if elements + len(way_nodes) > max_elements:
+                raise InputError(f"{src}: more than {max_elements} elements (nodes, ways, node references, tags, "
+                                 "members), above the limit (routeplan.settings.max_osm_elements); cut the "
+                                 "extract to the area you plan")
         coords: dict[int, tuple[float, float]] = {}
         for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
             if n.id in way_nodes and n.location.valid():
                 coords[n.id] = (n.location.lat, n.location.lon)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"{src}: cannot read PBF ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
     from xml.sax.saxutils import quoteattr

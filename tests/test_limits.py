@@ -1,0 +1,207 @@
+"""Tiny files, huge work: what routeplan reads is bounded by ``routeplan.settings`` and refused early.
+
+OSM files are streamed once (decompressing .bz2/.gz with a byte cap) and refused on too many nodes,
+ways or elements, a way with too many node references, an over-long XML token or a DOCTYPE, before
+osmnx loads them whole. The bombs run in a child process under an address-space limit, so a
+regression fails the test instead of eating the machine.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from routeplan import settings
+from routeplan.errors import InputError
+from routeplan.load import roads
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
+
+from test_bad_input import FAST, LAT0, LON0, assert_refused, osm_xml, world
+
+#: Address-space limit of the child process in the bomb tests: a normal plan of the tiny world
+#: needs about 600 MiB of address space; the bombs needed several GiB before the limits existed.
+CHILD_AS_BYTES = 1536 << 20
+
+
+def _long_way(n_refs: int, way_id: int = 77) -> str:
+    """A residential way that goes back and forth between two grid nodes ``n_refs`` times in all."""
+    refs = "".join(f'<nd ref="{1000 + (i % 2)}"/>' for i in range(n_refs))
+    return f'<way id="{way_id}">{refs}<tag k="highway" v="residential"/></way>\n'
+
+
+def _with(extra: str) -> str:
+    return osm_xml().replace("</osm>", extra + "</osm>")
+
+
+def _write(path: Path, xml: str) -> Path:
+    data = xml.encode("utf-8")
+    name = path.name
+    if name.endswith(".bz2"):
+        data = bz2.compress(data)
+    elif name.endswith(".gz"):
+        data = gzip.compress(data)
+    elif name.endswith(".pbf"):
+        import osmium
+
+        plain = path.with_name("plain.osm")
+        plain.write_bytes(data)
+        with osmium.SimpleWriter(str(path)) as writer:
+            for obj in osmium.FileProcessor(str(plain)):
+                writer.add(obj)
+        return path
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_graph_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "cache_local_graphs", False)
+
+
+# ------------------------------------------------------------------ node references per way
+
+@pytest.mark.parametrize("name", ["roads.osm", "roads.osm.bz2", "roads.osm.gz", "roads.osm.pbf"])
+def test_way_with_more_node_refs_than_osm_allows_is_refused(tmp_path: Path, name: str) -> None:
+    f = _write(tmp_path / name, _with(_long_way(2001)))
+    with pytest.raises(InputError) as err:
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    msg = str(err.value)
+    assert msg.startswith(str(f)) and "way 77 has more than 2000 node references" in msg, msg
+    assert "max_way_nodes" in msg and "\n" not in msg
+
+
+def test_way_at_the_limit_is_read(tmp_path: Path) -> None:
+    f = _write(tmp_path / "roads.osm.bz2", _with(_long_way(settings.max_way_nodes)))
+    G = roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    assert G.number_of_nodes() >= 20  # read, not refused
+
+
+# ------------------------------------------------------------------ counts over the whole file
+
+@pytest.mark.parametrize("name", ["roads.osm", "roads.osm.pbf"])
+@pytest.mark.parametrize("setting, limit, fragment", [
+    ("max_osm_nodes", 24, "more than 24 nodes"),
+    ("max_osm_ways", 9, "more than 9 ways"),
+    ("max_osm_elements", 90, "more than 90 elements"),
+])
+def test_whole_file_counts_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                                       setting: str, limit: int, fragment: str) -> None:
+    f = _write(tmp_path / name, osm_xml())  # 25 nodes, 10 ways, 25 + 10 + 50 + 10 elements
+    roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)  # fine with the defaults
+    monkeypatch.setattr(settings, setting, limit)
+    with pytest.raises(InputError) as err:
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    assert fragment in str(err.value) and setting in str(err.value), str(err.value)
+
+
+# ------------------------------------------------------------------ what the XML itself may hold
+
+def test_decompressed_size_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "max_osm_decompressed_bytes", 1 << 20)
+    f = _write(tmp_path / "roads.osm.bz2", _with(" " * (2 << 20)))
+    with pytest.raises(InputError) as err:
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    assert "decompresses to more than 1 MiB" in str(err.value), str(err.value)
+    assert "max_osm_decompressed_bytes" in str(err.value)
+
+
+def test_over_long_xml_token_is_refused(tmp_path: Path) -> None:
+    huge = f'<node id="5" lat="{LAT0}" lon="{LON0}"><tag k="note" v="{"A" * (settings.max_osm_token_bytes + (128 << 10))}"/></node>'
+    f = _write(tmp_path / "roads.osm.gz", _with(huge))
+    with pytest.raises(InputError) as err:
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    assert "XML token longer than 1 MiB" in str(err.value) and "max_osm_token_bytes" in str(err.value)
+
+
+def test_doctype_and_entities_are_refused(tmp_path: Path) -> None:
+    laughs = ('<?xml version="1.0"?>\n<!DOCTYPE osm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>\n')
+    f = _write(tmp_path / "roads.osm", laughs + osm_xml().split("\n", 1)[1].replace('v="residential"', 'v="residential"/><tag k="x" v="&b;"', 1))
+    with pytest.raises(InputError, match="DOCTYPE"):
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+
+
+@pytest.mark.parametrize("name, content", [
+    ("roads.osm.bz2", b"BZh91AY&SY not really bzip2"),
+    ("roads.osm.gz", gzip.compress(b"<osm>")[:-6]),
+    ("roads.osm", b"<osm><node id='1'></way></osm>"),
+])
+def test_broken_streams_are_one_line_input_errors(tmp_path: Path, name: str, content: bytes) -> None:
+    f = tmp_path / name
+    f.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
+    assert str(err.value).startswith(f"{f}: cannot read OSM roads") and "\n" not in str(err.value)
+
+
+# ------------------------------------------------------------------ bombs, through the real CLI
+
+def _bz2_streams(head: str, body: bytes, repeat: int, tail: str) -> bytes:
+    """A multi-stream .bz2 (as ``bzip2`` writes for concatenated files): ``body`` compressed once and
+    repeated, so a few hundred kB decompress to gigabytes, like a crafted bomb."""
+    return bz2.compress(head.encode()) + bz2.compress(body) * repeat + bz2.compress(tail.encode())
+
+
+def _run_limited(tmp_path: Path, sc: Path, *pre: str) -> subprocess.CompletedProcess:
+    """``routeplan plan`` in a child with an address-space limit (and ``pre`` statements run first)."""
+    if sys.platform != "linux":
+        pytest.skip("the address-space limit of the child needs Linux (RLIMIT_AS)")
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_AS_BYTES, CHILD_AS_BYTES))
+
+    code = "; ".join([*pre, "import sys", "from routeplan.cli import main", "sys.exit(main(sys.argv[1:]))"])
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "ROUTEPLAN_CACHE_LOCAL": "0"}
+    return subprocess.run([sys.executable, "-c", code, "plan", str(sc), "--out", str(tmp_path / "out"), *FAST],
+                          capture_output=True, text=True, timeout=120, env=env, preexec_fn=limit)
+
+
+def _assert_one_line_refusal(proc: subprocess.CompletedProcess, out: Path, *fragments: str) -> None:
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("routeplan: error: ") and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    for frag in fragments:
+        assert frag in lines[0], (frag, lines[0])
+    assert not out.exists()
+
+
+def test_tiny_bz2_with_a_million_node_refs_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    sc = world(tmp_path / "w")
+    head, tail = osm_xml().rsplit("</osm>", 1)
+    pair = b'<nd ref="1000"/><nd ref="1001"/>'
+    data = _bz2_streams(head + '<way id="77">', pair * 50_000, 10, '<tag k="highway" v="residential"/></way></osm>' + tail)
+    assert len(data) < 64_000  # 1 000 000 references in a few tens of kB
+    (sc.parent / "roads.osm.bz2").write_bytes(data)
+    sc.write_text(sc.read_text(encoding="utf-8").replace('"roads.osm"', '"roads.osm.bz2"'), encoding="utf-8")
+    proc = _run_limited(tmp_path, sc)
+    _assert_one_line_refusal(proc, tmp_path / "out", "roads.osm.bz2", "way 77", "max_way_nodes")
+
+
+def test_bz2_bomb_with_one_giant_attribute_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """3 GiB of one tag value from about 40 kB: refused long before the decompression cap."""
+    sc = world(tmp_path / "w")
+    head, tail = osm_xml().rsplit("</osm>", 1)
+    data = _bz2_streams(head + f'<node id="5" lat="{LAT0}" lon="{LON0}"><tag k="note" v="', b"A" * (4 << 20), 768,
+                        '"/></node></osm>' + tail)
+    (sc.parent / "roads.osm.bz2").write_bytes(data)
+    sc.write_text(sc.read_text(encoding="utf-8").replace('"roads.osm"', '"roads.osm.bz2"'), encoding="utf-8")
+    proc = _run_limited(tmp_path, sc)
+    _assert_one_line_refusal(proc, tmp_path / "out", "roads.osm.bz2", "XML token longer than")
+
+
+def test_bz2_bomb_of_padding_stops_at_the_decompression_cap(tmp_path: Path) -> None:
+    """Harmless-looking padding that never ends: stopped at the byte cap (lowered here to 64 MiB)."""
+    sc = world(tmp_path / "w")
+    head, tail = osm_xml().rsplit("</osm>", 1)
+    data = _bz2_streams(head, b"\n" * (4 << 20), 128, "</osm>" + tail)  # 512 MiB of newlines
+    (sc.parent / "roads.osm.bz2").write_bytes(data)
+    sc.write_text(sc.read_text(encoding="utf-8").replace('"roads.osm"', '"roads.osm.bz2"'), encoding="utf-8")
+    proc = _run_limited(tmp_path, sc, "from routeplan import settings",
+                        "settings.max_osm_decompressed_bytes = 64 << 20")
+    _assert_one_line_refusal(proc, tmp_path / "out", "roads.osm.bz2", "decompresses to more than 64 MiB")
