@@ -43,5 +43,13 @@ max_osm_ways: int = 500_000
 max_way_nodes: int = 2000
 #: and XML elements of any kind (nodes, ways, node references, tags, relation members...).
 max_osm_elements: int = 10_000_000
+#: Refuse a vital-object or hotspot layer with more features (rows) than this.
+max_layer_features: int = 10_000
+#: Refuse a plan whose weekly model would have more candidate stops than this (one per visit, allowed
+#: day and window, plus hotspot stops): the optimizer's memory grows with the square of this number
+#: (about 0.5 GB at 8 000 stops, 3 GB at 20 000).
+max_candidate_stops: int = 20_000
+#: Refuse an incident file (``routeplan hotspots``) with more incidents (rows or features) than this.
+max_incidents: int = 1_000_000
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"

@@ -205,3 +205,100 @@ def test_bz2_bomb_of_padding_stops_at_the_decompression_cap(tmp_path: Path) -> N
     proc = _run_limited(tmp_path, sc, "from routeplan import settings",
                         "settings.max_osm_decompressed_bytes = 64 << 20")
     _assert_one_line_refusal(proc, tmp_path / "out", "roads.osm.bz2", "decompresses to more than 64 MiB")
+
+
+# ------------------------------------------------------------------ layers, candidate stops, incidents
+
+def _points(n: int, **props) -> list[dict]:
+    """``n`` vital objects spread over the tiny world's roads (unique ids)."""
+    import math
+
+    side = math.ceil(math.sqrt(n))
+    return [{"type": "Feature", "properties": {"id": f"VO-{i}", "name": f"Objek {i}", "category": "atm", **props},
+             "geometry": {"type": "Point", "coordinates": [LON0 + 0.008 * (i % side) / side,
+                                                           LAT0 + 0.008 * (i // side) / side]}}
+            for i in range(n)]
+
+
+@pytest.fixture
+def no_heavy_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail (instead of running for minutes or running out of memory) if planning gets that far."""
+    from routeplan.optimize import routing, weekly
+
+    def boom(*_a, **_k):
+        raise AssertionError("reached the travel-time matrix or the optimizer")
+
+    monkeypatch.setattr(weekly, "travel_matrix", boom)
+    monkeypatch.setattr(routing.RoutingModel, "solve", boom)
+
+
+def test_100000_vital_objects_are_refused_before_planning(tmp_path: Path, capsys, no_heavy_work) -> None:
+    import json
+
+    sc = world(tmp_path / "w", layer=json.dumps({"type": "FeatureCollection", "features": _points(100_000)}))
+    line = assert_refused(capsys, sc, tmp_path / "out", "vo.geojson", "100000 features",
+                          f"limit of {settings.max_layer_features}", "max_layer_features")
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize("layer_name", ["vo.csv", "hs.geojson"])
+def test_layer_feature_limit_applies_to_csv_and_hotspots(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+                                                         layer_name: str) -> None:
+    import json
+
+    from routeplan.load.layers import read_hotspots, read_vital_objects
+
+    monkeypatch.setattr(settings, "max_layer_features", 30)
+    f = tmp_path / layer_name
+    if layer_name.endswith(".csv"):
+        rows = [f"VO-{i},atm,{p['geometry']['coordinates'][1]},{p['geometry']['coordinates'][0]}"
+                for i, p in enumerate(_points(31))]
+        f.write_text("id,category,lat,lon\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        read = read_vital_objects
+    else:
+        f.write_text(json.dumps({"type": "FeatureCollection", "features": _points(31, risk=1.0)}), encoding="utf-8")
+        read = read_hotspots
+    with pytest.raises(InputError, match="max_layer_features") as err:
+        read(f)
+    assert "more than 30 features" in str(err.value) or "31 features" in str(err.value)
+    monkeypatch.setattr(settings, "max_layer_features", 31)
+    assert len(read(f)) == 31
+
+
+def test_too_many_candidate_stops_are_refused_before_the_model_is_solved(tmp_path: Path, capsys,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """5 000 objects (under the layer limit) visited daily for a week: 35 000 candidate stops."""
+    import json
+
+    from routeplan.optimize import routing
+
+    def boom(*_a, **_k):
+        raise AssertionError("reached the optimizer")
+
+    monkeypatch.setattr(routing.RoutingModel, "solve", boom)
+    sc = world(tmp_path / "w", layer=json.dumps({"type": "FeatureCollection",
+                                                 "features": _points(5000, visits_per_week=7)}))
+    sc.write_text(sc.read_text(encoding="utf-8").replace("days = 2", "days = 7"), encoding="utf-8")
+    assert_refused(capsys, sc, tmp_path / "out", "scenario.toml",
+                   f"more than {settings.max_candidate_stops} candidate stops", "max_candidate_stops")
+
+
+def test_incident_count_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from routeplan import hotspots as hs
+
+    monkeypatch.setattr(settings, "max_incidents", 50)
+    csv_file = tmp_path / "inc.csv"
+    csv_file.write_text("lat,lon,type\n" + "".join(f"{LAT0 + i * 1e-4},{LON0},curat\n" for i in range(51)),
+                        encoding="utf-8")
+    geo = tmp_path / "inc.geojson"
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"type": "curat"}, "geometry": {"type": "Point", "coordinates": [LON0, LAT0]}}
+        for _ in range(51)]}), encoding="utf-8")
+    for f in (csv_file, geo):
+        with pytest.raises(InputError, match="max_incidents") as err:
+            hs.read_incidents(f)
+        assert str(err.value).startswith(str(f)) and "more than 50 incidents" in str(err.value)
+    monkeypatch.setattr(settings, "max_incidents", 51)
+    assert len(hs.read_incidents(csv_file)) == 51 and len(hs.read_incidents(geo)) == 51

@@ -58,6 +58,7 @@ from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from routeplan import settings
 from routeplan._checks import BAD_CHARS
 from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
 from routeplan.errors import InputError
@@ -263,6 +264,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         feats = data.get("features") if isinstance(data, dict) else None
         if not isinstance(feats, list):
             raise InputError(f"{path}: expected a GeoJSON FeatureCollection with a 'features' list")
+        _check_incident_count(path, len(feats))
         rows = []
         for i, feat in enumerate(feats):
             geom = (feat or {}).get("geometry") if isinstance(feat, dict) else None
@@ -281,12 +283,23 @@ def _read_table(path: Path) -> pd.DataFrame:
             rows.append(props)
         return pd.DataFrame(rows)
     try:
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        # one row past the limit is enough to refuse: never parse an unbounded table
+        df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
+                         nrows=int(settings.max_incidents) + 1)
+        _check_incident_count(path, len(df))
+        return df
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: incidents file is empty") from None
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not a readable CSV table ({msg})") from None
+
+
+def _check_incident_count(path: Path, n: int) -> None:
+    limit = int(settings.max_incidents)
+    if n > limit:
+        raise InputError(f"{path}: more than {limit} incidents, above the limit (routeplan.settings.max_incidents); "
+                         "use a shorter period or a smaller area")
 
 
 def _numeric(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:

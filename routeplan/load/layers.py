@@ -114,6 +114,7 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
         raise InputError(f"{path}: {what} is not usable JSON ({_one_line(exc)})") from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
         raise InputError(f"{path}: {what} must be a GeoJSON FeatureCollection")
+    _check_feature_count(path, what, len(data["features"]))
     crs = data.get("crs", {})
     if isinstance(crs, dict):
         name = str(crs.get("properties", {}).get("name", "")) if isinstance(crs.get("properties"), dict) else ""
@@ -165,6 +166,15 @@ def _check_finite(geom: Any, where: str) -> None:
         raise InputError(f"{where}: geometry has coordinates that are not finite numbers (NaN or Infinity)")
 
 
+def _check_feature_count(path: Path, what: str, n: int, exact: bool = True) -> None:
+    """Refuse a layer with more than ``settings.max_layer_features`` features, before reading them."""
+    limit = int(settings.max_layer_features)
+    if n > limit:
+        count = f"{n} features" if exact else f"more than {limit} features"
+        raise InputError(f"{path}: {what} has {count}, above the limit of {limit} per layer "
+                         "(routeplan.settings.max_layer_features); split the area or keep the objects that matter")
+
+
 def _one_line(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
@@ -188,6 +198,7 @@ def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any]
             found = ", ".join(repr(c) for c in reader.fieldnames)[:200]
             raise InputError(f"{path}: {what} CSV needs lat and lon columns (found {found})")
         for row in reader:
+            _check_feature_count(path, what, len(out) + 1, exact=False)
             where = f"{path} row {reader.line_num}"
             try:
                 lat, lon = float(row[latc]), float(row[lonc])

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from routeplan import settings
 from routeplan.load.layers import Hotspot, VitalObject
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.optimize.routing import UNREACHABLE, RoutingModel, Stop, Vehicle
@@ -392,6 +393,18 @@ def plan_week(
     dates = scenario.dates
     unserved: list[Unserved] = []
     candidates: list[_Candidate] = []
+    max_stops = int(settings.max_candidate_stops)
+
+    def check_stop_count() -> None:
+        # PyVRP's memory grows with the square of the stop count: refuse before it is asked to
+        if len(model.stops) > max_stops:
+            from routeplan.errors import InputError
+
+            raise InputError(
+                f"{scenario.path}: the weekly model needs more than {max_stops} candidate stops (one per visit, "
+                "allowed day and window, and hotspot stops), above the limit "
+                "(routeplan.settings.max_candidate_stops); plan fewer days, objects or visits per week at once"
+            )
     required_total = 0
     group_meta: list[tuple[VitalObject, int]] = []
 
@@ -449,6 +462,7 @@ def plan_week(
                     model.add_stop(Stop(loc, early, late, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
                     candidates.append(_Candidate("vital_object", o, j + 1, day, (early // 60, late // 60 + o.dwell_minutes)))
                     n_stops += 1
+            check_stop_count()
             if n_stops == 0:
                 group_meta[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
                 days_txt = ", ".join(dates[d].isoformat() for d in part)
@@ -507,7 +521,9 @@ def plan_week(
             prize = int(round(h.risk * hvalue * (1.0 if k in full else 0.25) * (0.5 ** rank)))
             model.add_stop(Stop(loc, a * 60, b * 60 - hservice, hservice, prize, group=g, name=h.id))
             candidates.append(_Candidate("hotspot", h, 0, day, (a, b)))
+        check_stop_count()
 
+    check_stop_count()
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
     import time as _time
