@@ -43,6 +43,8 @@ max_osm_ways: int = 500_000
 max_way_nodes: int = 2000
 #: and XML elements of any kind (nodes, ways, node references, tags, relation members...).
 max_osm_elements: int = 10_000_000
+#: A cached road graph larger than this (bytes) is neither read nor written (1 GiB).
+max_cache_file_bytes: int = 1024**3
 #: Refuse a vital-object or hotspot layer with more features (rows) than this.
 max_layer_features: int = 10_000
 #: Refuse a plan whose weekly model would have more candidate stops than this (one per visit, allowed

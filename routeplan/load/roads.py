@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -22,7 +21,7 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from routeplan import settings
+from routeplan import _graphcache, settings
 from routeplan._io import check_input_file
 from routeplan._osmcheck import check_osm_xml
 from routeplan.errors import InputError, NetworkError
@@ -38,7 +37,7 @@ PATROL_FILTER = (
 )
 
 #: Bump when the prepared-graph format changes so that stale caches are not reused.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 def _first(value: Any) -> str:
@@ -141,45 +140,7 @@ def graph_from_file(path: str | Path, speeds_kmh: dict[str, dict[str, float]]) -
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     key = _cache_key("file", digest.hexdigest(), speeds_kmh)
-    return _cached_pickle(key, lambda: _graph_from_file(path, speeds_kmh))
-
-
-def _cached_pickle(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:
-    """A prepared graph from ``cache_folder/graphs/<key>.pickle`` (checksummed), built and stored on a miss.
-
-    Pickle is only read from the project's own cache folder; a file failing its checksum is rebuilt.
-    """
-    import pickle
-
-    folder = Path(settings.cache_folder) / "graphs"
-    gpath, spath = folder / f"{key}.pickle", folder / f"{key}.pickle.sha256"
-    if gpath.exists() and spath.exists():
-        blob = gpath.read_bytes()
-        if hashlib.sha256(blob).hexdigest() == spath.read_text().strip():
-            try:
-                G = pickle.loads(blob)
-                G.graph["routeplan_cache_hit"] = True
-                log.info("road graph from cache %s", gpath)
-                return G
-            except Exception:  # an old or foreign pickle: rebuild
-                log.warning("cached graph %s unreadable; rebuilding", gpath)
-        else:
-            log.warning("cached graph %s failed its checksum; rebuilding", gpath)
-    G = build()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        blob = pickle.dumps(G, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".pickle.tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, gpath)
-        tmp_s = spath.with_suffix(".tmp")
-        tmp_s.write_text(hashlib.sha256(blob).hexdigest() + "\n")
-        os.replace(tmp_s, spath)
-    except OSError as exc:  # a read-only or full cache folder must not stop planning
-        log.warning("could not cache the road graph: %s", exc)
-    G.graph["routeplan_cache_hit"] = False
-    return G
+    return _cached_graph(key, lambda: _graph_from_file(path, speeds_kmh))
 
 
 _OSM_SUFFIXES = (".pbf", ".osm", ".xml", ".osm.bz2", ".osm.gz", ".bz2", ".gz")
@@ -281,66 +242,14 @@ def _cache_key(kind: str, query: Any, speeds_kmh: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _load_cached(gpath: Path, spath: Path) -> nx.MultiDiGraph | None:
-    """The graph in ``gpath`` if its bytes match the checksum in ``spath``, else ``None``."""
-    import osmnx as ox
-
-    if not (gpath.is_file() and spath.is_file()):
-        return None
-    try:
-        data = gpath.read_bytes()
-        expected = spath.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        log.warning("cannot read cached graph %s (%s); rebuilding", gpath, exc)
-        return None
-    if hashlib.sha256(data).hexdigest() != expected:
-        log.warning("cached graph %s failed its checksum; rebuilding", gpath)
-        return None
-    try:
-        G = ox.load_graphml(graphml_str=data.decode("utf-8"))
-    except Exception as exc:  # a checksum-valid file from an incompatible writer
-        log.warning("cannot parse cached graph %s (%s); rebuilding", gpath, exc)
-        return None
-    for _, _, d in G.edges(data=True):
-        for k, v in d.items():
-            if k.startswith("travel_time_") and isinstance(v, str):
-                d[k] = float(v)
-    return G
-
-
 def _cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:
     """Return the prepared graph under ``key`` from the cache, building and caching it on a miss.
 
-    The cache file is written atomically with a checksum beside it, so a crash or a corrupted file
-    never yields a wrong graph: a bad cache entry is rebuilt. A failed build writes nothing.
+    The cache holds plain arrays and JSON (:mod:`routeplan._graphcache`), never pickle, so a file placed
+    in the cache folder cannot run code when read. Entries are written atomically with a checksum
+    beside them; a damaged, foreign or old entry or sidecar is rebuilt. A failed build writes nothing.
     """
-    import osmnx as ox
-
-    folder = Path(settings.cache_folder) / "graphs"
-    gpath = folder / f"{key}.graphml"
-    spath = folder / f"{key}.sha256"
-    G = _load_cached(gpath, spath)
-    if G is not None:
-        log.info("road graph from cache %s", gpath)
-        G.graph["routeplan_cache_hit"] = True
-        return G
-    G = build()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".graphml.tmp")
-    os.close(fd)
-    tmp_s = folder / f".{key}.sha256.tmp"
-    try:
-        ox.save_graphml(G, tmp)
-        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-        # graph first, checksum last: a crash in between leaves a mismatch, i.e. a rebuild
-        os.replace(tmp, gpath)
-        tmp_s.write_text(digest + "\n", encoding="ascii")
-        os.replace(tmp_s, spath)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-        tmp_s.unlink(missing_ok=True)
-    G.graph["routeplan_cache_hit"] = False
-    return G
+    return _graphcache.cached_graph(key, build)
 
 
 # ---------------------------------------------------------------------------------------------------
