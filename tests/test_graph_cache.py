@@ -173,14 +173,29 @@ DAMAGE = ["sidecar not UTF-8", "sidecar empty", "sidecar is a folder", "sidecar 
 def test_damaged_cache_or_sidecar_is_rebuilt(cache: Path, osm_file: Path, how: str, caplog) -> None:
     G1 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
     _damage(cache, how)
-    G2 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
+    with caplog.at_level("WARNING", logger="routeplan"):
+        G2 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
     assert G2.graph["routeplan_cache_hit"] is False
+    assert any("rebuilding" in r.getMessage() for r in caplog.records), caplog.text  # logged, not silent
     assert_same_graph(G1, G2)
     # planning goes on either way; where the damaged path could be replaced, the next run is warm again
     G3 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
     assert_same_graph(G1, G3)
     if "folder" not in how:
         assert G3.graph["routeplan_cache_hit"] is True
+
+
+def test_oversized_cache_entry_is_neither_read_nor_written(cache: Path, osm_file: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    G1 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
+    (entry,), _ = _entries(cache)
+    monkeypatch.setattr(settings, "max_cache_file_bytes", entry.stat().st_size - 1)
+    G2 = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
+    assert G2.graph["routeplan_cache_hit"] is False
+    assert_same_graph(G1, G2)
+    assert roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH).graph["routeplan_cache_hit"] is False
+    monkeypatch.setattr(settings, "max_cache_file_bytes", entry.stat().st_size)
+    assert roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH).graph["routeplan_cache_hit"] is True
 
 
 def test_unwritable_cache_folder_does_not_stop_planning(cache: Path, osm_file: Path) -> None:
