@@ -302,3 +302,16 @@ def test_incident_count_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert str(err.value).startswith(str(f)) and "more than 50 incidents" in str(err.value)
     monkeypatch.setattr(settings, "max_incidents", 51)
     assert len(hs.read_incidents(csv_file)) == 51 and len(hs.read_incidents(geo)) == 51
+
+
+def test_objects_command_reads_osm_files_within_the_same_limits(tmp_path: Path, capsys) -> None:
+    """``routeplan objects`` loads the OSM file through osmnx too: the same pre-scan guards it."""
+    from routeplan.cli import main
+
+    sc = world(tmp_path / "w", roads=_with(_long_way(2001)))
+    out = tmp_path / "objects.geojson"
+    rc = main(["objects", str(sc), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert err.strip().startswith("routeplan: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "way 77 has more than 2000 node references" in err and not out.exists()
