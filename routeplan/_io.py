@@ -398,8 +398,11 @@ def check_input_file(path: Path, what: str, max_bytes: int | None = None) -> Pat
         raise InputError(f"{path}: {what} file is empty")
     limit = settings.max_input_bytes if max_bytes is None else max_bytes
     if size > limit:
+        shown = format_bytes(size)
+        if shown == format_bytes(limit):  # just above the limit: "200 MiB, above the 200 MiB limit" says nothing
+            shown = f"{size} bytes"
         raise InputError(
-            f"{path}: {what} file is {format_bytes(size)}, above the {format_bytes(limit)} limit; "
+            f"{path}: {what} file is {shown}, above the {format_bytes(limit)} limit; "
             "cut it to the area you plan"
         )
     return path

@@ -64,6 +64,19 @@ def _no_graph_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "cache_local_graphs", False)
 
 
+# ------------------------------------------------------------------ file size
+
+def test_file_just_above_the_size_limit_says_by_how_much(tmp_path: Path) -> None:
+    from routeplan._io import check_input_file
+
+    f = tmp_path / "vo.geojson"
+    with open(f, "wb") as fh:  # sparse: no disk used
+        fh.truncate(settings.max_input_bytes + 1)
+    with pytest.raises(InputError) as err:
+        check_input_file(f, "vital objects")
+    assert f"file is {settings.max_input_bytes + 1} bytes, above the 200 MiB limit" in str(err.value)
+
+
 # ------------------------------------------------------------------ node references per way
 
 @pytest.mark.parametrize("name", ["roads.osm", "roads.osm.bz2", "roads.osm.gz", "roads.osm.pbf"])
