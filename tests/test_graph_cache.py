@@ -203,6 +203,9 @@ def test_unwritable_cache_folder_does_not_stop_planning(cache: Path, osm_file: P
     cache.write_text("not a folder", encoding="utf-8")  # graphs/ cannot be created
     G = roads.graph_from_file(osm_file, DEFAULT_SPEEDS_KMH)
     assert G.graph["routeplan_cache_hit"] is False and G.number_of_nodes() > 0
+    # the cache of online areas (place, bbox, boundary) goes on the same way
+    G2 = roads._cached_graph("online-area-key", lambda: G.copy())
+    assert G2.graph["routeplan_cache_hit"] is False and G2.number_of_nodes() == G.number_of_nodes()
 
 
 # ------------------------------------------------------------------ exact round trips

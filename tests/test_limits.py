@@ -144,12 +144,15 @@ def test_doctype_and_entities_are_refused(tmp_path: Path) -> None:
     ("roads.osm.gz", gzip.compress(b"<osm>")[:-6]),
     ("roads.osm", b"<osm><node id='1'></way></osm>"),
 ])
-def test_broken_streams_are_one_line_input_errors(tmp_path: Path, name: str, content: bytes) -> None:
+def test_broken_streams_are_one_line_input_errors_in_the_pre_scan(tmp_path: Path, name: str, content: bytes) -> None:
+    from routeplan._osmcheck import check_osm_xml
+
     f = tmp_path / name
     f.write_bytes(content)
-    with pytest.raises(InputError) as err:
-        roads.graph_from_file(f, DEFAULT_SPEEDS_KMH)
-    assert str(err.value).startswith(f"{f}: cannot read OSM roads") and "\n" not in str(err.value)
+    for read in (check_osm_xml, lambda p: roads.graph_from_file(p, DEFAULT_SPEEDS_KMH)):
+        with pytest.raises(InputError) as err:
+            read(f)
+        assert str(err.value).startswith(f"{f}: cannot read OSM roads") and "\n" not in str(err.value)
 
 
 # ------------------------------------------------------------------ bombs, through the real CLI
