@@ -315,7 +315,7 @@ def test_incident_count_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for f in (csv_file, geo):
         with pytest.raises(InputError, match="max_incidents") as err:
             hs.read_incidents(f)
-        assert str(err.value).startswith(str(f)) and "more than 50 incidents" in str(err.value)
+        assert str(err.value).startswith(f"{f}: more than 50 incidents, above the limit"), str(err.value)
     monkeypatch.setattr(settings, "max_incidents", 51)
     assert len(hs.read_incidents(csv_file)) == 51 and len(hs.read_incidents(geo)) == 51
 

@@ -286,13 +286,13 @@ def _read_table(path: Path) -> pd.DataFrame:
         # one row past the limit is enough to refuse: never parse an unbounded table
         df = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True,
                          nrows=int(settings.max_incidents) + 1)
-        _check_incident_count(path, len(df))
-        return df
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: incidents file is empty") from None
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{path}: not a readable CSV table ({msg})") from None
+    _check_incident_count(path, len(df))
+    return df
 
 
 def _check_incident_count(path: Path, n: int) -> None:
