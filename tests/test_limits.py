@@ -145,7 +145,7 @@ def test_doctype_and_entities_are_refused(tmp_path: Path) -> None:
     ("roads.osm", b"<osm><node id='1'></way></osm>"),
 ])
 def test_broken_streams_are_one_line_input_errors_in_the_pre_scan(tmp_path: Path, name: str, content: bytes) -> None:
-    from routeplan._osmcheck import check_osm_xml
+    from routeplan.load._osmcheck import check_osm_xml
 
     f = tmp_path / name
     f.write_bytes(content)

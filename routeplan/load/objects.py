@@ -77,7 +77,7 @@ def derive_vital_objects(scenario: Any) -> Any:
                 raise InputError(f"{area.osm_file}: deriving objects from .pbf is not supported; use .osm or .osm.bz2")
             from routeplan import settings
             from routeplan._io import check_input_file
-            from routeplan._osmcheck import check_osm_xml
+            from routeplan.load._osmcheck import check_osm_xml
 
             # osmnx loads the whole file: the same size limit and bounded pre-scan as for roads first
             check_osm_xml(check_input_file(Path(area.osm_file), "OSM", settings.max_osm_bytes))

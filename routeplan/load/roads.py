@@ -21,9 +21,10 @@ from typing import Any, Callable
 
 import networkx as nx
 
-from routeplan import _graphcache, settings
+from routeplan import settings
+from routeplan.load import _graphcache
 from routeplan._io import check_input_file
-from routeplan._osmcheck import check_osm_xml
+from routeplan.load._osmcheck import check_osm_xml
 from routeplan.errors import InputError, NetworkError
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.
 def _pbf_to_xml(src: Path, dst: Path) -> None:
     """Copy the highway ways (and their nodes) of a PBF file into OSM XML that osmnx can read.
 
-    The limits of :func:`routeplan._osmcheck.check_osm_xml` apply to what is copied: highway ways, node
+    The limits of :func:`routeplan.load._osmcheck.check_osm_xml` apply to what is copied: highway ways, node
     references per way, their nodes and all elements together.
     """
     import osmium
@@ -245,7 +246,7 @@ def _cache_key(kind: str, query: Any, speeds_kmh: dict) -> str:
 def _cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:
     """Return the prepared graph under ``key`` from the cache, building and caching it on a miss.
 
-    The cache holds plain arrays and JSON (:mod:`routeplan._graphcache`), never pickle, so a file placed
+    The cache holds plain arrays and JSON (:mod:`routeplan.load._graphcache`), never pickle, so a file placed
     in the cache folder cannot run code when read. Entries are written atomically with a checksum
     beside them; a damaged, foreign or old entry or sidecar is rebuilt. A failed build writes nothing.
     """
