@@ -710,6 +710,13 @@ def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
     ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = 730\n', "time"),
     ('object = "VO-1"\nunit = "R2-1"\ndate = 20261201\ntime = "07:30"\n', "date"),
     ('object = ["VO-1"]\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\n', "object"),
+    # checks that once waited for the optimizer: the object against the layer, the date against the plan
+    ('object = "VO-9"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\n', "'VO-9' is not in the vital-object layer"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-02"\ntime = "07:30"\n', "2026-12-02 is outside the plan"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-11-29"\ntime = "07:30"\n', "outside the plan"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "7h30"\n', "pins[0].time"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "24:00"\n', "pins[0].time"),
+    ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\ndwell = 15\n', "unknown key 'dwell'"),
 ])
 def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, pin, fragment) -> None:
     import routeplan.pipeline as pipeline
@@ -719,6 +726,41 @@ def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, p
     sc = world(tmp_path / "w", scenario=_scenario() + "[[pins]]\n" + pin)
     assert_refused(capsys, sc, previous, "scenario.toml", "pins[0]", fragment)
     assert not calls
+
+
+@pytest.mark.parametrize("after, typo, hint", [
+    ('name = "tiny"\n', 'nmae = "x"\n', "scenario.toml: unknown key 'nmae'; did you mean 'name'?"),
+    ('osm_file = "roads.osm"\n', 'nmae = "x"\n', "scenario.toml [area]: unknown key 'nmae'; did you mean 'name'?"),
+    ('days = 2\n', 'hotspot_dwel_minutes = 15\n',
+     "scenario.toml [plan]: unknown key 'hotspot_dwel_minutes'; did you mean 'hotspot_dwell_minutes'?"),
+    ('vital_objects = "vo.geojson"\n', 'hotspot = "hs.geojson"\n',
+     "scenario.toml [layers]: unknown key 'hotspot'; did you mean 'hotspots'?"),
+    ('name = "Polsek"\n', 'lng = 113.2\n', "scenario.toml depots[0]: unknown key 'lng'; did you mean 'lon'?"),
+    ('end = "14:00"\n', 'break_minute = 30\n',
+     "scenario.toml shifts[0]: unknown key 'break_minute'; did you mean 'break_minutes'?"),
+    ('kind = "motorcycle"\n', 'day = ["mon"]\n', "scenario.toml units[0]: unknown key 'day'; did you mean 'days'?"),
+])
+def test_typo_key_refused_before_roads(tmp_path, previous, capsys, monkeypatch, after, typo, hint) -> None:
+    import routeplan.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: pytest.fail("roads loaded"))
+    text = _scenario()
+    assert text.count(after) == 1
+    sc = world(tmp_path / "w", scenario=text.replace(after, after + typo))
+    assert_refused(capsys, sc, previous, hint)
+
+
+@pytest.mark.parametrize("speeds, hint", [
+    ("[speeds.motorcycle]\nresidental = 15\n",
+     "scenario.toml [speeds.motorcycle]: unknown highway class 'residental'; did you mean 'residential'?"),
+    ("[speeds.motorcyle]\nresidential = 15\n", "did you mean 'motorcycle'?"),
+])
+def test_typo_in_speeds_refused_before_roads(tmp_path, previous, capsys, monkeypatch, speeds, hint) -> None:
+    import routeplan.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: pytest.fail("roads loaded"))
+    sc = world(tmp_path / "w", scenario=_scenario() + speeds)
+    assert_refused(capsys, sc, previous, hint)
 
 
 @pytest.mark.parametrize("desa, fragment", [

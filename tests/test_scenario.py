@@ -76,3 +76,123 @@ def test_parse_window():
         parse_window("10:00-10:00", "w")
     with pytest.raises(InputError):
         parse_window("10-12", "w")
+
+
+# ------------------------------------------------------------------ unknown keys, with a "did you mean" hint
+
+def _full():
+    """``base()`` with every optional table, so that a typo can be put into each."""
+    raw = base()
+    raw["layers"] = {"vital_objects": "vo.geojson"}
+    raw["speeds"] = {"car": {"track": 0}}
+    raw["pins"] = [{"object": "VO-1", "unit": "R4-1", "date": "2026-12-01", "time": "07:30"}]
+    return raw
+
+
+@pytest.mark.parametrize("table, typo, known, where", [
+    ((), "shift", "shifts", "x.toml: "),
+    (("area",), "nmae", "name", "x.toml [area]: "),
+    (("plan",), "hotspot_dwel_minutes", "hotspot_dwell_minutes", "x.toml [plan]: "),
+    (("layers",), "vital_object", "vital_objects", "x.toml [layers]: "),
+    (("depots", 0), "lng", "lon", "x.toml depots[0]: "),
+    (("shifts", 1), "break_minute", "break_minutes", "x.toml shifts[1]: "),
+    (("units", 0), "shift", "shifts", "x.toml units[0]: "),
+    (("pins", 0), "tiem", "time", "x.toml pins[0]: "),
+])
+def test_unknown_key_is_refused_with_a_hint(table, typo, known, where):
+    raw = _full()
+    node = raw
+    for k in table:
+        node = node[k]
+    node[typo] = 1
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    msg = str(err.value)
+    assert msg.startswith(where), msg
+    assert f"unknown key '{typo}'; did you mean '{known}'?" in msg
+    assert "\n" not in msg
+
+
+def test_unknown_key_without_a_close_match_lists_the_known_keys():
+    raw = _full()
+    raw["plan"]["zzz"] = 1
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    msg = str(err.value)
+    assert msg.startswith("x.toml [plan]: unknown key 'zzz'"), msg
+    assert "start_date" in msg and "hotspot_max_stops_per_day" in msg and "did you mean" not in msg
+
+
+def test_plan_message_of_the_issue():
+    raw = _full()
+    raw["plan"]["hotspot_dwel_minutes"] = 15
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("scenario.toml"))
+    assert str(err.value) == ("scenario.toml [plan]: unknown key 'hotspot_dwel_minutes'; "
+                              "did you mean 'hotspot_dwell_minutes'?")
+
+
+@pytest.mark.parametrize("kind, typo, known", [("car", "residental", "residential"),
+                                               ("motorcycle", "tertary", "tertiary")])
+def test_unknown_highway_class_in_speeds(kind, typo, known):
+    raw = _full()
+    raw["speeds"] = {kind: {typo: 20}}
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    msg = str(err.value)
+    assert msg.startswith(f"x.toml [speeds.{kind}]: unknown highway class '{typo}'; did you mean '{known}'?"), msg
+
+
+def test_every_default_highway_class_is_a_known_speeds_key():
+    from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
+
+    raw = _full()
+    classes = sorted(set(DEFAULT_SPEEDS_KMH["car"]) | set(DEFAULT_SPEEDS_KMH["motorcycle"]))
+    raw["speeds"] = {"car": {c: 10 for c in classes}, "motorcycle": {c: 0 for c in classes}}
+    sc = scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    assert sc.speeds_kmh["car"]["path"] == 10 and sc.speeds_kmh["motorcycle"] == {}
+
+
+def test_unknown_unit_kind_in_speeds_has_a_hint():
+    raw = _full()
+    raw["speeds"] = {"motorcyle": {"track": 12}}
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    assert "did you mean 'motorcycle'?" in str(err.value)
+
+
+# ------------------------------------------------------------------ pins: every check that needs no roads
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("unit", "R4-9", "pins[0]: unit 'R4-9' is not in [[units]]"),
+    ("date", "2026-12-07", "pins[0].date: 2026-12-07 is outside the plan (2026-11-30 .. 2026-12-06)"),
+    ("date", "2026-11-29", "pins[0].date: 2026-11-29 is outside the plan"),
+    ("time", "7.30", "pins[0].time"),
+    ("time", "24:00", "pins[0].time: '24:00'"),
+])
+def test_bad_pin_is_refused_when_loading(field, value, fragment):
+    raw = _full()
+    raw["pins"][0][field] = value
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    assert fragment in str(err.value), str(err.value)
+
+
+def test_pins_without_a_vital_object_layer_are_refused_when_loading():
+    raw = _full()
+    raw["layers"] = {"hotspots": "hs.geojson"}
+    with pytest.raises(InputError) as err:
+        scenario_from_dict(raw, __import__("pathlib").Path("x.toml"))
+    assert "pins[0].object" in str(err.value) and "vital_objects" in str(err.value)
+
+
+def test_pin_objects_are_checked_against_the_layer():
+    from routeplan.load.scenario import check_pin_objects
+
+    sc = scenario_from_dict(_full(), __import__("pathlib").Path("x.toml"))
+    check_pin_objects(sc, ["VO-1", "VO-2"])
+    with pytest.raises(InputError) as err:
+        check_pin_objects(sc, ["VO-01", "VO-2"])
+    msg = str(err.value)
+    assert msg.startswith("x.toml pins[0].object: 'VO-1' is not in the vital-object layer"), msg
+    assert "did you mean 'VO-01'?" in msg
