@@ -10,7 +10,7 @@ from typing import Any, Callable
 from routeplan.errors import InputError
 from routeplan.load.layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
-from routeplan.load.scenario import Scenario, load_scenario
+from routeplan.load.scenario import Scenario, check_pin_objects, load_scenario
 from routeplan.optimize.weekly import Unserved, WeeklyPlan, plan_week
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     # every input file is read and checked first, so that a bad one is refused before the long stages
     say("reading inputs")
     objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
+    check_pin_objects(scenario, {o.id for o in objects})
     hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
     if not objects and not hotspots:
         raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")

@@ -86,3 +86,18 @@ def test_buahbatu_four_weeks_and_replan(tmp_path):
     assert past(after) == past(before) and past(before)
     assert not any(r["unit"] == "U1" and r["day"] >= "2026-12-03" for r in after["routes"])
     assert after["required_visits"] == before["required_visits"]
+
+
+def test_a_pin_belongs_to_its_own_week():
+    """A pin dated in the first week is left out of the second week's model, not refused there."""
+    import dataclasses
+
+    from routeplan.load.layers import read_vital_objects
+    from routeplan.load.scenario import load_scenario
+    from routeplan.optimize.weekly import resolve_pins
+
+    sc = load_scenario(SAMPLE / "scenario.toml")
+    sc.pins = [{"object": "VO-001", "unit": "R2-3", "date": "2026-12-01", "time": "07:30"}]
+    objects = read_vital_objects(sc.vital_objects, sc.default_dwell_minutes)
+    week2 = dataclasses.replace(sc, start_date=sc.start_date + dt.timedelta(days=7))
+    assert resolve_pins(week2, objects, []) == []

@@ -7,12 +7,13 @@ raises :class:`~routeplan.errors.InputError` with a one-line message naming the 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection, Sequence
 
 from routeplan._checks import check_tree
 from routeplan._io import read_text
@@ -39,6 +40,25 @@ DEFAULT_SPEEDS_KMH: dict[str, dict[str, float]] = {
         "tertiary_link": 25, "unclassified": 25, "residential": 20, "living_street": 12,
         "service": 15, "road": 20, "track": 15, "path": 10,
     },
+}
+
+#: OSM highway classes that a ``[speeds.car]`` / ``[speeds.motorcycle]`` table may name: those the road
+#: loader keeps (:data:`routeplan.load.roads.PATROL_FILTER`).
+HIGHWAY_CLASSES: tuple[str, ...] = tuple(dict.fromkeys([*DEFAULT_SPEEDS_KMH["car"], *DEFAULT_SPEEDS_KMH["motorcycle"]]))
+
+#: The keys of every table of a scenario file ("" is the top level; ``depots``, ``shifts``, ``units`` and
+#: ``pins`` are the keys of each of their rows). Any other key is refused with a "did you mean" hint.
+#: (This module is above 500 lines on purpose: every rule of the scenario file, pins included, is kept here.)
+SCENARIO_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("name", "area", "plan", "layers", "depots", "shifts", "units", "speeds", "pins"),
+    "area": ("place", "osm_file", "bbox", "boundary", "name"),
+    "plan": ("start_date", "days", "language", "utc_offset", "default_dwell_minutes", "hotspot_dwell_minutes",
+             "hotspot_value_minutes", "hotspot_target_minutes_per_week", "hotspot_max_stops_per_day"),
+    "layers": ("vital_objects", "hotspots", "desa"),
+    "depots": ("id", "name", "lat", "lon"),
+    "shifts": ("name", "start", "end", "break_minutes", "break_window"),
+    "units": ("id", "kind", "depot", "crew", "shifts", "days"),
+    "pins": ("object", "unit", "date", "time"),
 }
 
 #: The five-day Javanese market week. Many traditional markets open on one or two pasaran days.
@@ -185,6 +205,17 @@ def _require(table: dict, key: str, where: str, kind: type | tuple[type, ...]) -
     return value
 
 
+def _check_keys(table: dict, known: Sequence[str], where: str, what: str = "key") -> None:
+    """Refuse a key of ``table`` that is not in ``known``, with the closest known one as a hint."""
+    for key in table:
+        if key in known:
+            continue
+        name = str(key)[:60]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(known)}"
+        raise InputError(f"{where}: unknown {what} {name!r}; {hint}")
+
+
 def _id(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
         raise InputError(f"{where}: id must be a non-empty text, got {value!r}")
@@ -268,14 +299,36 @@ def _check_break(sh: Shift, where: str) -> None:
                          f"for a {sh.break_minutes}-minute break; widen the window or shorten the break")
 
 
-def _check_pin(pin: Any, where: str, unit_ids: set[str]) -> None:
-    """Check a ``[[pins]]`` table's fields and types (its object and date are matched when planning)."""
+def parse_pin(pin: Any, where: str, unit_ids: Collection[str]) -> tuple[str, str, dt.date, int]:
+    """Check a ``[[pins]]`` table: its keys, object and unit ids, ISO date and ``HH:MM`` time.
+
+    Parameters
+    ----------
+    pin
+        One entry of the scenario's ``pins``.
+    where
+        The file and row for messages, e.g. ``"scenario.toml pins[0]"``.
+    unit_ids
+        The ids of the scenario's units.
+
+    Returns
+    -------
+    (object id, unit id, date, minute of the day)
+        :func:`scenario_from_dict` also checks that the date lies in the plan, :func:`check_pin_objects` that
+        the object is in the vital-object layer; only the unit's vehicle at that time is found when planning.
+
+    Raises
+    ------
+    InputError
+        With a one-line message naming the pin and the field at fault.
+    """
     if not isinstance(pin, dict):
         raise InputError(f"{where}: must be a table with object, unit, date and time")
+    _check_keys(pin, SCENARIO_KEYS["pins"], where)
     for key in ("object", "unit", "date", "time"):
         if key not in pin:
             raise InputError(f"{where}: missing '{key}' (a pin needs object, unit, date and time)")
-    _id(pin["object"], where + ".object")
+    oid = _id(pin["object"], where + ".object")
     uid = _id(pin["unit"], where + ".unit")
     if uid not in unit_ids:
         raise InputError(f"{where}: unit {uid!r} is not in [[units]]")
@@ -285,12 +338,44 @@ def _check_pin(pin: Any, where: str, unit_ids: set[str]) -> None:
                          "(date = 2026-12-01) and the time in 'time'")
     if isinstance(date, str):
         try:
-            dt.date.fromisoformat(date.strip())
+            date = dt.date.fromisoformat(date.strip())
         except ValueError:
             raise InputError(f"{where}.date: {date[:40]!r} is not an ISO date (YYYY-MM-DD)") from None
     elif not isinstance(date, dt.date):
         raise InputError(f"{where}.date: {str(date)[:40]!r} is not an ISO date (YYYY-MM-DD)")
-    parse_clock(pin["time"], where + ".time")
+    minute = parse_clock(pin["time"], where + ".time")
+    if minute >= 1440:
+        raise InputError(f"{where}.time: {pin['time']!r} is the next day's 00:00; give a time from 00:00 to 23:59 "
+                         "and the date it falls on")
+    return oid, uid, date, minute
+
+
+def check_pin_objects(scenario: Scenario, object_ids: Collection[str]) -> None:
+    """Refuse a pin whose object is not in the vital-object layer; called where the layer is read.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    object_ids
+        The ids of every object of its vital-object layer (usable or not).
+
+    Raises
+    ------
+    InputError
+        Naming the pin, the missing id and the closest id of the layer.
+    """
+    ids = sorted(set(object_ids))
+    units = {u.id for u in scenario.units}
+    for i, pin in enumerate(scenario.pins):
+        where = f"{scenario.path} pins[{i}]"
+        oid = parse_pin(pin, where, units)[0]
+        if oid in object_ids:
+            continue
+        close = difflib.get_close_matches(oid, ids, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "check the object's id"
+        raise InputError(f"{where}.object: {oid[:40]!r} is not in the vital-object layer "
+                         f"{scenario.vital_objects}; {hint}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -337,11 +422,13 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     for key, value in raw.items():
         check_tree(value, f, f"[{key}]" if isinstance(value, dict) else str(key))
         check_tree(key, f, "key")
+    _check_keys(raw, SCENARIO_KEYS[""], f)
 
     # --- area
     area_t = raw.get("area")
     if not isinstance(area_t, dict):
         raise InputError(f"{f}: missing [area] table (place, osm_file, bbox or boundary)")
+    _check_keys(area_t, SCENARIO_KEYS["area"], f"{f} [area]")
     given = [k for k in ("place", "osm_file", "bbox", "boundary") if k in area_t]
     if len(given) != 1:
         raise InputError(
@@ -369,6 +456,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     plan_t = raw.get("plan", {})
     if not isinstance(plan_t, dict):
         raise InputError(f"{f}: [plan] must be a table")
+    _check_keys(plan_t, SCENARIO_KEYS["plan"], f"{f} [plan]")
     sd = plan_t.get("start_date")
     if sd is None:
         today = dt.date.today()
@@ -412,6 +500,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         where = f"{f} shifts[{i}]"
         if not isinstance(s, dict):
             raise InputError(f"{where}: must be a table")
+        _check_keys(s, SCENARIO_KEYS["shifts"], where)
         sname = _id(_require(s, "name", where, (str, int)), where)
         if sname in shifts:
             raise InputError(f"{where}: duplicate shift name {sname!r}")
@@ -435,6 +524,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         where = f"{f} depots[{i}]"
         if not isinstance(d, dict):
             raise InputError(f"{where}: must be a table")
+        _check_keys(d, SCENARIO_KEYS["depots"], where)
         did = _id(_require(d, "id", where, (str, int)), where)
         if did in depots:
             raise InputError(f"{where}: duplicate depot id {did!r}")
@@ -451,6 +541,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         where = f"{f} units[{i}]"
         if not isinstance(u, dict):
             raise InputError(f"{where}: must be a table")
+        _check_keys(u, SCENARIO_KEYS["units"], where)
         uid = _id(_require(u, "id", where, (str, int)), where)
         if uid in seen:
             raise InputError(f"{where}: duplicate unit id {uid!r}")
@@ -480,6 +571,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     layers_t = raw.get("layers", {})
     if not isinstance(layers_t, dict):
         raise InputError(f"{f}: [layers] must be a table")
+    _check_keys(layers_t, SCENARIO_KEYS["layers"], f"{f} [layers]")
     vo = _path(base, layers_t["vital_objects"], f"{f} [layers].vital_objects") if "vital_objects" in layers_t else None
     hs = _path(base, layers_t["hotspots"], f"{f} [layers].hotspots") if "hotspots" in layers_t else None
     desa = _path(base, layers_t["desa"], f"{f} [layers].desa") if "desa" in layers_t else None
@@ -489,9 +581,11 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     speeds_t = raw.get("speeds", {})
     if not isinstance(speeds_t, dict):
         raise InputError(f"{f}: [speeds] must be a table of [speeds.car] / [speeds.motorcycle]")
+    _check_keys(speeds_t, UNIT_KINDS, f"{f} [speeds]", "unit kind")
     for ukind, table in speeds_t.items():
-        if ukind not in UNIT_KINDS or not isinstance(table, dict):
+        if not isinstance(table, dict):
             raise InputError(f"{f} [speeds.{ukind}]: unit kind must be car or motorcycle with a table of km/h")
+        _check_keys(table, HIGHWAY_CLASSES, f"{f} [speeds.{ukind}]", "highway class")
         for hw, v in table.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 130:
                 raise InputError(f"{f} [speeds.{ukind}].{hw}: speed must be 0-130 km/h (0 = not used), got {v!r}")
@@ -511,7 +605,13 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     if not isinstance(pins, list):
         raise InputError(f"{f}: [[pins]] must be a list of tables")
     for i, pin in enumerate(pins):
-        _check_pin(pin, f"{f} pins[{i}]", {u.id for u in units})
+        where = f"{f} pins[{i}]"
+        date = parse_pin(pin, where, {u.id for u in units})[2]
+        if date not in dates:
+            raise InputError(f"{where}.date: {date.isoformat()} is outside the plan ({dates[0].isoformat()} .. "
+                             f"{dates[-1].isoformat()}); pin a day of [plan] start_date and days")
+        if vo is None:
+            raise InputError(f"{where}.object: a pin needs the vital-object layer; name it in [layers] vital_objects")
 
     return Scenario(
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,

@@ -149,32 +149,28 @@ class Pin:
 
 
 def resolve_pins(scenario: Scenario, objects: list[VitalObject], vspecs: list, from_day: int = 0) -> list[Pin]:
-    """Match the scenario's ``[[pins]]`` (object, unit, date, time) to vehicles; bad pins raise InputError."""
+    """Match the scenario's ``[[pins]]`` (object, unit, date, time) to vehicles.
+
+    The pins' fields, dates and objects are checked when the scenario and its layers are read
+    (:func:`routeplan.load.scenario.parse_pin`); here a pin of another week of a several-week plan, or of the
+    past of a re-plan, is left out, and a pin raises InputError when its object could not be snapped to the
+    roads or its unit works no shift at that time.
+    """
     from routeplan.errors import InputError
-    from routeplan.load.scenario import parse_clock
+    from routeplan.load.scenario import parse_pin
 
     objs = {o.id: o for o in objects}
+    units = {u.id for u in scenario.units}
     out: list[Pin] = []
     for i, raw in enumerate(scenario.pins):
         where = f"{scenario.path} pins[{i}]"
-        if not isinstance(raw, dict):
-            raise InputError(f"{where}: must be a table with object, unit, date and time")
-        for key in ("object", "unit", "date", "time"):
-            if key not in raw:
-                raise InputError(f"{where}: missing '{key}' (a pin needs object, unit, date and time)")
-        oid, uid = str(raw["object"]), str(raw["unit"])
+        oid, uid, date, clock = parse_pin(raw, where, units)
+        day = (date - scenario.start_date).days
+        if not from_day <= day < scenario.days:
+            continue  # another week of a several-week plan, or already in the past of a re-plan
         if oid not in objs:
             raise InputError(f"{where}: object {oid!r} is not among the usable vital objects")
-        try:
-            date = raw["date"] if isinstance(raw["date"], dt.date) else dt.date.fromisoformat(str(raw["date"]))
-        except ValueError:
-            raise InputError(f"{where}: date {raw['date']!r} is not an ISO date (YYYY-MM-DD)") from None
-        day = (date - scenario.start_date).days
-        if not 0 <= day < scenario.days:
-            raise InputError(f"{where}: date {date} is outside the plan")
-        if day < from_day:
-            continue  # already in the past of a re-plan
-        minute = day * 1440 + parse_clock(str(raw["time"]), where + ".time")
+        minute = day * 1440 + clock
         match = [vi for vi, (u, _d, _sh, _dep, _dl, s0, s1) in enumerate(vspecs) if u.id == uid and s0 <= minute < s1]
         if not match:
             raise InputError(f"{where}: unit {uid!r} works no shift at {date} {raw['time']}")
