@@ -61,7 +61,7 @@ from shapely.ops import unary_union
 from routeplan import settings
 from routeplan._checks import BAD_CHARS
 from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
-from routeplan.errors import InputError
+from routeplan.errors import InputError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -1445,7 +1445,7 @@ def _read_area(path: str | Path, crs: str | int | None) -> gpd.GeoDataFrame:
     try:
         area = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own error types
-        raise InputError(f"{path}: study area is not a readable vector file ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{path}: study area is not a readable vector file ({one_line(exc)})") from None
     if len(area) == 0:
         raise InputError(f"{path}: study area has no features")
     if crs is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from routeplan._io import write_text_atomic
-from routeplan.errors import InputError, NetworkError
+from routeplan.errors import InputError, NetworkError, one_line
 from routeplan.load.layers import CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def derive_vital_objects(scenario: Any) -> Any:
     except InputError:
         raise
     except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = one_line(exc)
         if area.osm_file is not None:
             if "No matching features" in msg or "no data elements" in msg.lower():
                 raw = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=4326)

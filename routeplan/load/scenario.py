@@ -17,6 +17,7 @@ from typing import Any
 from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
+from routeplan.errors import one_line as _one_line
 
 log = logging.getLogger(__name__)
 
@@ -291,11 +292,6 @@ def _check_pin(pin: Any, where: str, unit_ids: set[str]) -> None:
     elif not isinstance(date, dt.date):
         raise InputError(f"{where}.date: {str(date)[:40]!r} is not an ISO date (YYYY-MM-DD)")
     parse_clock(pin["time"], where + ".time")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
 
 
 def load_scenario(path: str | Path) -> Scenario:
