@@ -60,7 +60,7 @@ from shapely.ops import unary_union
 
 from routeplan import settings
 from routeplan._checks import BAD_CHARS
-from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
+from routeplan._io import atomic_file, atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
 from routeplan.errors import InputError, one_line
 
 log = logging.getLogger(__name__)
@@ -1308,9 +1308,6 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
     -------
     Path
     """
-    import os
-    import tempfile
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1341,15 +1338,8 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
     )
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
+    with atomic_file(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
