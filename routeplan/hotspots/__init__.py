@@ -62,6 +62,7 @@ from routeplan import settings
 from routeplan._checks import BAD_CHARS
 from routeplan._io import atomic_file, atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
 from routeplan.errors import InputError, one_line
+from routeplan.i18n import LANGUAGES, incident_label
 
 log = logging.getLogger(__name__)
 
@@ -84,23 +85,8 @@ __all__ = [
 #: Incident categories used by routeplan ("4C" plus everything else).
 CATEGORIES: tuple[str, ...] = ("curas", "curat", "curanmor", "curhewan", "lainnya")
 
-#: Human-readable category names per language.
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "curas": "curas (pencurian dengan kekerasan)",
-        "curat": "curat (pencurian dengan pemberatan)",
-        "curanmor": "curanmor (pencurian kendaraan bermotor)",
-        "curhewan": "curhewan (pencurian hewan)",
-        "lainnya": "lainnya",
-    },
-    "en": {
-        "curas": "curas (robbery)",
-        "curat": "curat (burglary / theft)",
-        "curanmor": "curanmor (motor vehicle theft)",
-        "curhewan": "curhewan (livestock theft)",
-        "lainnya": "other",
-    },
-}
+#: Human-readable category names per language (the texts are in the i18n catalogue).
+CATEGORY_LABELS: dict[str, dict[str, str]] = {lang: {c: incident_label(c, lang) for c in CATEGORIES} for lang in LANGUAGES}
 
 #: Default mapping from common English (Chicago, Philadelphia, UK police) and Indonesian incident type
 #: names to :data:`CATEGORIES`. Keys are matched case-insensitively after turning ``-``/``_`` into
