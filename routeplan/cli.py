@@ -216,15 +216,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def sample_scenario_path() -> Path:
-    """The offline sample's scenario: the committed ``data/sample`` next to the package, else generated."""
+    """The offline sample's scenario file.
+
+    In a source checkout this is the committed ``data/sample`` beside the package. An installed package
+    has no ``data/`` folder: the sample is generated (byte-identical to the committed one) into
+    ``<cache folder>/sample``, where it stays for a later ``routeplan replan`` of the demo plan (its
+    ``plan.json`` names the scenario file); only when the cache folder cannot be written is it generated
+    into a new temporary folder.
+    """
     here = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
     if here.exists():
         return here
-    import tempfile
+    import tempfile  # only needed without a checkout
 
-    from routeplan.sample import generate_sample
+    from routeplan import settings
+    from routeplan.sample import generate_sample  # numpy/shapely: loaded only for the demo
 
-    return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
+    try:
+        return Path(generate_sample(Path(settings.cache_folder) / "sample"))
+    except OSError:
+        return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
