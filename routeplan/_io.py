@@ -31,18 +31,42 @@ MARKER = ".routeplan"
 #: A marker larger than this is not one routeplan wrote.
 _MAX_MARKER_BYTES = 50_000_000
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+@contextmanager
+def atomic_file(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary file beside ``path``; when the block ends without error it replaces ``path``.
+
+    Parameters
+    ----------
+    path
+        The file to write (its folder is created if missing).
+    suffix
+        Suffix of the temporary file, for writers that choose a format by it (``.png``).
+
+    On any exception (also Ctrl+C) the temporary file is removed and a previous ``path`` stays as it was.
+    This is the project's one temporary-file-and-rename writer; :func:`write_bytes_atomic` and
+    :func:`write_text_atomic` are built on it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        yield Path(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8 (line ends as given) through a temporary file and an atomic rename."""
+    write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

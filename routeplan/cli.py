@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from tqdm import tqdm
+
 from routeplan.errors import InputError, NetworkError
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -64,13 +66,19 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 class Progress:
-    """Stage lines with elapsed time on stderr, and a bar while the optimizer runs."""
+    """Stage lines with elapsed time on stderr, and a tqdm bar while the optimizer runs.
+
+    The bar follows the search itself (:meth:`iteration`, called by the optimizer): it fills with the
+    iterations done or the time used, whichever is nearer its limit, so it is full when the search ends.
+    It is drawn only when stderr is a terminal and not ``quiet``.
+    """
 
     def __init__(self, quiet: bool = False):
         self.t0 = time.monotonic()
         self.quiet = quiet
-        self._bar: threading.Thread | None = None
-        self._stop = threading.Event()
+        self._bar: tqdm | None = None
+        self._limits = (1.0, 1)
+        self._shown = 0
 
     def __call__(self, label: str) -> None:
         self._end_bar()
@@ -78,29 +86,32 @@ class Progress:
             return
         print(f"[{time.monotonic() - self.t0:6.1f}s] {label}", file=sys.stderr, flush=True)
 
-    def bar(self, seconds: float, label: str = "optimizing") -> None:
-        """Show a time bar for a search that runs for ``seconds`` (only on a terminal)."""
+    def bar(self, seconds: float, iterations: int, label: str = "optimizing") -> None:
+        """Start a bar for a search that stops after ``iterations`` or ``seconds`` (only on a terminal)."""
+        self._end_bar()
         if self.quiet or not sys.stderr.isatty():
             return
-        self._stop.clear()
+        self._limits = (max(seconds, 1e-6), max(iterations, 1))
+        self._shown = 0
+        self._bar = tqdm(total=1000, desc=f"  {label}", file=sys.stderr, leave=True, mininterval=0.2,
+                         bar_format="{desc} |{bar:30}| {percentage:3.0f}%{postfix}")
 
-        def run() -> None:
-            start = time.monotonic()
-            while not self._stop.wait(0.5):
-                frac = min(1.0, (time.monotonic() - start) / max(seconds, 1e-6))
-                n = int(frac * 30)
-                print(f"\r  {label} [{'#' * n}{'.' * (30 - n)}] {frac * seconds:5.1f}/{seconds:.0f}s",
-                      end="", file=sys.stderr, flush=True)
-
-        self._bar = threading.Thread(target=run, daemon=True)
-        self._bar.start()
+    def iteration(self, done: int, seconds: float) -> None:
+        """Observer of the search: ``done`` iterations after ``seconds`` (see ``RoutingModel.solve``)."""
+        if self._bar is None:
+            return
+        limit_s, limit_it = self._limits
+        frac = min(1.0, max(done / limit_it, seconds / limit_s))
+        step = int(frac * 1000)
+        if step > self._shown or done >= limit_it:
+            self._bar.set_postfix_str(f"{done}/{limit_it} it, {seconds:.1f}/{limit_s:.0f} s", refresh=False)
+            self._bar.update(step - self._shown)
+            self._shown = step
 
     def _end_bar(self) -> None:
         if self._bar is not None:
-            self._stop.set()
-            self._bar.join()
+            self._bar.close()  # draws the final state and ends the line
             self._bar = None
-            print(file=sys.stderr)
 
     def done(self) -> None:
         self._end_bar()
@@ -126,7 +137,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     def stage(label: str) -> None:
         prog(label)
         if label.startswith("optimizing"):
-            prog.bar(args.time_limit)
+            prog.bar(args.time_limit, args.iterations)
 
     weeks = getattr(args, "weeks", 1)
     if weeks > 1:
@@ -135,7 +146,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         from routeplan.optimize.weeks import plan_weeks
 
         plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
-                                max_iterations=args.iterations, progress=stage)
+                                max_iterations=args.iterations, progress=stage, solver_progress=prog.iteration)
         prog("writing outputs")
         write_weeks(plans, ctx, args.out, lang=sc.language)
         prog.done()
@@ -146,7 +157,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
               f"{100 * (pred['mean_repeat_share'] or 0):.0f} % of visits at the same weekday and hour as the week before")
         return 0
     plan, ctx = plan_scenario(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
-                              progress=stage)
+                              progress=stage, solver_progress=prog.iteration)
     prog("writing outputs")
     write_plan(plan, ctx, args.out, lang=sc.language)
     prog.done()
@@ -188,10 +199,11 @@ def cmd_replan(args: argparse.Namespace) -> int:
     def stage(label: str) -> None:
         prog(label)
         if label.startswith("optimizing"):
-            prog.bar(args.time_limit)
+            prog.bar(args.time_limit, args.iterations)
 
     plan, ctx = replan(args.plan_dir, from_date, units_off=set(args.unit_off or []), seed=args.seed,
-                       time_limit=args.time_limit, max_iterations=args.iterations, progress=stage)
+                       time_limit=args.time_limit, max_iterations=args.iterations, progress=stage,
+                       solver_progress=prog.iteration)
     prog("writing outputs")
     write_plan(plan, ctx, out, lang=args.lang or ctx.scenario.language)
     prog.done()
@@ -204,15 +216,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def sample_scenario_path() -> Path:
-    """The offline sample's scenario: the committed ``data/sample`` next to the package, else generated."""
+    """The offline sample's scenario file.
+
+    In a source checkout this is the committed ``data/sample`` beside the package. An installed package
+    has no ``data/`` folder: the sample is generated (byte-identical to the committed one) into
+    ``<cache folder>/sample``, where it stays for a later ``routeplan replan`` of the demo plan (its
+    ``plan.json`` names the scenario file); only when the cache folder cannot be written is it generated
+    into a new temporary folder.
+    """
     here = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
     if here.exists():
         return here
-    import tempfile
+    import tempfile  # only needed without a checkout
 
-    from routeplan.sample import generate_sample
+    from routeplan import settings
+    from routeplan.sample import generate_sample  # numpy/shapely: loaded only for the demo
 
-    return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
+    try:
+        return Path(generate_sample(Path(settings.cache_folder) / "sample"))
+    except OSError:
+        return Path(generate_sample(Path(tempfile.mkdtemp(prefix="routeplan-sample-"))))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -13,3 +13,24 @@ class InputError(ValueError):
 
 class NetworkError(RuntimeError):
     """A public OSM service could not be reached or answered with garbage."""
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """The first non-blank line of ``exc``'s message (at most ``limit`` characters), or its type's name.
+
+    Parameters
+    ----------
+    exc
+        An exception raised by a library (a parser, a reader, an HTTP client).
+    limit
+        Longest text returned.
+
+    Returns
+    -------
+    str
+        Text to place inside a one-line :class:`InputError` or :class:`NetworkError` message.
+    """
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()[:limit]
+    return type(exc).__name__

@@ -107,6 +107,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "unknown": {"id": "-", "en": "-"},
     "same_as": {"id": "Seperti no. {n}", "en": "As at no. {n}"},
     "north": {"id": "U", "en": "N"},
+    # --- vital-object category labels (the visit defaults are in routeplan.load.layers.CATEGORIES)
+    "cat_pasar": {"id": "Pasar", "en": "Market"},
+    "cat_bank": {"id": "Bank", "en": "Bank"},
+    "cat_atm": {"id": "ATM / BRILink", "en": "ATM / cash agent"},
+    "cat_spbu": {"id": "SPBU", "en": "Fuel station"},
+    "cat_kantor_desa": {"id": "Kantor desa", "en": "Village office"},
+    "cat_kantor_kecamatan": {"id": "Kantor kecamatan", "en": "District office"},
+    "cat_sekolah": {"id": "Sekolah", "en": "School"},
+    "cat_tempat_ibadah": {"id": "Tempat ibadah", "en": "Place of worship"},
+    "cat_tps": {"id": "TPS", "en": "Polling station"},
+    "cat_minimarket": {"id": "Minimarket", "en": "Minimarket"},
+    "cat_gudang": {"id": "Gudang", "en": "Warehouse"},
+    "cat_pabrik": {"id": "Pabrik", "en": "Factory"},
+    "cat_kantor_polisi": {"id": "Kantor polisi", "en": "Police office"},
+    "cat_lainnya": {"id": "Lainnya", "en": "Other"},
+    # --- incident category labels (routeplan hotspots)
+    "inc_curas": {"id": "curas (pencurian dengan kekerasan)", "en": "curas (robbery)"},
+    "inc_curat": {"id": "curat (pencurian dengan pemberatan)", "en": "curat (burglary / theft)"},
+    "inc_curanmor": {"id": "curanmor (pencurian kendaraan bermotor)", "en": "curanmor (motor vehicle theft)"},
+    "inc_curhewan": {"id": "curhewan (pencurian hewan)", "en": "curhewan (livestock theft)"},
+    "inc_lainnya": {"id": "lainnya", "en": "other"},
     # --- guidance per category (what to do at a stop)
     "todo_pasar": {"id": "Waspadai copet dan motor tidak dikunci; ingatkan pedagang dan pengunjung soal layanan 110.",
                    "en": "Watch for pickpockets and unlocked motorcycles; remind traders and visitors of the 110 call centre."},
@@ -153,15 +174,17 @@ def weekday(date, lang: str = "id") -> str:
 
 
 def category_label(category: str, lang: str = "id") -> str:
-    """Human label of a vital-object category."""
-    from routeplan.load.layers import CATEGORIES
-
+    """Human label of a vital-object category (or ``hotspot``); an unknown category is shown as it is."""
     if category == "hotspot":
         return t("hotspot", lang)
-    d = CATEGORIES.get(category)
-    if d is None:
-        return category
-    return d.label_id if lang == "id" else d.label_en
+    key = f"cat_{category}"
+    return t(key, lang) if key in CATALOGUE else category
+
+
+def incident_label(category: str, lang: str = "id") -> str:
+    """Human label of an incident category of ``routeplan hotspots`` (``curas`` ...); unknown ones as they are."""
+    key = f"inc_{category}"
+    return t(key, lang) if key in CATALOGUE else category
 
 
 def guidance(category: str, lang: str = "id") -> str:

@@ -116,6 +116,7 @@ def plan_scenario(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
 ) -> tuple[WeeklyPlan, PlanContext]:
     """Plan a scenario end to end (without writing anything).
 
@@ -131,6 +132,9 @@ def plan_scenario(
         Optional iteration cap of the search.
     progress
         Called with a short label before each stage.
+    solver_progress
+        Observer of the search, called with (iterations done, seconds) as it runs (see
+        :meth:`routeplan.optimize.routing.RoutingModel.solve`); it does not change the plan.
 
     Returns
     -------
@@ -140,7 +144,7 @@ def plan_scenario(
         scenario = load_scenario(scenario)
     ctx = prepare(scenario, progress)
     plan = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
-                     max_iterations=max_iterations, progress=progress)
+                     max_iterations=max_iterations, progress=progress, solver_progress=solver_progress)
     # objects that never reached the model are unserved too, with the snapping reason
     for p in ctx.problems:
         if p["layer"] == "vital_object" and p.get("visits", 1) > 0:

@@ -28,6 +28,8 @@ from shapely.geometry.polygon import orient
 from shapely.ops import voronoi_diagram
 from shapely.strtree import STRtree
 
+from routeplan._io import write_text_atomic
+
 log = logging.getLogger(__name__)
 
 __all__ = ["generate_sample", "SAMPLE_FILES"]
@@ -445,7 +447,7 @@ def _build_network(rng: np.random.Generator) -> tuple[_Net, dict[str, Any]]:
 
 # ---------------------------------------------------------------------------------------------------- writing
 def _write(path: Path, text: str) -> None:
-    path.write_bytes(text.encode("utf-8"))
+    write_text_atomic(path, text)
 
 
 def _osm_xml(net: _Net) -> str:

@@ -23,12 +23,6 @@ CATEGORIES = {
 }
 HOTSPOT_TYPES = {"curas", "curat", "curanmor", "curhewan"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-#: The loader's category defaults (visits per week, dwell minutes), for the demand check.
-CATEGORY_DEFAULTS = {
-    "pasar": (7, 15), "bank": (5, 10), "atm": (3, 10), "spbu": (4, 10), "kantor_desa": (2, 10),
-    "kantor_kecamatan": (3, 10), "sekolah": (3, 10), "tempat_ibadah": (2, 10), "tps": (1, 10),
-    "minimarket": (3, 10), "gudang": (2, 10), "pabrik": (2, 10),
-}
 
 _to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32749", always_xy=True)
 
@@ -221,13 +215,16 @@ def test_sample_scenario_loads_with_project_loader() -> None:
 
 
 def test_sample_weekly_demand_fits_the_shifts() -> None:
-    feats = _load("vital_objects.geojson")["features"]
+    """Visits and dwell as the loader makes them (row values, else the scenario's default dwell, else the
+    category defaults of ``routeplan.load.layers.CATEGORIES``), not a copy of the defaults."""
+    from routeplan.load.layers import read_vital_objects
+    from routeplan.load.scenario import load_scenario
+
+    sc = load_scenario(SAMPLE / "scenario.toml")
+    objects = read_vital_objects(sc.vital_objects, sc.default_dwell_minutes)
+    assert len(objects) == len(_load("vital_objects.geojson")["features"])
     travel = 15  # generous minutes of driving per visit in an 8x10 km area
-    demand = 0
-    for f in feats:
-        p = f["properties"]
-        visits, dwell = CATEGORY_DEFAULTS[p["category"]]
-        demand += p.get("visits_per_week", visits) * (p.get("dwell_minutes", dwell) + travel)
+    demand = sum(o.visits_per_week * (o.dwell_minutes + travel) for o in objects)
     raw = tomllib.loads((SAMPLE / "scenario.toml").read_text(encoding="utf-8"))
     supply = sum(480 * len(u["shifts"]) * len(u.get("days", WEEKDAYS)) for u in raw["units"])
     assert demand < 0.25 * supply, (demand, supply)

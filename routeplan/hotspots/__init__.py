@@ -60,8 +60,9 @@ from shapely.ops import unary_union
 
 from routeplan import settings
 from routeplan._checks import BAD_CHARS
-from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
-from routeplan.errors import InputError
+from routeplan._io import atomic_file, atomic_output_dir, check_input_file, prepare_output_dir, read_text, write_json_atomic, write_text_atomic
+from routeplan.errors import InputError, one_line
+from routeplan.i18n import LANGUAGES, incident_label
 
 log = logging.getLogger(__name__)
 
@@ -84,23 +85,8 @@ __all__ = [
 #: Incident categories used by routeplan ("4C" plus everything else).
 CATEGORIES: tuple[str, ...] = ("curas", "curat", "curanmor", "curhewan", "lainnya")
 
-#: Human-readable category names per language.
-CATEGORY_LABELS: dict[str, dict[str, str]] = {
-    "id": {
-        "curas": "curas (pencurian dengan kekerasan)",
-        "curat": "curat (pencurian dengan pemberatan)",
-        "curanmor": "curanmor (pencurian kendaraan bermotor)",
-        "curhewan": "curhewan (pencurian hewan)",
-        "lainnya": "lainnya",
-    },
-    "en": {
-        "curas": "curas (robbery)",
-        "curat": "curat (burglary / theft)",
-        "curanmor": "curanmor (motor vehicle theft)",
-        "curhewan": "curhewan (livestock theft)",
-        "lainnya": "other",
-    },
-}
+#: Human-readable category names per language (the texts are in the i18n catalogue).
+CATEGORY_LABELS: dict[str, dict[str, str]] = {lang: {c: incident_label(c, lang) for c in CATEGORIES} for lang in LANGUAGES}
 
 #: Default mapping from common English (Chicago, Philadelphia, UK police) and Indonesian incident type
 #: names to :data:`CATEGORIES`. Keys are matched case-insensitively after turning ``-``/``_`` into
@@ -1308,9 +1294,6 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
     -------
     Path
     """
-    import os
-    import tempfile
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -1341,15 +1324,8 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
     )
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
+    with atomic_file(path, suffix=".png") as tmp:
         fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -1445,7 +1421,7 @@ def _read_area(path: str | Path, crs: str | int | None) -> gpd.GeoDataFrame:
     try:
         area = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own error types
-        raise InputError(f"{path}: study area is not a readable vector file ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{path}: study area is not a readable vector file ({one_line(exc)})") from None
     if len(area) == 0:
         raise InputError(f"{path}: study area has no features")
     if crs is not None:

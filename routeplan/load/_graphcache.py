@@ -19,10 +19,8 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -31,6 +29,7 @@ import networkx as nx
 import numpy as np
 
 from routeplan import settings
+from routeplan._io import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -308,20 +307,12 @@ def store(key: str, G: nx.MultiDiGraph) -> None:
     if len(blob) > int(settings.max_cache_file_bytes):
         log.warning("road graph not cached: %d bytes, above routeplan.settings.max_cache_file_bytes", len(blob))
         return
-    tmps: list[str] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for path, data in ((gpath, blob), (spath, (hashlib.sha256(blob).hexdigest() + "\n").encode("ascii"))):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
-            tmps.append(tmp)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+            write_bytes_atomic(path, data)
     except OSError as exc:  # a read-only or full cache folder, or a folder in the way: plan without caching
         log.warning("could not cache the road graph: %s", exc)
-    finally:
-        for tmp in tmps:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiGraph:

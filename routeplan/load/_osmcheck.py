@@ -19,7 +19,7 @@ from xml.parsers import expat
 
 from routeplan import settings
 from routeplan._io import format_bytes
-from routeplan.errors import InputError
+from routeplan.errors import InputError, one_line
 
 #: Bytes decompressed and parsed per step; an unfinished token is measured after each step, so expat
 #: never holds more than ``max_osm_token_bytes`` plus this much of it.
@@ -134,6 +134,5 @@ def check_osm_xml(path: Path) -> dict[str, int]:
     except expat.ExpatError as exc:
         raise InputError(f"{path}: cannot read OSM roads (not well-formed XML: {exc})") from None
     except (OSError, EOFError, zlib.error) as exc:  # a broken .bz2/.gz stream, or an unreadable file
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot read OSM roads ({msg})") from None
+        raise InputError(f"{path}: cannot read OSM roads ({one_line(exc)})") from None
     return counts

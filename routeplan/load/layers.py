@@ -17,6 +17,7 @@ from routeplan import settings
 from routeplan._checks import check_text
 from routeplan._io import check_input_file, read_text
 from routeplan.errors import InputError
+from routeplan.errors import one_line as _one_line
 from routeplan.load.scenario import WEEKDAYS, parse_window
 
 log = logging.getLogger(__name__)
@@ -173,11 +174,6 @@ def _check_feature_count(path: Path, what: str, n: int, exact: bool = True) -> N
         count = f"{n} features" if exact else f"more than {limit} features"
         raise InputError(f"{path}: {what} has {count}, above the limit of {limit} per layer "
                          "(routeplan.settings.max_layer_features); split the area or keep the objects that matter")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
 
 
 def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any], Any, str]]:

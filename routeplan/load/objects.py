@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from routeplan._io import write_text_atomic
-from routeplan.errors import InputError, NetworkError
+from routeplan.errors import InputError, NetworkError, one_line
+from routeplan.i18n import category_label
 from routeplan.load.layers import CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def derive_vital_objects(scenario: Any) -> Any:
     except InputError:
         raise
     except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = one_line(exc)
         if area.osm_file is not None:
             if "No matching features" in msg or "no data elements" in msg.lower():
                 raw = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=4326)
@@ -120,7 +121,7 @@ def derive_vital_objects(scenario: Any) -> Any:
         d = CATEGORIES[cat]
         name = row.get("name")
         rows.append({
-            "id": f"osm-{etype}-{eid}", "name": name if isinstance(name, str) and name else f"{d.label_id} {eid}",
+            "id": f"osm-{etype}-{eid}", "name": name if isinstance(name, str) and name else f"{category_label(cat, 'id')} {eid}",
             "category": cat, "priority": d.priority, "visits_per_week": d.visits_per_week,
             "dwell_minutes": d.dwell_minutes, "windows": list(d.windows), "days": list(d.days),
             "source": "OpenStreetMap", "geometry": geom,

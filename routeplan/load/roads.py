@@ -25,7 +25,7 @@ from routeplan import settings
 from routeplan.load import _graphcache
 from routeplan._io import check_input_file
 from routeplan.load._osmcheck import check_osm_xml
-from routeplan.errors import InputError, NetworkError
+from routeplan.errors import InputError, NetworkError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,7 @@ def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.
         except InputError:
             raise
         except Exception as exc:  # osmnx raises many kinds on broken XML / no ways
-            msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"{path}: cannot read OSM roads ({msg})") from None
+            raise InputError(f"{path}: cannot read OSM roads ({one_line(exc)})") from None
     finally:
         if tmpdir:
             shutil.rmtree(tmpdir, ignore_errors=True)
@@ -219,7 +218,7 @@ def _pbf_to_xml(src: Path, dst: Path) -> None:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{src}: cannot read PBF ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise InputError(f"{src}: cannot read PBF ({one_line(exc)})") from None
     from xml.sax.saxutils import quoteattr
 
     with open(dst, "w", encoding="utf-8") as fh:
@@ -374,11 +373,6 @@ def _name_not_resolved(exc: BaseException) -> bool:
     return False
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:300] if text else type(exc).__name__
-
-
 def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
     """Run an osmnx download with bounded retries; turn every failure into a one-line error.
 
@@ -423,7 +417,7 @@ def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
                 ) from None
             if attempt >= retries:
                 raise NetworkError(
-                    f"could not download roads for {what}: {_one_line(exc)} "
+                    f"could not download roads for {what}: {one_line(exc)} "
                     f"(gave up after {attempt + 1} attempt(s); try again later)"
                 ) from None
             delay = backoff * 2 ** attempt
@@ -431,7 +425,7 @@ def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
             if retry_after is not None:
                 delay = min(max(delay, retry_after), backoff * 2 ** retries)
             attempt += 1
-            log.warning("%s; retry %d of %d in %.1f s", _one_line(exc), attempt, retries, delay)
+            log.warning("%s; retry %d of %d in %.1f s", one_line(exc), attempt, retries, delay)
             time.sleep(delay)
         except InsufficientResponseError as exc:
             if "0 results" in str(exc):
@@ -440,23 +434,23 @@ def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
             if "No data elements" in str(exc):
                 raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
                                  "in this area") from None
-            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
         except json.JSONDecodeError as exc:  # a broken osmnx HTTP-cache file (an interrupted earlier run)
             if purged or not _purge_broken_http_cache():
-                raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+                raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
             purged = True
         except ValueError as exc:
             if "Found no graph nodes" in str(exc):
                 raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
                                  "in this area") from None
-            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
         except TypeError as exc:
             if "Polygon" in str(exc):  # osmnx: Nominatim found the place but only as a point or line
                 raise InputError(f"place {what}: Nominatim has no boundary polygon for it; use [area] "
                                  "boundary / bbox instead") from None
-            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
         except Exception as exc:
-            raise NetworkError(f"could not download roads for {what}: {_one_line(exc)}") from None
+            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
 
 
 def graph_from_place(place: str, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
@@ -546,7 +540,7 @@ def read_boundary(path: Path) -> Any:
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:
-        raise InputError(f"{path}: cannot read boundary ({str(exc).splitlines()[0]})") from None
+        raise InputError(f"{path}: cannot read boundary ({one_line(exc)})") from None
     if gdf.empty or not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).any():
         raise InputError(f"{path}: boundary file has no Polygon or MultiPolygon")
     if gdf.crs is None:

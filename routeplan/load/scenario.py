@@ -18,6 +18,7 @@ from typing import Any, Collection, Sequence
 from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
+from routeplan.errors import one_line as _one_line
 
 log = logging.getLogger(__name__)
 
@@ -376,11 +377,6 @@ def check_pin_objects(scenario: Scenario, object_ids: Collection[str]) -> None:
         hint = f"did you mean {close[0]!r}?" if close else "check the object's id"
         raise InputError(f"{where}.object: {oid[:40]!r} is not in the vital-object layer "
                          f"{scenario.vital_objects}; {hint}")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
 
 
 def load_scenario(path: str | Path) -> Scenario:

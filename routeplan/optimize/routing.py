@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -162,7 +163,8 @@ class RoutingModel:
 
     def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
               no_improvement: int | None = None,
-              initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None) -> RoutingResult:
+              initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
+              progress: Callable[[int, float], None] | None = None) -> RoutingResult:
         """Solve with PyVRP's iterated local search.
 
         Parameters
@@ -177,6 +179,10 @@ class RoutingModel:
         initial_routes
             Optional warm start: ``(vehicle index, [stop indices in order])`` per route. It may be
             infeasible; the search starts from it instead of a random solution.
+        progress
+            Optional observer, called each time the search checks whether to stop, with the number of
+            iterations done so far (0, 1, ...) and the seconds since the search started. It only observes: the
+            search and its result are the same with or without it.
 
         Returns
         -------
@@ -194,6 +200,8 @@ class RoutingModel:
         if no_improvement is not None:
             crit.append(NoImprovement(no_improvement))
         stop = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
+        if progress is not None:
+            stop = _Observed(stop, progress)
         init = None
         if initial_routes is not None:
             init = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), veh)
@@ -212,3 +220,23 @@ class RoutingModel:
         cost = best.distance_cost() + best.duration_cost() + best.uncollected_prizes()
         return RoutingResult(routes, int(cost), int(best.prizes()), int(best.distance()), best.is_feasible(),
                              int(res.num_iterations), float(res.runtime), served)
+
+
+class _Observed:
+    """A PyVRP stopping criterion that also tells an observer how far the search is.
+
+    PyVRP calls its stopping criterion once per iteration (with the best cost so far); this one passes the
+    call on unchanged and reports the iteration count and the elapsed seconds to ``observer``.
+    """
+
+    def __init__(self, stop: Callable[[float], bool], observer: Callable[[int, float], None]) -> None:
+        self._stop = stop
+        self._observer = observer
+        self._calls = 0
+        self._start = time.perf_counter()
+
+    def __call__(self, best_cost: float) -> bool:
+        done = self._stop(best_cost)
+        self._observer(self._calls, time.perf_counter() - self._start)
+        self._calls += 1
+        return done

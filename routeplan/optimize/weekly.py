@@ -263,6 +263,7 @@ def plan_week(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
     from_day: int = 0,
     done_visits: dict[str, int] | None = None,
     units_off: set[str] | frozenset[str] = frozenset(),
@@ -286,6 +287,9 @@ def plan_week(
         Stop after this many iterations if reached before ``time_limit``; makes runs repeatable.
     progress
         Called with a short label before each stage.
+    solver_progress
+        Observer of the search, called with (iterations done, seconds) as it runs (see
+        :meth:`routeplan.optimize.routing.RoutingModel.solve`); it does not change the plan.
     from_day
         Plan only the days from this index on (re-planning); earlier days are taken as done.
     done_visits
@@ -525,7 +529,7 @@ def plan_week(
     import time as _time
 
     deadline = _time.monotonic() + time_limit
-    result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations)
+    result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations, progress=solver_progress)
     # minimum gaps between visits of one object cannot be stated to PyVRP directly: where the search
     # placed two visits too close, the later visit's windows are moved past the gap and the model is
     # solved again (a few rounds); what still violates a gap is reported in the solver figures

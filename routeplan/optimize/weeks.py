@@ -35,6 +35,7 @@ def plan_weeks(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
     ctx: PlanContext | None = None,
 ) -> tuple[list[WeeklyPlan], PlanContext]:
     """Plan ``weeks`` consecutive weeks that keep coverage but vary the hour and order of visits.
@@ -49,7 +50,7 @@ def plan_weeks(
         Scenario or its path; ``start_date`` is the first week's start.
     weeks
         Number of consecutive weeks (1-12).
-    seed, time_limit, max_iterations, progress
+    seed, time_limit, max_iterations, progress, solver_progress
         As in :func:`routeplan.pipeline.plan_scenario`, per week.
     ctx
         A prepared context to reuse (roads and layers are loaded once).
@@ -72,7 +73,8 @@ def plan_weeks(
         # the optimizer's seed is 32-bit: wrap, so that the largest --seed plans several weeks too
         plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=(seed + 7919 * w) % 2 ** 32,
                          time_limit=time_limit,
-                         max_iterations=max_iterations, progress=progress, avoid_hours=avoid)
+                         max_iterations=max_iterations, progress=progress, solver_progress=solver_progress,
+                         avoid_hours=avoid)
         _add_snap_problems(plan, ctx)
         plans.append(plan)
         avoid = _visited_hours(plan)
@@ -144,6 +146,7 @@ def replan(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
 ) -> tuple[WeeklyPlan, PlanContext]:
     """Keep what is already done and re-plan the rest of the week, e.g. when a unit is called away.
 
@@ -158,7 +161,7 @@ def replan(
         First day to plan again.
     units_off
         Unit ids not available from ``from_date`` on.
-    seed, time_limit, max_iterations, progress
+    seed, time_limit, max_iterations, progress, solver_progress
         As in :func:`routeplan.pipeline.plan_scenario`.
 
     Returns
@@ -186,7 +189,8 @@ def replan(
     kept = [r for r in old.routes if r.day < from_date]
     done = Counter(s.id for r in kept for s in r.stops if s.kind == "vital_object")
     new = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
-                    max_iterations=max_iterations, progress=progress, from_day=from_day, done_visits=dict(done),
+                    max_iterations=max_iterations, progress=progress, solver_progress=solver_progress,
+                    from_day=from_day, done_visits=dict(done),
                     units_off=set(units_off))
     _add_snap_problems(new, ctx)
     new.routes = kept + new.routes

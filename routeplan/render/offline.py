@@ -1,9 +1,9 @@
 """Self-contained HTML: Leaflet and the folium plugins we use are inlined, nothing loads from a CDN.
 
-Leaflet (JS, CSS and its control images) comes from the ``django-leaflet`` package, which ships the
-Leaflet build folium targets (1.9.x) as static files; it is read from the installed distribution's files
-without importing Django. ``leaflet-heat`` (folium's :class:`~folium.plugins.HeatMap`) comes from folium's
-own package templates. No third-party JavaScript is copied into this repository.
+Leaflet (JS, CSS and its control images) comes from the ``xstatic-leaflet`` package (the XStatic packaging of
+Leaflet 1.9.3, the build folium's code targets), read from the installed distribution's files.
+``leaflet-heat`` (folium's :class:`~folium.plugins.HeatMap`) comes from folium's own package templates.
+No third-party JavaScript is copied into this repository.
 
 Folium's other defaults (jQuery, Bootstrap, Font Awesome, awesome-markers) are not loaded: maps use
 circle markers and div icons, and folium's only jQuery use (``$(`<div>...</div>`)[0]`` in popups) is
@@ -48,7 +48,12 @@ html,body{margin:0;padding:0;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Ro
 """
 
 
+#: Where ``xstatic-leaflet`` installs Leaflet's files (its module's ``BASE_DIR``), relative to site-packages.
+_LEAFLET_DIR = "xstatic/pkg/leaflet/data"
+
+
 def _dist_file(dist: str, rel: str) -> Path:
+    """The installed file ``rel`` (relative to site-packages) of distribution ``dist``."""
     d = metadata.distribution(dist)
     p = Path(str(d.locate_file(rel)))
     if not p.is_file():
@@ -58,19 +63,19 @@ def _dist_file(dist: str, rel: str) -> Path:
 
 @functools.lru_cache(maxsize=None)
 def leaflet_js() -> str:
-    """The minified Leaflet build shipped by django-leaflet."""
-    return _dist_file("django-leaflet", "leaflet/static/leaflet/leaflet.js").read_text(encoding="utf-8")
+    """The minified Leaflet build shipped by xstatic-leaflet."""
+    return _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.js").read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=None)
 def leaflet_css() -> str:
     """Leaflet's CSS with its control images inlined as data URIs."""
-    css = _dist_file("django-leaflet", "leaflet/static/leaflet/leaflet.css").read_text(encoding="utf-8")
+    css = _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.css").read_text(encoding="utf-8")
 
     def data_uri(m: re.Match) -> str:
         name = m.group(1)
         try:
-            png = _dist_file("django-leaflet", f"leaflet/static/leaflet/images/{name}").read_bytes()
+            png = _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/images/{name}").read_bytes()
         except FileNotFoundError:
             return "url()"
         return f"url(data:image/png;base64,{base64.b64encode(png).decode()})"
