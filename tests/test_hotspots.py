@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from pathlib import Path
@@ -12,8 +11,10 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
+from routeplan.cli import build_parser
 from routeplan.errors import InputError
 from routeplan import hotspots as hs
+from routeplan.hotspots.estimate import _active_hours
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CHICAGO = DATA / "incidents" / "chicago_southside_2016" / "chicago_southside_2016_crimes.csv"
 SOUTHSIDE = DATA / "incidents" / "chicago_southside_2016" / "SouthSide.shp"
@@ -249,8 +250,7 @@ def test_script_in_type_name_is_escaped(tmp_path):
 
 @needs_data
 def test_cli_subcommand(tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="routeplan")
-    hs.add_cli(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     args = parser.parse_args([
         "hotspots", str(CHICAGO), "--out", str(tmp_path / "cli"), "--cell", "250", "--bandwidth", "300",
         "--train-until", "2016-10-01", "--area", str(SOUTHSIDE), "--area-crs", "26971",
@@ -268,10 +268,10 @@ def test_cli_subcommand(tmp_path, capsys):
 def test_active_hours_windows():
     pd = gpd.pd
     night = pd.Series(pd.to_datetime([f"2024-01-01 {h:02d}:10" for h in [21, 22, 23, 0, 1] * 8 + [5, 12]]))
-    assert hs._active_hours(night) == ["21:00-02:00"] or hs._active_hours(night) == ["22:00-02:00"]
+    assert _active_hours(night) == ["21:00-02:00"] or _active_hours(night) == ["22:00-02:00"]
     flat = pd.Series(pd.to_datetime([f"2024-01-01 {h:02d}:10" for h in range(24)] * 3))
-    assert hs._active_hours(flat) == []  # no time pattern: patrol any time
-    assert hs._active_hours(pd.Series(pd.to_datetime(["2024-01-01 10:00"] * 3))) == []  # too few
+    assert _active_hours(flat) == []  # no time pattern: patrol any time
+    assert _active_hours(pd.Series(pd.to_datetime(["2024-01-01 10:00"] * 3))) == []  # too few
 
 
 @needs_data

@@ -1,4 +1,4 @@
-"""Folium map of hotspots (split from :mod:`routeplan.hotspots` to keep that module about the method).
+"""Folium map of hotspots: the ``hotspots.html`` page of :func:`routeplan.hotspots.write_hotspot_outputs`.
 
 Every piece of user text (incident types, names, times) is escaped with :func:`routeplan._html.escape`
 before it reaches the HTML, including text embedded as JSON inside ``<script>`` blocks, and no page part
@@ -8,15 +8,16 @@ holding it is compiled as a template (:class:`~routeplan._html.Raw`, :class:`~ro
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
 
+import branca.colormap as cm
+import folium
+from folium.plugins import HeatMap
 from jinja2 import Template
 
 from routeplan._html import DataMacro, Raw, escape, popup, tooltip
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from routeplan.hotspots import HotspotResult
+from routeplan.hotspots.result import HotspotResult
+from routeplan.i18n import t as _t
+from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
 _OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _OSM_ATTR = '<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a>'
@@ -93,7 +94,7 @@ class ClusteredPoints(DataMacro):
 _e = escape
 
 
-def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
+def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
     """Render the hotspot map as a standalone HTML string.
 
     Parameters
@@ -113,14 +114,6 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         incidents in a switchable canvas layer per category, a LayerControl and the OSM attribution.
         Self-contained (Leaflet inlined, OSM tiles opt-in), see :mod:`routeplan.render.offline`.
     """
-    import branca.colormap as cm
-    import folium
-    from folium.plugins import HeatMap
-
-    from routeplan.render.offline import prepare_map, render_offline, tile_layer
-
-    from routeplan.i18n import t as _t
-
     t = {short: _t(key, lang) for short, key in _KEYS.items()}
     area = result.area
     c = area.centroid
