@@ -318,7 +318,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hotspots_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def _add_hotspots_parser(sub: "argparse._SubParsersAction[_Parser]") -> None:
     """The ``hotspots`` subcommand: estimate, evaluate and map crime hotspots (:func:`cmd_hotspots`)."""
     p = sub.add_parser(
         "hotspots",

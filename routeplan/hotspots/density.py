@@ -42,7 +42,8 @@ class Grid:
 
     @property
     def index(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.nonzero(self.inside)
+        iy, ix = np.nonzero(self.inside)
+        return iy, ix
 
     def cell_of(self, xy: np.ndarray) -> np.ndarray:
         """Flat index into the inside cells for each point, -1 when outside the area."""

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import ndimage
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from routeplan.errors import InputError
@@ -180,6 +182,77 @@ def estimate_hotspots(
     InputError
         Bad parameters or too few incidents.
     """
+    _check_parameters(incidents, method, cell_m, top_share, floor_share)
+    cell_m = float(cell_m)
+    placed = _place(incidents, cell_m, area)
+    if method == "kde":
+        h, selection = _bandwidth(bandwidth, placed.xy, cell_m, placed.notes)
+        intensity_for = _kde_intensity(placed, h, cell_m)
+        z = None
+    else:
+        h, selection = None, {"how": "not used by Gi*"}
+        intensity_for = _gistar_intensity(placed)
+        z = gistar_intensity(_counts(placed.inc_cell, placed.grid), placed.grid)[1]
+    intensity = intensity_for(None)
+    p, risk = _rank_with_floor(intensity, floor_share)
+    spots = _ranked_spots(placed, intensity_for, intensity, p, top_share, floor_share, by_type)
+    hs, cell_hot = _hotspot_table(spots, len(intensity), placed.grid.crs, lang)
+    cells = gpd.GeoDataFrame(
+        {
+            "intensity": intensity,
+            "p": p,
+            "risk": risk,
+            "incidents": np.bincount(placed.inc_cell[placed.inc_cell >= 0], minlength=len(intensity)),
+            "hotspot": cell_hot,
+            "order": np.argsort(np.lexsort((np.arange(len(intensity)), -intensity))) + 1,
+        },
+        geometry=placed.grid.boxes(),
+        crs=placed.grid.crs,
+    )
+    if z is not None:
+        cells["gi_z"] = z
+    inc = placed.inc.copy()
+    inc["cell"] = placed.inc_cell
+    utm = placed.grid.crs
+    return HotspotResult(
+        hotspots=hs.to_crs("EPSG:4326"),
+        cells=cells.to_crs("EPSG:4326"),
+        incidents=inc,
+        area=gpd.GeoSeries([placed.area], crs=utm).to_crs("EPSG:4326").iloc[0],
+        method=method,
+        cell_m=cell_m,
+        bandwidth_m=h,
+        bandwidth_selection=selection,
+        crs=f"EPSG:{utm.to_epsg()}" if utm.to_epsg() else utm.to_proj4(),
+        floor_share=float(floor_share),
+        top_share=float(top_share),
+        by_type=bool(by_type),
+        area_km2=float(placed.area.area / 1e6),
+        notes=placed.notes,
+    )
+
+
+# ------------------------------------------------------------------ the steps of estimate_hotspots
+
+
+#: The intensity of every inside cell, for all incidents (``None``) or those of a boolean mask.
+IntensityFor = Callable[[np.ndarray | None], np.ndarray]
+
+
+@dataclass
+class _Placed:
+    """Incidents placed on the grid of their study area (projected CRS ``grid.crs``, metres)."""
+
+    inc: gpd.GeoDataFrame  # EPSG:4326, index 0..n-1, with time, type and raw_type
+    xy: np.ndarray  # (n, 2) projected coordinates
+    area: BaseGeometry  # study area, projected
+    grid: Grid
+    inc_cell: np.ndarray  # cell of each incident, -1 outside the area
+    notes: list[str]
+
+
+def _check_parameters(incidents: gpd.GeoDataFrame, method: str, cell_m: float, top_share: float,
+                      floor_share: float) -> None:
     if method not in ("kde", "gistar"):
         raise InputError(f"method {method!r} is unknown; use 'kde' or 'gistar'")
     if not (cell_m and float(cell_m) > 0):
@@ -192,7 +265,10 @@ def estimate_hotspots(
         raise InputError("no incidents to estimate hotspots from")
     if incidents.crs is None:
         raise InputError("incidents have no CRS; read them with read_incidents or set_crs(4326)")
-    cell_m = float(cell_m)
+
+
+def _place(incidents: gpd.GeoDataFrame, cell_m: float, area: Any) -> _Placed:
+    """Project the incidents, lay the grid over the study area and find each incident's cell."""
     inc = incidents.to_crs("EPSG:4326").reset_index(drop=True)
     for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", "")):
         if col not in inc.columns:
@@ -202,87 +278,102 @@ def estimate_hotspots(
     xy = np.column_stack([proj.geometry.x.to_numpy(), proj.geometry.y.to_numpy()])
     area_p = area_geometry(area, proj, pad=cell_m)
     grid = make_grid(area_p, utm, cell_m)
-    centres = grid.centres
     inc_cell = grid.cell_of(xy)
     n_out = int((inc_cell < 0).sum())
     notes: list[str] = []
     if n_out:
         notes.append(f"{n_out} incidents lie outside the study area and count for no cell")
         log.warning("%d of %d incidents lie outside the study area", n_out, len(inc))
+    return _Placed(inc=inc, xy=xy, area=area_p, grid=grid, inc_cell=inc_cell, notes=notes)
 
-    selection: dict[str, Any]
-    h: float | None
-    if method == "kde":
-        if isinstance(bandwidth, str):
-            if bandwidth.strip().lower() != "auto":
-                try:
-                    bandwidth = float(bandwidth)
-                except ValueError:
-                    raise InputError(f"bandwidth {bandwidth!r} must be a number of metres or 'auto'") from None
-        if isinstance(bandwidth, str):
-            sel = select_bandwidth(xy, cell_m=cell_m)
-            h = sel["bandwidth_m"]
-            selection = {
-                "how": "likelihood cross-validation (leave-one-location-out log-likelihood, Gaussian kernel)",
-                **{k: (round(v, 1) if isinstance(v, float) else v) for k, v in sel.items() if k != "log_likelihood"},
-                "candidates_m": [round(c, 1) for c in sel["candidates_m"]],
-                "log_likelihood": [round(s, 4) for s in sel["log_likelihood"]],
-            }
-            if sel["at_edge"]:
-                notes.append("the chosen bandwidth is at the edge of the candidates tried")
-            log.info("bandwidth %.1f m by likelihood cross-validation on %d incidents", h, sel["n_used"])
-        else:
-            h = float(bandwidth)
-            if not (h > 0 and math.isfinite(h)):
-                raise InputError(f"bandwidth {bandwidth!r} must be a positive number of metres")
-            selection = {"how": "given by the user", "bandwidth_m": h}
-        pts, wts = (xy, None) if len(xy) <= 20000 else bin_points(xy, max(1.0, min(h, cell_m) / 10))
 
-        def intensity_for(mask: np.ndarray | None) -> np.ndarray:
-            if mask is None:
-                return kde(pts, centres, h, wts) * 1e6 * len(xy)  # expected incidents per km²
-            sub = xy[mask]
-            return kde(sub, centres, h) * 1e6 * len(sub)
+def _bandwidth(bandwidth: str | float, xy: np.ndarray, cell_m: float, notes: list[str]) -> tuple[float, dict[str, Any]]:
+    """The KDE bandwidth in metres and how it was chosen (``"auto"``: :func:`select_bandwidth`)."""
+    if isinstance(bandwidth, str):
+        if bandwidth.strip().lower() != "auto":
+            try:
+                bandwidth = float(bandwidth)
+            except ValueError:
+                raise InputError(f"bandwidth {bandwidth!r} must be a number of metres or 'auto'") from None
+    if isinstance(bandwidth, str):
+        sel = select_bandwidth(xy, cell_m=cell_m)
+        h = sel["bandwidth_m"]
+        selection = {
+            "how": "likelihood cross-validation (leave-one-location-out log-likelihood, Gaussian kernel)",
+            **{k: (round(v, 1) if isinstance(v, float) else v) for k, v in sel.items() if k != "log_likelihood"},
+            "candidates_m": [round(c, 1) for c in sel["candidates_m"]],
+            "log_likelihood": [round(s, 4) for s in sel["log_likelihood"]],
+        }
+        if sel["at_edge"]:
+            notes.append("the chosen bandwidth is at the edge of the candidates tried")
+        log.info("bandwidth %.1f m by likelihood cross-validation on %d incidents", h, sel["n_used"])
+        return h, selection
+    h = float(bandwidth)
+    if not (h > 0 and math.isfinite(h)):
+        raise InputError(f"bandwidth {bandwidth!r} must be a positive number of metres")
+    return h, {"how": "given by the user", "bandwidth_m": h}
 
-        z = None
-    else:
-        h = None
-        selection = {"how": "not used by Gi*"}
 
-        def intensity_for(mask: np.ndarray | None) -> np.ndarray:
-            cells = inc_cell if mask is None else inc_cell[mask]
-            counts = np.bincount(cells[cells >= 0], minlength=len(centres)).astype(float)
-            return gistar_intensity(counts, grid)[0]
+def _kde_intensity(placed: _Placed, h: float, cell_m: float) -> IntensityFor:
+    """Expected incidents per km² at the cell centres (all incidents binned to a lattice above 20 000)."""
+    xy, centres = placed.xy, placed.grid.centres
+    pts, wts = (xy, None) if len(xy) <= 20000 else bin_points(xy, max(1.0, min(h, cell_m) / 10))
 
-    intensity = intensity_for(None)
-    if method == "gistar":
-        counts = np.bincount(inc_cell[inc_cell >= 0], minlength=len(centres)).astype(float)
-        _, z = gistar_intensity(counts, grid)
-    p, risk = _rank_with_floor(intensity, floor_share)
-    spots, _ = _hotspot_polygons(grid, intensity, p, inc_cell, inc, top_share, "all")
+    def intensity_for(mask: np.ndarray | None) -> np.ndarray:
+        if mask is None:
+            return kde(pts, centres, h, wts) * 1e6 * len(xy)  # expected incidents per km²
+        sub = xy[mask]
+        return kde(sub, centres, h) * 1e6 * len(sub)
+
+    return intensity_for
+
+
+def _counts(inc_cell: np.ndarray, grid: Grid) -> np.ndarray:
+    return np.bincount(inc_cell[inc_cell >= 0], minlength=int(grid.inside.sum())).astype(float)
+
+
+def _gistar_intensity(placed: _Placed) -> IntensityFor:
+    """Gi* local sums of the incident counts per cell."""
+
+    def intensity_for(mask: np.ndarray | None) -> np.ndarray:
+        cells = placed.inc_cell if mask is None else placed.inc_cell[mask]
+        return gistar_intensity(_counts(cells, placed.grid), placed.grid)[0]
+
+    return intensity_for
+
+
+def _ranked_spots(placed: _Placed, intensity_for: IntensityFor, intensity: np.ndarray, p: np.ndarray,
+                  top_share: float, floor_share: float, by_type: bool) -> list[dict[str, Any]]:
+    """Hotspots of all incidents, then (``by_type``) of each category, each ranked within its layer."""
+    spots, _ = _hotspot_polygons(placed.grid, intensity, p, placed.inc_cell, placed.inc, top_share, "all")
     for r, s in enumerate(spots, 1):
         s["rank"] = r
     all_spots = list(spots)
-    if by_type:
-        for cat in CATEGORIES[:4]:
-            mask = (inc["type"] == cat).to_numpy()
-            if mask.sum() < 10:
-                if mask.any():
-                    notes.append(f"{cat}: only {int(mask.sum())} incidents, no separate hotspots")
-                continue
-            it = intensity_for(mask)
-            pt, _ = _rank_with_floor(it, floor_share)
-            sp, _ = _hotspot_polygons(grid, it, pt, inc_cell[mask], inc[mask], top_share, cat)
-            for r, s in enumerate(sp, 1):
-                s["rank"] = r
-            all_spots.extend(sp)
+    if not by_type:
+        return all_spots
+    inc = placed.inc
+    for cat in CATEGORIES[:4]:
+        mask = (inc["type"] == cat).to_numpy()
+        if mask.sum() < 10:
+            if mask.any():
+                placed.notes.append(f"{cat}: only {int(mask.sum())} incidents, no separate hotspots")
+            continue
+        it = intensity_for(mask)
+        pt, _ = _rank_with_floor(it, floor_share)
+        sp, _ = _hotspot_polygons(placed.grid, it, pt, placed.inc_cell[mask], inc[mask], top_share, cat)
+        for r, s in enumerate(sp, 1):
+            s["rank"] = r
+        all_spots.extend(sp)
+    return all_spots
 
-    # cells (EPSG:4326)
-    cell_hot = np.array([""] * len(centres), dtype=object)
+
+def _hotspot_table(spots: list[dict[str, Any]], n_cells: int, crs: Any, lang: str) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The hotspots as rows with ids, names and risk per layer (projected CRS), and each cell's hotspot id."""
+    cell_hot = np.array([""] * n_cells, dtype=object)
     labels = CATEGORY_LABELS.get(lang, CATEGORY_LABELS["id"])
     word = "Titik rawan" if lang == "id" else "Hotspot"
     rows = []
-    for i, s in enumerate(all_spots, 1):
+    for i, s in enumerate(spots, 1):
         sid = f"HS-{i:02d}"
         if s["layer"] == "all":
             cell_hot[s["_members"]] = sid
@@ -303,45 +394,12 @@ def estimate_hotspots(
                 "geometry": s["geometry"],
             }
         )
-    hs = gpd.GeoDataFrame(rows, geometry="geometry", crs=utm) if rows else gpd.GeoDataFrame(
+    hs = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else gpd.GeoDataFrame(
         {c: [] for c in ("id", "name", "risk", "incidents", "types", "active_hours", "rank", "share", "cells", "layer")},
-        geometry=gpd.GeoSeries([], crs=utm),
+        geometry=gpd.GeoSeries([], crs=crs),
     )
     if len(hs):
         for layer, idx in hs.groupby("layer").groups.items():
             shares = hs.loc[idx, "share"].astype(float)
             hs.loc[idx, "risk"] = (shares / shares.max()).round(4).clip(lower=1e-4)
-    cells = gpd.GeoDataFrame(
-        {
-            "intensity": intensity,
-            "p": p,
-            "risk": risk,
-            "incidents": np.bincount(inc_cell[inc_cell >= 0], minlength=len(centres)),
-            "hotspot": cell_hot,
-            "order": np.argsort(np.lexsort((np.arange(len(intensity)), -intensity))) + 1,
-        },
-        geometry=grid.boxes(),
-        crs=utm,
-    )
-    if z is not None:
-        cells["gi_z"] = z
-    inc = inc.copy()
-    inc["cell"] = inc_cell
-    return HotspotResult(
-        hotspots=hs.to_crs("EPSG:4326"),
-        cells=cells.to_crs("EPSG:4326"),
-        incidents=inc,
-        area=gpd.GeoSeries([area_p], crs=utm).to_crs("EPSG:4326").iloc[0],
-        method=method,
-        cell_m=cell_m,
-        bandwidth_m=h,
-        bandwidth_selection=selection,
-        crs=f"EPSG:{utm.to_epsg()}" if utm.to_epsg() else utm.to_proj4(),
-        floor_share=float(floor_share),
-        top_share=float(top_share),
-        by_type=bool(by_type),
-        area_km2=float(area_p.area / 1e6),
-        notes=notes,
-    )
-
-
+    return hs, cell_hot

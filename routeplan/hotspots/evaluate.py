@@ -6,7 +6,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from routeplan.errors import InputError
 from routeplan.hotspots.density import local_crs
 from routeplan.hotspots.estimate import estimate_hotspots
+from routeplan.hotspots.result import HotspotResult
 
 log = logging.getLogger(__name__)
 
@@ -88,72 +89,29 @@ def evaluate(
     InputError
         No times, an unparsable ``train_until`` or an empty training or test period.
     """
-    try:
-        cut = pd.Timestamp(train_until)
-    except (ValueError, TypeError):
-        raise InputError(f"train-until {train_until!r} is not a date (e.g. 2016-10-01)") from None
-    if cut is pd.NaT or pd.isna(cut):
-        raise InputError(f"train-until {train_until!r} is not a date (e.g. 2016-10-01)")
-    inc = incidents.to_crs("EPSG:4326").reset_index(drop=True)
-    t = inc["time"]
-    if t.notna().sum() == 0:
-        raise InputError("incidents have no times; evaluation by time split needs a time column")
-    if cut.tzinfo is not None:
-        cut = cut.tz_convert(None)
-    train = inc[t.notna() & (t < cut)]
-    test = inc[t.notna() & (t >= cut)]
-    if len(train) < 3 or len(test) == 0:
-        raise InputError(
-            f"train-until {cut.date()} leaves {len(train)} training and {len(test)} test incidents; "
-            f"times run {t.min()} .. {t.max()}"
-        )
+    cut, inc, train, test = _time_split(incidents, train_until)
     if area is None:
         utm = local_crs(inc)
         pts = inc.to_crs(utm)
         area = gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
-    cells_p = fit.cells.to_crs(fit.crs)
-    x0 = cells_p.total_bounds[0]
-    y0 = cells_p.total_bounds[1]
-    # map test and baseline incidents to cells with the same grid
-    cx = cells_p.geometry.bounds
-    ix = np.round((cx["minx"].to_numpy() - x0) / fit.cell_m).astype(int)
-    iy = np.round((cx["miny"].to_numpy() - y0) / fit.cell_m).astype(int)
-    lookup = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(iy, ix))}
-
-    def to_cells(g: gpd.GeoDataFrame) -> np.ndarray:
-        gp = g.to_crs(fit.crs)
-        jx = np.floor((gp.geometry.x.to_numpy() - x0) / fit.cell_m).astype(int)
-        jy = np.floor((gp.geometry.y.to_numpy() - y0) / fit.cell_m).astype(int)
-        return np.array([lookup.get((int(a), int(b)), -1) for a, b in zip(jy, jx)], dtype=int)
-
-    n_cells = len(cells_p)
+    to_cells = _cell_finder(fit)
+    n_cells = len(fit.cells)
     test_cells = to_cells(test)
     test_counts = np.bincount(test_cells[test_cells >= 0], minlength=n_cells).astype(float)
     t0, t1 = train["time"].min(), train["time"].max()
     base_start = t1 - (t1 - t0) * baseline_last_share
     recent = train[train["time"] >= base_start]
     rc = to_cells(recent)
-    base_scores = np.bincount(rc[rc >= 0], minlength=n_cells).astype(float)
-    kde_scores = fit.cells["intensity"].to_numpy()
-    n_test = len(test)
-
-    def row(share: float) -> dict[str, Any]:
-        k = min(n_cells, max(1, int(round(share * n_cells))))
-        a = k / n_cells
-        out = {"share": share, "area_share": round(a, 5), "cells": k}
-        for name, sc in (("kde", kde_scores), ("baseline", base_scores)):
-            hr = _hits_at(sc, test_counts, k) / n_test
-            out[name] = {"hit_rate": round(hr, 4), "pai": round(hr / a, 3)}
-        return out
-
-    results = [row(float(s)) for s in shares]
+    scores = {"kde": fit.cells["intensity"].to_numpy(),
+              "baseline": np.bincount(rc[rc >= 0], minlength=n_cells).astype(float)}
+    results = [_row(float(s), scores, test_counts, len(test)) for s in shares]
     grid_shares = sorted(set(np.round(np.concatenate([np.linspace(0.005, 0.3, 60), np.asarray(shares, float)]), 5)))
-    curve = [row(float(s)) for s in grid_shares]
+    curve = [_row(float(s), scores, test_counts, len(test)) for s in grid_shares]
     ev = {
         "train_until": str(cut),
         "n_train": int(len(train)),
-        "n_test": int(n_test),
+        "n_test": int(len(test)),
         "n_test_outside_area": int((test_cells < 0).sum()),
         "cell_m": fit.cell_m,
         "cells": n_cells,
@@ -178,6 +136,63 @@ def evaluate(
     if plot_path is not None:
         plot_evaluation(ev, plot_path)
     return ev
+
+
+def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp
+                ) -> tuple[pd.Timestamp, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The cut (naive time), all incidents in EPSG:4326, those before the cut and those from it on."""
+    try:
+        cut = pd.Timestamp(train_until)
+    except (ValueError, TypeError):
+        raise InputError(f"train-until {train_until!r} is not a date (e.g. 2016-10-01)") from None
+    if cut is pd.NaT or pd.isna(cut):
+        raise InputError(f"train-until {train_until!r} is not a date (e.g. 2016-10-01)")
+    inc = incidents.to_crs("EPSG:4326").reset_index(drop=True)
+    t = inc["time"]
+    if t.notna().sum() == 0:
+        raise InputError("incidents have no times; evaluation by time split needs a time column")
+    if cut.tzinfo is not None:
+        cut = cut.tz_convert(None)
+    train = inc[t.notna() & (t < cut)]
+    test = inc[t.notna() & (t >= cut)]
+    if len(train) < 3 or len(test) == 0:
+        raise InputError(
+            f"train-until {cut.date()} leaves {len(train)} training and {len(test)} test incidents; "
+            f"times run {t.min()} .. {t.max()}"
+        )
+    return cut, inc, train, test
+
+
+def _cell_finder(fit: HotspotResult) -> Callable[[gpd.GeoDataFrame], np.ndarray]:
+    """Maps incidents to the cells of ``fit`` (index into ``fit.cells``, -1 outside the area)."""
+    cells_p = fit.cells.to_crs(fit.crs)
+    x0 = cells_p.total_bounds[0]
+    y0 = cells_p.total_bounds[1]
+    # map test and baseline incidents to cells with the same grid
+    cx = cells_p.geometry.bounds
+    ix = np.round((cx["minx"].to_numpy() - x0) / fit.cell_m).astype(int)
+    iy = np.round((cx["miny"].to_numpy() - y0) / fit.cell_m).astype(int)
+    lookup = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(iy, ix))}
+
+    def to_cells(g: gpd.GeoDataFrame) -> np.ndarray:
+        gp = g.to_crs(fit.crs)
+        jx = np.floor((gp.geometry.x.to_numpy() - x0) / fit.cell_m).astype(int)
+        jy = np.floor((gp.geometry.y.to_numpy() - y0) / fit.cell_m).astype(int)
+        return np.array([lookup.get((int(a), int(b)), -1) for a, b in zip(jy, jx)], dtype=int)
+
+    return to_cells
+
+
+def _row(share: float, scores: Mapping[str, np.ndarray], test_counts: np.ndarray, n_test: int) -> dict[str, Any]:
+    """Hit rate and PAI of each method's top ``share`` of the cells."""
+    n_cells = len(test_counts)
+    k = min(n_cells, max(1, int(round(share * n_cells))))
+    a = k / n_cells
+    out: dict[str, Any] = {"share": share, "area_share": round(a, 5), "cells": k}
+    for name, sc in scores.items():
+        hr = _hits_at(sc, test_counts, k) / n_test
+        out[name] = {"hit_rate": round(hr, 4), "pai": round(hr / a, 3)}
+    return out
 
 
 def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:

@@ -9,7 +9,7 @@ import json
 import logging
 from io import StringIO
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +21,9 @@ from routeplan._io import check_input_file, read_text
 from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
+
+#: Names row ``i`` of a table in messages (``row 5`` of a CSV, ``feature 3`` of GeoJSON).
+RowLabel = Callable[[int], str]
 
 #: Incident categories used by routeplan ("4C" plus everything else).
 CATEGORIES: tuple[str, ...] = ("curas", "curat", "curanmor", "curhewan", "lainnya")
@@ -162,9 +165,9 @@ def _find_column(columns: Sequence[str], role: str, given: str | None, path: Pat
     if given is not None:
         if given in columns:
             return given
-        lookup = {_norm_name(c): c for c in columns}
-        if _norm_name(given) in lookup:
-            return lookup[_norm_name(given)]
+        named = {_norm_name(c): c for c in columns}
+        if _norm_name(given) in named:
+            return named[_norm_name(given)]
         raise InputError(
             f"{path}: column {given!r} ({role}) not found; columns are {', '.join(map(str, columns))}"
         )
@@ -228,7 +231,7 @@ def _check_incident_count(path: Path, n: int) -> None:
                          "use a shorter period or a smaller area")
 
 
-def _numeric(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:
+def _numeric(df: pd.DataFrame, col: str, path: Path, row_label: RowLabel) -> pd.Series:
     raw = df[col]
     as_str = raw.astype(str).str.strip()
     blank = raw.isna() | as_str.eq("") | as_str.str.lower().isin(["nan", "none", "null"])
@@ -244,7 +247,7 @@ def _numeric(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:
 _NUMERIC_DATE = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?!\d)"
 
 
-def _day_first(vals: pd.Series, col: str, path: Path, row_label) -> pd.Series:
+def _day_first(vals: pd.Series, col: str, path: Path, row_label: RowLabel) -> pd.Series:
     """The values written day/month/year, where the column uses that convention; else an empty mask.
 
     A column is day-first when some date has a first number above 12 (``13/05/2024``), month-first when
@@ -274,7 +277,7 @@ def _day_first(vals: pd.Series, col: str, path: Path, row_label) -> pd.Series:
     return none
 
 
-def _parse_times(df: pd.DataFrame, col: str, path: Path, row_label) -> pd.Series:
+def _parse_times(df: pd.DataFrame, col: str, path: Path, row_label: RowLabel) -> pd.Series:
     raw = df[col].astype(str).str.strip()
     blank = df[col].isna() | raw.eq("") | raw.str.lower().isin(["nan", "nat", "none", "null"])
     vals = raw.where(~blank)
@@ -371,61 +374,16 @@ def read_incidents(
 
     if is_geojson:
         xcol, ycol = "__x", "__y"
-        given_crs = crs
     else:
-        if x is not None or y is not None:
-            if x is None or y is None:
-                raise InputError(f"{path}: give both x and y columns (got x={x!r}, y={y!r})")
-            if crs is None:
-                raise InputError(f"{path}: x/y columns need a CRS (e.g. --crs 26971)")
-            xcol, ycol = _find_column(columns, "lon", x, path), _find_column(columns, "lat", y, path)
-        else:
-            ycol = _find_column(columns, "lat", lat, path)
-            xcol = _find_column(columns, "lon", lon, path)
-            if ycol is None or xcol is None:
-                missing = "latitude" if ycol is None else "longitude"
-                raise InputError(
-                    f"{path}: no {missing} column found (looked for "
-                    f"{', '.join(COLUMN_CANDIDATES['lat' if ycol is None else 'lon'])}); "
-                    f"columns are {', '.join(map(str, columns))}; name it with --lat/--lon"
-                )
-        given_crs = crs
-    xs = _numeric(df, xcol, path, row_label)
-    ys = _numeric(df, ycol, path, row_label)
-    xname = "longitude" if is_geojson else xcol
-    yname = "latitude" if is_geojson else ycol
-    missing = xs.isna() | ys.isna()
-    if missing.all():
-        raise InputError(f"{path}: no row has both coordinates ({yname!r}, {xname!r})")
-    if missing.any():
-        log.warning("%s: %d of %d incidents have no coordinates and are left out", path, int(missing.sum()), len(df))
-    if given_crs is None:
-        bad_lat = ~missing & ((ys < -90) | (ys > 90))
-        bad_lon = ~missing & ((xs < -180) | (xs > 180))
-        for bad, col, lim, vals in ((bad_lat, yname, 90, ys), (bad_lon, xname, 180, xs)):
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(
-                    f"{path}: {row_label(i)}: column {col!r} value {vals.iloc[i]} is outside -{lim}..{lim}; "
-                    "projected coordinates need --crs, or swap --lat/--lon"
-                )
+        xcol, ycol = _coordinate_columns(columns, path, lat=lat, lon=lon, x=x, y=y, crs=crs)
+    xs, ys, missing = _coordinates(df, path, xcol, ycol, crs, is_geojson, row_label)
     tcol = _find_column(columns, "time", time, path)
     times = _parse_times(df, tcol, path, row_label) if tcol is not None else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     kcol = _find_column(columns, "type", type, path)
-    if kcol is not None:
-        raw_type = df[kcol].fillna("").astype(str)
-        # control characters would make the map invalid: incident exports are messy, so replace, not refuse
-        ctrl = raw_type.str.contains(BAD_CHARS, regex=True)
-        if ctrl.any():
-            log.warning("%s: %d incident types in column %r hold control characters; replaced by spaces",
-                        path, int(ctrl.sum()), kcol)
-            raw_type = raw_type.str.replace(BAD_CHARS, " ", regex=True)
-        raw_type = raw_type.str.strip()
-    else:
-        raw_type = pd.Series("", index=df.index, dtype=object)
+    raw_type = _raw_types(df, kcol, path)
     cats = raw_type.map(lambda v: tmap.get(_norm_type(v), "lainnya") if v else "lainnya")
     keep = ~missing
-    src_crs = "EPSG:4326" if given_crs is None else (f"EPSG:{given_crs}" if str(given_crs).isdigit() else given_crs)
+    src_crs = "EPSG:4326" if crs is None else (f"EPSG:{crs}" if str(crs).isdigit() else crs)
     try:
         gdf = gpd.GeoDataFrame(
             {
@@ -437,17 +395,79 @@ def read_incidents(
             crs=src_crs,
         )
     except Exception as exc:  # pyproj CRSError and friends
-        raise InputError(f"{path}: CRS {given_crs!r} is not usable ({exc})") from None
-    if given_crs is not None:
+        raise InputError(f"{path}: CRS {crs!r} is not usable ({exc})") from None
+    if crs is not None:
         gdf = gdf.to_crs("EPSG:4326")
         b = gdf.total_bounds
         if not (np.isfinite(b).all() and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90):
-            raise InputError(f"{path}: coordinates do not fit CRS {given_crs!r} (they land outside the globe)")
+            raise InputError(f"{path}: coordinates do not fit CRS {crs!r} (they land outside the globe)")
     log.info(
         "%s: %d incidents (%d with time), columns lat=%r lon=%r time=%r type=%r",
         path, len(gdf), int(gdf["time"].notna().sum()), ycol if not is_geojson else None,
         xcol if not is_geojson else None, tcol, kcol,
     )
     return gdf
+
+
+def _coordinate_columns(columns: Sequence[str], path: Path, *, lat: str | None, lon: str | None, x: str | None,
+                        y: str | None, crs: str | int | None) -> tuple[str, str]:
+    """The (x, y) columns of a table: projected ``x``/``y`` (with a CRS), else latitude and longitude."""
+    if x is not None or y is not None:
+        if x is None or y is None:
+            raise InputError(f"{path}: give both x and y columns (got x={x!r}, y={y!r})")
+        if crs is None:
+            raise InputError(f"{path}: x/y columns need a CRS (e.g. --crs 26971)")
+        xcol, ycol = _find_column(columns, "lon", x, path), _find_column(columns, "lat", y, path)
+        assert xcol is not None and ycol is not None  # a given name is found or refused
+        return xcol, ycol
+    ycol = _find_column(columns, "lat", lat, path)
+    xcol = _find_column(columns, "lon", lon, path)
+    if ycol is None or xcol is None:
+        missing = "latitude" if ycol is None else "longitude"
+        raise InputError(
+            f"{path}: no {missing} column found (looked for "
+            f"{', '.join(COLUMN_CANDIDATES['lat' if ycol is None else 'lon'])}); "
+            f"columns are {', '.join(map(str, columns))}; name it with --lat/--lon"
+        )
+    return xcol, ycol
+
+
+def _coordinates(df: pd.DataFrame, path: Path, xcol: str, ycol: str, crs: str | int | None, is_geojson: bool,
+                 row_label: RowLabel) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """x and y as numbers and the rows missing either; degrees (no ``crs``) must be in range."""
+    xs = _numeric(df, xcol, path, row_label)
+    ys = _numeric(df, ycol, path, row_label)
+    xname = "longitude" if is_geojson else xcol
+    yname = "latitude" if is_geojson else ycol
+    missing = xs.isna() | ys.isna()
+    if missing.all():
+        raise InputError(f"{path}: no row has both coordinates ({yname!r}, {xname!r})")
+    if missing.any():
+        log.warning("%s: %d of %d incidents have no coordinates and are left out", path, int(missing.sum()), len(df))
+    if crs is None:
+        bad_lat = ~missing & ((ys < -90) | (ys > 90))
+        bad_lon = ~missing & ((xs < -180) | (xs > 180))
+        for bad, col, lim, vals in ((bad_lat, yname, 90, ys), (bad_lon, xname, 180, xs)):
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(
+                    f"{path}: {row_label(i)}: column {col!r} value {vals.iloc[i]} is outside -{lim}..{lim}; "
+                    "projected coordinates need --crs, or swap --lat/--lon"
+                )
+    return xs, ys, missing
+
+
+def _raw_types(df: pd.DataFrame, kcol: str | None, path: Path) -> pd.Series:
+    """The incident types as written (stripped, control characters replaced), ``""`` without a type column."""
+    if kcol is None:
+        return pd.Series("", index=df.index, dtype=object)
+    raw_type = df[kcol].fillna("").astype(str)
+    # control characters would make the map invalid: incident exports are messy, so replace, not refuse
+    ctrl = raw_type.str.contains(BAD_CHARS, regex=True)
+    if ctrl.any():
+        log.warning("%s: %d incident types in column %r hold control characters; replaced by spaces",
+                    path, int(ctrl.sum()), kcol)
+        raw_type = raw_type.str.replace(BAD_CHARS, " ", regex=True)
+    return raw_type.str.strip()
 
 

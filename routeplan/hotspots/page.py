@@ -8,10 +8,12 @@ holding it is compiled as a template (:class:`~routeplan._html.Raw`, :class:`~ro
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import branca.colormap as cm
 import folium
 from folium.plugins import HeatMap
+from branca.element import Figure
 from jinja2 import Template
 
 from routeplan._html import DataMacro, Raw, escape, popup, tooltip
@@ -94,6 +96,11 @@ class ClusteredPoints(DataMacro):
 _e = escape
 
 
+def _page(m: folium.Map) -> Figure:
+    """The HTML page a map renders into (folium types ``get_root()`` as any element)."""
+    return cast(Figure, m.get_root())
+
+
 def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
     """Render the hotspot map as a standalone HTML string.
 
@@ -118,7 +125,7 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
     area = result.area
     c = area.centroid
     m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(Raw(
+    _page(m).header.add_child(Raw(
         "<style>.leaflet-tooltip.rp-cluster-count{background:transparent;border:0;box-shadow:none;font:bold 11px sans-serif;"
         "padding:0}.leaflet-tooltip.rp-cluster-count:before{display:none}</style>"))
     # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
@@ -129,15 +136,35 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
     minx, miny, maxx, maxy = area.bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
+    _add_heat(m, result, t)
+    _add_cells(m, result, t, max_cells)
+    _add_hotspots(m, result, t)
+    _add_incidents(m, result, t, max_markers)
+    folium.LayerControl(collapsed=False).add_to(m)
+    note = (
+        '<div style="position: fixed; bottom: 4px; left: 4px; z-index: 9999; background: white; '
+        'padding: 2px 6px; font-size: 11px; opacity: 0.85;">'
+        f"{_OSM_ATTR} · routeplan hotspots ({_e(result.method)}, "
+        f"{_e(result.cell_m)} m"
+        + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
+        + ")</div>"
+    )
+    _page(m).html.add_child(Raw(note))
+    return render_offline(m)
+
+
+def _add_heat(m: folium.Map, result: HotspotResult, t: dict[str, str]) -> None:
+    """A switchable heat map of the incidents."""
     inc = result.incidents
-    # heat map of incidents (switchable)
     heat = folium.FeatureGroup(name=_e(t["heat"]), show=True)
     pts = [[float(g.y), float(g.x)] for g in inc.geometry]
     if pts:
         HeatMap(pts, radius=14, blur=18, min_opacity=0.25).add_to(heat)
     heat.add_to(m)
 
-    # ranked cells choropleth
+
+def _add_cells(m: folium.Map, result: HotspotResult, t: dict[str, str], max_cells: int) -> None:
+    """The ranked cells as a choropleth (off at first) with a plain-HTML legend."""
     cells = result.cells.sort_values("risk", ascending=False).head(max_cells)
     cmap = cm.LinearColormap(
         ["#ffffcc", "#fd8d3c", "#bd0026"], vmin=float(result.cells["risk"].min()), vmax=1.0,
@@ -173,14 +200,16 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
         show=False,
     ).add_to(m)
     # legend as plain HTML (branca's colormap control would load d3 from a CDN)
-    m.get_root().html.add_child(Raw(
+    _page(m).html.add_child(Raw(
         '<div style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;padding:4px 8px;'
         'border:1px solid #999;border-radius:4px;font:11px/1.3 sans-serif">'
         f'{_e(cmap.caption)}<div style="width:200px;height:10px;margin-top:3px;background:linear-gradient(to right,'
         '#ffffcc,#fd8d3c,#bd0026)"></div><div style="display:flex;justify-content:space-between">'
         f"<span>{cmap.vmin:.2f}</span><span>{cmap.vmax:.2f}</span></div></div>"))
 
-    # hotspot polygons with popups
+
+def _add_hotspots(m: folium.Map, result: HotspotResult, t: dict[str, str]) -> None:
+    """The hotspot polygons with popups and tooltips."""
     hs_group = folium.FeatureGroup(name=_e(t["hotspots"]), show=True)
     for _, r in result.hotspots.iterrows():
         hours = ", ".join(r["active_hours"]) or t["any"]
@@ -197,6 +226,10 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
         ).add_child(popup(text, max_width=320)).add_child(tooltip(_e(f"{r['id']} · {r['name']}"))).add_to(hs_group)
     hs_group.add_to(m)
 
+
+def _add_incidents(m: folium.Map, result: HotspotResult, t: dict[str, str], max_markers: int) -> None:
+    """The incidents: a switchable, clustered layer per category."""
+    inc = result.incidents
     # incidents: one switchable layer per category, each clustered by our own small grid clusterer
     # (no third-party clustering plugin to load, so the page stays self-contained)
     sample = inc
@@ -214,15 +247,3 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
         ]
         fg.add_child(ClusteredPoints(points, colour))
         fg.add_to(m)
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    note = (
-        '<div style="position: fixed; bottom: 4px; left: 4px; z-index: 9999; background: white; '
-        'padding: 2px 6px; font-size: 11px; opacity: 0.85;">'
-        f"{_OSM_ATTR} · routeplan hotspots ({_e(result.method)}, "
-        f"{_e(result.cell_m)} m"
-        + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
-        + ")</div>"
-    )
-    m.get_root().html.add_child(Raw(note))
-    return render_offline(m)
