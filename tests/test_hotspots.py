@@ -230,8 +230,9 @@ def test_outputs_geojson_summary_and_curve(tmp_path, chicago_result, evaluation)
     html_text = paths["html"].read_text(encoding="utf-8")
     assert "© OpenStreetMap contributors" in html_text
     assert "heatLayer" in html_text and "control.layers" in html_text
-    assert "markerClusterGroup" not in html_text  # self-contained page: our own clusterer, no plugin
-    assert "rp-cluster-count" in html_text
+    # incidents clustered by folium's MarkerCluster, its Leaflet.markercluster inlined: nothing from a CDN
+    assert "L.markerClusterGroup(" in html_text and "L.MarkerClusterGroup=" in html_text
+    assert ".marker-cluster" in html_text and "cdnjs" not in html_text and "markercluster.js.map" not in html_text
 
 
 def test_script_in_type_name_is_escaped(tmp_path):
