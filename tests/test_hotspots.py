@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -282,3 +283,59 @@ def test_hotspots_geojson_feeds_the_planner_layer(tmp_path, chicago_result):
     spots = layers.read_hotspots(paths["geojson"])
     assert len(spots) == len(chicago_result.hotspots)
     assert spots[0].id == "HS-01" and spots[0].risk == 1.0
+
+
+# ---------------------------------------------------------------- package layout
+
+
+def _imports(path: Path) -> set[str]:
+    """Modules a file imports anywhere (top level, in functions and under TYPE_CHECKING)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_hotspots_package_has_no_import_cycle():
+    pkg = Path(hs.__file__).parent
+    mods = {f"routeplan.hotspots.{p.stem}": p for p in pkg.glob("*.py") if p.stem != "__init__"}
+    graph = {m: {i for i in _imports(p) if i in mods or i == "routeplan.hotspots"} for m, p in mods.items()}
+    # no module of the package imports the package itself (whose __init__ imports them all)
+    assert {m: g for m, g in graph.items() if "routeplan.hotspots" in g} == {}
+    seen: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        assert m not in path, f"import cycle: {' -> '.join(path + [m])}"
+        if seen.get(m):
+            return
+        for n in sorted(graph[m]):
+            visit(n, path + [m])
+        seen[m] = 1
+
+    for m in sorted(graph):
+        visit(m, [])
+    assert set(mods) >= {f"routeplan.hotspots.{n}" for n in
+                         ("incidents", "density", "gistar", "result", "evaluate", "outputs", "page")}
+
+
+def test_hotspots_init_only_reexports_and_cli_holds_the_subcommand():
+    import ast
+
+    init = Path(hs.__file__)
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    kinds = {type(n).__name__ for n in tree.body}
+    assert kinds <= {"Expr", "ImportFrom", "Assign"}, kinds  # docstring, imports and __all__: no code of its own
+    assert {"read_incidents", "estimate_hotspots", "evaluate", "run_hotspots", "HotspotResult", "select_bandwidth",
+            "write_hotspot_outputs", "hotspots_geojson", "plot_evaluation", "load_type_map"} <= set(hs.__all__)
+    assert not hasattr(hs, "add_cli")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert sub.choices["hotspots"].get_default("func").__module__ == "routeplan.cli"
+    assert all(m.__name__.startswith("routeplan.hotspots") and len(m.__name__.split(".")) == 3
+               for m in (sys.modules[getattr(hs, n).__module__] for n in hs.__all__ if hasattr(getattr(hs, n), "__module__")
+                         and callable(getattr(hs, n))))
