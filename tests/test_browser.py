@@ -313,8 +313,36 @@ def test_hotspot_map_offline(browser, tmp_path):
     b.open(page)
     b.screenshot("hotspots-desktop.png")
     assert b.js("typeof L.heatLayer") == "function"
+    assert b.js("typeof L.markerClusterGroup") == "function"  # Leaflet.markercluster, inlined
     assert b.js("document.querySelectorAll('img.leaflet-tile').length") == 0
-    assert b.external == [] and b.errors == [] and b.dialogs == []
+    # switch on the incident layers: the 40 incidents (35 places) draw as clusters with their counts ...
+    b.js("""(() => {
+      const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+      const groups = Object.keys(window).map(k => window[k]).filter(v => v instanceof L.MarkerClusterGroup);
+      groups.forEach(g => map.addLayer(g));
+      map.fitBounds(groups[0].getBounds(), {animate: false});
+      map.setZoom(map.getZoom() - 3, {animate: false});
+    })()""")
+    b.pump(1.0)
+    count = """(() => {
+      const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+      const groups = Object.keys(window).map(k => window[k]).filter(v => v instanceof L.MarkerClusterGroup);
+      const counts = [...document.querySelectorAll('.marker-cluster')].map(e => Number(e.textContent));
+      let singles = 0;
+      map.eachLayer(l => { if (l instanceof L.CircleMarker && l.getPopup && l.getPopup()) { singles++; } });
+      return {groups: groups.length, layers: groups.reduce((n, g) => n + g.getLayers().length, 0), counts, singles};
+    })()"""
+    shown = b.js(count)
+    b.screenshot("hotspots-clusters.png")
+    assert shown["groups"] == 2 and shown["layers"] == 40, shown
+    assert shown["counts"] and sum(shown["counts"]) + shown["singles"] == 40, shown
+    # ... and at the highest zoom every incident is its own marker, with its popup
+    b.js("""(() => { const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+                     map.setZoom(map.getMaxZoom(), {animate: false}); })()""")
+    b.pump(1.0)
+    single = b.js(count)
+    assert single["counts"] == [] and single["singles"] > 0, single
+    assert b.external == [] and b.errors == [] and b.dialogs == [], (b.external, b.errors)
 
 
 # ------------------------------------------------------------------ template, HTML and JS payloads as names
@@ -412,11 +440,17 @@ def test_payload_incident_types_show_literally_on_hotspot_map(browser, tmp_path)
     b = browser
     _reset(b)
     b.open(tmp_path / "out" / "hotspots.html")
+    # every layer on (feature groups and the incidents' marker clusters), at the zoom where each incident
+    # is its own marker
+    b.js("""(() => {
+      const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+      Object.keys(window).filter(k => k.startsWith('feature_group_') || k.startsWith('marker_cluster_'))
+        .map(k => window[k]).filter(v => v instanceof L.FeatureGroup).forEach(g => map.addLayer(g));
+      map.setZoom(19, {animate: false});
+    })()""")
+    b.pump(1.0)
     shown = b.js("""(() => {
       const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
-      Object.keys(window).filter(k => k.startsWith('feature_group_')).map(k => window[k])
-        .filter(v => v instanceof L.FeatureGroup).forEach(g => map.addLayer(g));
-      map.setZoom(19, {animate: false});  // every incident its own marker
       const texts = [];
       const visit = l => {
         if (l.getPopup && l.getPopup()) {

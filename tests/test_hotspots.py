@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
+from routeplan.cli import build_parser
 from routeplan.errors import InputError
 from routeplan import hotspots as hs
+from routeplan.hotspots.estimate import _active_hours
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CHICAGO = DATA / "incidents" / "chicago_southside_2016" / "chicago_southside_2016_crimes.csv"
 SOUTHSIDE = DATA / "incidents" / "chicago_southside_2016" / "SouthSide.shp"
@@ -229,8 +231,9 @@ def test_outputs_geojson_summary_and_curve(tmp_path, chicago_result, evaluation)
     html_text = paths["html"].read_text(encoding="utf-8")
     assert "© OpenStreetMap contributors" in html_text
     assert "heatLayer" in html_text and "control.layers" in html_text
-    assert "markerClusterGroup" not in html_text  # self-contained page: our own clusterer, no plugin
-    assert "rp-cluster-count" in html_text
+    # incidents clustered by folium's MarkerCluster, its Leaflet.markercluster inlined: nothing from a CDN
+    assert "L.markerClusterGroup(" in html_text and "L.MarkerClusterGroup=" in html_text
+    assert ".marker-cluster" in html_text and "cdnjs" not in html_text and "markercluster.js.map" not in html_text
 
 
 def test_script_in_type_name_is_escaped(tmp_path):
@@ -249,8 +252,7 @@ def test_script_in_type_name_is_escaped(tmp_path):
 
 @needs_data
 def test_cli_subcommand(tmp_path, capsys):
-    parser = argparse.ArgumentParser(prog="routeplan")
-    hs.add_cli(parser.add_subparsers(dest="command"))
+    parser = build_parser()
     args = parser.parse_args([
         "hotspots", str(CHICAGO), "--out", str(tmp_path / "cli"), "--cell", "250", "--bandwidth", "300",
         "--train-until", "2016-10-01", "--area", str(SOUTHSIDE), "--area-crs", "26971",
@@ -268,10 +270,10 @@ def test_cli_subcommand(tmp_path, capsys):
 def test_active_hours_windows():
     pd = gpd.pd
     night = pd.Series(pd.to_datetime([f"2024-01-01 {h:02d}:10" for h in [21, 22, 23, 0, 1] * 8 + [5, 12]]))
-    assert hs._active_hours(night) == ["21:00-02:00"] or hs._active_hours(night) == ["22:00-02:00"]
+    assert _active_hours(night) == ["21:00-02:00"] or _active_hours(night) == ["22:00-02:00"]
     flat = pd.Series(pd.to_datetime([f"2024-01-01 {h:02d}:10" for h in range(24)] * 3))
-    assert hs._active_hours(flat) == []  # no time pattern: patrol any time
-    assert hs._active_hours(pd.Series(pd.to_datetime(["2024-01-01 10:00"] * 3))) == []  # too few
+    assert _active_hours(flat) == []  # no time pattern: patrol any time
+    assert _active_hours(pd.Series(pd.to_datetime(["2024-01-01 10:00"] * 3))) == []  # too few
 
 
 @needs_data
@@ -281,3 +283,59 @@ def test_hotspots_geojson_feeds_the_planner_layer(tmp_path, chicago_result):
     spots = layers.read_hotspots(paths["geojson"])
     assert len(spots) == len(chicago_result.hotspots)
     assert spots[0].id == "HS-01" and spots[0].risk == 1.0
+
+
+# ---------------------------------------------------------------- package layout
+
+
+def _imports(path: Path) -> set[str]:
+    """Modules a file imports anywhere (top level, in functions and under TYPE_CHECKING)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_hotspots_package_has_no_import_cycle():
+    pkg = Path(hs.__file__).parent
+    mods = {f"routeplan.hotspots.{p.stem}": p for p in pkg.glob("*.py") if p.stem != "__init__"}
+    graph = {m: {i for i in _imports(p) if i in mods or i == "routeplan.hotspots"} for m, p in mods.items()}
+    # no module of the package imports the package itself (whose __init__ imports them all)
+    assert {m: g for m, g in graph.items() if "routeplan.hotspots" in g} == {}
+    seen: dict[str, int] = {}
+
+    def visit(m: str, path: list[str]) -> None:
+        assert m not in path, f"import cycle: {' -> '.join(path + [m])}"
+        if seen.get(m):
+            return
+        for n in sorted(graph[m]):
+            visit(n, path + [m])
+        seen[m] = 1
+
+    for m in sorted(graph):
+        visit(m, [])
+    assert set(mods) >= {f"routeplan.hotspots.{n}" for n in
+                         ("incidents", "density", "gistar", "result", "evaluate", "outputs", "page")}
+
+
+def test_hotspots_init_only_reexports_and_cli_holds_the_subcommand():
+    import ast
+
+    init = Path(hs.__file__)
+    tree = ast.parse(init.read_text(encoding="utf-8"))
+    kinds = {type(n).__name__ for n in tree.body}
+    assert kinds <= {"Expr", "ImportFrom", "Assign"}, kinds  # docstring, imports and __all__: no code of its own
+    assert {"read_incidents", "estimate_hotspots", "evaluate", "run_hotspots", "HotspotResult", "select_bandwidth",
+            "write_hotspot_outputs", "hotspots_geojson", "plot_evaluation", "load_type_map"} <= set(hs.__all__)
+    assert not hasattr(hs, "add_cli")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert sub.choices["hotspots"].get_default("func").__module__ == "routeplan.cli"
+    assert all(m.__name__.startswith("routeplan.hotspots") and len(m.__name__.split(".")) == 3
+               for m in (sys.modules[getattr(hs, n).__module__] for n in hs.__all__ if hasattr(getattr(hs, n), "__module__")
+                         and callable(getattr(hs, n))))

@@ -1,5 +1,6 @@
 """Execute the notebooks so they never rot."""
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -16,3 +17,23 @@ def test_notebook_executes(name, tmp_path):
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+@pytest.mark.parametrize("name", ["weekly_plan.ipynb", "hotspots.ipynb"])
+def test_notebook_uses_the_installed_package_and_cites_what_ships(name):
+    """No ``sys.path`` editing (the notebooks use the installed ``routeplan``), and every ``*.md`` they cite is
+    in the repository."""
+    import re
+
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "sys.path" not in code
+    shipped: set[str] = set()
+    for _top, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "test-artifacts"]  # no venv, no outputs
+        shipped.update(files)
+    text = "\n".join(c.source for c in nb.cells)
+    for cited in set(re.findall(r"[\w./-]*\b[A-Za-z_]+\.md\b", text)):
+        if cited.startswith("../shared/"):  # the real data beside the repository, with its own README
+            continue
+        assert cited.split("/")[-1] in shipped, f"{name} cites {cited}, which is not in the repository"

@@ -1,4 +1,4 @@
-"""Folium map of hotspots (split from :mod:`routeplan.hotspots` to keep that module about the method).
+"""Folium map of hotspots: the ``hotspots.html`` page of :func:`routeplan.hotspots.write_hotspot_outputs`.
 
 Every piece of user text (incident types, names, times) is escaped with :func:`routeplan._html.escape`
 before it reaches the HTML, including text embedded as JSON inside ``<script>`` blocks, and no page part
@@ -8,17 +8,22 @@ holding it is compiled as a template (:class:`~routeplan._html.Raw`, :class:`~ro
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import cast
 
+import branca.colormap as cm
+import folium
+from folium.plugins import HeatMap, MarkerCluster
+from branca.element import Figure
 from jinja2 import Template
 
 from routeplan._html import DataMacro, Raw, escape, popup, tooltip
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from routeplan.hotspots import HotspotResult
+from routeplan.hotspots.result import HotspotResult
+from routeplan.i18n import t as _t
+from routeplan.render.offline import offline_marker_cluster, prepare_map, render_offline, tile_layer
 
 _OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#: Highest zoom of the map (that of the OSM tiles); incidents are no longer clustered there.
+_MAX_ZOOM = 19
 _OSM_ATTR = '<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap contributors</a>'
 _TYPE_COLOURS = {
     "curas": "#c0392b",
@@ -33,58 +38,39 @@ _KEYS = {"heat": "hs_heat", "cells": "hs_cells", "hotspots": "hotspots", "incide
          "any": "any_time", "legend": "hs_legend", "time": "time"}
 
 
-class ClusteredPoints(DataMacro):
-    """Points drawn as count bubbles that split up as one zooms in (a grid clusterer in a few lines of JS).
+class ClusterPoints(DataMacro):
+    """Incident points as circle markers with popups, added to their parent ``MarkerCluster`` in one call.
 
     Each point is ``[lat, lon, popup_html]``; the popup text must already be escaped. The points are data in
-    the script, which is rendered once (never compiled again as a template).
+    the script, which is rendered once (never compiled again as a template). Cluster bubbles take the
+    category's colour; at the map's highest zoom every incident is its own marker.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
             var group = {{ this._parent.get_name() }};
-            var map = {{ this._parent._parent.get_name() }};
             var pts = {{ this.points_json }};
             var colour = {{ this.colour_json }};
-            var layer = L.layerGroup().addTo(group);
-            function draw() {
-                layer.clearLayers();
-                if (!map.hasLayer(group)) { return; }
-                var size = 48, buckets = {};
-                pts.forEach(function (p) {
-                    var q = map.latLngToLayerPoint([p[0], p[1]]);
-                    var k = Math.floor(q.x / size) + ":" + Math.floor(q.y / size);
-                    (buckets[k] = buckets[k] || []).push(p);
+            group.options.iconCreateFunction = function (cluster) {
+                var n = cluster.getChildCount();
+                var size = n < 10 ? 30 : n < 100 ? 36 : 42;
+                return L.divIcon({
+                    html: '<div style="background-color:' + colour + '"><span>' + n + '</span></div>',
+                    className: "marker-cluster rp-cluster", iconSize: L.point(size, size)
                 });
-                Object.keys(buckets).forEach(function (k) {
-                    var b = buckets[k];
-                    if (b.length === 1) {
-                        L.circleMarker([b[0][0], b[0][1]], {radius: 4, color: colour, weight: 1, fillOpacity: 0.8})
-                            .bindPopup(b[0][2]).addTo(layer);
-                        return;
-                    }
-                    var lat = 0, lon = 0;
-                    b.forEach(function (p) { lat += p[0]; lon += p[1]; });
-                    var mk = L.circleMarker([lat / b.length, lon / b.length],
-                        {radius: 9 + Math.min(14, 3 * Math.log(b.length)), color: colour, weight: 2, fillOpacity: 0.45});
-                    mk.bindTooltip(String(b.length), {permanent: true, direction: "center", className: "rp-cluster-count"});
-                    mk.on("click", function () {
-                        map.fitBounds(L.latLngBounds(b.map(function (p) { return [p[0], p[1]]; })).pad(0.3));
-                    });
-                    mk.addTo(layer);
-                });
-            }
-            map.on("zoomend viewreset", draw);
-            group.on("add", draw);
-            draw();
+            };
+            group.addLayers(pts.map(function (p) {
+                return L.circleMarker([p[0], p[1]], {radius: 4, color: colour, weight: 1, fillOpacity: 0.8})
+                    .bindPopup(p[2]);
+            }));
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, points: list, colour: str) -> None:
+    def __init__(self, points: list[list[float | str]], colour: str) -> None:
         super().__init__()
-        self._name = "ClusteredPoints"
+        self._name = "ClusterPoints"
         # "</" cannot end the script: popup text is escaped and JSON keeps "<" only as \u003c
         self.points_json = json.dumps(points).replace("<", "\\u003c")
         self.colour_json = json.dumps(colour)
@@ -93,7 +79,12 @@ class ClusteredPoints(DataMacro):
 _e = escape
 
 
-def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
+def _page(m: folium.Map) -> Figure:
+    """The HTML page a map renders into (folium types ``get_root()`` as any element)."""
+    return cast(Figure, m.get_root())
+
+
+def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, max_markers: int = 20000) -> str:
     """Render the hotspot map as a standalone HTML string.
 
     Parameters
@@ -113,21 +104,14 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         incidents in a switchable canvas layer per category, a LayerControl and the OSM attribution.
         Self-contained (Leaflet inlined, OSM tiles opt-in), see :mod:`routeplan.render.offline`.
     """
-    import branca.colormap as cm
-    import folium
-    from folium.plugins import HeatMap
-
-    from routeplan.render.offline import prepare_map, render_offline, tile_layer
-
-    from routeplan.i18n import t as _t
-
     t = {short: _t(key, lang) for short, key in _KEYS.items()}
     area = result.area
     c = area.centroid
     m = folium.Map(location=[c.y, c.x], zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True)
-    m.get_root().header.add_child(Raw(
-        "<style>.leaflet-tooltip.rp-cluster-count{background:transparent;border:0;box-shadow:none;font:bold 11px sans-serif;"
-        "padding:0}.leaflet-tooltip.rp-cluster-count:before{display:none}</style>"))
+    m.options["maxZoom"] = _MAX_ZOOM  # Leaflet.markercluster needs the map's highest zoom
+    _page(m).header.add_child(Raw(
+        "<style>.marker-cluster.rp-cluster{background-color:rgba(255,255,255,.6)}"
+        ".marker-cluster.rp-cluster div{color:#fff;font:bold 11px sans-serif;opacity:.85}</style>"))
     # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
     prepare_map(m)
     tile_layer("OpenStreetMap", _OSM_ATTR).add_to(m)
@@ -136,15 +120,35 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
     minx, miny, maxx, maxy = area.bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
 
+    _add_heat(m, result, t)
+    _add_cells(m, result, t, max_cells)
+    _add_hotspots(m, result, t)
+    _add_incidents(m, result, t, max_markers)
+    folium.LayerControl(collapsed=False).add_to(m)
+    note = (
+        '<div style="position: fixed; bottom: 4px; left: 4px; z-index: 9999; background: white; '
+        'padding: 2px 6px; font-size: 11px; opacity: 0.85;">'
+        f"{_OSM_ATTR} · routeplan hotspots ({_e(result.method)}, "
+        f"{_e(result.cell_m)} m"
+        + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
+        + ")</div>"
+    )
+    _page(m).html.add_child(Raw(note))
+    return render_offline(m)
+
+
+def _add_heat(m: folium.Map, result: HotspotResult, t: dict[str, str]) -> None:
+    """A switchable heat map of the incidents."""
     inc = result.incidents
-    # heat map of incidents (switchable)
     heat = folium.FeatureGroup(name=_e(t["heat"]), show=True)
     pts = [[float(g.y), float(g.x)] for g in inc.geometry]
     if pts:
         HeatMap(pts, radius=14, blur=18, min_opacity=0.25).add_to(heat)
     heat.add_to(m)
 
-    # ranked cells choropleth
+
+def _add_cells(m: folium.Map, result: HotspotResult, t: dict[str, str], max_cells: int) -> None:
+    """The ranked cells as a choropleth (off at first) with a plain-HTML legend."""
     cells = result.cells.sort_values("risk", ascending=False).head(max_cells)
     cmap = cm.LinearColormap(
         ["#ffffcc", "#fd8d3c", "#bd0026"], vmin=float(result.cells["risk"].min()), vmax=1.0,
@@ -180,14 +184,16 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         show=False,
     ).add_to(m)
     # legend as plain HTML (branca's colormap control would load d3 from a CDN)
-    m.get_root().html.add_child(Raw(
+    _page(m).html.add_child(Raw(
         '<div style="position:fixed;bottom:28px;right:10px;z-index:9999;background:#fff;padding:4px 8px;'
         'border:1px solid #999;border-radius:4px;font:11px/1.3 sans-serif">'
         f'{_e(cmap.caption)}<div style="width:200px;height:10px;margin-top:3px;background:linear-gradient(to right,'
         '#ffffcc,#fd8d3c,#bd0026)"></div><div style="display:flex;justify-content:space-between">'
         f"<span>{cmap.vmin:.2f}</span><span>{cmap.vmax:.2f}</span></div></div>"))
 
-    # hotspot polygons with popups
+
+def _add_hotspots(m: folium.Map, result: HotspotResult, t: dict[str, str]) -> None:
+    """The hotspot polygons with popups and tooltips."""
     hs_group = folium.FeatureGroup(name=_e(t["hotspots"]), show=True)
     for _, r in result.hotspots.iterrows():
         hours = ", ".join(r["active_hours"]) or t["any"]
@@ -204,32 +210,27 @@ def build_map(result: "HotspotResult", lang: str = "id", max_cells: int = 5000, 
         ).add_child(popup(text, max_width=320)).add_child(tooltip(_e(f"{r['id']} · {r['name']}"))).add_to(hs_group)
     hs_group.add_to(m)
 
-    # incidents: one switchable layer per category, each clustered by our own small grid clusterer
-    # (no third-party clustering plugin to load, so the page stays self-contained)
+
+def _add_incidents(m: folium.Map, result: HotspotResult, t: dict[str, str], max_markers: int) -> None:
+    """The incidents: a switchable, clustered layer per category."""
+    inc = result.incidents
+    # incidents: one switchable layer per category, clustered by folium's MarkerCluster (Leaflet.markercluster
+    # inlined from an installed package, so the page stays self-contained)
     sample = inc
     if len(inc) > max_markers:
         sample = inc.sample(max_markers, random_state=0)
     for cat in sorted(sample["type"].astype(str).unique()):
         sub = sample[sample["type"] == cat]
-        fg = folium.FeatureGroup(name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False)
+        group = offline_marker_cluster(MarkerCluster(
+            name=_e(f"{t['incidents']}: {cat} ({len(sub)})"), show=False,
+            disable_clustering_at_zoom=_MAX_ZOOM, chunked_loading=True,
+        ))
         colour = _TYPE_COLOURS.get(cat, "#333333")
         times = sub["time"].dt.strftime("%Y-%m-%d %H:%M").fillna("")
-        points = [
+        points: list[list[float | str]] = [
             [round(float(g.y), 6), round(float(g.x), 6),
              f"<b>{_e(t['types'])}</b>: {_e(raw or cat)}<br>4C: {_e(cat)}<br>{_e(t['time'])}: {_e(when)}"]
             for g, raw, when in zip(sub.geometry, sub["raw_type"].astype(str), times)
         ]
-        fg.add_child(ClusteredPoints(points, colour))
-        fg.add_to(m)
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    note = (
-        '<div style="position: fixed; bottom: 4px; left: 4px; z-index: 9999; background: white; '
-        'padding: 2px 6px; font-size: 11px; opacity: 0.85;">'
-        f"{_OSM_ATTR} · routeplan hotspots ({_e(result.method)}, "
-        f"{_e(result.cell_m)} m"
-        + (f", h = {result.bandwidth_m:.0f} m" if result.bandwidth_m else "")
-        + ")</div>"
-    )
-    m.get_root().html.add_child(Raw(note))
-    return render_offline(m)
+        group.add_child(ClusterPoints(points, colour))
+        group.add_to(m)

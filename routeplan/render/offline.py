@@ -156,3 +156,39 @@ def tile_layer(name: str, attribution: str) -> Any:
     import folium
 
     return folium.TileLayer(tiles=OSM_TILES, attr=attribution, name=name, max_zoom=19, overlay=True, show=False)
+
+
+# --- Leaflet.markercluster (folium's MarkerCluster), from the xstatic-leaflet-markercluster package's files
+
+#: Pseudo URLs for Leaflet.markercluster; give them to a ``folium.plugins.MarkerCluster`` with
+#: :func:`offline_marker_cluster` and :func:`render_offline` inlines them.
+MARKERCLUSTER_JS = "routeplan-inline:leaflet.markercluster.js"
+MARKERCLUSTER_CSS = "routeplan-inline:MarkerCluster.css"
+_MARKERCLUSTER = ("xstatic-leaflet-markercluster", "xstatic/pkg/leaflet_markercluster/data")
+
+
+@functools.lru_cache(maxsize=None)
+def markercluster_js() -> str:
+    """Leaflet.markercluster (1.4.1), minified, as shipped by xstatic-leaflet-markercluster."""
+    dist, folder = _MARKERCLUSTER
+    js = _dist_file(dist, f"{folder}/leaflet.markercluster.js").read_text(encoding="utf-8")
+    return re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)  # no map file to look for beside the page
+
+
+@functools.lru_cache(maxsize=None)
+def markercluster_css() -> str:
+    """Leaflet.markercluster's two style sheets (animation, and the default cluster bubbles)."""
+    dist, folder = _MARKERCLUSTER
+    return "\n".join(_dist_file(dist, f"{folder}/{name}").read_text(encoding="utf-8")
+                     for name in ("MarkerCluster.css", "MarkerCluster.Default.css"))
+
+
+def offline_marker_cluster(cluster: Any) -> Any:
+    """Make a ``folium.plugins.MarkerCluster`` load Leaflet.markercluster inlined instead of from a CDN."""
+    cluster.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
+    cluster.default_css = [("markerclustercss", MARKERCLUSTER_CSS)]
+    return cluster
+
+
+_INLINE.update({MARKERCLUSTER_JS: lambda: _script(markercluster_js()),
+                MARKERCLUSTER_CSS: lambda: "<style>" + markercluster_css() + "</style>"})

@@ -1,0 +1,185 @@
+"""The output folder of ``routeplan hotspots``: hotspots.geojson, hotspots.html, summary.json, pai_curve.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import geopandas as gpd
+from shapely.geometry import mapping
+
+from routeplan._io import atomic_output_dir, check_input_file, prepare_output_dir, write_json_atomic, write_text_atomic
+from routeplan.errors import InputError, one_line
+from routeplan.hotspots.estimate import estimate_hotspots
+from routeplan.hotspots.evaluate import evaluate, plot_evaluation
+from routeplan.hotspots.incidents import read_incidents
+from routeplan.hotspots.page import build_map
+from routeplan.hotspots.result import HotspotResult
+
+
+def hotspots_geojson(result: HotspotResult) -> dict[str, Any]:
+    """The hotspots as an EPSG:4326 GeoJSON FeatureCollection (dict).
+
+    Parameters
+    ----------
+    result : HotspotResult
+
+    Returns
+    -------
+    dict
+        Features with properties ``id``, ``name``, ``risk``, ``incidents``, ``types``,
+        ``active_hours``, ``rank``, ``share``, ``cells``, ``layer``.
+    """
+    feats = []
+    for _, r in result.hotspots.iterrows():
+        feats.append(
+            {
+                "type": "Feature",
+                "id": r["id"],
+                "properties": {
+                    "id": str(r["id"]),
+                    "name": str(r["name"]),
+                    "risk": float(r["risk"]),
+                    "incidents": int(r["incidents"]),
+                    "types": [str(t) for t in r["types"]],
+                    "active_hours": [str(h) for h in r["active_hours"]],
+                    "rank": int(r["rank"]),
+                    "share": float(r["share"]),
+                    "cells": int(r["cells"]),
+                    "layer": str(r["layer"]),
+                },
+                "geometry": mapping(r.geometry),
+            }
+        )
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def write_hotspot_outputs(
+    result: HotspotResult,
+    out_dir: str | Path,
+    evaluation: Mapping[str, Any] | None = None,
+    lang: str = "id",
+) -> dict[str, Path]:
+    """Write ``hotspots.geojson``, ``hotspots.html``, ``summary.json`` (and ``pai_curve.png``) atomically.
+
+    The whole folder is staged and swapped in on success (:func:`routeplan._io.atomic_output_dir`), so a
+    failed run leaves a previous ``out_dir`` untouched.
+
+    Parameters
+    ----------
+    result : HotspotResult
+    out_dir : str or Path
+    evaluation : mapping, optional
+        Output of :func:`evaluate`; adds its figures to ``summary.json`` and writes ``pai_curve.png``.
+    lang : {"id", "en"}
+        Language of the map labels.
+
+    Returns
+    -------
+    dict
+        Output name -> final path.
+    """
+    out_dir = Path(out_dir)
+    summary = result.summary()
+    if evaluation is not None:
+        summary["evaluation"] = {k: v for k, v in evaluation.items() if k != "curve"}
+    names = {"geojson": "hotspots.geojson", "html": "hotspots.html", "summary": "summary.json"}
+    if evaluation is not None:
+        names["curve"] = "pai_curve.png"
+    summary["outputs"] = dict(names)
+    with atomic_output_dir(out_dir, kind="hotspots") as stage:
+        write_json_atomic(stage / names["geojson"], hotspots_geojson(result))
+        write_text_atomic(stage / names["html"], build_map(result, lang=lang))
+        write_json_atomic(stage / names["summary"], summary)
+        if evaluation is not None:
+            plot_evaluation(evaluation, stage / names["curve"])
+    return {k: out_dir / v for k, v in names.items()}
+
+
+def _read_area(path: str | Path, crs: str | int | None) -> gpd.GeoDataFrame:
+    path = Path(path)
+    check_input_file(path, "study area")
+    try:
+        area = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own error types
+        raise InputError(f"{path}: study area is not a readable vector file ({one_line(exc)})") from None
+    if len(area) == 0:
+        raise InputError(f"{path}: study area has no features")
+    if crs is not None:
+        area = area.set_crs(f"EPSG:{crs}" if str(crs).isdigit() else crs, allow_override=True)
+    elif area.crs is None:
+        raise InputError(f"{path}: study area has no CRS (empty or missing .prj); give --area-crs, e.g. 26971")
+    return area
+
+
+def run_hotspots(
+    path: str | Path,
+    out_dir: str | Path,
+    *,
+    cell_m: float = 200,
+    bandwidth: str | float = "auto",
+    by_type: bool = False,
+    train_until: str | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    type_map: Mapping[str, str] | str | Path | None = None,
+    crs: str | int | None = None,
+    area: Any = None,
+    area_crs: str | int | None = None,
+    top_share: float = 0.05,
+    floor_share: float = 0.1,
+    method: str = "kde",
+    lang: str = "id",
+) -> dict[str, Any]:
+    """Read incidents, estimate (and optionally evaluate) hotspots and write all outputs.
+
+    Parameters
+    ----------
+    path : str or Path
+        Incidents CSV or GeoJSON.
+    out_dir : str or Path
+        Output folder (replaced atomically); it must be missing, empty or written by routeplan, and
+        must not hold an input (:func:`routeplan._io.check_output_dir`).
+    cell_m, bandwidth, by_type, top_share, floor_share, method, lang
+        As in :func:`estimate_hotspots`.
+    train_until : str, optional
+        When given, also run :func:`evaluate` with this split (on all incidents).
+    columns : mapping, optional
+        Column overrides for :func:`read_incidents`: keys ``lat``, ``lon``, ``time``, ``type``, ``x``, ``y``.
+    type_map : mapping, str or Path, optional
+        Type mapping overrides (dict or JSON file).
+    crs : str or int, optional
+        CRS of the incident coordinates (default EPSG:4326).
+    area : str, Path or geometry, optional
+        Study area: a vector file path or an object accepted by :func:`estimate_hotspots`.
+    area_crs : str or int, optional
+        CRS for an area file with no (or an empty) ``.prj``.
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json`` plus ``out_dir``.
+    """
+    cols = {k: v for k, v in dict(columns or {}).items() if v is not None}
+    unknown = set(cols) - {"lat", "lon", "time", "type", "x", "y"}
+    if unknown:
+        raise InputError(f"unknown column role(s) {', '.join(sorted(unknown))}")
+    # refuse an --out that is not routeplan's, or holds an input, before any work
+    prepare_output_dir(out_dir, [p for p in (path, area, type_map) if isinstance(p, (str, Path))])
+    inc = read_incidents(path, crs=crs, type_map=type_map, **cols)
+    if isinstance(area, (str, Path)):
+        area = _read_area(area, area_crs)
+    result = estimate_hotspots(
+        inc, cell_m=cell_m, bandwidth=bandwidth, by_type=by_type, top_share=top_share,
+        floor_share=floor_share, area=area, method=method, lang=lang,
+    )
+    ev = None
+    if train_until is not None:
+        ev = evaluate(inc, train_until, cell_m=cell_m, bandwidth=bandwidth if method == "kde" else "auto", area=area)
+    write_hotspot_outputs(result, out_dir, evaluation=ev, lang=lang)
+    summary = result.summary()
+    if ev is not None:
+        summary["evaluation"] = {k: v for k, v in ev.items() if k != "curve"}
+    summary["out_dir"] = str(out_dir)
+    return summary
+
+
