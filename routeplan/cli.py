@@ -160,8 +160,8 @@ def _summary(plan, out, ctx=None) -> None:
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
     for p in (ctx.problems if ctx is not None else []):
-        if p.get("layer") == "hotspot":
-            print(f"  hotspot skipped: {p['detail']}")
+        if p.layer == "hotspot":
+            print(f"  hotspot skipped: {p.detail}")
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
@@ -242,10 +242,10 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     from routeplan._checks import check_output_path
-    from routeplan.render.briefing import write_briefings
+    from routeplan.render.briefing import brief
 
     check_output_path(args.out)
-    out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
+    out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
     print(f"{n} briefings, index.html and all.html -> {out}")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from routeplan.model.layers import CATEGORIES
+
 LANGUAGES = ("id", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -154,8 +156,6 @@ def weekday(date, lang: str = "id") -> str:
 
 def category_label(category: str, lang: str = "id") -> str:
     """Human label of a vital-object category."""
-    from routeplan.load.layers import CATEGORIES
-
     if category == "hotspot":
         return t("hotspot", lang)
     d = CATEGORIES.get(category)

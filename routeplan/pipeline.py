@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from routeplan.errors import InputError
-from routeplan.load.layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
+from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
-from routeplan.load.scenario import Scenario, load_scenario
-from routeplan.optimize.weekly import Unserved, WeeklyPlan, plan_week
+from routeplan.load.scenario import load_scenario
+from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.plan import Plan, Problem, Unserved
+from routeplan.model.scenario import Scenario
+from routeplan.optimize.weekly import plan_week
+from routeplan.prepare.snap import SnapIndex, snap_layer
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +28,7 @@ class PlanContext:
     graph: Any
     objects: list[VitalObject]
     hotspots: list[Hotspot]
-    problems: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     desa: list[tuple[str, Any]] | None = None  # (name, polygon) of the desa layer, read before the roads
 
 
@@ -68,13 +72,9 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     _check_some_usable(scenario.vital_objects, "vital objects", all_objects, objects, p1, area)
     _check_some_usable(scenario.hotspots, "hotspots", all_hotspots, hotspots, p2, area)
     visits = {o.id: _planned_visits(o.visits_per_week, scenario.days) for o in all_objects}
-    for p in p1:
-        p["layer"] = "vital_object"
-        p["visits"] = visits.get(p["id"], 0)
-    for p in p2:
-        p["layer"] = "hotspot"
+    p1 = [replace(p, visits=visits.get(p.id, 0)) for p in p1]
     for p in p1 + p2:
-        log.warning(p["detail"])
+        log.warning(p.detail)
     return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa)
 
 
@@ -85,21 +85,21 @@ def _planned_visits(per_week: int, days: int) -> int:
     return per_week if days == 7 else max(1, round(per_week * days / 7))
 
 
-def _check_some_usable(path: Any, what: str, items: list, kept: list, problems: list[dict], area: Any) -> None:
+def _check_some_usable(path: Any, what: str, items: list, kept: list, problems: list[Problem], area: Any) -> None:
     """Raise when a layer has items but none of them can be snapped, with a hint at the likely cause."""
     if not items or kept:
         return
     from shapely.geometry import Point
 
-    reasons = sorted({p["reason"] for p in problems})
+    reasons = sorted({p.reason for p in problems})
     swapped = sum(1 for it in items if abs(it.lon) <= 90 and area.contains(Point(it.lat, it.lon)))
     if swapped >= max(1, len(items) // 2):
         hint = "latitude and longitude look swapped (GeoJSON is [lon, lat]); swap them in the file"
     elif "outside_area" in reasons:
         hint = (f"none lies inside the road area; check that the file is WGS84 lon/lat of this area "
-                f"(first: {problems[0]['detail']})")
+                f"(first: {problems[0].detail})")
     else:
-        hint = f"all are farther than {index_limit():.0f} m from a road (first: {problems[0]['detail']})"
+        hint = f"all are farther than {index_limit():.0f} m from a road (first: {problems[0].detail})"
     raise InputError(f"{path}: none of the {len(items)} {what} can be used: {hint}")
 
 
@@ -115,7 +115,7 @@ def plan_scenario(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
-) -> tuple[WeeklyPlan, PlanContext]:
+) -> tuple[Plan, PlanContext]:
     """Plan a scenario end to end (without writing anything).
 
     Parameters
@@ -133,7 +133,7 @@ def plan_scenario(
 
     Returns
     -------
-    (WeeklyPlan, PlanContext)
+    (Plan, PlanContext)
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -142,8 +142,8 @@ def plan_scenario(
                      max_iterations=max_iterations, progress=progress)
     # objects that never reached the model are unserved too, with the snapping reason
     for p in ctx.problems:
-        if p["layer"] == "vital_object" and p.get("visits", 1) > 0:
-            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
-            plan.required_visits += p.get("visits", 0)
+        if p.layer == "vital_object" and p.visits > 0:
+            plan.unserved.append(Unserved(p.id, p.reason, p.detail))
+            plan.required_visits += p.visits
     plan.unserved.sort(key=lambda x: (x.id, x.visit or 0))
     return plan, ctx

@@ -6,7 +6,7 @@ import datetime as dt
 
 import networkx as nx
 
-from routeplan.load.layers import SnapIndex
+from routeplan.prepare.snap import SnapIndex
 from routeplan.load.scenario import WEEKDAYS
 
 

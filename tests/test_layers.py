@@ -3,7 +3,9 @@ import json
 import pytest
 
 from routeplan.errors import InputError
-from routeplan.load.layers import CATEGORIES, SnapIndex, read_hotspots, read_vital_objects, snap_layer
+from routeplan.load.layers import read_hotspots, read_vital_objects
+from routeplan.model import CATEGORIES
+from routeplan.prepare.snap import SnapIndex, snap_layer
 from routeplan.load.roads import graph_area_polygon, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
@@ -74,7 +76,7 @@ def test_snapping_reports_far_and_outside_points():
     assert all(o.node in G.nodes and o.snap_m <= 500 for o in kept)
     far = [objs[0].__class__(**{**objs[0].__dict__, "id": "FAR", "lon": objs[0].lon + 0.5})]
     kept2, problems2 = snap_layer(far, index, "vital object")
-    assert not kept2 and problems2[0]["id"] == "FAR" and problems2[0]["reason"] in ("outside_area", "far_from_road")
+    assert not kept2 and problems2[0].id == "FAR" and problems2[0].reason in ("outside_area", "far_from_road")
 
 
 def test_pasaran_days_match_the_javanese_calendar():

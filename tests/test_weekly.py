@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from routeplan.load.layers import SnapIndex, VitalObject, snap_layer
+from routeplan.model import VitalObject
 from routeplan.pipeline import plan_scenario, prepare
 from routeplan.load.scenario import load_scenario
 from routeplan.sample import THREE_SHIFTS_TOML

@@ -9,7 +9,7 @@ from typing import Any
 
 from routeplan._io import write_text_atomic
 from routeplan.errors import InputError, NetworkError
-from routeplan.load.layers import CATEGORIES
+from routeplan.model.layers import CATEGORIES
 
 log = logging.getLogger(__name__)
 

@@ -17,120 +17,17 @@ from typing import Any, Callable
 import numpy as np
 
 from routeplan import settings
-from routeplan.load.layers import Hotspot, VitalObject
+from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.plan import Plan, Route, Unserved, Visit
+from routeplan.model.scenario import WEEKDAYS, Scenario, pasaran_of
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.optimize.routing import UNREACHABLE, RoutingModel, Stop, Vehicle
-from routeplan.load.scenario import WEEKDAYS, Scenario, pasaran_of
 
 log = logging.getLogger(__name__)
 
 #: Prize of a required visit by priority (1 high .. 3 low), in seconds of route time: far above any
 #: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
 REQUIRED_PRIZE = {1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
-
-
-@dataclass
-class Visit:
-    """One planned stop of a route."""
-
-    id: str
-    kind: str  # "vital_object" or "hotspot"
-    name: str
-    category: str
-    arrival: dt.datetime
-    departure: dt.datetime
-    lon: float
-    lat: float
-    dwell_minutes: int
-    window: str
-    desa: str = ""
-    risk: float | None = None
-    node: int | None = None
-
-
-@dataclass
-class PlannedRoute:
-    """A patrol circuit of one unit on one day and shift."""
-
-    unit: str
-    unit_kind: str
-    crew: str
-    day: dt.date
-    shift: str
-    depot: str
-    depot_name: str
-    start: dt.datetime
-    end: dt.datetime
-    stops: list[Visit]
-    distance_m: float
-    drive_s: float
-    path: list[tuple[float, float]] = field(default_factory=list, repr=False)
-    legs_s: list[float] = field(default_factory=list, repr=False)
-    breaks: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
-
-
-@dataclass
-class Unserved:
-    """A required visit the plan does not serve, with its binding reason."""
-
-    id: str
-    reason: str  # unreachable | time_window | shifts_full | no_allowed_day | far_from_road | outside_area
-    detail: str
-    name: str = ""
-    visit: int | None = None
-
-
-@dataclass
-class WeeklyPlan:
-    """The result of planning: routes per unit, day and shift, and what could not be served."""
-
-    scenario: str
-    start_date: dt.date
-    days: int
-    seed: int
-    routes: list[PlannedRoute]
-    unserved: list[Unserved]
-    required_visits: int
-    served_required: int
-    solver: dict[str, Any] = field(default_factory=dict)
-    utc_offset: str = "+07:00"
-    scenario_file: str = ""
-    replanned: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``plan.json`` structure (ISO dates and date-times)."""
-        def iso(t: dt.datetime) -> str:
-            return t.isoformat(timespec="seconds")
-
-        return {
-            "scenario": self.scenario,
-            "scenario_file": self.scenario_file,
-            "start_date": self.start_date.isoformat(),
-            "days": self.days,
-            "seed": self.seed,
-            "required_visits": self.required_visits,
-            "served_required_visits": self.served_required,
-            "routes": [
-                {
-                    "unit": r.unit, "unit_kind": r.unit_kind, "day": r.day.isoformat(), "shift": r.shift,
-                    "depot": r.depot, "start": iso(r.start), "end": iso(r.end),
-                    "distance_km": round(r.distance_m / 1000, 3), "drive_minutes": round(r.drive_s / 60, 1),
-                    "breaks": [{"start": iso(a), "end": iso(b), "place": r.depot} for a, b in r.breaks],
-                    "stops": [
-                        {"id": s.id, "kind": s.kind, "name": s.name, "category": s.category,
-                         "arrival": iso(s.arrival), "departure": iso(s.departure),
-                         "dwell_minutes": s.dwell_minutes, "window": s.window, "desa": s.desa,
-                         "lon": round(s.lon, 7), "lat": round(s.lat, 7)}
-                        for s in r.stops
-                    ],
-                }
-                for r in self.routes
-            ],
-            "unserved": [{"id": u.id, "reason": u.reason, "detail": u.detail} for u in self.unserved],
-            "replanned": self.replanned,
-            # wall-clock runtime varies run to run: kept out so that equal inputs and seed give equal bytes
-            "solver": {k: v for k, v in self.solver.items() if k != "runtime_s"},
-        }
 
 
 #: A pinned visit outweighs every other visit: it is an order, not a preference.
@@ -271,7 +168,7 @@ def plan_week(
     done_visits: dict[str, int] | None = None,
     units_off: set[str] | frozenset[str] = frozenset(),
     avoid_hours: dict[tuple[str, int], set[int]] | None = None,
-) -> WeeklyPlan:
+) -> Plan:
     """Plan a week of patrols.
 
     Parameters
@@ -302,13 +199,13 @@ def plan_week(
 
     Returns
     -------
-    WeeklyPlan
+    Plan
     """
     done_visits = done_visits or {}
     avoid_hours = avoid_hours or {}
     rng = np.random.default_rng(seed)
     say = progress or (lambda _msg: None)
-    from routeplan.load.layers import SnapIndex
+    from routeplan.prepare.snap import SnapIndex
 
     depots = list(scenario.depots.values())
     index = None
@@ -577,7 +474,7 @@ def plan_week(
     # --- routes
     off = _offset(scenario.utc_offset)
     t0 = dt.datetime.combine(scenario.start_date, dt.time(0, 0), tzinfo=off)
-    routes: list[PlannedRoute] = []
+    routes: list[Route] = []
     for rr in result.routes:
         u, day, sh, dep = vmeta[rr.vehicle]
         mat = mats[u.kind]
@@ -608,7 +505,7 @@ def plan_week(
         dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
         all_nodes = loc_nodes + [loc_nodes[src] for _, src in extras]  # copies sit at their source's node
         path = _route_path(G, mat, [all_nodes[i] for i in seq_locs], u.kind, loc_nodes)
-        routes.append(PlannedRoute(
+        routes.append(Route(
             unit=u.id, unit_kind=u.kind, crew=u.crew, day=dates[day], shift=sh.name, depot=dep.id,
             depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
             end=t0 + dt.timedelta(seconds=int(rr.end)), stops=stops, distance_m=dist, drive_s=sum(legs),
@@ -619,7 +516,7 @@ def plan_week(
     routes.sort(key=lambda r: (r.day, shift_order[r.shift], order[r.unit]))
     unserved.sort(key=lambda x: (x.id, x.visit or 0))
     served_required = sum(1 for r in routes for s in r.stops if s.kind == "vital_object")
-    return WeeklyPlan(
+    return Plan(
         scenario=scenario.name, start_date=scenario.start_date, days=scenario.days, seed=seed, routes=routes,
         unserved=unserved, required_visits=required_total, served_required=served_required,
         solver={"engine": "pyvrp", "time_limit_s": time_limit, "iterations": result.iterations,
@@ -627,6 +524,7 @@ def plan_week(
                 "candidate_stops": len(model.stops), "shifts": len(model.vehicles),
                 "min_gap_violations": gap_violations},
         utc_offset=scenario.utc_offset, scenario_file=str(Path(scenario.path).resolve()),
+        language=scenario.language, depots=list(scenario.depots.values()), units=list(scenario.units),
     )
 
 

@@ -11,14 +11,16 @@ from typing import Any, Callable
 
 from routeplan.errors import InputError
 from routeplan.pipeline import PlanContext, prepare
-from routeplan.planfile import read_plan_json, read_route_paths
-from routeplan.load.scenario import Scenario, load_scenario
-from routeplan.optimize.weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
+from routeplan.load.scenario import load_scenario
+from routeplan.model.plan import Plan, Unserved
+from routeplan.model.planfile import read_plan
+from routeplan.model.scenario import Scenario
+from routeplan.optimize.weekly import plan_week
 
 log = logging.getLogger(__name__)
 
 
-def _visited_hours(plan: WeeklyPlan) -> dict[tuple[str, int], set[int]]:
+def _visited_hours(plan: Plan) -> dict[tuple[str, int], set[int]]:
     out: dict[tuple[str, int], set[int]] = defaultdict(set)
     for r in plan.routes:
         for s in r.stops:
@@ -36,7 +38,7 @@ def plan_weeks(
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
     ctx: PlanContext | None = None,
-) -> tuple[list[WeeklyPlan], PlanContext]:
+) -> tuple[list[Plan], PlanContext]:
     """Plan ``weeks`` consecutive weeks that keep coverage but vary the hour and order of visits.
 
     Each week is searched with its own seed (derived from ``seed``), and a visit's candidate windows
@@ -56,14 +58,14 @@ def plan_weeks(
 
     Returns
     -------
-    (list of WeeklyPlan, PlanContext)
+    (list of Plan, PlanContext)
     """
     if not 1 <= weeks <= 12:
         raise InputError(f"--weeks must be from 1 to 12, got {weeks}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     ctx = ctx or prepare(scenario, progress)
-    plans: list[WeeklyPlan] = []
+    plans: list[Plan] = []
     avoid: dict[tuple[str, int], set[int]] = {}
     for w in range(weeks):
         sc_w = dataclasses.replace(scenario, start_date=scenario.start_date + dt.timedelta(days=w * scenario.days))
@@ -79,60 +81,10 @@ def plan_weeks(
     return plans, ctx
 
 
-def _add_snap_problems(plan: WeeklyPlan, ctx: PlanContext) -> None:
+def _add_snap_problems(plan: Plan, ctx: PlanContext) -> None:
     for p in ctx.problems:
-        if p.get("layer") == "vital_object":
-            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
-
-
-def plan_from_files(plan_dir: str | Path, scenario: Scenario) -> WeeklyPlan:
-    """Read a written plan folder (``plan.json`` and ``routes.geojson``) back into a :class:`WeeklyPlan`.
-
-    Parameters
-    ----------
-    plan_dir
-        A folder written by ``routeplan plan``.
-    scenario
-        The scenario it was planned from.
-
-    Returns
-    -------
-    WeeklyPlan
-    """
-    plan_dir = Path(plan_dir)
-    d = read_plan_json(plan_dir)  # checked: a damaged or hand-edited plan.json is an InputError
-    paths = read_route_paths(plan_dir, required=True)
-    units = {u.id: u for u in scenario.units}
-    routes = []
-    try:
-        for r in d["routes"]:
-            stops = [Visit(
-                id=s["id"], kind=s["kind"], name=s.get("name", s["id"]), category=s.get("category", ""),
-                arrival=dt.datetime.fromisoformat(s["arrival"]), departure=dt.datetime.fromisoformat(s["departure"]),
-                lon=float(s["lon"]), lat=float(s["lat"]), dwell_minutes=int(s.get("dwell_minutes", 0)),
-                window=s.get("window", ""), desa=s.get("desa", ""), risk=s.get("risk"),
-            ) for s in r["stops"]]
-            u = units.get(r["unit"])
-            dep = scenario.depots.get(r["depot"])
-            routes.append(PlannedRoute(
-                unit=r["unit"], unit_kind=r.get("unit_kind", u.kind if u else ""), crew=u.crew if u else "",
-                day=dt.date.fromisoformat(r["day"]), shift=r["shift"], depot=r["depot"],
-                depot_name=dep.name if dep else r["depot"], start=dt.datetime.fromisoformat(r["start"]),
-                end=dt.datetime.fromisoformat(r["end"]), stops=stops, distance_m=float(r.get("distance_km", 0)) * 1000,
-                drive_s=float(r.get("drive_minutes", 0)) * 60, path=paths.get((r["unit"], r["day"], r["shift"]), []),
-                breaks=[(dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
-                        for b in r.get("breaks", [])],
-            ))
-        return WeeklyPlan(
-            scenario=d.get("scenario", scenario.name), start_date=dt.date.fromisoformat(d["start_date"]),
-            days=int(d["days"]), seed=int(d.get("seed", 0)), routes=routes,
-            unserved=[Unserved(u["id"], u["reason"], u.get("detail", "")) for u in d.get("unserved", [])],
-            required_visits=int(d.get("required_visits", 0)), served_required=int(d.get("served_required_visits", 0)),
-            solver=d.get("solver", {}), utc_offset=scenario.utc_offset, scenario_file=d.get("scenario_file", ""),
-            replanned=list(d.get("replanned", [])),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{plan_dir}/plan.json: unexpected content ({type(exc).__name__}: {exc}); plan again") from None
+        if p.layer == "vital_object":
+            plan.unserved.append(Unserved(p.id, p.reason, p.detail))
 
 
 def replan(
@@ -144,7 +96,7 @@ def replan(
     time_limit: float = 30.0,
     max_iterations: int | None = None,
     progress: Callable[[str], None] | None = None,
-) -> tuple[WeeklyPlan, PlanContext]:
+) -> tuple[Plan, PlanContext]:
     """Keep what is already done and re-plan the rest of the week, e.g. when a unit is called away.
 
     Routes of days before ``from_date`` are kept unchanged; visits they made count against each
@@ -163,16 +115,16 @@ def replan(
 
     Returns
     -------
-    (WeeklyPlan, PlanContext)
+    (Plan, PlanContext)
     """
     plan_dir = Path(plan_dir)
-    meta = read_plan_json(plan_dir)
-    sc_file = meta.get("scenario_file")
+    old = read_plan(plan_dir)  # checked: a damaged or hand-edited plan folder is an InputError
+    sc_file = old.scenario_file
     if not sc_file:
         raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
     scenario = load_scenario(sc_file)
-    scenario.start_date = dt.date.fromisoformat(meta["start_date"])
-    scenario.days = int(meta["days"])
+    scenario.start_date = old.start_date
+    scenario.days = old.days
     unknown = sorted(set(units_off) - {u.id for u in scenario.units})
     if unknown:
         raise InputError(f"--unit-off {unknown[0]!r}: no such unit in {sc_file}")
@@ -181,7 +133,6 @@ def replan(
         raise InputError(
             f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
             f"{scenario.dates[-1].isoformat()})")
-    old = plan_from_files(plan_dir, scenario)
     ctx = prepare(scenario, progress)
     kept = [r for r in old.routes if r.day < from_date]
     done = Counter(s.id for r in kept for s in r.stops if s.kind == "vital_object")

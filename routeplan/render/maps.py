@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from routeplan._html import Raw, escape, popup, tooltip
 from routeplan.render.offline import prepare_map, render_offline, tile_layer
 from routeplan.i18n import category_label, t, weekday
-from routeplan.optimize.weekly import WeeklyPlan
+from routeplan.model.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ DECIMALS = 5
 E = escape
 
 
-def unit_colours(plan: WeeklyPlan, units: list[str] | None = None) -> dict[str, str]:
+def unit_colours(plan: Plan, units: list[str] | None = None) -> dict[str, str]:
     """A stable colour per unit id (in scenario order when ``units`` is given)."""
     ids = units or sorted({r.unit for r in plan.routes})
     return {u: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, u in enumerate(ids)}
@@ -112,7 +112,7 @@ def _depot_icon(colour: str = "#1b2a49") -> Any:
     return folium.DivIcon(html=svg, icon_size=(24, 24), icon_anchor=(12, 14), class_name="rp-depot")
 
 
-def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True, roads: bool = True) -> Any:
+def plan_map(plan: Plan, ctx: Any, lang: str = "id", tiles: bool = True, roads: bool = True) -> Any:
     """Build the Folium map of a plan.
 
     Parameters
@@ -205,12 +205,12 @@ def plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True, r
     return m
 
 
-def render_plan_map(plan: WeeklyPlan, ctx: Any, lang: str = "id", tiles: bool = True) -> str:
+def render_plan_map(plan: Plan, ctx: Any, lang: str = "id", tiles: bool = True) -> str:
     """The self-contained ``map.html`` text of a plan (no request leaves the page unless tiles are switched on)."""
     return render_offline(plan_map(plan, ctx, lang, tiles=tiles))
 
 
-def _legend_html(plan: WeeklyPlan, ctx: Any, colours: dict[str, str], lang: str) -> str:
+def _legend_html(plan: Plan, ctx: Any, colours: dict[str, str], lang: str) -> str:
     kinds = {u.id: u.kind for u in ctx.scenario.units}
     rows = "".join(
         f'<div><span style="display:inline-block;width:18px;height:4px;background:{c};margin-right:6px;vertical-align:middle"></span>'

@@ -8,7 +8,7 @@ from typing import Any
 
 from routeplan._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
 from routeplan.render.export import write_exports
-from routeplan.optimize.weekly import WeeklyPlan
+from routeplan.model.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def scenario_inputs(scenario: Any) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
-def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = None) -> Path:
+def write_plan(plan: Plan, ctx: Any, out: str | Path, lang: str | None = None) -> Path:
     """Write every output of a plan into ``out``; a failure leaves a previous ``out`` untouched.
 
     Parameters
@@ -55,7 +55,7 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     return out
 
 
-def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
+def write_plan_files(plan: Plan, ctx: Any, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
     """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
 
     Returns the scorecard.
@@ -75,11 +75,11 @@ def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_
     # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
     page = page.replace("</body>", scorecard_panel_html(card, lang) + "\n</body>", 1) if "</body>" in page else page + scorecard_panel_html(card, lang)
     write_text_atomic(folder / "map.html", page)
-    write_briefings(folder, folder / "briefings", lang=lang)
+    write_briefings(plan, folder / "briefings", lang=lang)  # from the plan in memory, not re-read
     return card
 
 
-def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | None = None) -> Path:
+def write_weeks(plans: list[Plan], ctx: Any, out: str | Path, lang: str | None = None) -> Path:
     """Write consecutive weekly plans as ``week-1/``, ``week-2/``, ... and ``predictability.json``, atomically.
 
     Parameters

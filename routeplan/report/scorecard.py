@@ -7,7 +7,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Any, Sequence
 
-from routeplan.optimize.weekly import WeeklyPlan
+from routeplan.model.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ def hotspot_targets(ctx: Any) -> dict[str, float]:
     return {h.id: h.risk * target for h in ctx.hotspots}
 
 
-def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
+def score_plan(plan: Plan, ctx: Any) -> dict[str, Any]:
     """Compute the scorecard of one weekly plan.
 
     Parameters
@@ -113,7 +113,7 @@ def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
     }
 
 
-def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> list[dict[str, Any]]:
+def _desa_coverage(plan: Plan, ctx: Any, times: dict, minutes: dict) -> list[dict[str, Any]]:
     sc = ctx.scenario
     name_of: dict[str, str] = {o.id: o.desa for o in ctx.objects if o.desa}
     hs_desa: dict[str, str] = {}
@@ -150,7 +150,7 @@ def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> li
              "hotspot_minutes": round(hmin.get(n, 0.0), 1)} for n in names]
 
 
-def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
+def predictability(plans: Sequence[Plan]) -> dict[str, Any]:
     """How predictable visits are across consecutive weekly plans.
 
     Parameters
