@@ -7,7 +7,7 @@ import datetime as dt
 import networkx as nx
 
 from routeplan.prepare.snap import SnapIndex
-from routeplan.load.scenario import WEEKDAYS
+from routeplan.model import WEEKDAYS
 
 
 def in_window(obj, arrival: dt.datetime, departure: dt.datetime) -> bool:

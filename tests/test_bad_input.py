@@ -712,7 +712,7 @@ def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
     ('object = ["VO-1"]\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\n', "object"),
 ])
 def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, pin, fragment) -> None:
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     calls = []
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
@@ -733,7 +733,7 @@ def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, p
 ])
 def test_damaged_desa_layer_refused_before_roads(tmp_path, previous, capsys, monkeypatch, desa, fragment) -> None:
     """The desa layer is read (and refused) before the roads, matrices and the optimizer run."""
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     calls = []
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
@@ -931,7 +931,7 @@ def test_ambiguous_date_mix_refused(tmp_path, capsys) -> None:
 
 
 def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
-    from routeplan.load.scenario import load_scenario
+    from routeplan import load_scenario
 
     text = _scenario().replace('start = "06:00"\nend = "14:00"', 'start = "00:00"\nend = "24:00"')
     sc = world(tmp_path / "w", scenario=text)

@@ -333,12 +333,12 @@ RENDER_FUZZ = settings(max_examples=max(10, int(os.environ.get("ROUTEPLAN_FUZZ_E
 @functools.lru_cache(maxsize=None)
 def _tiny_plan():
     """The payload world of test_html_safety with plain names, planned once per process."""
-    from routeplan.pipeline import plan_scenario
+    import routeplan
 
     from test_html_safety import FIELDS, payload_world
 
     sc = payload_world(Path(tempfile.mkdtemp(prefix="routeplan-fuzz-names-")), {f: f"{f} plain" for f in FIELDS})
-    return plan_scenario(sc, seed=1, time_limit=20, max_iterations=200)
+    return routeplan.plan(sc, seed=1, time_limit=20, max_iterations=200)
 
 
 def _renamed(text: dict[str, str]):

@@ -82,7 +82,7 @@ def test_snapping_reports_far_and_outside_points():
 def test_pasaran_days_match_the_javanese_calendar():
     import datetime as dt
 
-    from routeplan.load.scenario import pasaran_of
+    from routeplan.model import pasaran_of
 
     # dates with their pasaran as published in Javanese calendars (e.g. Jumat Legi, 17 Aug 1945)
     known = {dt.date(1945, 8, 17): "legi", dt.date(2022, 8, 19): "pahing", dt.date(2023, 2, 4): "legi",
@@ -94,15 +94,17 @@ def test_pasaran_days_match_the_javanese_calendar():
 def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
     import datetime as dt
 
-    from routeplan.pipeline import prepare
-    from routeplan.load.scenario import load_scenario, pasaran_of
-    from routeplan.optimize.weekly import plan_week
+    import dataclasses
 
-    sc = load_scenario(SAMPLE / "scenario.toml")
-    ctx = prepare(sc)
+    import routeplan
+    from routeplan.model import pasaran_of
+
+    sc = routeplan.load_scenario(SAMPLE / "scenario.toml")
+    ctx = routeplan.prepare(sc)
     market = next(o for o in ctx.objects if o.category == "pasar")
     m = market.__class__(**{**market.__dict__, "pasaran": ("legi", "pon"), "visits_per_week": 2})
-    plan = plan_week(sc, ctx.graph, [m], [], seed=0, time_limit=20, max_iterations=200)
+    plan, _ = routeplan.plan(sc, ctx=dataclasses.replace(ctx, objects=[m], hotspots=[]), seed=0, time_limit=20,
+                             max_iterations=200)
     days = [s.arrival.date() for r in plan.routes for s in r.stops]
     assert len(days) == 2 and all(pasaran_of(d) in ("legi", "pon") for d in days)
     p = tmp_path / "vo.geojson"

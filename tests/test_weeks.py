@@ -4,7 +4,7 @@ import json
 from routeplan.cli import main
 from routeplan.model.planfile import plan_to_dict
 from routeplan.report.scorecard import predictability
-from routeplan.optimize.weeks import plan_weeks
+from routeplan import plan_weeks
 
 from conftest import SAMPLE
 from plancheck import check_plan
@@ -61,8 +61,7 @@ def test_buahbatu_four_weeks_and_replan(tmp_path):
     """Issue 3's acceptance case: 150 vital objects and 6 units on the real Buahbatu roads."""
     from test_weekly import _buahbatu_scenario
 
-    from routeplan.render.write import write_weeks
-    from routeplan.optimize.weeks import replan
+    from routeplan import replan, write_weeks
 
     path = _buahbatu_scenario(tmp_path, n_objects=150, n_units=6)
     plans, ctx = plan_weeks(path, 4, seed=5, time_limit=120, max_iterations=1500)
