@@ -16,3 +16,21 @@ def test_notebook_executes(name, tmp_path):
     NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+
+
+def _code(name: str) -> str:
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_weekly_plan_notebook_uses_the_public_api():
+    """The notebook plans through routeplan.plan, which turns snapping problems into unserved visits."""
+    code = _code("weekly_plan.ipynb")
+    assert "routeplan.plan(" in code and "routeplan.read_plan(" in code
+    assert "plan_week" not in code and "routeplan.pipeline" not in code and "routeplan.optimize" not in code
+
+
+def test_hotspots_notebook_does_not_edit_sys_path():
+    code = _code("hotspots.ipynb")
+    assert "sys.path.insert" not in code and "sys.path.append" not in code and "import sys" not in code
+    assert "routeplan.pipeline" not in code and "routeplan.plan(" in code
