@@ -22,7 +22,8 @@ their full name (``from routeplan.prepare.matrix import travel_matrix``).
 from importlib.metadata import PackageNotFoundError, version
 
 from routeplan.hotspots import estimate_hotspots, evaluate, run_hotspots
-from routeplan.load.scenario import load_scenario
+from routeplan.load.roads import add_travel_times, graph_from_file
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH, load_scenario
 from routeplan.model import (
     CATEGORIES,
     Area,
@@ -43,6 +44,7 @@ from routeplan.model.planfile import read_plan
 from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
 from routeplan.pipeline import plan, plan_weeks, replan
 from routeplan.prepare.context import PlanContext, prepare
+from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
 from routeplan.report.scorecard import score_plan
 
@@ -61,6 +63,7 @@ __all__ = [
     # the model
     "Scenario", "Area", "Depot", "PatrolUnit", "Shift", "CATEGORIES", "CategoryDefaults", "VitalObject",
     "Hotspot", "Plan", "Route", "Visit", "Unserved", "Problem", "PlanContext",
-    # the optimizer's general routing layer (benchmarks)
+    # the building blocks the benchmarks measure: roads, travel-time matrices, the general routing layer
+    "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
     "RoutingModel", "RoutingResult", "Stop", "Vehicle",
 ]
