@@ -5,7 +5,7 @@ cannot be used), optimize makes a :class:`Plan`, report and render read it, and
 :mod:`routeplan.model.planfile` is the one reader and writer of ``plan.json``.
 """
 
-from routeplan.model.layers import CATEGORIES, CategoryDefaults, Hotspot, VitalObject
+from routeplan.model.layers import CATEGORIES, CategoryDefaults, Hotspot, VitalObject, road_node
 from routeplan.model.plan import Plan, Problem, Route, Unserved, Visit
 from routeplan.model.scenario import (
     PASARAN,
@@ -20,7 +20,7 @@ from routeplan.model.scenario import (
 )
 
 __all__ = [
-    "CATEGORIES", "CategoryDefaults", "Hotspot", "VitalObject",
+    "CATEGORIES", "CategoryDefaults", "Hotspot", "VitalObject", "road_node",
     "Plan", "Problem", "Route", "Unserved", "Visit",
     "PASARAN", "UNIT_KINDS", "WEEKDAYS", "Area", "Depot", "PatrolUnit", "Scenario", "Shift", "pasaran_of",
 ]

@@ -80,3 +80,10 @@ class Hotspot:
     geometry_wkt: str = ""
     node: int | None = None
     snap_m: float | None = None
+
+
+def road_node(item: VitalObject | Hotspot) -> int:
+    """The road node of a snapped vital object or hotspot (:func:`routeplan.prepare.snap.snap_layer` sets it)."""
+    if item.node is None:
+        raise ValueError(f"{item.id!r} is not snapped to a road node")
+    return item.node

@@ -15,7 +15,7 @@ import numpy as np
 
 from routeplan import settings
 from routeplan.errors import InputError
-from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.layers import Hotspot, VitalObject, road_node
 from routeplan.model.plan import Unserved
 from routeplan.model.scenario import WEEKDAYS, Scenario, pasaran_of
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
@@ -159,7 +159,7 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
                                             + (f" on pasaran {list(o.pasaran)}" if o.pasaran else "") + " is in the plan",
                                             o.name, j + 1))
             continue
-        _add_visits(cs, fleet, scenario, o, loc_of[o.node], split_days(allowed, k_plan), avoid_hours)
+        _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
 
 
 def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
@@ -239,7 +239,7 @@ def add_hotspot_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, hot
     hservice = scenario.hotspot_dwell_minutes * 60
     week_share = (scenario.days - from_day) / 7
     for h in hotspots:
-        loc = loc_of[h.node]
+        loc = loc_of[road_node(h)]
         slots = _hotspot_slots(fleet, scenario, h, loc, rng, from_day)
         target_stops = int(np.ceil(h.risk * scenario.hotspot_target_minutes_per_week * week_share
                                    / max(scenario.hotspot_dwell_minutes, 1)))
@@ -270,7 +270,7 @@ def _hotspot_slots(fleet: Fleet, scenario: Scenario, h: Hotspot, loc: int, rng: 
                     b = min(day * 1440 + ws + shift_day * 1440 + wlen, day * 1440 + s0 + slen)
                     if b - a >= scenario.hotspot_dwell_minutes and (a, b) not in parts:
                         parts.append((a, b))
-        order = rng.permutation(len(parts)) if parts else []
+        order: list[int] | np.ndarray = rng.permutation(len(parts)) if parts else []
         for rank, pi in enumerate(order[: scenario.hotspot_max_stops_per_day]):
             a, b = parts[int(pi)]
             if b * 60 - hservice >= a * 60 and fleet.feasible(loc, a * 60, b * 60 - hservice, hservice).any():

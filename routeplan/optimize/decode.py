@@ -10,7 +10,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.layers import Hotspot, VitalObject, road_node
 from routeplan.model.plan import Plan, Problem, Route, Unserved, Visit
 from routeplan.model.scenario import Scenario
 from routeplan.optimize.candidates import Candidates
@@ -71,7 +71,7 @@ def unserved_after_solve(cs: Candidates, fleet: Fleet, result: RoutingResult, lo
                                 f"{o.id}: the visit pinned to {p.unit} at {p.label} cannot be kept (travel or shift times conflict)",
                                 o.name, 0))
             continue
-        loc = loc_of[o.node]
+        loc = loc_of[road_node(o)]
         need = o.dwell_minutes + min(
             (model.durations[p][dl, loc] + model.durations[p][loc, dl]) / 60 for p, dl in zip(fleet.v_prof, fleet.v_loc)
         )
@@ -87,7 +87,7 @@ def decode_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario:
     """One :class:`Route` per solved route with a patrol stop, ordered by day, shift and unit."""
     t0 = dt.datetime.combine(scenario.start_date, dt.time(0, 0), tzinfo=_offset(scenario.utc_offset))
     # the road node of every location, the copies of pins and breaks after the plan's own locations
-    all_nodes = (matrices.nodes + [p.obj.node for p in fleet.pins]
+    all_nodes = (matrices.nodes + [road_node(p.obj) for p in fleet.pins]
                  + [matrices.nodes[fleet.specs[b[0]].loc] for b in fleet.breaks])
     routes = []
     for rr in result.routes:

@@ -15,7 +15,7 @@ import numpy as np
 
 from routeplan.errors import InputError
 from routeplan.load.scenario import parse_clock
-from routeplan.model.layers import VitalObject
+from routeplan.model.layers import VitalObject, road_node
 from routeplan.model.scenario import Depot, PatrolUnit, Scenario, Shift
 from routeplan.optimize.routing import UNREACHABLE, RoutingModel, Vehicle
 from routeplan.prepare.matrix import LocationMatrices
@@ -246,7 +246,7 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     breaks = shift_breaks(vspecs)
     # extra locations: a copy per pin (at its object) and per break (at the depot), each reachable
     # only through the profile of the one vehicle it belongs to
-    extras = [(p.vehicle, loc_of[p.obj.node]) for p in pins] + [(b[0], vspecs[b[0]].loc) for b in breaks]
+    extras = [(p.vehicle, loc_of[road_node(p.obj)]) for p in pins] + [(b[0], vspecs[b[0]].loc) for b in breaks]
     profile = {k: i for i, k in enumerate(matrices.kinds)}
     durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
     model = RoutingModel(durs, dists)

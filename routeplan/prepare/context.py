@@ -21,7 +21,7 @@ from routeplan import settings
 from routeplan.errors import InputError
 from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
-from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.layers import Hotspot, VitalObject, road_node
 from routeplan.model.plan import Problem
 from routeplan.model.scenario import Scenario
 from routeplan.prepare.matrix import LocationMatrices, location_matrices
@@ -60,8 +60,8 @@ class PlanContext:
 
     def locations(self) -> list[int]:
         """Road nodes of the plan's locations without repeats: the depots, then objects and hotspots."""
-        nodes = list(self.depot_nodes.values()) + [o.node for o in self.objects] + [h.node for h in self.hotspots]
-        return list(dict.fromkeys(n for n in nodes if n is not None))
+        nodes = list(self.depot_nodes.values()) + [road_node(o) for o in self.objects] + [road_node(h) for h in self.hotspots]
+        return list(dict.fromkeys(nodes))
 
 
 def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -> PlanContext:

@@ -27,7 +27,7 @@ class CSRGraph:
     length: sp.csr_matrix  # metres along the fastest parallel edge
 
 
-def to_csr(G: Any, weight: str) -> CSRGraph:
+def to_csr(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
     """Build a CSR matrix of ``weight`` over the graph's edges, taking the minimum over parallel edges.
 
     Parameters
@@ -206,7 +206,7 @@ class TravelMatrix:
         return [self._csr.nodes[k] for k in reversed(seq)]
 
 
-def travel_matrix(G: Any, nodes: Sequence[int], kind: str, workers: int | None = None) -> TravelMatrix:
+def travel_matrix(G: nx.MultiDiGraph, nodes: Sequence[int], kind: str, workers: int | None = None) -> TravelMatrix:
     """Compute the travel-time and distance matrix between ``nodes`` for a unit kind.
 
     Parameters

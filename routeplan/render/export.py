@@ -12,6 +12,7 @@ from typing import Any
 from routeplan._io import file_stem, unique_file_stems, write_text_atomic
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import write_plan_json
+from routeplan.prepare.context import PlanContext
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
     return g.to_xml(version="1.1")
 
 
-def write_geopackage(plan: Plan, ctx: Any, path: Path) -> None:
+def write_geopackage(plan: Plan, ctx: PlanContext, path: Path) -> None:
     """A GeoPackage with layers routes, stops, vital_objects and hotspots, for QGIS."""
     import geopandas as gpd
     import pandas as pd
@@ -132,7 +133,7 @@ def write_geopackage(plan: Plan, ctx: Any, path: Path) -> None:
         gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def write_exports(plan: Plan, ctx: Any, out: Path) -> None:
+def write_exports(plan: Plan, ctx: PlanContext, out: Path) -> None:
     """Write plan.json, stops.csv, routes.geojson, gpx/*.gpx and plan.gpkg into ``out``.
 
     Parameters
@@ -140,7 +141,7 @@ def write_exports(plan: Plan, ctx: Any, out: Path) -> None:
     plan
         The weekly plan.
     ctx
-        The :class:`routeplan.pipeline.PlanContext` it was made from.
+        The :class:`routeplan.prepare.context.PlanContext` it was made from.
     out
         Output folder (a staging folder when called through :func:`routeplan.render.write.write_plan`).
     """
