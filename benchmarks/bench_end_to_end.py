@@ -25,13 +25,29 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplan.sample import THREE_SHIFTS_TOML as SHIFTS
+import routeplan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 BUAHBATU = REPO.parent / "shared" / "data" / "osm" / "buahbatu_bandung_drive.osm.bz2"
+#: the three shifts of the sample scenario (pagi, siang, malam)
+SHIFTS = """[[shifts]]
+name = "pagi"
+start = "06:00"
+end = "14:00"
+
+[[shifts]]
+name = "siang"
+start = "14:00"
+end = "22:00"
+
+[[shifts]]
+name = "malam"
+start = "22:00"
+end = "06:00"
+"""
 CATS = ["pasar", "bank", "spbu", "kantor_desa", "sekolah", "tempat_ibadah", "tps", "minimarket", "atm", "gudang"]
 _WRAPPER = """
 import json, os, subprocess, sys
@@ -54,11 +70,8 @@ def _objects(xs: np.ndarray, ys: np.ndarray, n: int, rng, path: Path) -> None:
 
 
 def buahbatu_scenario(folder: Path, n_objects: int = 150, n_units: int = 6, seed: int = 3) -> Path:
-    from routeplan.load.roads import graph_from_file
-    from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
     folder.mkdir(parents=True, exist_ok=True)
-    G = graph_from_file(BUAHBATU, DEFAULT_SPEEDS_KMH)
+    G = routeplan.graph_from_file(BUAHBATU, routeplan.DEFAULT_SPEEDS_KMH)
     nodes = list(G.nodes)
     xs = np.array([G.nodes[n]["x"] for n in nodes])
     ys = np.array([G.nodes[n]["y"] for n in nodes])

@@ -1,4 +1,4 @@
-"""The daily patrol model: PyVRP (through routeplan.optimize.routing.RoutingModel) against OR-Tools routing.
+"""The daily patrol model: PyVRP (through routeplan.RoutingModel) against OR-Tools routing.
 
 Instance (deterministic by seed): the real Buahbatu network, one depot (the node nearest the
 kecamatan centre), 200 optional stops at random road nodes, 5 vehicles in one 8-hour shift
@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+import routeplan
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SHIFT = 8 * 3600
@@ -31,15 +33,13 @@ SERVICE = 600
 def build_instance(n_stops: int = 200, n_vehicles: int = 5, seed: int = 0) -> dict:
     from bench_matrix import load_graph
 
-    from routeplan.prepare.matrix import travel_matrix
-
     G = load_graph("buahbatu")
     rng = np.random.default_rng(seed)
     nodes = list(G.nodes)
     depot = min(nodes, key=lambda n: (G.nodes[n]["x"] - 107.66) ** 2 + (G.nodes[n]["y"] + 6.95) ** 2)
     others = [n for n in nodes if n != depot]
     stops = [others[i] for i in rng.choice(len(others), n_stops, replace=False)]
-    tm = travel_matrix(G, [depot] + stops, "car")
+    tm = routeplan.travel_matrix(G, [depot] + stops, "car")
     D = np.where(np.isfinite(tm.duration), np.round(tm.duration), 10**7).astype(np.int64)
     np.fill_diagonal(D, 0)
     risk = np.clip(rng.beta(2, 3, n_stops), 0.05, 1.0)
@@ -77,13 +77,11 @@ def evaluate(inst: dict, routes: list[list[int]]) -> dict:
 
 
 def solve_pyvrp(inst: dict, time_limit: float, seed: int = 0) -> dict:
-    from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
-
     D = inst["D"]
-    m = RoutingModel([D], [D])
-    m.add_vehicle(Vehicle(0, 0, 0, SHIFT, unit_distance_cost=1, unit_duration_cost=0, num_available=inst["n_vehicles"]))
+    m = routeplan.RoutingModel([D], [D])
+    m.add_vehicle(routeplan.Vehicle(0, 0, 0, SHIFT, unit_distance_cost=1, unit_duration_cost=0, num_available=inst["n_vehicles"]))
     for i in range(inst["n_stops"]):
-        m.add_stop(Stop(i + 1, int(inst["early"][i]), int(inst["late"][i]), SERVICE, int(inst["prize"][i])))
+        m.add_stop(routeplan.Stop(i + 1, int(inst["early"][i]), int(inst["late"][i]), SERVICE, int(inst["prize"][i])))
     t = time.perf_counter()
     res = m.solve(time_limit=time_limit, seed=seed)
     wall = time.perf_counter() - t

@@ -7,7 +7,7 @@ diagonal primary roads. Two outputs:
 
 * :func:`road_graph` an osmnx-like ``networkx.MultiDiGraph`` (node ``x``/``y``, edge ``length``,
   ``highway``, ``oneway``, ``travel_time_car`` / ``travel_time_motorcycle``), already restricted to
-  its largest strongly connected component, as :func:`routeplan.load.roads.graph_from_file` returns;
+  its largest strongly connected component, as :func:`routeplan.graph_from_file` returns;
 * :func:`write_osm` the same network as OSM XML (ways as runs of same-class street), so that an
   end-to-end run goes through the real loader (osmnx parsing, simplification, travel times).
 
@@ -129,8 +129,7 @@ def road_graph(n_nodes: int, seed: int = 0):
     """An osmnx-like MultiDiGraph of about ``n_nodes`` nodes with routeplan's travel times."""
     import networkx as nx
 
-    from routeplan.load.roads import add_travel_times
-    from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
+    from routeplan import DEFAULT_SPEEDS_KMH, add_travel_times
 
     g = make_grid(n_nodes, seed)
     e = np.array([(u, v) for u, v, _, _ in g.edges], dtype=np.int64)

@@ -1,6 +1,6 @@
-"""Optimizer quality against published benchmark results, run through ``routeplan.optimize.routing.RoutingModel``.
+"""Optimizer quality against published benchmark results, run through ``routeplan.RoutingModel``.
 
-Three problem families, each solved by the same :class:`~routeplan.optimize.routing.RoutingModel` that plans
+Three problem families, each solved by the same :class:`~routeplan.RoutingModel` that plans
 patrols (no separate solver script):
 
 * ``top``     Team Orienteering Problem, Chao, Golden & Wasil (1996) sets 1-6: optional stops with
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
+from routeplan import RoutingModel, Stop, Vehicle
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "benchmarks"

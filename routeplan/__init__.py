@@ -1,17 +1,70 @@
 """routeplan: weekly police patrol plans for vital objects and crime hotspots on OpenStreetMap roads.
 
-The data flow, one module each: :mod:`routeplan.load.scenario` and :mod:`routeplan.load.roads` and
-:mod:`routeplan.load.layers` (load) -> :mod:`routeplan.prepare.matrix` (prepare) -> :mod:`routeplan.optimize.routing` and
-:mod:`routeplan.optimize.weekly` (optimize) -> :mod:`routeplan.report.scorecard` (report) -> :mod:`routeplan.render.maps`,
-:mod:`routeplan.render.briefing`, :mod:`routeplan.render.export` (render and export). :mod:`routeplan.pipeline` ties
-them together; the ``routeplan`` command is a thin shell over it.
+The public API (the ``routeplan`` command and the notebooks use the same)::
+
+    import routeplan
+
+    plan, ctx = routeplan.plan("data/sample/scenario.toml", seed=1, max_iterations=2000)
+    print(routeplan.score_plan(plan, ctx)["required_visits"])
+    routeplan.write_plan(plan, ctx, "out/sample")
+    again = routeplan.read_plan("out/sample")
+
+The stages, one package each, share one model (:mod:`routeplan.model`): load (:mod:`routeplan.load`) ->
+prepare (:mod:`routeplan.prepare`: snapping, travel-time matrices) -> optimize (:mod:`routeplan.optimize`)
+-> report (:mod:`routeplan.report`) -> render/export (:mod:`routeplan.render`); :mod:`routeplan.pipeline`
+ties load, prepare and optimize together, :mod:`routeplan.model.planfile` alone reads and writes
+``plan.json``. See ``docs/architecture.md``.
+
+The prepare stage's function is exported as :func:`prepare_scenario`, so that ``routeplan.prepare`` stays the
+stage's package (``from routeplan.prepare.matrix import travel_matrix``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from routeplan.hotspots import estimate_hotspots, evaluate, run_hotspots
+from routeplan.load.roads import add_travel_times, graph_from_file
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH, load_scenario
+from routeplan.model import (
+    CATEGORIES,
+    Area,
+    CategoryDefaults,
+    Depot,
+    Hotspot,
+    PatrolUnit,
+    Plan,
+    Problem,
+    Route,
+    Scenario,
+    Shift,
+    Unserved,
+    Visit,
+    VitalObject,
+)
+from routeplan.model.planfile import read_plan
+from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
+from routeplan.pipeline import plan, plan_weeks, replan
+from routeplan.prepare.context import PlanContext
+from routeplan.prepare.context import prepare as prepare_scenario
+from routeplan.prepare.matrix import TravelMatrix, travel_matrix
+from routeplan.render.write import write_plan, write_weeks
+from routeplan.report.scorecard import score_plan
 
 try:
     __version__ = version("routeplan")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    # the flow
+    "load_scenario", "prepare_scenario", "plan", "plan_weeks", "replan", "score_plan", "write_plan", "write_weeks",
+    "read_plan",
+    # hotspots from incident records
+    "estimate_hotspots", "evaluate", "run_hotspots",
+    # the model
+    "Scenario", "Area", "Depot", "PatrolUnit", "Shift", "CATEGORIES", "CategoryDefaults", "VitalObject",
+    "Hotspot", "Plan", "Route", "Visit", "Unserved", "Problem", "PlanContext",
+    # the building blocks the benchmarks measure: roads, travel-time matrices, the general routing layer
+    "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
+    "RoutingModel", "RoutingResult", "Stop", "Vehicle",
+]

@@ -124,7 +124,7 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
     from routeplan._io import prepare_output_dir
     from routeplan._checks import check_output_path
-    from routeplan.pipeline import plan_scenario
+    from routeplan.pipeline import plan
     from routeplan.render.write import scenario_inputs, write_plan
     from routeplan.load.scenario import load_scenario
 
@@ -143,25 +143,25 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     if weeks > 1:
         from routeplan.render.write import write_weeks
         from routeplan.report.scorecard import predictability
-        from routeplan.optimize.weeks import plan_weeks
+        from routeplan.pipeline import plan_weeks
 
         plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
                                 max_iterations=args.iterations, progress=stage, solver_progress=prog.iteration)
         prog("writing outputs")
         write_weeks(plans, ctx, args.out, lang=sc.language)
         prog.done()
-        for i, plan in enumerate(plans, start=1):
-            _summary(plan, f"{args.out}/week-{i}", ctx if i == 1 else None)
+        for i, week in enumerate(plans, start=1):
+            _summary(week, f"{args.out}/week-{i}", ctx if i == 1 else None)
         pred = predictability(plans)
         print(f"predictability over {weeks} weeks: mean hour entropy {pred['mean_hour_entropy_bits']} bits, "
               f"{100 * (pred['mean_repeat_share'] or 0):.0f} % of visits at the same weekday and hour as the week before")
         return 0
-    plan, ctx = plan_scenario(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
-                              progress=stage, solver_progress=prog.iteration)
+    result, ctx = plan(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
+                       progress=stage, solver_progress=prog.iteration)
     prog("writing outputs")
-    write_plan(plan, ctx, args.out, lang=sc.language)
+    write_plan(result, ctx, args.out, lang=sc.language)
     prog.done()
-    _summary(plan, args.out, ctx)
+    _summary(result, args.out, ctx)
     return 0
 
 
@@ -171,8 +171,8 @@ def _summary(plan, out, ctx=None) -> None:
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
     for p in (ctx.problems if ctx is not None else []):
-        if p.get("layer") == "hotspot":
-            print(f"  hotspot skipped: {p['detail']}")
+        if p.layer == "hotspot":
+            print(f"  hotspot skipped: {p.detail}")
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
@@ -181,7 +181,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     from routeplan._io import output_target, prepare_output_dir
     from routeplan._checks import check_output_path
     from routeplan.render.write import write_plan
-    from routeplan.optimize.weeks import replan
+    from routeplan.pipeline import replan
 
     prog = _progress_for(args)
     check_output_path(args.out or args.plan_dir)
@@ -265,10 +265,10 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     from routeplan._checks import check_output_path
-    from routeplan.render.briefing import write_briefings
+    from routeplan.render.briefing import brief
 
     check_output_path(args.out)
-    out = write_briefings(Path(args.plan_dir), Path(args.out), lang=args.lang, atomic=True)
+    out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
     print(f"{n} briefings, index.html and all.html -> {out}")
     return 0

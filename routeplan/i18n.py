@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from routeplan.model.layers import CATEGORIES
+
 LANGUAGES = ("id", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {

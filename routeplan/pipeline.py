@@ -1,129 +1,50 @@
-"""The data flow in one place: load -> prepare (snap) -> optimize -> report -> render/export."""
+"""The data flow in one place: load -> prepare (snap, matrices) -> optimize, for one week, several weeks and
+a re-plan. Report and render/export then take the :class:`~routeplan.model.plan.Plan` and its context
+(:func:`routeplan.report.scorecard.score_plan`, :func:`routeplan.render.write.write_plan`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from routeplan.errors import InputError
-from routeplan.load.layers import Hotspot, SnapIndex, VitalObject, read_desa, read_hotspots, read_vital_objects, snap_layer
-from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
-from routeplan.load.scenario import Scenario, check_pin_objects, load_scenario
-from routeplan.optimize.weekly import Unserved, WeeklyPlan, plan_week
+from routeplan.load.scenario import load_scenario
+from routeplan.model.plan import Plan
+from routeplan.model.planfile import read_plan
+from routeplan.model.scenario import Scenario
+from routeplan.optimize.weekly import plan_week
+from routeplan.optimize.weeks import plan_consecutive_weeks, replan_rest
+from routeplan.prepare.context import PlanContext, plan_matrices, prepare
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class PlanContext:
-    """Everything a plan was made from, for rendering maps and briefings."""
-
-    scenario: Scenario
-    graph: Any
-    objects: list[VitalObject]
-    hotspots: list[Hotspot]
-    problems: list[dict] = field(default_factory=list)
-    desa: list[tuple[str, Any]] | None = None  # (name, polygon) of the desa layer, read before the roads
+#: Called with a short label before each stage (the CLI shows it).
+Progress = Callable[[str], None]
 
 
-def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -> PlanContext:
-    """Load roads and layers of a scenario and snap the layers to the roads.
-
-    Parameters
-    ----------
-    scenario
-        A loaded scenario.
-    progress
-        Called with a short label before each stage.
-
-    Returns
-    -------
-    PlanContext
-        Layers whose points could not be snapped are left out and listed in ``problems``.
-    """
-    say = progress or (lambda _m: None)
-    # every input file is read and checked first, so that a bad one is refused before the long stages
-    say("reading inputs")
-    objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
-    check_pin_objects(scenario, {o.id for o in objects})
-    hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
-    if not objects and not hotspots:
-        raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")
-    desa = read_desa(scenario.desa) if scenario.desa else None
-    boundary = read_boundary(scenario.area.boundary) if scenario.area.boundary else None
-    say("road graph")
-    G = load_roads(scenario)
-    say("layers")
-    area = boundary if boundary is not None else graph_area_polygon(G)
-    index = SnapIndex.from_graph(G, area)
-    for d in scenario.depots.values():
-        node, dist = index.snap(d.lon, d.lat)
-        if dist > index_limit():
-            raise InputError(f"{scenario.path}: depot {d.id!r} is {dist:.0f} m from the nearest road; check its lat/lon")
-    all_objects, all_hotspots = objects, hotspots
-    objects, p1 = snap_layer(objects, index, "vital object")
-    hotspots, p2 = snap_layer(hotspots, index, "hotspot")
-    # one unusable point is reported; a layer with no usable point at all is a wrong file or CRS
-    _check_some_usable(scenario.vital_objects, "vital objects", all_objects, objects, p1, area)
-    _check_some_usable(scenario.hotspots, "hotspots", all_hotspots, hotspots, p2, area)
-    visits = {o.id: _planned_visits(o.visits_per_week, scenario.days) for o in all_objects}
-    for p in p1:
-        p["layer"] = "vital_object"
-        p["visits"] = visits.get(p["id"], 0)
-    for p in p2:
-        p["layer"] = "hotspot"
-    for p in p1 + p2:
-        log.warning(p["detail"])
-    return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa)
+def _scenario(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
 
 
-def _planned_visits(per_week: int, days: int) -> int:
-    """Visits of an object in a plan of ``days`` days (as :func:`routeplan.optimize.weekly.plan_week` counts them)."""
-    if per_week <= 0:
-        return 0
-    return per_week if days == 7 else max(1, round(per_week * days / 7))
-
-
-def _check_some_usable(path: Any, what: str, items: list, kept: list, problems: list[dict], area: Any) -> None:
-    """Raise when a layer has items but none of them can be snapped, with a hint at the likely cause."""
-    if not items or kept:
-        return
-    from shapely.geometry import Point
-
-    reasons = sorted({p["reason"] for p in problems})
-    swapped = sum(1 for it in items if abs(it.lon) <= 90 and area.contains(Point(it.lat, it.lon)))
-    if swapped >= max(1, len(items) // 2):
-        hint = "latitude and longitude look swapped (GeoJSON is [lon, lat]); swap them in the file"
-    elif "outside_area" in reasons:
-        hint = (f"none lies inside the road area; check that the file is WGS84 lon/lat of this area "
-                f"(first: {problems[0]['detail']})")
-    else:
-        hint = f"all are farther than {index_limit():.0f} m from a road (first: {problems[0]['detail']})"
-    raise InputError(f"{path}: none of the {len(items)} {what} can be used: {hint}")
-
-
-def index_limit() -> float:
-    from routeplan import settings
-    return settings.max_snap_distance_m
-
-
-def plan_scenario(
+def plan(
     scenario: Scenario | str | Path,
     *,
     seed: int = 0,
     time_limit: float = 30.0,
     max_iterations: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
     solver_progress: Callable[[int, float], None] | None = None,
-) -> tuple[WeeklyPlan, PlanContext]:
-    """Plan a scenario end to end (without writing anything).
+    ctx: PlanContext | None = None,
+) -> tuple[Plan, PlanContext]:
+    """Plan one week (the scenario's days) end to end, without writing anything.
 
     Parameters
     ----------
     scenario
-        A :class:`Scenario` or the path of a scenario TOML file.
+        A :class:`~routeplan.model.scenario.Scenario` or the path of a scenario TOML file.
     seed
         Random seed; the same inputs and seed give the same plan when ``max_iterations`` ends the search.
     time_limit
@@ -135,20 +56,118 @@ def plan_scenario(
     solver_progress
         Observer of the search, called with (iterations done, seconds) as it runs (see
         :meth:`routeplan.optimize.routing.RoutingModel.solve`); it does not change the plan.
+    ctx
+        A prepared context of this scenario to reuse (:func:`routeplan.prepare.context.prepare`).
 
     Returns
     -------
-    (WeeklyPlan, PlanContext)
+    (Plan, PlanContext)
+        Vital objects that could not be snapped to the roads are among the plan's unserved visits.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+    scenario = _scenario(scenario)
+    ctx = ctx or prepare(scenario, progress)
+    matrices = plan_matrices(ctx, progress)
+    result = plan_week(scenario, ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
+                       progress=progress, solver_progress=solver_progress)
+    return result, ctx
+
+
+def plan_weeks(
+    scenario: Scenario | str | Path,
+    weeks: int,
+    *,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Progress | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
+    ctx: PlanContext | None = None,
+) -> tuple[list[Plan], PlanContext]:
+    """Plan ``weeks`` consecutive weeks that keep coverage but vary the hour and order of visits.
+
+    Each week is searched with its own seed (derived from ``seed``), and a visit's candidate windows
+    leave out the hour at which the same object was visited on the same weekday the week before, where
+    the window is wide enough (:func:`routeplan.optimize.weeks.plan_consecutive_weeks`).
+
+    Parameters
+    ----------
+    scenario
+        Scenario or its path; ``start_date`` is the first week's start.
+    weeks
+        Number of consecutive weeks (1-12).
+    seed, time_limit, max_iterations, progress, solver_progress
+        As in :func:`plan`, per week.
+    ctx
+        A prepared context to reuse (roads and layers are loaded once).
+
+    Returns
+    -------
+    (list of Plan, PlanContext)
+    """
+    if not 1 <= weeks <= 12:
+        raise InputError(f"--weeks must be from 1 to 12, got {weeks}")
+    scenario = _scenario(scenario)
+    ctx = ctx or prepare(scenario, progress)
+    matrices = plan_matrices(ctx, progress)
+    plans = plan_consecutive_weeks(ctx, matrices, weeks, seed=seed, time_limit=time_limit,
+                                   max_iterations=max_iterations, progress=progress,
+                                   solver_progress=solver_progress)
+    return plans, ctx
+
+
+def replan(
+    plan_dir: str | Path,
+    from_date: dt.date,
+    *,
+    units_off: set[str] | frozenset[str] = frozenset(),
+    seed: int = 0,
+    time_limit: float = 30.0,
+    max_iterations: int | None = None,
+    progress: Progress | None = None,
+    solver_progress: Callable[[int, float], None] | None = None,
+) -> tuple[Plan, PlanContext]:
+    """Keep what is already done and re-plan the rest of the week, e.g. when a unit is called away.
+
+    Routes of days before ``from_date`` are kept unchanged; visits they made count against each
+    object's visits per week; the days from ``from_date`` on are planned again without ``units_off``.
+
+    Parameters
+    ----------
+    plan_dir
+        A folder written by ``routeplan plan`` (its ``plan.json`` names the scenario file).
+    from_date
+        First day to plan again.
+    units_off
+        Unit ids not available from ``from_date`` on.
+    seed, time_limit, max_iterations, progress, solver_progress
+        As in :func:`plan`.
+
+    Returns
+    -------
+    (Plan, PlanContext)
+
+    Raises
+    ------
+    InputError
+        A damaged plan folder, an unknown unit or a date outside the plan.
+    """
+    plan_dir = Path(plan_dir)
+    old = read_plan(plan_dir)  # checked: a damaged or hand-edited plan folder is an InputError
+    if not old.scenario_file:
+        raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
+    scenario = load_scenario(old.scenario_file)
+    scenario.start_date = old.start_date
+    scenario.days = old.days
+    unknown = sorted(set(units_off) - {u.id for u in scenario.units})
+    if unknown:
+        raise InputError(f"--unit-off {unknown[0]!r}: no such unit in {old.scenario_file}")
+    if not 0 <= (from_date - scenario.start_date).days < scenario.days:
+        raise InputError(
+            f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
+            f"{scenario.dates[-1].isoformat()})")
     ctx = prepare(scenario, progress)
-    plan = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
-                     max_iterations=max_iterations, progress=progress, solver_progress=solver_progress)
-    # objects that never reached the model are unserved too, with the snapping reason
-    for p in ctx.problems:
-        if p["layer"] == "vital_object" and p.get("visits", 1) > 0:
-            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
-            plan.required_visits += p.get("visits", 0)
-    plan.unserved.sort(key=lambda x: (x.id, x.visit or 0))
-    return plan, ctx
+    matrices = plan_matrices(ctx, progress)
+    new = replan_rest(old, scenario, ctx, matrices, from_date, units_off=units_off, seed=seed,
+                      time_limit=time_limit, max_iterations=max_iterations, progress=progress,
+                      solver_progress=solver_progress)
+    return new, ctx

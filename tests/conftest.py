@@ -33,9 +33,9 @@ def sample_scenario_path() -> Path:
 @pytest.fixture(scope="session")
 def demo_plan(tmp_path_factory):
     """The sample planned once per session with a small, repeatable search budget."""
-    from routeplan.pipeline import plan_scenario
+    import routeplan
 
-    plan, ctx = plan_scenario(SAMPLE / "scenario.toml", seed=1, time_limit=60, max_iterations=1500)
+    plan, ctx = routeplan.plan(SAMPLE / "scenario.toml", seed=1, time_limit=60, max_iterations=1500)
     return plan, ctx
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import networkx as nx
 
-from routeplan.load.layers import SnapIndex
-from routeplan.load.scenario import WEEKDAYS
+from routeplan.prepare.snap import SnapIndex
+from routeplan.model import WEEKDAYS
 
 
 def in_window(obj, arrival: dt.datetime, departure: dt.datetime) -> bool:

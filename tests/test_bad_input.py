@@ -719,7 +719,7 @@ def test_pin_date_as_toml_datetime(tmp_path, previous, capsys) -> None:
     ('object = "VO-1"\nunit = "R2-1"\ndate = "2026-12-01"\ntime = "07:30"\ndwell = 15\n', "unknown key 'dwell'"),
 ])
 def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, pin, fragment) -> None:
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     calls = []
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
@@ -775,7 +775,7 @@ def test_typo_in_speeds_refused_before_roads(tmp_path, previous, capsys, monkeyp
 ])
 def test_damaged_desa_layer_refused_before_roads(tmp_path, previous, capsys, monkeypatch, desa, fragment) -> None:
     """The desa layer is read (and refused) before the roads, matrices and the optimizer run."""
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     calls = []
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: calls.append(a) or pytest.fail("roads loaded"))
@@ -973,7 +973,7 @@ def test_ambiguous_date_mix_refused(tmp_path, capsys) -> None:
 
 
 def test_full_day_shift_00_to_24(tmp_path, capsys) -> None:
-    from routeplan.load.scenario import load_scenario
+    from routeplan import load_scenario
 
     text = _scenario().replace('start = "06:00"\nend = "14:00"', 'start = "00:00"\nend = "24:00"')
     sc = world(tmp_path / "w", scenario=text)

@@ -40,15 +40,16 @@ def test_pages_escape_user_text_and_are_offline(out):
 
 
 def test_briefing_content(out):
-    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    from routeplan.render.briefing import route_slug
+    from routeplan.model.planfile import read_plan
+    from routeplan.render.export import route_slug
 
-    r = max(plan["routes"], key=lambda r: len(r["stops"]))
+    plan = read_plan(out)
+    r = max(plan.routes, key=lambda r: len(r.stops))
     html = (out / "briefings" / f"{route_slug(r)}.html").read_text(encoding="utf-8")
-    for text in (r["unit"], r["crew"], r["depot_name"], r["shift"], f"{r['distance_km']:.1f} km", "Tindakan", "Jam rencana"):
+    for text in (r.unit, r.crew, r.depot_name, r.shift, f"{r.distance_km:.1f} km", "Tindakan", "Jam rencana"):
         assert text in html, text
-    assert html.count('class="stop"') == len(r["stops"])  # numbered circles in the SVG map
-    assert len(re.findall(r'<tr class="kind-', html)) == len(r["stops"])
+    assert html.count('class="stop"') == len(r.stops)  # numbered circles in the SVG map
+    assert len(re.findall(r'<tr class="kind-', html)) == len(r.stops)
     assert "<svg" in html and "polyline" in html
 
 

@@ -259,18 +259,19 @@ def test_briefing_page_and_print(browser, plan_dir):
     import io
 
     b = browser
-    plan = json.loads((plan_dir / "plan.json").read_text())
-    bdir = plan_dir / "briefings"
-    evil_route = next(r for r in plan["routes"] if any(s["name"] == EVIL for s in r["stops"]))
-    from routeplan.render.briefing import route_slug
+    from routeplan.model.planfile import read_plan
+    from routeplan.render.export import route_slug
 
+    plan = read_plan(plan_dir)
+    bdir = plan_dir / "briefings"
+    evil_route = next(r for r in plan.routes if any(s.name == EVIL for s in r.stops))
     page = bdir / f"{route_slug(evil_route)}.html"
     _reset(b)
     b.open(page)
     b.screenshot("briefing-desktop.png", full_page=True)
     assert EVIL in b.js("document.body.innerText")
-    assert b.js("document.querySelectorAll('table.stops tbody tr.kind-vital_object, table.stops tbody tr.kind-hotspot').length") == len(evil_route["stops"])
-    assert b.js("document.querySelectorAll('svg circle.stop').length") == len(evil_route["stops"])
+    assert b.js("document.querySelectorAll('table.stops tbody tr.kind-vital_object, table.stops tbody tr.kind-hotspot').length") == len(evil_route.stops)
+    assert b.js("document.querySelectorAll('svg circle.stop').length") == len(evil_route.stops)
     assert b.js("document.querySelectorAll('body script').length") == 0
     one = PdfReader(io.BytesIO(b.pdf("briefing-one.pdf")))
     assert len(one.pages) == 1
@@ -284,14 +285,14 @@ def test_briefing_page_and_print(browser, plan_dir):
     _reset(b)
     b.open(bdir / "all.html")
     pdf = PdfReader(io.BytesIO(b.pdf("briefings-all.pdf")))
-    assert len(pdf.pages) == len(plan["routes"])  # one shift per page
+    assert len(pdf.pages) == len(plan.routes)  # one shift per page
     assert b.external == [] and b.errors == [] and b.dialogs == []
 
     _reset(b)
     b.open(bdir / "index.html")
     b.screenshot("briefing-index.png", full_page=True)
     assert EVIL in b.js("document.body.innerText")
-    assert b.js("document.querySelectorAll('a[href$=\".html\"]').length") >= len(plan["routes"])
+    assert b.js("document.querySelectorAll('a[href$=\".html\"]').length") >= len(plan.routes)
     assert b.external == [] and b.errors == [] and b.dialogs == []
 
 

@@ -333,12 +333,12 @@ RENDER_FUZZ = settings(max_examples=max(10, int(os.environ.get("ROUTEPLAN_FUZZ_E
 @functools.lru_cache(maxsize=None)
 def _tiny_plan():
     """The payload world of test_html_safety with plain names, planned once per process."""
-    from routeplan.pipeline import plan_scenario
+    import routeplan
 
     from test_html_safety import FIELDS, payload_world
 
     sc = payload_world(Path(tempfile.mkdtemp(prefix="routeplan-fuzz-names-")), {f: f"{f} plain" for f in FIELDS})
-    return plan_scenario(sc, seed=1, time_limit=20, max_iterations=200)
+    return routeplan.plan(sc, seed=1, time_limit=20, max_iterations=200)
 
 
 def _renamed(text: dict[str, str]):
@@ -355,6 +355,7 @@ def _renamed(text: dict[str, str]):
     hotspots = [dataclasses.replace(h, name=text[f"hs{i}"], types=(text["type"],)) for i, h in enumerate(ctx.hotspots)]
     new = {o.id: o for o in objects} | {h.id: h for h in hotspots}
     plan.scenario = sc.name
+    plan.depots, plan.units = list(sc.depots.values()), list(sc.units)
     for r in plan.routes:
         r.unit, r.crew, r.depot_name, r.shift = text["unit"], text["crew"], text["depot"], text["shift"]
         for s in r.stops:
@@ -370,7 +371,6 @@ def test_names_render_literally(data) -> None:
     import markupsafe
 
     from routeplan.render.briefing import render_briefings
-    from routeplan.render.export import plan_json
     from routeplan.render.maps import E, render_plan_map
     from routeplan.report.scorecard import score_plan, scorecard_panel_html
 
@@ -384,7 +384,7 @@ def test_names_render_literally(data) -> None:
     for k, v in text.items():
         if any(c in v for c in "{}<>`$\\"):
             assert v not in page, k
-    pages = render_briefings(plan_json(plan, ctx), "en")
+    pages = render_briefings(plan, "en")
     for k in ("scn", "unit", "crew", "shift", "depot") + tuple(k for k in ("vo0", "vo1", "hs0", "hs1") if text[k] in visited):
         assert str(markupsafe.escape(text[k])) in pages["all.html"], k
     for name, html in pages.items():

@@ -3,7 +3,9 @@ import json
 import pytest
 
 from routeplan.errors import InputError
-from routeplan.load.layers import CATEGORIES, SnapIndex, read_hotspots, read_vital_objects, snap_layer
+from routeplan.load.layers import read_hotspots, read_vital_objects
+from routeplan.model import CATEGORIES
+from routeplan.prepare.snap import SnapIndex, snap_layer
 from routeplan.load.roads import graph_area_polygon, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
@@ -74,13 +76,13 @@ def test_snapping_reports_far_and_outside_points():
     assert all(o.node in G.nodes and o.snap_m <= 500 for o in kept)
     far = [objs[0].__class__(**{**objs[0].__dict__, "id": "FAR", "lon": objs[0].lon + 0.5})]
     kept2, problems2 = snap_layer(far, index, "vital object")
-    assert not kept2 and problems2[0]["id"] == "FAR" and problems2[0]["reason"] in ("outside_area", "far_from_road")
+    assert not kept2 and problems2[0].id == "FAR" and problems2[0].reason in ("outside_area", "far_from_road")
 
 
 def test_pasaran_days_match_the_javanese_calendar():
     import datetime as dt
 
-    from routeplan.load.scenario import pasaran_of
+    from routeplan.model import pasaran_of
 
     # dates with their pasaran as published in Javanese calendars (e.g. Jumat Legi, 17 Aug 1945)
     known = {dt.date(1945, 8, 17): "legi", dt.date(2022, 8, 19): "pahing", dt.date(2023, 2, 4): "legi",
@@ -92,15 +94,17 @@ def test_pasaran_days_match_the_javanese_calendar():
 def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
     import datetime as dt
 
-    from routeplan.pipeline import prepare
-    from routeplan.load.scenario import load_scenario, pasaran_of
-    from routeplan.optimize.weekly import plan_week
+    import dataclasses
 
-    sc = load_scenario(SAMPLE / "scenario.toml")
-    ctx = prepare(sc)
+    import routeplan
+    from routeplan.model import pasaran_of
+
+    sc = routeplan.load_scenario(SAMPLE / "scenario.toml")
+    ctx = routeplan.prepare_scenario(sc)
     market = next(o for o in ctx.objects if o.category == "pasar")
     m = market.__class__(**{**market.__dict__, "pasaran": ("legi", "pon"), "visits_per_week": 2})
-    plan = plan_week(sc, ctx.graph, [m], [], seed=0, time_limit=20, max_iterations=200)
+    plan, _ = routeplan.plan(sc, ctx=dataclasses.replace(ctx, objects=[m], hotspots=[]), seed=0, time_limit=20,
+                             max_iterations=200)
     days = [s.arrival.date() for r in plan.routes for s in r.stops]
     assert len(days) == 2 and all(pasaran_of(d) in ("legi", "pon") for d in days)
     p = tmp_path / "vo.geojson"

@@ -239,12 +239,13 @@ def _points(n: int, **props) -> list[dict]:
 @pytest.fixture
 def no_heavy_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail (instead of running for minutes or running out of memory) if planning gets that far."""
-    from routeplan.optimize import routing, weekly
+    from routeplan.optimize import routing
+    from routeplan.prepare import matrix
 
     def boom(*_a, **_k):
         raise AssertionError("reached the travel-time matrix or the optimizer")
 
-    monkeypatch.setattr(weekly, "travel_matrix", boom)
+    monkeypatch.setattr(matrix, "travel_matrix", boom)
     monkeypatch.setattr(routing.RoutingModel, "solve", boom)
 
 

@@ -17,9 +17,9 @@ EVIL = "<script>alert(1)</script>"
 def evil_plan() -> tuple:
     """The offline sample planned quickly, with one visited vital object renamed to ``<script>...``."""
     from routeplan.cli import sample_scenario_path
-    from routeplan.pipeline import plan_scenario
+    import routeplan
 
-    plan, ctx = plan_scenario(sample_scenario_path(), seed=1, time_limit=20, max_iterations=300)
+    plan, ctx = routeplan.plan(sample_scenario_path(), seed=1, time_limit=20, max_iterations=300)
     victim = next(s for r in plan.routes for s in r.stops if s.kind == "vital_object")
     for r in plan.routes:
         for s in r.stops:
@@ -32,7 +32,7 @@ def evil_plan() -> tuple:
 @functools.lru_cache(maxsize=None)
 def evil_plan_dir(lang: str = "id") -> Path:
     """A plan folder (``write_plan``) of :func:`evil_plan`, written once per test process."""
-    from routeplan.render.write import write_plan
+    from routeplan import write_plan
 
     plan, ctx = evil_plan()
     out = Path(tempfile.mkdtemp(prefix="routeplan-evil-")) / "plan"

@@ -37,3 +37,21 @@ def test_notebook_uses_the_installed_package_and_cites_what_ships(name):
         if cited.startswith("../shared/"):  # the real data beside the repository, with its own README
             continue
         assert cited.split("/")[-1] in shipped, f"{name} cites {cited}, which is not in the repository"
+
+
+def _code(name: str) -> str:
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def test_weekly_plan_notebook_uses_the_public_api():
+    """The notebook plans through routeplan.plan, which turns snapping problems into unserved visits."""
+    code = _code("weekly_plan.ipynb")
+    assert "routeplan.plan(" in code and "routeplan.read_plan(" in code
+    assert "plan_week" not in code and "routeplan.pipeline" not in code and "routeplan.optimize" not in code
+
+
+def test_hotspots_notebook_does_not_edit_sys_path():
+    code = _code("hotspots.ipynb")
+    assert "sys.path.insert" not in code and "sys.path.append" not in code and "import sys" not in code
+    assert "routeplan.pipeline" not in code and "routeplan.plan(" in code

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pyvrp")
 
-from routeplan.optimize.routing import RoutingModel, Stop, Vehicle  # noqa: E402
+from routeplan import RoutingModel, Stop, Vehicle  # noqa: E402
 
 # small fixed effort: these instances are solved to optimality within a few hundred iterations
 FAST = dict(time_limit=5.0, max_iterations=300, seed=1)

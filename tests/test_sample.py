@@ -206,7 +206,7 @@ def test_sample_scenario_references_existing_files() -> None:
 
 
 def test_sample_scenario_loads_with_project_loader() -> None:
-    from routeplan.load.scenario import load_scenario
+    from routeplan import load_scenario
 
     sc = load_scenario(SAMPLE / "scenario.toml")
     assert sc.start_date.weekday() == 0 and sc.days == 7
@@ -245,7 +245,7 @@ def test_kunir_scenario_is_the_real_place() -> None:
 
 
 def test_kunir_scenario_loads_with_project_loader() -> None:
-    from routeplan.load.scenario import load_scenario
+    from routeplan import load_scenario
 
     sc = load_scenario(KUNIR / "scenario.toml")
     assert sc.area.place and sc.area.osm_file is None

@@ -4,20 +4,28 @@ import json
 import numpy as np
 import pytest
 
-from routeplan.load.layers import SnapIndex, VitalObject, snap_layer
-from routeplan.pipeline import plan_scenario, prepare
-from routeplan.load.scenario import load_scenario
+import dataclasses
+
+import routeplan
+from routeplan import VitalObject, load_scenario
+from routeplan import prepare_scenario as prepare
+from routeplan.optimize.candidates import split_days
 from routeplan.sample import THREE_SHIFTS_TOML
-from routeplan.optimize.weekly import _split_days, plan_week
 
 from conftest import shared_file
 from plancheck import check_plan
 
 
+def _plan(sc, ctx, objects, hotspots, **kw):
+    """The public flow on a prepared context with these layers instead of the context's own."""
+    plan, _ctx = routeplan.plan(sc, ctx=dataclasses.replace(ctx, objects=objects, hotspots=hotspots), **kw)
+    return plan
+
+
 def test_split_days_spreads_visits():
-    assert _split_days([0, 1, 2, 3, 4, 5, 6], 3) == [[0, 1, 2], [3, 4], [5, 6]]
-    assert _split_days([0, 3], 4) == [[0], [0], [3], [3]]
-    assert _split_days([], 2) == []
+    assert split_days([0, 1, 2, 3, 4, 5, 6], 3) == [[0, 1, 2], [3, 4], [5, 6]]
+    assert split_days([0, 3], 4) == [[0], [0], [3], [3]]
+    assert split_days([], 2) == []
 
 
 def test_sample_plan_is_valid(demo_plan):
@@ -56,7 +64,7 @@ def test_unservable_visits_are_listed_with_reasons():
         object.__setattr__(u, "shifts", ("pagi",))
     late = VitalObject(**{**o.__dict__, "id": "LATE", "windows": ((23 * 60, 23 * 60 + 30),), "visits_per_week": 1})
     objs = list(ctx.objects[:5]) + [late]
-    plan = plan_week(sc, ctx.graph, objs, [], seed=0, time_limit=20, max_iterations=300)
+    plan = _plan(sc, ctx, objs, [], seed=0, time_limit=20, max_iterations=300)
     reasons = {(u.id, u.reason) for u in plan.unserved}
     assert ("LATE", "time_window") in reasons
     assert plan.served_required + len(plan.unserved) == plan.required_visits
@@ -73,7 +81,7 @@ def test_shifts_full_reports_shortfall():
     sc.days = 1
     many = [VitalObject(**{**o.__dict__, "dwell_minutes": 60, "visits_per_week": 7, "windows": ((360, 840),),
                            "days": ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}) for o in ctx.objects[:20]]
-    plan = plan_week(sc, ctx.graph, many, [], seed=0, time_limit=20, max_iterations=300)
+    plan = _plan(sc, ctx, many, [], seed=0, time_limit=20, max_iterations=300)
     full = [u for u in plan.unserved if u.reason == "shifts_full"]
     assert full and all("min" in u.detail for u in full)
     assert plan.served_required + len(full) == plan.required_visits
@@ -122,7 +130,7 @@ lon = {G.nodes[centre]["x"]}
 @pytest.mark.slow
 def test_buahbatu_end_to_end(tmp_path):
     path = _buahbatu_scenario(tmp_path)
-    plan, ctx = plan_scenario(path, seed=2, time_limit=90, max_iterations=3000)
+    plan, ctx = routeplan.plan(path, seed=2, time_limit=90, max_iterations=3000)
     counts = check_plan(plan, ctx)
     assert counts["legs"] > 50
     assert plan.required_visits > 150
@@ -133,12 +141,11 @@ def test_buahbatu_end_to_end(tmp_path):
 
 def test_pinned_visit_is_kept(tmp_path):
     from routeplan.errors import InputError
-    from routeplan.load.scenario import load_scenario
 
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)
     sc.pins = [{"object": "VO-001", "unit": "R2-3", "date": "2026-12-01", "time": "07:30"}]
-    plan = plan_week(sc, ctx.graph, ctx.objects, [], seed=0, time_limit=30, max_iterations=400)
+    plan = _plan(sc, ctx, ctx.objects, [], seed=0, time_limit=30, max_iterations=400)
     hits = [(r.unit, s.arrival) for r in plan.routes for s in r.stops if s.id == "VO-001"]
     assert ("R2-3", dt.datetime(2026, 12, 1, 7, 30, tzinfo=hits[0][1].tzinfo)) in hits
     obj = next(o for o in ctx.objects if o.id == "VO-001")
@@ -147,11 +154,11 @@ def test_pinned_visit_is_kept(tmp_path):
     check_plan(plan, ctx)
     sc.pins = [{"object": "VO-001", "unit": "R2-3", "date": "2026-12-01", "time": "23:30"}]
     with pytest.raises(InputError, match="works no shift"):
-        plan_week(sc, ctx.graph, ctx.objects, [], seed=0, time_limit=5, max_iterations=10)
+        _plan(sc, ctx, ctx.objects, [], seed=0, time_limit=5, max_iterations=10)
 
 
 def test_shift_breaks_are_kept_at_the_depot():
-    from routeplan.load.scenario import Shift, load_scenario
+    from routeplan import Shift
 
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)
@@ -159,7 +166,7 @@ def test_shift_breaks_are_kept_at_the_depot():
     sc.shifts["pagi"] = Shift(pagi.name, pagi.start, pagi.end, 30, (11 * 60, 13 * 60))
     malam = sc.shifts["malam"]
     sc.shifts["malam"] = Shift(malam.name, malam.start, malam.end, 20, (1 * 60, 3 * 60))
-    plan = plan_week(sc, ctx.graph, ctx.objects, ctx.hotspots, seed=0, time_limit=60, max_iterations=800)
+    plan = _plan(sc, ctx, ctx.objects, ctx.hotspots, seed=0, time_limit=60, max_iterations=800)
     check_plan(plan, ctx)
     with_break = [r for r in plan.routes if r.shift in ("pagi", "malam")]
     assert with_break
@@ -175,14 +182,12 @@ def test_shift_breaks_are_kept_at_the_depot():
 
 
 def test_minimum_gap_between_visits_of_one_object():
-    from routeplan.load.scenario import load_scenario
-
     sc = load_scenario("data/sample/scenario.toml")
     ctx = prepare(sc)
     spbu = next(o for o in ctx.objects if o.category == "spbu" and not o.windows)
     # 10 visits a week at any time, at least 12 hours apart: several fall on one day, never close together
     obj = VitalObject(**{**spbu.__dict__, "visits_per_week": 10, "min_gap_hours": 12.0})
-    plan = plan_week(sc, ctx.graph, [obj], [], seed=0, time_limit=30, max_iterations=300)
+    plan = _plan(sc, ctx, [obj], [], seed=0, time_limit=30, max_iterations=300)
     times = sorted(s.arrival for r in plan.routes for s in r.stops)
     assert len(times) == 10 and not plan.unserved
     assert not plan.solver["min_gap_violations"]

@@ -2,8 +2,9 @@ import datetime as dt
 import json
 
 from routeplan.cli import main
+from routeplan.model.planfile import plan_to_dict
 from routeplan.report.scorecard import predictability
-from routeplan.optimize.weeks import plan_weeks
+from routeplan import plan_weeks
 
 from conftest import SAMPLE
 from plancheck import check_plan
@@ -21,7 +22,7 @@ def test_two_weeks_keep_coverage_and_vary_hours():
     assert pred["mean_repeat_share"] is not None and pred["mean_repeat_share"] < 0.15
     assert pred["mean_hour_entropy_bits"] > 0.5
     again, _ = plan_weeks(SAMPLE / "scenario.toml", 2, seed=3, time_limit=60, max_iterations=1200, ctx=ctx)
-    assert [p.to_dict() for p in again] == [p.to_dict() for p in plans]
+    assert [plan_to_dict(p) for p in again] == [plan_to_dict(p) for p in plans]
 
 
 def test_predictability_counts_repeats():
@@ -60,8 +61,7 @@ def test_buahbatu_four_weeks_and_replan(tmp_path):
     """Issue 3's acceptance case: 150 vital objects and 6 units on the real Buahbatu roads."""
     from test_weekly import _buahbatu_scenario
 
-    from routeplan.render.write import write_weeks
-    from routeplan.optimize.weeks import replan
+    from routeplan import replan, write_weeks
 
     path = _buahbatu_scenario(tmp_path, n_objects=150, n_units=6)
     plans, ctx = plan_weeks(path, 4, seed=5, time_limit=120, max_iterations=1500)
@@ -77,7 +77,7 @@ def test_buahbatu_four_weeks_and_replan(tmp_path):
     week1 = out / "week-1"
     before = json.loads((week1 / "plan.json").read_text())
     new, _ = replan(week1, dt.date(2026, 12, 3), units_off={"U1"}, seed=5, time_limit=120, max_iterations=1000)
-    after = new.to_dict()
+    after = plan_to_dict(new)
     def past(d):
         return [(r["unit"], r["day"], r["shift"], r["start"], r["end"],
                  [(s["id"], s["arrival"], s["departure"]) for s in r["stops"]])

@@ -1,4 +1,6 @@
-"""Vital-object and hotspot layers: reading GeoJSON/CSV, filling category defaults, snapping to roads."""
+"""Vital-object, hotspot and desa layers: reading GeoJSON/CSV and filling category defaults.
+
+Snapping the points to roads is a prepare step (:mod:`routeplan.prepare.snap`)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import io
 import json
 import logging
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,80 +20,11 @@ from routeplan._checks import check_text
 from routeplan._io import check_input_file, read_text
 from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
-from routeplan.load.scenario import WEEKDAYS, parse_window
+from routeplan.load.scenario import parse_window
+from routeplan.model.layers import CATEGORIES, Hotspot, VitalObject
+from routeplan.model.scenario import PASARAN, WEEKDAYS
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class CategoryDefaults:
-    """What a vital object of a category needs when its row says nothing else."""
-
-    priority: int  # 1 high .. 3 low
-    visits_per_week: int
-    dwell_minutes: int
-    windows: tuple[str, ...]  # "HH:MM-HH:MM"; empty = any time
-    days: tuple[str, ...] = WEEKDAYS
-    label_id: str = ""
-    label_en: str = ""
-
-
-#: Defaults per vital-object category (see ``../shared/docs/DOMAIN.md``): markets are busiest early,
-#: banks handle cash in office hours, fuel stations and ATMs carry night robbery risk, warehouses and
-#: factories are burgled at night.
-CATEGORIES: dict[str, CategoryDefaults] = {
-    "pasar": CategoryDefaults(1, 7, 15, ("04:00-10:00",), label_id="Pasar", label_en="Market"),
-    "bank": CategoryDefaults(1, 5, 10, ("08:00-15:00",), WEEKDAYS[:5], "Bank", "Bank"),
-    "atm": CategoryDefaults(2, 3, 5, (), label_id="ATM / BRILink", label_en="ATM / cash agent"),
-    "spbu": CategoryDefaults(1, 4, 10, (), label_id="SPBU", label_en="Fuel station"),
-    "kantor_desa": CategoryDefaults(2, 2, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor desa", "Village office"),
-    "kantor_kecamatan": CategoryDefaults(2, 3, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor kecamatan", "District office"),
-    "sekolah": CategoryDefaults(2, 3, 10, ("06:30-13:00",), WEEKDAYS[:6], "Sekolah", "School"),
-    "tempat_ibadah": CategoryDefaults(3, 2, 10, ("11:00-13:30", "17:30-20:00"), label_id="Tempat ibadah", label_en="Place of worship"),
-    "tps": CategoryDefaults(2, 1, 10, ("07:00-13:00",), label_id="TPS", label_en="Polling station"),
-    "minimarket": CategoryDefaults(3, 3, 10, ("18:00-23:00",), label_id="Minimarket", label_en="Minimarket"),
-    "gudang": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Gudang", label_en="Warehouse"),
-    "pabrik": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Pabrik", label_en="Factory"),
-    "kantor_polisi": CategoryDefaults(3, 1, 5, (), label_id="Kantor polisi", label_en="Police office"),
-    "lainnya": CategoryDefaults(3, 1, 10, (), label_id="Lainnya", label_en="Other"),
-}
-
-
-@dataclass(frozen=True)
-class VitalObject:
-    """A place the patrol must visit ``visits_per_week`` times, in its windows, on its days."""
-
-    id: str
-    name: str
-    category: str
-    lon: float
-    lat: float
-    priority: int
-    visits_per_week: int
-    dwell_minutes: int
-    windows: tuple[tuple[int, int], ...]  # minutes after midnight; end <= start crosses midnight
-    days: tuple[str, ...]
-    desa: str = ""
-    min_gap_hours: float = 0.0
-    pasaran: tuple[str, ...] = ()  # market days of the five-day Javanese week; empty = no restriction
-    node: int | None = None
-    snap_m: float | None = None
-
-
-@dataclass(frozen=True)
-class Hotspot:
-    """A place prone to crime: patrol stops there are optional and collected for their ``risk``."""
-
-    id: str
-    name: str
-    lon: float
-    lat: float
-    risk: float
-    active_hours: tuple[tuple[int, int], ...]  # empty = any time
-    types: tuple[str, ...] = ()
-    geometry_wkt: str = ""
-    node: int | None = None
-    snap_m: float | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -316,8 +249,6 @@ def _days(props: dict, where: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _pasaran(props: dict, where: str) -> tuple[str, ...]:
-    from routeplan.load.scenario import PASARAN
-
     v = props.get("pasaran")
     if v is None or v == "" or v == []:
         return ()
@@ -491,93 +422,3 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
     if not out:
         raise InputError(f"{path}: no desa polygons in the file")
     return out
-
-
-# ---------------------------------------------------------------- snapping
-
-
-@dataclass
-class SnapIndex:
-    """Nearest-road lookup in a projected CRS (metres)."""
-
-    crs: Any
-    tree: Any
-    edges: list[tuple[int, int]]
-    node_xy: dict[int, tuple[float, float]]
-    area: Any = None
-    to_proj: Any = None
-
-    @classmethod
-    def from_graph(cls, G: Any, area_polygon: Any = None) -> "SnapIndex":
-        import geopandas as gpd
-        from pyproj import Transformer
-        from shapely.geometry import LineString
-        from shapely.strtree import STRtree
-
-        xs = np.array([d["x"] for _, d in G.nodes(data=True)])
-        ys = np.array([d["y"] for _, d in G.nodes(data=True)])
-        crs = gpd.GeoSeries.from_xy([xs.mean()], [ys.mean()], crs=4326).estimate_utm_crs()
-        tf = Transformer.from_crs(4326, crs, always_xy=True)
-        px, py = tf.transform(xs, ys)
-        node_xy = {n: (float(x), float(y)) for n, x, y in zip(G.nodes, px, py)}
-        lines, edges = [], []
-        for u, v, d in G.edges(data=True):
-            geom = d.get("geometry")
-            if geom is not None:
-                cx, cy = tf.transform(*geom.xy)
-                line = LineString(list(zip(cx, cy)))
-            else:
-                line = LineString([node_xy[u], node_xy[v]])
-            lines.append(line)
-            edges.append((u, v))
-        return cls(crs, STRtree(lines), edges, node_xy, area_polygon, tf)
-
-    def snap(self, lon: float, lat: float) -> tuple[int, float]:
-        """Return (node, metres) of the road node to use for a point and its distance to the road."""
-        from shapely.geometry import Point
-
-        x, y = self.to_proj.transform(lon, lat)
-        p = Point(x, y)
-        i = int(self.tree.nearest(p))
-        dist_road = float(self.tree.geometries[i].distance(p))
-        u, v = self.edges[i]
-        du = math.dist(self.node_xy[u], (x, y))
-        dv = math.dist(self.node_xy[v], (x, y))
-        return (u if du <= dv else v), dist_road
-
-
-def snap_layer(items: list, index: SnapIndex, what: str, max_m: float | None = None) -> tuple[list, list[dict]]:
-    """Snap items to road nodes; return (snapped items, problems) where problems name the id and reason.
-
-    Parameters
-    ----------
-    items
-        VitalObject or Hotspot instances.
-    index
-        A :class:`SnapIndex` of the road graph.
-    what
-        Layer name for messages.
-    max_m
-        Farthest allowed distance to a road; defaults to ``settings.max_snap_distance_m``.
-
-    Returns
-    -------
-    tuple
-        (snapped items, list of ``{"id", "reason"}`` for items left out)
-    """
-    from shapely.geometry import Point
-
-    limit = settings.max_snap_distance_m if max_m is None else max_m
-    kept, problems = [], []
-    for it in items:
-        if index.area is not None and not index.area.contains(Point(it.lon, it.lat)):
-            problems.append({"id": it.id, "reason": "outside_area",
-                             "detail": f"{what} {it.id!r} at ({it.lon:.5f}, {it.lat:.5f}) is outside the road area"})
-            continue
-        node, dist = index.snap(it.lon, it.lat)
-        if dist > limit:
-            problems.append({"id": it.id, "reason": "far_from_road",
-                             "detail": f"{what} {it.id!r} is {dist:.0f} m from the nearest road (limit {limit:.0f} m)"})
-            continue
-        kept.append(replace(it, node=node, snap_m=round(dist, 1)))
-    return kept, problems

@@ -10,7 +10,7 @@ from typing import Any
 from routeplan._io import write_text_atomic
 from routeplan.errors import InputError, NetworkError, one_line
 from routeplan.i18n import category_label
-from routeplan.load.layers import CATEGORIES
+from routeplan.model.layers import CATEGORIES
 
 log = logging.getLogger(__name__)
 

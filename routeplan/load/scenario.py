@@ -11,7 +11,6 @@ import difflib
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Collection, Sequence
 
@@ -19,11 +18,9 @@ from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
+from routeplan.model.scenario import PASARAN, UNIT_KINDS, WEEKDAYS, Area, Depot, PatrolUnit, Scenario, Shift, pasaran_of
 
 log = logging.getLogger(__name__)
-
-UNIT_KINDS = ("car", "motorcycle")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 #: Patrol speeds in km/h per OSM highway class and unit kind. Patrol speeds sit below driving speeds
 #: because officers look around and stop to talk; motorcycles (R2) use tracks and paths that cars (R4)
@@ -62,17 +59,6 @@ SCENARIO_KEYS: dict[str, tuple[str, ...]] = {
     "pins": ("object", "unit", "date", "time"),
 }
 
-#: The five-day Javanese market week. Many traditional markets open on one or two pasaran days.
-PASARAN = ("legi", "pahing", "pon", "wage", "kliwon")
-#: A date of known pasaran: the proclamation of independence, Friday 17 August 1945, was Jumat Legi.
-_PASARAN_ANCHOR = dt.date(1945, 8, 17)
-
-
-def pasaran_of(date: dt.date) -> str:
-    """The pasaran day (legi, pahing, pon, wage, kliwon) of a date."""
-    return PASARAN[(date - _PASARAN_ANCHOR).days % 5]
-
-
 _TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
 
@@ -102,97 +88,6 @@ def fmt_clock(minutes: int) -> str:
     """Format minutes after midnight as ``HH:MM``."""
     minutes %= 1440
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-@dataclass(frozen=True)
-class Shift:
-    """A named working period of a day; ``end <= start`` crosses midnight into the next day."""
-
-    name: str
-    start: int  # minutes after midnight
-    end: int
-    break_minutes: int = 0
-    break_window: tuple[int, int] | None = None
-
-    @property
-    def crosses_midnight(self) -> bool:
-        return self.end <= self.start
-
-    @property
-    def length(self) -> int:
-        """Shift length in minutes."""
-        return (self.end - self.start) % 1440 or 1440
-
-    def absolute(self, day_index: int) -> tuple[int, int]:
-        """(start, end) in minutes from the plan start for the shift that begins on ``day_index``."""
-        s = day_index * 1440 + self.start
-        return s, s + self.length
-
-
-@dataclass(frozen=True)
-class Depot:
-    """A Polsek or a post where patrols start and end."""
-
-    id: str
-    name: str
-    lon: float
-    lat: float
-
-
-@dataclass(frozen=True)
-class PatrolUnit:
-    """A patrol crew and vehicle: ``kind`` is ``car`` (R4) or ``motorcycle`` (R2)."""
-
-    id: str
-    kind: str
-    depot: str
-    shifts: tuple[str, ...]
-    days: tuple[int, ...]  # plan-day indices the unit works
-    crew: str = ""
-
-
-@dataclass(frozen=True)
-class Area:
-    """Where the roads come from: exactly one of ``place``, ``osm_file``, ``bbox``, ``boundary``."""
-
-    place: str | None = None
-    osm_file: Path | None = None
-    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
-    boundary: Path | None = None
-    name: str = ""
-
-
-@dataclass
-class Scenario:
-    """A validated scenario. Paths are resolved relative to the scenario file."""
-
-    path: Path
-    name: str
-    area: Area
-    depots: dict[str, Depot]
-    units: list[PatrolUnit]
-    shifts: dict[str, Shift]
-    start_date: dt.date
-    days: int
-    vital_objects: Path | None
-    hotspots: Path | None
-    desa: Path | None
-    speeds_kmh: dict[str, dict[str, float]]
-    default_dwell_minutes: int | None = None  # None: each category's own default
-    hotspot_dwell_minutes: int = 12
-    language: str = "id"
-    utc_offset: str = "+07:00"
-    hotspot_value_minutes: float = 60.0
-    hotspot_target_minutes_per_week: float = 84.0
-    hotspot_max_stops_per_day: int = 2
-    pins: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def dates(self) -> list[dt.date]:
-        return [self.start_date + dt.timedelta(days=i) for i in range(self.days)]
-
-    def day_index(self, date: dt.date) -> int:
-        return (date - self.start_date).days
 
 
 def _require(table: dict, key: str, where: str, kind: type | tuple[type, ...]) -> Any:

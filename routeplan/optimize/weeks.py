@@ -6,19 +6,18 @@ import dataclasses
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from routeplan.errors import InputError
-from routeplan.pipeline import PlanContext, prepare
-from routeplan.planfile import read_plan_json, read_route_paths
-from routeplan.load.scenario import Scenario, load_scenario
-from routeplan.optimize.weekly import PlannedRoute, Unserved, Visit, WeeklyPlan, plan_week
+from routeplan.model.plan import Plan
+from routeplan.model.scenario import Scenario
+from routeplan.optimize.weekly import plan_week
+from routeplan.prepare.context import PlanContext
+from routeplan.prepare.matrix import LocationMatrices
 
 log = logging.getLogger(__name__)
 
 
-def _visited_hours(plan: WeeklyPlan) -> dict[tuple[str, int], set[int]]:
+def _visited_hours(plan: Plan) -> dict[tuple[str, int], set[int]]:
     out: dict[tuple[str, int], set[int]] = defaultdict(set)
     for r in plan.routes:
         for s in r.stops:
@@ -27,18 +26,11 @@ def _visited_hours(plan: WeeklyPlan) -> dict[tuple[str, int], set[int]]:
     return out
 
 
-def plan_weeks(
-    scenario: Scenario | str | Path,
-    weeks: int,
-    *,
-    seed: int = 0,
-    time_limit: float = 30.0,
-    max_iterations: int | None = None,
-    progress: Callable[[str], None] | None = None,
-    solver_progress: Callable[[int, float], None] | None = None,
-    ctx: PlanContext | None = None,
-) -> tuple[list[WeeklyPlan], PlanContext]:
-    """Plan ``weeks`` consecutive weeks that keep coverage but vary the hour and order of visits.
+def plan_consecutive_weeks(ctx: PlanContext, matrices: LocationMatrices, weeks: int, *, seed: int = 0,
+                           time_limit: float = 30.0, max_iterations: int | None = None,
+                           progress: Callable[[str], None] | None = None,
+                           solver_progress: Callable[[int, float], None] | None = None) -> list[Plan]:
+    """Plan ``weeks`` consecutive weeks of ``ctx.scenario`` that keep coverage but vary the hour of visits.
 
     Each week is searched with its own seed (derived from ``seed``), and a visit's candidate windows
     leave out the hour at which the same object was visited on the same weekday the week before, where
@@ -46,156 +38,71 @@ def plan_weeks(
 
     Parameters
     ----------
-    scenario
-        Scenario or its path; ``start_date`` is the first week's start.
+    ctx, matrices
+        The prepared context and its travel matrices (the same roads and layers every week).
     weeks
-        Number of consecutive weeks (1-12).
+        Number of consecutive weeks; the first starts at the scenario's ``start_date``.
     seed, time_limit, max_iterations, progress, solver_progress
-        As in :func:`routeplan.pipeline.plan_scenario`, per week.
-    ctx
-        A prepared context to reuse (roads and layers are loaded once).
+        As in :func:`routeplan.optimize.weekly.plan_week`, per week.
 
     Returns
     -------
-    (list of WeeklyPlan, PlanContext)
+    list of Plan
     """
-    if not 1 <= weeks <= 12:
-        raise InputError(f"--weeks must be from 1 to 12, got {weeks}")
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    ctx = ctx or prepare(scenario, progress)
-    plans: list[WeeklyPlan] = []
+    scenario = ctx.scenario
+    plans: list[Plan] = []
     avoid: dict[tuple[str, int], set[int]] = {}
     for w in range(weeks):
         sc_w = dataclasses.replace(scenario, start_date=scenario.start_date + dt.timedelta(days=w * scenario.days))
         if progress:
             progress(f"week {w + 1}/{weeks}")
         # the optimizer's seed is 32-bit: wrap, so that the largest --seed plans several weeks too
-        plan = plan_week(sc_w, ctx.graph, ctx.objects, ctx.hotspots, seed=(seed + 7919 * w) % 2 ** 32,
-                         time_limit=time_limit,
+        plan = plan_week(sc_w, ctx, matrices, seed=(seed + 7919 * w) % 2 ** 32, time_limit=time_limit,
                          max_iterations=max_iterations, progress=progress, solver_progress=solver_progress,
                          avoid_hours=avoid)
-        _add_snap_problems(plan, ctx)
         plans.append(plan)
         avoid = _visited_hours(plan)
-    return plans, ctx
+    return plans
 
 
-def _add_snap_problems(plan: WeeklyPlan, ctx: PlanContext) -> None:
-    for p in ctx.problems:
-        if p.get("layer") == "vital_object":
-            plan.unserved.append(Unserved(p["id"], p["reason"], p["detail"]))
+def replan_rest(old: Plan, scenario: Scenario, ctx: PlanContext, matrices: LocationMatrices, from_date: dt.date, *,
+                units_off: set[str] | frozenset[str] = frozenset(), seed: int = 0, time_limit: float = 30.0,
+                max_iterations: int | None = None, progress: Callable[[str], None] | None = None,
+                solver_progress: Callable[[int, float], None] | None = None) -> Plan:
+    """Keep the routes of ``old`` before ``from_date`` and plan the days from then on again.
 
-
-def plan_from_files(plan_dir: str | Path, scenario: Scenario) -> WeeklyPlan:
-    """Read a written plan folder (``plan.json`` and ``routes.geojson``) back into a :class:`WeeklyPlan`.
+    Visits the kept routes made count against each object's visits per week; the days from ``from_date``
+    on are planned without ``units_off``.
 
     Parameters
     ----------
-    plan_dir
-        A folder written by ``routeplan plan``.
+    old
+        The plan to change.
     scenario
-        The scenario it was planned from.
-
-    Returns
-    -------
-    WeeklyPlan
-    """
-    plan_dir = Path(plan_dir)
-    d = read_plan_json(plan_dir)  # checked: a damaged or hand-edited plan.json is an InputError
-    paths = read_route_paths(plan_dir, required=True)
-    units = {u.id: u for u in scenario.units}
-    routes = []
-    try:
-        for r in d["routes"]:
-            stops = [Visit(
-                id=s["id"], kind=s["kind"], name=s.get("name", s["id"]), category=s.get("category", ""),
-                arrival=dt.datetime.fromisoformat(s["arrival"]), departure=dt.datetime.fromisoformat(s["departure"]),
-                lon=float(s["lon"]), lat=float(s["lat"]), dwell_minutes=int(s.get("dwell_minutes", 0)),
-                window=s.get("window", ""), desa=s.get("desa", ""), risk=s.get("risk"),
-            ) for s in r["stops"]]
-            u = units.get(r["unit"])
-            dep = scenario.depots.get(r["depot"])
-            routes.append(PlannedRoute(
-                unit=r["unit"], unit_kind=r.get("unit_kind", u.kind if u else ""), crew=u.crew if u else "",
-                day=dt.date.fromisoformat(r["day"]), shift=r["shift"], depot=r["depot"],
-                depot_name=dep.name if dep else r["depot"], start=dt.datetime.fromisoformat(r["start"]),
-                end=dt.datetime.fromisoformat(r["end"]), stops=stops, distance_m=float(r.get("distance_km", 0)) * 1000,
-                drive_s=float(r.get("drive_minutes", 0)) * 60, path=paths.get((r["unit"], r["day"], r["shift"]), []),
-                breaks=[(dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
-                        for b in r.get("breaks", [])],
-            ))
-        return WeeklyPlan(
-            scenario=d.get("scenario", scenario.name), start_date=dt.date.fromisoformat(d["start_date"]),
-            days=int(d["days"]), seed=int(d.get("seed", 0)), routes=routes,
-            unserved=[Unserved(u["id"], u["reason"], u.get("detail", "")) for u in d.get("unserved", [])],
-            required_visits=int(d.get("required_visits", 0)), served_required=int(d.get("served_required_visits", 0)),
-            solver=d.get("solver", {}), utc_offset=scenario.utc_offset, scenario_file=d.get("scenario_file", ""),
-            replanned=list(d.get("replanned", [])),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{plan_dir}/plan.json: unexpected content ({type(exc).__name__}: {exc}); plan again") from None
-
-
-def replan(
-    plan_dir: str | Path,
-    from_date: dt.date,
-    *,
-    units_off: set[str] | frozenset[str] = frozenset(),
-    seed: int = 0,
-    time_limit: float = 30.0,
-    max_iterations: int | None = None,
-    progress: Callable[[str], None] | None = None,
-    solver_progress: Callable[[int, float], None] | None = None,
-) -> tuple[WeeklyPlan, PlanContext]:
-    """Keep what is already done and re-plan the rest of the week, e.g. when a unit is called away.
-
-    Routes of days before ``from_date`` are kept unchanged; visits they made count against each
-    object's visits per week; the days from ``from_date`` on are planned again without ``units_off``.
-
-    Parameters
-    ----------
-    plan_dir
-        A folder written by ``routeplan plan`` (its ``plan.json`` names the scenario file).
+        Its scenario, with the plan's start date and days.
+    ctx, matrices
+        The prepared context of ``scenario`` and its travel matrices.
     from_date
-        First day to plan again.
+        First day to plan again (inside the plan).
     units_off
         Unit ids not available from ``from_date`` on.
     seed, time_limit, max_iterations, progress, solver_progress
-        As in :func:`routeplan.pipeline.plan_scenario`.
+        As in :func:`routeplan.optimize.weekly.plan_week`.
 
     Returns
     -------
-    (WeeklyPlan, PlanContext)
+    Plan
+        The kept routes followed by the new ones; ``replanned`` records this re-plan.
     """
-    plan_dir = Path(plan_dir)
-    meta = read_plan_json(plan_dir)
-    sc_file = meta.get("scenario_file")
-    if not sc_file:
-        raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
-    scenario = load_scenario(sc_file)
-    scenario.start_date = dt.date.fromisoformat(meta["start_date"])
-    scenario.days = int(meta["days"])
-    unknown = sorted(set(units_off) - {u.id for u in scenario.units})
-    if unknown:
-        raise InputError(f"--unit-off {unknown[0]!r}: no such unit in {sc_file}")
     from_day = (from_date - scenario.start_date).days
-    if not 0 <= from_day < scenario.days:
-        raise InputError(
-            f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
-            f"{scenario.dates[-1].isoformat()})")
-    old = plan_from_files(plan_dir, scenario)
-    ctx = prepare(scenario, progress)
     kept = [r for r in old.routes if r.day < from_date]
     done = Counter(s.id for r in kept for s in r.stops if s.kind == "vital_object")
-    new = plan_week(scenario, ctx.graph, ctx.objects, ctx.hotspots, seed=seed, time_limit=time_limit,
-                    max_iterations=max_iterations, progress=progress, solver_progress=solver_progress,
-                    from_day=from_day, done_visits=dict(done),
+    new = plan_week(scenario, ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
+                    progress=progress, solver_progress=solver_progress, from_day=from_day, done_visits=dict(done),
                     units_off=set(units_off))
-    _add_snap_problems(new, ctx)
     new.routes = kept + new.routes
     new.required_visits += sum(done.values())
     new.served_required += sum(done.values())
-    new.scenario_file = sc_file
+    new.scenario_file = old.scenario_file
     new.replanned = old.replanned + [{"from": from_date.isoformat(), "units_off": sorted(units_off)}]
-    return new, ctx
+    return new

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -26,7 +27,7 @@ class CSRGraph:
     length: sp.csr_matrix  # metres along the fastest parallel edge
 
 
-def to_csr(G: Any, weight: str) -> CSRGraph:
+def to_csr(G: nx.MultiDiGraph, weight: str) -> CSRGraph:
     """Build a CSR matrix of ``weight`` over the graph's edges, taking the minimum over parallel edges.
 
     Parameters
@@ -205,7 +206,7 @@ class TravelMatrix:
         return [self._csr.nodes[k] for k in reversed(seq)]
 
 
-def travel_matrix(G: Any, nodes: Sequence[int], kind: str, workers: int | None = None) -> TravelMatrix:
+def travel_matrix(G: nx.MultiDiGraph, nodes: Sequence[int], kind: str, workers: int | None = None) -> TravelMatrix:
     """Compute the travel-time and distance matrix between ``nodes`` for a unit kind.
 
     Parameters
@@ -238,3 +239,42 @@ def travel_matrix(G: Any, nodes: Sequence[int], kind: str, workers: int | None =
                           [trees[k] for k in sel])
     log.info("%s matrix %d x %d", kind, len(nodes), len(nodes))
     return tm
+
+
+@dataclass
+class LocationMatrices:
+    """Travel matrices between a plan's locations, one :class:`TravelMatrix` per unit kind.
+
+    Location ``i`` is road node ``nodes[i]``; the optimizer refers to locations by this index.
+    """
+
+    nodes: list[int]
+    by_kind: dict[str, TravelMatrix]
+
+    @property
+    def kinds(self) -> list[str]:
+        """The unit kinds, sorted (the optimizer's matrix profiles follow this order)."""
+        return sorted(self.by_kind)
+
+    def index(self) -> dict[int, int]:
+        """Location index of every road node."""
+        return {n: i for i, n in enumerate(self.nodes)}
+
+
+def location_matrices(G: nx.MultiDiGraph, nodes: Sequence[int], kinds: Sequence[str]) -> LocationMatrices:
+    """Compute the travel matrices between road ``nodes`` for each unit kind (see :func:`travel_matrix`).
+
+    Parameters
+    ----------
+    G
+        Road graph with ``travel_time_<kind>`` edge attributes.
+    nodes
+        Road node ids of the locations, without repeats.
+    kinds
+        Unit kinds, e.g. ``["car", "motorcycle"]``.
+
+    Returns
+    -------
+    LocationMatrices
+    """
+    return LocationMatrices(list(nodes), {k: travel_matrix(G, nodes, k) for k in sorted(kinds)})

@@ -1,7 +1,7 @@
 """Printable patrol briefings: one page per unit x day x shift, an index and an all-in-one print file.
 
-Briefings are rendered from a plan folder (``plan.json`` and ``routes.geojson``), so ``routeplan brief``
-can redo them later in another language. Each page holds the unit, crew, shift and depot, the ordered stops
+Briefings are rendered from a :class:`~routeplan.model.plan.Plan`: the one in memory when a plan is written,
+or one read back from a plan folder by ``routeplan brief`` (to redo them later in another language). Each page holds the unit, crew, shift and depot, the ordered stops
 with planned time, place, category, dwell and what to do there, a small SVG route map, and the totals.
 Pages need no network and print on A4, one shift per page, readable in black and white.
 Every piece of plan text is escaped by Jinja's autoescape.
@@ -15,10 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from routeplan._io import atomic_output_dir, file_stem, read_marker, unique_file_stems, write_marker, write_text_atomic
+from routeplan._io import atomic_output_dir, read_marker, write_marker, write_text_atomic
 from routeplan.errors import InputError
 from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
-from routeplan.planfile import read_plan_json, read_route_paths
+from routeplan.model.plan import Plan, Route
+from routeplan.model.planfile import read_plan
+from routeplan.model.scenario import Depot
+from routeplan.render.export import route_slugs
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -27,37 +30,13 @@ XDENSE_STOPS = 12
 ZOOM_STOPS = 26
 
 
-def load_plan_dir(plan_dir: str | Path) -> dict[str, Any]:
-    """Read ``plan.json`` and attach each route's road path from ``routes.geojson`` (as ``path``)."""
-    plan_dir = Path(plan_dir)
-    plan = read_plan_json(plan_dir)  # checked: a damaged or hand-edited plan.json is an InputError
-    paths = read_route_paths(plan_dir, required=False)
-    for r in plan.get("routes", []):
-        r["path"] = [list(c) for c in paths.get((r["unit"], r["day"], r["shift"]), [])]
-    return plan
-
-
-def _hm(iso: str) -> str:
-    return dt.datetime.fromisoformat(iso).strftime("%H:%M")
+def _hm(t: dt.datetime) -> str:
+    return t.strftime("%H:%M")
 
 
 def _duration(minutes: float, lang: str) -> str:
     m = int(round(minutes))
     return f"{m // 60} {t('hours_short', lang)} {m % 60:02d} {t('minutes', lang)}"
-
-
-def route_slug(r: dict[str, Any]) -> str:
-    """File-name-safe key of a route, as in the GPX file names: ``<unit>_<day>_<shift>``.
-
-    Ids that file names cannot hold as they are get a short hash (:func:`routeplan._io.file_stem`);
-    :func:`route_slugs` also keeps routes whose names differ only in case apart.
-    """
-    return file_stem(r["unit"], r["day"], r["shift"])
-
-
-def route_slugs(routes: list[dict[str, Any]]) -> list[str]:
-    """The file-name keys of a plan's routes, unique within the plan (as in the GPX file names)."""
-    return unique_file_stems((r["unit"], r["day"], r["shift"]) for r in routes)
 
 
 def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, lang: str = "id",
@@ -118,46 +97,51 @@ def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, 
     return "".join(out)
 
 
-def _sheet(r: dict[str, Any], plan: dict[str, Any], lang: str) -> dict[str, Any]:
-    depots = {d["id"]: d for d in plan.get("depots", [])}
-    dep = depots.get(r["depot"])
-    day = dt.date.fromisoformat(r["day"])
+def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
+    """What one briefing page shows of a route.
+
+    Coordinates and totals are taken at the precision the plan files keep (plan.json, routes.geojson), so
+    that a briefing rendered from a plan in memory equals one rendered later from its folder.
+    """
+    dep = depots.get(r.depot)
     first_of: dict[str, int] = {}
     stops = []
-    for i, s in enumerate(r["stops"], start=1):
-        cat = s.get("category", "")
-        if cat in first_of:
-            todo = t("same_as", lang).format(n=first_of[cat])
+    for i, s in enumerate(r.stops, start=1):
+        if s.category in first_of:
+            todo = t("same_as", lang).format(n=first_of[s.category])
         else:
-            first_of[cat] = i
-            todo = guidance(cat, lang)
+            first_of[s.category] = i
+            todo = guidance(s.category, lang)
         stops.append({
-            "n": i, "kind": s.get("kind", ""), "name": s.get("name", ""), "desa": s.get("desa", ""),
-            "category": category_label(cat, lang), "arrival": _hm(s["arrival"]), "departure": _hm(s["departure"]),
-            "dwell": s.get("dwell_minutes", ""), "todo": todo, "lon": s["lon"], "lat": s["lat"],
+            "n": i, "kind": s.kind, "name": s.name, "desa": s.desa,
+            "category": category_label(s.category, lang), "arrival": _hm(s.arrival), "departure": _hm(s.departure),
+            "dwell": s.dwell_minutes, "todo": todo, "lon": round(s.lon, 7), "lat": round(s.lat, 7),
         })
-    start, end = dt.datetime.fromisoformat(r["start"]), dt.datetime.fromisoformat(r["end"])
+    depot_name = r.depot_name or (dep.name if dep else "") or r.depot
     # breaks (at the depot) are listed among the stops at their time, without a stop number
     rows: list[dict[str, Any]] = [dict(x, row="stop") for x in stops]
-    for b in r.get("breaks", []):
-        rows.append({"row": "break", "arrival": _hm(b["start"]), "departure": _hm(b["end"]), "sort": b["start"],
-                     "name": r.get("depot_name") or (dep or {}).get("name") or r["depot"]})
-    times = {i: s["arrival"] for i, s in enumerate(r["stops"])}
+    for b0, b1 in r.breaks:
+        rows.append({"row": "break", "arrival": _hm(b0), "departure": _hm(b1),
+                     "sort": b0.isoformat(timespec="seconds"), "name": depot_name})
+    times = {i: s.arrival.isoformat(timespec="seconds") for i, s in enumerate(r.stops)}
     rows.sort(key=lambda x: x.get("sort") or times[x["n"] - 1])
+    path = [(round(x, 6), round(y, 6)) for x, y in r.path]
+    if len(path) == 1:  # routes.geojson keeps a one-point path as a line of two equal points
+        path = path * 2
     return {
         "rows": rows,
-        "slug": route_slug(r), "unit": r["unit"], "unit_kind": t(r.get("unit_kind", "car"), lang)
-        if r.get("unit_kind") in CATALOGUE else r.get("unit_kind", ""),
-        "crew": r.get("crew", ""), "date": day.strftime("%d-%m-%Y"), "weekday": weekday(day, lang),
-        "shift": r["shift"], "start": f"{start:%H:%M}", "end": f"{end:%H:%M}",
-        "depot_name": r.get("depot_name") or (dep or {}).get("name") or r["depot"],
-        "km": f"{float(r.get('distance_km', 0)):.1f}",
-        "duration": _duration((end - start).total_seconds() / 60, lang),
-        "drive": _duration(float(r.get("drive_minutes", 0)), lang),
+        "slug": "", "unit": r.unit,
+        "unit_kind": t(r.unit_kind, lang) if r.unit_kind in CATALOGUE else r.unit_kind,
+        "crew": r.crew, "date": r.day.strftime("%d-%m-%Y"), "weekday": weekday(r.day, lang),
+        "shift": r.shift, "start": f"{r.start:%H:%M}", "end": f"{r.end:%H:%M}",
+        "depot_name": depot_name,
+        "km": f"{r.distance_km:.1f}",
+        "duration": _duration((r.end - r.start).total_seconds() / 60, lang),
+        "drive": _duration(r.drive_minutes, lang),
         "stops": stops,
         "density": "xdense" if len(stops) > XDENSE_STOPS else "dense" if len(stops) > DENSE_STOPS else "",
         "zoom": round(ZOOM_STOPS / len(stops), 3) if len(stops) > ZOOM_STOPS else None,
-        "svg": route_svg(r.get("path", []), stops, (dep["lon"], dep["lat"]) if dep else None, lang),
+        "svg": route_svg(path, stops, (round(dep.lon, 7), round(dep.lat, 7)) if dep else None, lang),
     }
 
 
@@ -180,16 +164,32 @@ class _Texts:
         return t(key, self.lang)
 
 
-def render_briefings(plan: dict[str, Any], lang: str = "id", map_href: str | None = "../map.html") -> dict[str, str]:
-    """Every briefing page of a plan as ``{file name: html}``: one per route, ``index.html`` and ``all.html``."""
+def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html") -> dict[str, str]:
+    """Every briefing page of a plan as ``{file name: html}``: one per route, ``index.html`` and ``all.html``.
+
+    Parameters
+    ----------
+    plan
+        The plan (in memory, or read from a folder with :func:`routeplan.model.planfile.read_plan`).
+    lang
+        ``id`` or ``en``.
+    map_href
+        Link from the index to the plan's map, or None for no link.
+
+    Returns
+    -------
+    dict
+        File name to page text.
+    """
     if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     env = _env()
     css = resources.files("routeplan.render").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
     T = _Texts(lang)
-    scenario = plan.get("scenario", "")
-    sheets = [_sheet(r, plan, lang) for r in plan.get("routes", [])]
-    for b, slug in zip(sheets, route_slugs(plan.get("routes", []))):
+    scenario = plan.scenario
+    depots = {d.id: d for d in plan.depots or []}
+    sheets = [_sheet(r, depots, lang) for r in plan.routes]
+    for b, slug in zip(sheets, route_slugs(plan.routes)):
         b["slug"] = slug
     page = env.get_template("briefing.html.j2")
     files: dict[str, str] = {}
@@ -199,44 +199,66 @@ def render_briefings(plan: dict[str, Any], lang: str = "id", map_href: str | Non
                                                  index_href="index.html")
     files["all.html"] = page.render(lang=lang, T=T, css=css, sheets=sheets, scenario=scenario,
                                     title=f"{t('briefings', lang)} — {scenario}", index_href="index.html")
-    objects = sorted({s["name"] for r in plan.get("routes", []) for s in r["stops"] if s.get("kind") == "vital_object"})
+    objects = sorted({s.name for r in plan.routes for s in r.stops if s.kind == "vital_object"})
     rows = [dict(b, href=f"{b['slug']}.html") for b in sheets]
     files["index.html"] = env.get_template("index.html.j2").render(
-        lang=lang, T=T, css=css, rows=rows, scenario=scenario, start_date=plan.get("start_date", ""),
+        lang=lang, T=T, css=css, rows=rows, scenario=scenario, start_date=plan.start_date.isoformat(),
         title=f"{t('briefing_index', lang)} — {scenario}", all_href="all.html", map_href=map_href, objects=objects)
     return files
 
 
-def write_briefings(plan_dir: str | Path, out: str | Path | None = None, lang: str | None = None,
-                    atomic: bool = False) -> Path:
-    """Render the briefings of the plan in ``plan_dir`` into ``out`` (default ``plan_dir/briefings``).
+def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_href: str | None = "../map.html") -> Path:
+    """Write the briefings of a plan into ``out`` (inside a plan folder being written), with their marker.
+
+    Parameters
+    ----------
+    plan
+        The plan, in memory.
+    out
+        Output folder, usually ``PLAN/briefings``.
+    lang
+        ``id`` or ``en``; defaults to the plan's language, else Bahasa Indonesia.
+    map_href
+        Link from the index to the plan's map.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    out = Path(out)
+    files = render_briefings(plan, lang or plan.language or "id", map_href=map_href)
+    before = read_marker(out)
+    for name, text in files.items():
+        write_text_atomic(out / name, text)
+    # so that `routeplan brief PLAN --out PLAN/briefings` may replace them later
+    write_marker(out, "briefings", list(files) + (before["files"] if before else []))
+    return out
+
+
+def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None) -> Path:
+    """Render the briefings of the plan folder ``plan_dir`` into ``out``, replacing ``out`` as a whole.
 
     Parameters
     ----------
     plan_dir
-        A plan folder (``plan.json``, ``routes.geojson``).
+        A plan folder (``plan.json``, ``routes.geojson``), read through :func:`routeplan.model.planfile.read_plan`.
     out
-        Output folder.
+        Output folder; it must be missing, empty or written by routeplan, and must not be (or hold)
+        ``plan_dir``.
     lang
         ``id`` or ``en``; defaults to the plan's language, else Bahasa Indonesia.
-    atomic
-        Replace ``out`` as a whole on success (for ``routeplan brief``); ``out`` must then be missing, empty
-        or written by routeplan, and must not be (or hold) ``plan_dir``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
     """
-    plan_dir = Path(plan_dir)
-    out = Path(out) if out is not None else plan_dir / "briefings"
-    plan = load_plan_dir(plan_dir)
-    lang = lang or plan.get("language") or "id"
+    plan_dir, out = Path(plan_dir), Path(out)
+    plan = read_plan(plan_dir, paths_required=False)
     map_href = "../map.html" if (out.parent.resolve() == plan_dir.resolve()) else None
-    files = render_briefings(plan, lang, map_href=map_href)
-    if atomic:
-        with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
-            for name, text in files.items():
-                write_text_atomic(stage / name, text)
-    else:
-        before = read_marker(out)
+    files = render_briefings(plan, lang or plan.language or "id", map_href=map_href)
+    with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
         for name, text in files.items():
-            write_text_atomic(out / name, text)
-        # so that `routeplan brief PLAN --out PLAN/briefings` may replace them later
-        write_marker(out, "briefings", list(files) + (before["files"] if before else []))
+            write_text_atomic(stage / name, text)
     return out

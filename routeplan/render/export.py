@@ -9,8 +9,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from routeplan._io import file_stem, unique_file_stems, write_json_atomic, write_text_atomic
-from routeplan.optimize.weekly import PlannedRoute, WeeklyPlan
+from routeplan._io import file_stem, unique_file_stems, write_text_atomic
+from routeplan.model.plan import Plan, Route
+from routeplan.model.planfile import write_plan_json
+from routeplan.prepare.context import PlanContext
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +20,7 @@ STOP_COLUMNS = ["unit", "unit_kind", "day", "shift", "depot", "seq", "id", "kind
                 "arrival", "departure", "dwell_minutes", "window", "desa", "lon", "lat"]
 
 
-def route_slug(r: PlannedRoute) -> str:
+def route_slug(r: Route) -> str:
     """A file-name-safe key of a route: ``<unit>_<day>_<shift>``.
 
     Ids that file names cannot hold as they are get a short hash (:func:`routeplan._io.file_stem`);
@@ -27,12 +29,12 @@ def route_slug(r: PlannedRoute) -> str:
     return file_stem(r.unit, r.day.isoformat(), r.shift)
 
 
-def route_slugs(routes: list[PlannedRoute]) -> list[str]:
+def route_slugs(routes: list[Route]) -> list[str]:
     """The file-name keys of a plan's routes, unique within the plan (the briefing pages use the same)."""
     return unique_file_stems((r.unit, r.day.isoformat(), r.shift) for r in routes)
 
 
-def stop_rows(plan: WeeklyPlan) -> list[dict[str, Any]]:
+def stop_rows(plan: Plan) -> list[dict[str, Any]]:
     """One row per planned stop, in route and visiting order."""
     rows = []
     for r in plan.routes:
@@ -47,7 +49,7 @@ def stop_rows(plan: WeeklyPlan) -> list[dict[str, Any]]:
     return rows
 
 
-def stops_csv(plan: WeeklyPlan) -> str:
+def stops_csv(plan: Plan) -> str:
     """The ``stops.csv`` text."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=STOP_COLUMNS, lineterminator="\n")
@@ -60,7 +62,7 @@ def stops_csv(plan: WeeklyPlan) -> str:
     return buf.getvalue()
 
 
-def routes_geojson(plan: WeeklyPlan) -> dict[str, Any]:
+def routes_geojson(plan: Plan) -> dict[str, Any]:
     """One LineString per route following the roads, with unit/day/shift properties (EPSG:4326)."""
     feats = []
     for r in plan.routes:
@@ -80,7 +82,7 @@ def routes_geojson(plan: WeeklyPlan) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def route_gpx(r: PlannedRoute, depot_lonlat: tuple[float, float] | None = None) -> str:
+def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
     """GPX 1.1 of a route: ordered waypoints with names and times, and the road track."""
     import gpxpy.gpx
 
@@ -102,7 +104,7 @@ def route_gpx(r: PlannedRoute, depot_lonlat: tuple[float, float] | None = None) 
     return g.to_xml(version="1.1")
 
 
-def write_geopackage(plan: WeeklyPlan, ctx: Any, path: Path) -> None:
+def write_geopackage(plan: Plan, ctx: PlanContext, path: Path) -> None:
     """A GeoPackage with layers routes, stops, vital_objects and hotspots, for QGIS."""
     import geopandas as gpd
     import pandas as pd
@@ -131,26 +133,7 @@ def write_geopackage(plan: WeeklyPlan, ctx: Any, path: Path) -> None:
         gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def plan_json(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
-    """``plan.json``: :meth:`WeeklyPlan.to_dict` plus what briefings need (crew, depot names and places,
-    stop windows and villages, the scenario's language); existing keys are left as they are."""
-    d = plan.to_dict()
-    sc = getattr(ctx, "scenario", None)
-    if sc is not None:
-        d.setdefault("language", sc.language)
-        d.setdefault("depots", [{"id": x.id, "name": x.name, "lon": round(x.lon, 7), "lat": round(x.lat, 7)}
-                                for x in sc.depots.values()])
-        d.setdefault("units", [{"id": u.id, "kind": u.kind, "depot": u.depot, "crew": u.crew} for u in sc.units])
-    for rd, r in zip(d["routes"], plan.routes):
-        rd.setdefault("crew", r.crew)
-        rd.setdefault("depot_name", r.depot_name)
-        for sd, s in zip(rd["stops"], r.stops):
-            sd.setdefault("window", s.window)
-            sd.setdefault("desa", s.desa)
-    return d
-
-
-def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
+def write_exports(plan: Plan, ctx: PlanContext, out: Path) -> None:
     """Write plan.json, stops.csv, routes.geojson, gpx/*.gpx and plan.gpkg into ``out``.
 
     Parameters
@@ -158,12 +141,12 @@ def write_exports(plan: WeeklyPlan, ctx: Any, out: Path) -> None:
     plan
         The weekly plan.
     ctx
-        The :class:`routeplan.pipeline.PlanContext` it was made from.
+        The :class:`routeplan.prepare.context.PlanContext` it was made from.
     out
         Output folder (a staging folder when called through :func:`routeplan.render.write.write_plan`).
     """
     out = Path(out)
-    write_json_atomic(out / "plan.json", plan_json(plan, ctx))
+    write_plan_json(plan, out)
     write_text_atomic(out / "stops.csv", stops_csv(plan))
     write_text_atomic(out / "routes.geojson", json.dumps(routes_geojson(plan), ensure_ascii=False) + "\n")
     gpx_dir = out / "gpx"

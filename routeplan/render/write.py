@@ -7,13 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from routeplan._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
+from routeplan.model.plan import Plan
+from routeplan.model.scenario import Scenario
+from routeplan.prepare.context import PlanContext
+from routeplan.render.briefing import write_briefings
 from routeplan.render.export import write_exports
-from routeplan.optimize.weekly import WeeklyPlan
+from routeplan.render.maps import render_plan_map
+from routeplan.report.scorecard import predictability, score_plan, scorecard_panel_html
 
 log = logging.getLogger(__name__)
 
 
-def scenario_inputs(scenario: Any) -> list[Path]:
+def scenario_inputs(scenario: Scenario | None) -> list[Path]:
     """The files a scenario reads: the scenario itself, its OSM file or boundary and its layers.
 
     An output folder must not hold any of them (:func:`routeplan._io.check_output_dir`).
@@ -27,7 +32,7 @@ def scenario_inputs(scenario: Any) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
-def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = None) -> Path:
+def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None = None) -> Path:
     """Write every output of a plan into ``out``; a failure leaves a previous ``out`` untouched.
 
     Parameters
@@ -35,7 +40,7 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     plan
         The weekly plan.
     ctx
-        The :class:`routeplan.pipeline.PlanContext`.
+        The :class:`routeplan.prepare.context.PlanContext`.
     out
         Output folder; replaced as a whole on success. It must be missing, empty or written by routeplan,
         and must not hold an input of the scenario (:func:`routeplan._io.check_output_dir`).
@@ -55,15 +60,11 @@ def write_plan(plan: WeeklyPlan, ctx: Any, out: str | Path, lang: str | None = N
     return out
 
 
-def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
+def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
     """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
 
     Returns the scorecard.
     """
-    from routeplan.render.briefing import write_briefings
-    from routeplan.render.maps import render_plan_map
-    from routeplan.report.scorecard import score_plan, scorecard_panel_html
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     card = score_plan(plan, ctx)
@@ -75,17 +76,17 @@ def write_plan_files(plan: WeeklyPlan, ctx: Any, folder: Path, lang: str, extra_
     # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
     page = page.replace("</body>", scorecard_panel_html(card, lang) + "\n</body>", 1) if "</body>" in page else page + scorecard_panel_html(card, lang)
     write_text_atomic(folder / "map.html", page)
-    write_briefings(folder, folder / "briefings", lang=lang)
+    write_briefings(plan, folder / "briefings", lang=lang)  # from the plan in memory, not re-read
     return card
 
 
-def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | None = None) -> Path:
+def write_weeks(plans: list[Plan], ctx: PlanContext, out: str | Path, lang: str | None = None) -> Path:
     """Write consecutive weekly plans as ``week-1/``, ``week-2/``, ... and ``predictability.json``, atomically.
 
     Parameters
     ----------
     plans
-        Plans from :func:`routeplan.optimize.weeks.plan_weeks`.
+        Plans from :func:`routeplan.pipeline.plan_weeks`.
     ctx
         Their context.
     out
@@ -97,8 +98,6 @@ def write_weeks(plans: list[WeeklyPlan], ctx: Any, out: str | Path, lang: str | 
     -------
     pathlib.Path
     """
-    from routeplan.report.scorecard import predictability
-
     lang = lang or ctx.scenario.language
     out = Path(out)
     pred = predictability(plans)

@@ -7,7 +7,8 @@ import math
 from collections import Counter, defaultdict
 from typing import Any, Sequence
 
-from routeplan.optimize.weekly import WeeklyPlan
+from routeplan.model.plan import Plan
+from routeplan.prepare.context import PlanContext
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,13 @@ def _hour(t) -> int:
     return t.hour
 
 
-def hotspot_targets(ctx: Any) -> dict[str, float]:
+def hotspot_targets(ctx: PlanContext) -> dict[str, float]:
     """Weekly target minutes per hotspot: the riskiest gets the scenario's target, others in proportion to risk."""
     target = ctx.scenario.hotspot_target_minutes_per_week * ctx.scenario.days / 7
     return {h.id: h.risk * target for h in ctx.hotspots}
 
 
-def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
+def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     """Compute the scorecard of one weekly plan.
 
     Parameters
@@ -30,7 +31,7 @@ def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
     plan
         The plan.
     ctx
-        The :class:`routeplan.pipeline.PlanContext` it was made from.
+        The :class:`routeplan.prepare.context.PlanContext` it was made from.
 
     Returns
     -------
@@ -113,7 +114,7 @@ def score_plan(plan: WeeklyPlan, ctx: Any) -> dict[str, Any]:
     }
 
 
-def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> list[dict[str, Any]]:
+def _desa_coverage(plan: Plan, ctx: PlanContext, times: dict, minutes: dict) -> list[dict[str, Any]]:
     sc = ctx.scenario
     name_of: dict[str, str] = {o.id: o.desa for o in ctx.objects if o.desa}
     hs_desa: dict[str, str] = {}
@@ -150,7 +151,7 @@ def _desa_coverage(plan: WeeklyPlan, ctx: Any, times: dict, minutes: dict) -> li
              "hotspot_minutes": round(hmin.get(n, 0.0), 1)} for n in names]
 
 
-def predictability(plans: Sequence[WeeklyPlan]) -> dict[str, Any]:
+def predictability(plans: Sequence[Plan]) -> dict[str, Any]:
     """How predictable visits are across consecutive weekly plans.
 
     Parameters

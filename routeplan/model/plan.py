@@ -1,0 +1,125 @@
+"""The plan's types: routes of visits per unit, day and shift, what could not be served and why.
+
+A :class:`Plan` is what the optimizer makes (:func:`routeplan.optimize.weekly.plan_week`), what the report and
+render stages read, and what ``plan.json`` holds; :mod:`routeplan.model.planfile` is its only reader and
+writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from routeplan.model.scenario import Depot, PatrolUnit
+
+
+@dataclass
+class Visit:
+    """One planned stop of a route."""
+
+    id: str
+    kind: str  # "vital_object" or "hotspot"
+    name: str
+    category: str
+    arrival: dt.datetime
+    departure: dt.datetime
+    lon: float
+    lat: float
+    dwell_minutes: int
+    window: str
+    desa: str = ""
+    risk: float | None = None
+    node: int | None = None
+
+
+@dataclass
+class Route:
+    """A patrol circuit of one unit on one day and shift."""
+
+    unit: str
+    unit_kind: str
+    crew: str
+    day: dt.date
+    shift: str
+    depot: str
+    depot_name: str
+    start: dt.datetime
+    end: dt.datetime
+    stops: list[Visit]
+    distance_m: float
+    drive_s: float
+    path: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    legs_s: list[float] = field(default_factory=list, repr=False)
+    breaks: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+
+    @property
+    def distance_km(self) -> float:
+        """Road distance in km, rounded to metres as ``plan.json`` keeps it."""
+        return round(self.distance_m / 1000, 3)
+
+    @property
+    def drive_minutes(self) -> float:
+        """Driving time in minutes, rounded to a tenth as ``plan.json`` keeps it."""
+        return round(self.drive_s / 60, 1)
+
+
+@dataclass
+class Unserved:
+    """A required visit the plan does not serve, with its binding reason."""
+
+    id: str
+    reason: str  # unreachable | time_window | shifts_full | min_gap | pin_conflict | no_allowed_day | far_from_road | outside_area
+    detail: str
+    name: str = ""
+    visit: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A point of a layer that could not be snapped to the roads, so it never reaches the optimizer.
+
+    Attributes
+    ----------
+    id
+        The vital object's or hotspot's id.
+    layer
+        ``vital_object`` or ``hotspot``.
+    reason
+        ``outside_area`` or ``far_from_road``.
+    detail
+        One line for people, naming the point and the distance or place.
+    visits
+        Required visits of the object in the plan's days (0 for hotspots): each is an unserved visit.
+    """
+
+    id: str
+    layer: str
+    reason: str
+    detail: str
+    visits: int = 0
+
+
+@dataclass
+class Plan:
+    """The result of planning: routes per unit, day and shift, and what could not be served.
+
+    ``language``, ``depots`` and ``units`` are what the briefings need besides the routes (None in a plan
+    read from a ``plan.json`` that lacks them).
+    """
+
+    scenario: str
+    start_date: dt.date
+    days: int
+    seed: int
+    routes: list[Route]
+    unserved: list[Unserved]
+    required_visits: int
+    served_required: int
+    solver: dict[str, Any] = field(default_factory=dict)
+    utc_offset: str = "+07:00"
+    scenario_file: str = ""
+    replanned: list[dict[str, Any]] = field(default_factory=list)
+    language: str | None = None
+    depots: list[Depot] | None = None
+    units: list[PatrolUnit] | None = None

@@ -1,0 +1,278 @@
+"""Candidate stops of the weekly model: the required visits of vital objects, pinned visits, breaks and the
+optional hotspot stops.
+
+Vital objects get their visits per week on allowed days and inside their time windows; visits of one
+object are spread over the week by giving each visit its own slice of the allowed days, and each visit is
+a group of candidate stops (one per allowed day and window) of which at most one is served. A visit that
+has no candidate at all is unserved with its reason right away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from routeplan import settings
+from routeplan.errors import InputError
+from routeplan.model.layers import Hotspot, VitalObject, road_node
+from routeplan.model.plan import Unserved
+from routeplan.model.scenario import WEEKDAYS, Scenario, pasaran_of
+from routeplan.optimize.fleet import PIN_PRIZE, Fleet
+from routeplan.optimize.routing import Stop
+
+#: Prize of a required visit by priority (1 high .. 3 low), in seconds of route time: far above any
+#: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
+REQUIRED_PRIZE = {1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
+
+
+@dataclass
+class Candidate:
+    """What a stop of the model stands for."""
+
+    kind: str  # "vital_object", "hotspot" or "break"
+    ref: VitalObject | Hotspot | None
+    visit_no: int
+    day: int
+    window: tuple[int, int]  # minutes from plan start
+
+
+@dataclass
+class Candidates:
+    """The stops added to a fleet's model, and what is known before solving.
+
+    Attributes
+    ----------
+    stops
+        One :class:`Candidate` per stop of the model, in order.
+    groups
+        Per group of the model: (object, visit number) of a required visit, or (None, 0) for a group that
+        is not a required visit (a hotspot stop, or a visit without any candidate).
+    pin_groups
+        The group of each pin, in the fleet's pin order.
+    unserved
+        Required visits known to be unservable before solving.
+    required
+        Number of required visits.
+    """
+
+    stops: list[Candidate] = field(default_factory=list)
+    groups: list[tuple[VitalObject | None, int]] = field(default_factory=list)
+    pin_groups: list[int] = field(default_factory=list)
+    unserved: list[Unserved] = field(default_factory=list)
+    required: int = 0
+
+
+def check_stop_count(fleet: Fleet, scenario: Scenario) -> None:
+    """Refuse a model above ``settings.max_candidate_stops`` before PyVRP is asked to solve it."""
+    # PyVRP's memory grows with the square of the stop count
+    max_stops = int(settings.max_candidate_stops)
+    if len(fleet.model.stops) > max_stops:
+        raise InputError(
+            f"{scenario.path}: the weekly model needs more than {max_stops} candidate stops (one per visit, "
+            "allowed day and window, and hotspot stops), above the limit "
+            "(routeplan.settings.max_candidate_stops); plan fewer days, objects or visits per week at once"
+        )
+
+
+def split_days(days: list[int], k: int) -> list[list[int]]:
+    """Give each of ``k`` visits a slice of the allowed days so that visits spread over the week."""
+    if k <= 0 or not days:
+        return []
+    if k <= len(days):
+        return [list(map(int, part)) for part in np.array_split(np.array(days), k)]
+    return [[days[j * len(days) // k]] for j in range(k)]
+
+
+def _avoid_windows(windows: tuple[tuple[int, int], ...], avoid: set[int], dwell: int) -> list[tuple[int, int]]:
+    """(start, length) windows with the hours in ``avoid`` cut out where enough of the window remains."""
+    out: list[tuple[int, int]] = []
+    for ws, we in windows:
+        length = (we - ws) % 1440 or 1440
+        pieces = [(ws, ws + length)]
+        for hour in sorted(avoid):
+            cut = []
+            for a, b in pieces:
+                for hs in (hour * 60, hour * 60 + 1440, hour * 60 - 1440):
+                    # a visit starting in [hs - dwell, hs + 60) would fall in the avoided hour
+                    lo, hi = hs - dwell, hs + 60
+                    if hi <= a or lo >= b:
+                        continue
+                    if lo - a >= dwell:
+                        cut.append((a, lo + dwell))
+                    if b - hi >= dwell:
+                        cut.append((hi, b))
+                    break
+                else:
+                    cut.append((a, b))
+            pieces = cut
+        pieces = [p for p in pieces if p[1] - p[0] >= dwell]
+        out.extend((a, b - a) for a, b in pieces) if pieces else out.append((ws, length))
+    return out
+
+
+def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, objects: list[VitalObject],
+                          loc_of: dict[int, int], *, from_day: int = 0, done_visits: dict[str, int] | None = None,
+                          avoid_hours: dict[tuple[str, int], set[int]] | None = None) -> None:
+    """Add a group of candidate stops for every required visit of every object from ``from_day`` on.
+
+    Parameters
+    ----------
+    cs
+        Where the candidates, groups, unservable visits and the count of required visits go.
+    fleet
+        The vehicles; candidate stops no vehicle can serve are not added.
+    scenario
+        The scenario to plan.
+    objects
+        The usable vital objects.
+    loc_of
+        Location index of each road node.
+    from_day
+        Plan only the days from this index on.
+    done_visits
+        Visits per object already made (earlier days of a re-plan, and pinned visits).
+    avoid_hours
+        ``{(object id, weekday): {hours}}`` to leave out of the windows where they are wide enough.
+    """
+    done_visits = done_visits or {}
+    avoid_hours = avoid_hours or {}
+    dates = scenario.dates
+    for o in objects:
+        k = o.visits_per_week
+        if k <= 0:
+            continue
+        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day
+                   and (not o.pasaran or pasaran_of(d) in o.pasaran)]
+        k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
+        k_plan = max(0, k_plan - done_visits.get(o.id, 0))
+        if k_plan == 0:
+            continue
+        pinned_days = {p.minute // 1440 for p in fleet.pins if p.obj.id == o.id}
+        if len([d for d in allowed if d not in pinned_days]) >= k_plan:
+            allowed = [d for d in allowed if d not in pinned_days]  # keep visits on other days than the pins
+        cs.required += k_plan
+        if not allowed:
+            for j in range(k_plan):
+                cs.unserved.append(Unserved(o.id, "no_allowed_day",
+                                            f"{o.id}: none of its days {list(o.days)}"
+                                            + (f" on pasaran {list(o.pasaran)}" if o.pasaran else "") + " is in the plan",
+                                            o.name, j + 1))
+            continue
+        _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
+
+
+def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
+                slices: list[list[int]], avoid_hours: dict[tuple[str, int], set[int]]) -> None:
+    """One group per visit of ``o``, with a candidate stop per day of its slice and window."""
+    dates = scenario.dates
+    reachable = fleet.reachable(loc)
+    service = o.dwell_minutes * 60
+    windows = o.windows or ((0, 1440),)
+    model = fleet.model
+    for j, part in enumerate(slices):
+        # several visits on one day: each takes its own share of the day's windows, in order
+        same = [i for i, p in enumerate(slices) if p == part]
+        share = (same.index(j), len(same)) if len(same) > 1 else None
+        if not reachable:
+            cs.unserved.append(Unserved(o.id, "unreachable", f"{o.id}: no unit's roads connect it with a depot", o.name, j + 1))
+            continue
+        g = model.add_group(required=False)
+        cs.groups.append((o, j + 1))
+        n_stops = 0
+        for day in part:
+            avoid = avoid_hours.get((o.id, dates[day].weekday()), set())
+            for (ws, length) in _avoid_windows(windows, avoid, o.dwell_minutes):
+                if share is not None:
+                    r, m = share
+                    ws, length = ws + r * length // m, length // m
+                early = (day * 1440 + ws) * 60
+                late = max(early, (day * 1440 + ws + length) * 60 - service)
+                if not fleet.feasible(loc, early, late, service).any():
+                    continue
+                model.add_stop(Stop(loc, early, late, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
+                cs.stops.append(Candidate("vital_object", o, j + 1, day, (early // 60, late // 60 + o.dwell_minutes)))
+                n_stops += 1
+        check_stop_count(fleet, scenario)
+        if n_stops == 0:
+            cs.groups[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
+            days_txt = ", ".join(dates[d].isoformat() for d in part)
+            cs.unserved.append(Unserved(
+                o.id, "time_window",
+                f"{o.id}: visit {j + 1} has no shift on {days_txt} that can reach it inside its window and return",
+                o.name, j + 1))
+
+
+def add_pin_candidates(cs: Candidates, fleet: Fleet) -> None:
+    """One group per pinned visit, with its one stop at the pin's own location and minute."""
+    model = fleet.model
+    n = fleet.n_locations
+    for j, p in enumerate(fleet.pins):
+        cs.required += 1
+        g = model.add_group(required=False)
+        cs.groups.append((p.obj, 0))
+        cs.pin_groups.append(g)
+        service = p.obj.dwell_minutes * 60
+        model.add_stop(Stop(n + j, p.minute * 60, p.minute * 60, service, PIN_PRIZE, group=g, name=p.obj.id))
+        cs.stops.append(Candidate("vital_object", p.obj, 0, p.minute // 1440, (p.minute, p.minute + p.obj.dwell_minutes)))
+
+
+def add_break_candidates(cs: Candidates, fleet: Fleet) -> None:
+    """One stop per shift that has a break, at the unit's depot (its own location), inside the break window."""
+    n = fleet.n_locations + len(fleet.pins)
+    for j, (vi, a, b, minutes) in enumerate(fleet.breaks):
+        fleet.model.add_stop(Stop(n + j, a * 60, (b - minutes) * 60, minutes * 60, PIN_PRIZE, name="break"))
+        cs.stops.append(Candidate("break", None, 0, fleet.specs[vi].day, (a, b)))
+
+
+def add_hotspot_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, hotspots: list[Hotspot],
+                           loc_of: dict[int, int], rng: np.random.Generator, *, from_day: int = 0) -> None:
+    """Optional stops inside hotspots' active hours, at most a few per hotspot and day, in different shifts.
+
+    Presence recurs through the day. Dosage follows risk with diminishing returns: a hotspot's weekly
+    target (minutes, in proportion to risk) sets how many stops carry the full prize; further stops are
+    worth a quarter, and a day's second stop half. Which stops carry the full prize is drawn at random per
+    week (``rng``), so that presence is not predictable.
+    """
+    model = fleet.model
+    hvalue = scenario.hotspot_value_minutes * 60
+    hservice = scenario.hotspot_dwell_minutes * 60
+    week_share = (scenario.days - from_day) / 7
+    for h in hotspots:
+        loc = loc_of[road_node(h)]
+        slots = _hotspot_slots(fleet, scenario, h, loc, rng, from_day)
+        target_stops = int(np.ceil(h.risk * scenario.hotspot_target_minutes_per_week * week_share
+                                   / max(scenario.hotspot_dwell_minutes, 1)))
+        full = set(rng.permutation(len(slots))[:target_stops].tolist()) if slots else set()
+        for k, (day, rank, a, b) in enumerate(slots):
+            g = model.add_group(required=False)
+            cs.groups.append((None, 0))
+            prize = int(round(h.risk * hvalue * (1.0 if k in full else 0.25) * (0.5 ** rank)))
+            model.add_stop(Stop(loc, a * 60, b * 60 - hservice, hservice, prize, group=g, name=h.id))
+            cs.stops.append(Candidate("hotspot", h, 0, day, (a, b)))
+        check_stop_count(fleet, scenario)
+
+
+def _hotspot_slots(fleet: Fleet, scenario: Scenario, h: Hotspot, loc: int, rng: np.random.Generator,
+                   from_day: int) -> list[tuple[int, int, int, int]]:
+    """(day, rank within the day, start, end) of the hotspot's stops: per day, up to
+    ``hotspot_max_stops_per_day`` of its active hours within shifts, drawn at random, that a vehicle can serve."""
+    hservice = scenario.hotspot_dwell_minutes * 60
+    shift_spans = sorted({(sh.start, sh.length) for sh in scenario.shifts.values()})
+    slots = []
+    for day in range(from_day, scenario.days):
+        parts = []
+        for (s0, slen) in shift_spans:
+            for (ws, we) in (h.active_hours or ((0, 1440),)):
+                wlen = (we - ws) % 1440 or 1440
+                for shift_day in (-1, 0, 1):  # the active window may start the day before
+                    a = max(day * 1440 + ws + shift_day * 1440, day * 1440 + s0)
+                    b = min(day * 1440 + ws + shift_day * 1440 + wlen, day * 1440 + s0 + slen)
+                    if b - a >= scenario.hotspot_dwell_minutes and (a, b) not in parts:
+                        parts.append((a, b))
+        order: list[int] | np.ndarray = rng.permutation(len(parts)) if parts else []
+        for rank, pi in enumerate(order[: scenario.hotspot_max_stops_per_day]):
+            a, b = parts[int(pi)]
+            if b * 60 - hservice >= a * 60 and fleet.feasible(loc, a * 60, b * 60 - hservice, hservice).any():
+                slots.append((day, rank, a, b))
+    return slots

@@ -1,0 +1,252 @@
+"""The vehicles of the weekly model: one per unit, day and shift, with its pinned visits, its break and the
+travel matrices it sees.
+
+A pinned visit and a break each get a location of their own (a copy of the object's or the depot's location)
+that only the one vehicle they belong to can reach: that vehicle gets a matrix profile of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from routeplan.errors import InputError
+from routeplan.load.scenario import parse_pin
+from routeplan.model.layers import VitalObject, road_node
+from routeplan.model.scenario import Depot, PatrolUnit, Scenario, Shift
+from routeplan.optimize.routing import UNREACHABLE, RoutingModel, Vehicle
+from routeplan.prepare.matrix import LocationMatrices
+
+#: A pinned visit outweighs every other visit: it is an order, not a preference.
+PIN_PRIZE = 10_000_000
+
+
+class VehicleSpec(NamedTuple):
+    """A unit on a day and shift: one vehicle of the model."""
+
+    unit: PatrolUnit
+    day: int  # plan-day index the shift starts on
+    shift: Shift
+    depot: Depot
+    loc: int  # location index of the depot
+    start: int  # minutes from the plan start
+    end: int
+
+
+@dataclass
+class Pin:
+    """A visit fixed in the input: this object, by this unit, at this minute of the plan."""
+
+    obj: VitalObject
+    unit: str
+    vehicle: int  # index into the plan's vehicles
+    minute: int  # minutes from the plan start
+    label: str
+
+
+#: (vehicle, earliest start, latest end, minutes) of a shift's break, in minutes from the plan start.
+Break = tuple[int, int, int, int]
+
+
+@dataclass
+class Fleet:
+    """The vehicles of a week's model, with the model they were added to.
+
+    Attributes
+    ----------
+    specs
+        One :class:`VehicleSpec` per vehicle of ``model``, in order.
+    pins, breaks
+        The pinned visits and the breaks; their locations follow the ``n_locations`` plan locations.
+    model
+        The routing model, with its matrix profiles and vehicles (stops are added later).
+    n_locations
+        Number of plan locations (:attr:`LocationMatrices.nodes`).
+    profile
+        Matrix profile of each unit kind (vehicles with a pin or break have their own).
+    """
+
+    specs: list[VehicleSpec]
+    pins: list[Pin]
+    breaks: list[Break]
+    model: RoutingModel
+    n_locations: int
+    profile: dict[str, int]
+
+    def __post_init__(self) -> None:
+        v = self.model.vehicles
+        self.v_start = np.array([x.tw_early for x in v])
+        self.v_end = np.array([x.tw_late for x in v])
+        self.v_loc = np.array([x.start for x in v])
+        self.v_prof = np.array([x.profile for x in v])
+
+    def feasible(self, loc: int, early: int, late: int, service: int) -> np.ndarray:
+        """Which vehicles can reach ``loc``, start service inside [early, late] (seconds) and return in time."""
+        dur = self.model.durations
+        go = np.array([dur[p][dl, loc] for p, dl in zip(self.v_prof, self.v_loc)])
+        back = np.array([dur[p][loc, dl] for p, dl in zip(self.v_prof, self.v_loc)])
+        start = np.maximum(self.v_start + go, early)
+        return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= self.v_end)
+
+    def reachable(self, loc: int) -> bool:
+        """Whether some unit kind's roads lead from one of its depots to ``loc`` and back."""
+        dur = self.model.durations
+        return any(
+            np.any(dur[p][self.v_loc[self.v_prof == p], loc] < UNREACHABLE)
+            and np.any(dur[p][loc, self.v_loc[self.v_prof == p]] < UNREACHABLE)
+            for p in self.profile.values()
+        )
+
+
+def vehicle_specs(scenario: Scenario, depot_locs: dict[str, int], from_day: int = 0,
+                  units_off: set[str] | frozenset[str] = frozenset()) -> list[VehicleSpec]:
+    """One :class:`VehicleSpec` per unit, working day from ``from_day`` on and shift, in the scenario's order."""
+    out = []
+    for u in scenario.units:
+        if u.id in units_off:
+            continue
+        dep = scenario.depots[u.depot]
+        for day in (d for d in u.days if d >= from_day):
+            for sname in u.shifts:
+                sh = scenario.shifts[sname]
+                s0, s1 = sh.absolute(day)
+                out.append(VehicleSpec(u, day, sh, dep, depot_locs[dep.id], s0, s1))
+    return out
+
+
+def resolve_pins(scenario: Scenario, objects: list[VitalObject], vspecs: list[VehicleSpec],
+                 from_day: int = 0) -> list[Pin]:
+    """Match the scenario's ``[[pins]]`` (object, unit, date, time) to vehicles.
+
+    The pins' fields, dates and objects are checked when the scenario and its layers are read
+    (:func:`routeplan.load.scenario.parse_pin`); here a pin of another week of a several-week plan, or of the
+    past of a re-plan, is left out, and a pin raises InputError when its object could not be snapped to the
+    roads or its unit works no shift at that time.
+    """
+    objs = {o.id: o for o in objects}
+    units = {u.id for u in scenario.units}
+    out: list[Pin] = []
+    for i, raw in enumerate(scenario.pins):
+        where = f"{scenario.path} pins[{i}]"
+        oid, uid, date, clock = parse_pin(raw, where, units)
+        day = (date - scenario.start_date).days
+        if not from_day <= day < scenario.days:
+            continue  # another week of a several-week plan, or already in the past of a re-plan
+        if oid not in objs:
+            raise InputError(f"{where}: object {oid!r} is not among the usable vital objects")
+        minute = day * 1440 + clock
+        match = [vi for vi, (u, _d, _sh, _dep, _dl, s0, s1) in enumerate(vspecs) if u.id == uid and s0 <= minute < s1]
+        if not match:
+            raise InputError(f"{where}: unit {uid!r} works no shift at {date} {raw['time']}")
+        out.append(Pin(objs[oid], uid, match[0], minute, f"{date} {raw['time']}"))
+    return out
+
+
+def shift_breaks(vspecs: list[VehicleSpec]) -> list[Break]:
+    """(vehicle, earliest start, latest end, minutes) of the break of every shift that has one.
+
+    The break is taken at the unit's depot (meal and prayer at the Polsek or post), inside the shift's
+    ``break_window`` or, without one, anywhere in the shift.
+    """
+    out = []
+    for vi, (_u, _day, sh, _dep, _dl, s0, s1) in enumerate(vspecs):
+        if sh.break_minutes <= 0:
+            continue
+        if sh.break_window is None:
+            a, b = s0, s1
+        else:
+            ws, we = sh.break_window
+            wlen = (we - ws) % 1440 or 1440
+            midnight = s0 - s0 % 1440  # of the day the shift starts
+            # the break window on that day, or on the next (night shifts) or the day before
+            for k in (0, 1, -1):
+                a, b = midnight + ws + k * 1440, midnight + ws + k * 1440 + wlen
+                if a < s1 and b > s0:
+                    break
+            else:
+                a, b = s0, s1
+            a, b = max(a, s0), min(b, s1)
+        if b - a >= sh.break_minutes:
+            out.append((vi, a, b, sh.break_minutes))
+    return out
+
+
+
+def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], extras: list[tuple[int, int]],
+                      profile: dict[str, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+    """Duration and distance matrices per profile, and the profile of each vehicle.
+
+    ``extras`` are (vehicle, source location) of the extra locations after the plan's locations: a copy
+    of the source that only that vehicle reaches, through a profile of its own.
+    """
+    kinds = matrices.kinds
+    n = len(matrices.nodes)
+    durs = [matrices.by_kind[k].duration for k in kinds]
+    dists = [matrices.by_kind[k].distance for k in kinds]
+    vprofile = [profile[s.unit.kind] for s in vspecs]
+    if not extras:
+        return durs, dists, vprofile
+    base_d = [np.pad(m, ((0, len(extras)), (0, len(extras))), constant_values=np.inf) for m in durs]
+    base_l = [np.pad(m, ((0, len(extras)), (0, len(extras))), constant_values=np.inf) for m in dists]
+    durs, dists = list(base_d), list(base_l)
+    for vi in sorted({vi for vi, _ in extras}):
+        k = vprofile[vi]
+        d, l = base_d[k].copy(), base_l[k].copy()
+        mine = [j for j, (vj, _) in enumerate(extras) if vj == vi]
+        for j in mine:
+            src = extras[j][1]
+            d[n + j, :n], d[:n, n + j] = d[src, :n], d[:n, src]
+            l[n + j, :n], l[:n, n + j] = l[src, :n], l[:n, src]
+            for j2 in mine:  # between two extras of the same vehicle: as between their sources
+                d[n + j, n + j2] = d[src, extras[j2][1]]
+                l[n + j, n + j2] = l[src, extras[j2][1]]
+        durs.append(d)
+        dists.append(l)
+        vprofile[vi] = len(durs) - 1
+    return durs, dists, vprofile
+
+
+def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: LocationMatrices,
+                depot_nodes: dict[str, int], *, from_day: int = 0,
+                units_off: set[str] | frozenset[str] = frozenset()) -> Fleet:
+    """The vehicles of the week (from ``from_day`` on, without ``units_off``), their pins and breaks.
+
+    Parameters
+    ----------
+    scenario
+        The scenario to plan.
+    objects
+        The usable vital objects (pins name them).
+    matrices
+        Travel matrices between the plan's locations (:func:`routeplan.prepare.context.plan_matrices`).
+    depot_nodes
+        Road node of each depot, as snapped by :func:`routeplan.prepare.context.prepare`.
+    from_day, units_off
+        As in :func:`routeplan.optimize.weekly.plan_week`.
+
+    Returns
+    -------
+    Fleet
+
+    Raises
+    ------
+    InputError
+        A pin that cannot be matched to a shift, or no vehicle at all.
+    """
+    loc_of = matrices.index()
+    vspecs = vehicle_specs(scenario, {d: loc_of[n] for d, n in depot_nodes.items()}, from_day, units_off)
+    pins = resolve_pins(scenario, objects, vspecs, from_day)
+    breaks = shift_breaks(vspecs)
+    # extra locations: a copy per pin (at its object) and per break (at the depot), each reachable
+    # only through the profile of the one vehicle it belongs to
+    extras = [(p.vehicle, loc_of[road_node(p.obj)]) for p in pins] + [(b[0], vspecs[b[0]].loc) for b in breaks]
+    profile = {k: i for i, k in enumerate(matrices.kinds)}
+    durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
+    model = RoutingModel(durs, dists)
+    for s, prof in zip(vspecs, vprofile):
+        model.add_vehicle(Vehicle(s.loc, s.loc, s.start * 60, s.end * 60, prof, name=f"{s.unit.id}/{s.day}/{s.shift.name}"))
+    if not model.vehicles:
+        raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
+    return Fleet(vspecs, pins, breaks, model, len(matrices.nodes), profile)

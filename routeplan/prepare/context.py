@@ -1,0 +1,163 @@
+"""Prepare: read the layers and the roads of a scenario, snap depots and layer points to the roads once.
+
+:func:`prepare` gives a :class:`PlanContext`, everything the later stages need about the inputs: the
+scenario, the road graph, the usable (snapped) objects and hotspots, the depots' road nodes and the
+:class:`~routeplan.model.plan.Problem` of every point that could not be used.
+:func:`plan_matrices` computes the travel-time matrices between its locations for the optimizer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import networkx as nx
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from routeplan import settings
+from routeplan.errors import InputError
+from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
+from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
+from routeplan.load.scenario import check_pin_objects
+from routeplan.model.layers import Hotspot, VitalObject, road_node
+from routeplan.model.plan import Problem
+from routeplan.model.scenario import Scenario
+from routeplan.prepare.matrix import LocationMatrices, location_matrices
+from routeplan.prepare.snap import SnapIndex, snap_layer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PlanContext:
+    """Everything a plan was made from, for the optimizer and for rendering maps and briefings.
+
+    Attributes
+    ----------
+    scenario
+        The scenario.
+    graph
+        The road graph (:func:`routeplan.load.roads.load_roads`).
+    objects, hotspots
+        The usable layer points, snapped (``node`` set).
+    problems
+        The points left out, with their reason.
+    desa
+        (name, polygon) of the desa layer, or None.
+    depot_nodes
+        Road node of every depot, by depot id, in the scenario's order.
+    """
+
+    scenario: Scenario
+    graph: nx.MultiDiGraph
+    objects: list[VitalObject]
+    hotspots: list[Hotspot]
+    problems: list[Problem] = field(default_factory=list)
+    desa: list[tuple[str, BaseGeometry]] | None = None  # read before the roads
+    depot_nodes: dict[str, int] = field(default_factory=dict)
+
+    def locations(self) -> list[int]:
+        """Road nodes of the plan's locations without repeats: the depots, then objects and hotspots."""
+        nodes = list(self.depot_nodes.values()) + [road_node(o) for o in self.objects] + [road_node(h) for h in self.hotspots]
+        return list(dict.fromkeys(nodes))
+
+
+def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -> PlanContext:
+    """Load roads and layers of a scenario and snap the depots and the layers to the roads.
+
+    Parameters
+    ----------
+    scenario
+        A loaded scenario.
+    progress
+        Called with a short label before each stage.
+
+    Returns
+    -------
+    PlanContext
+        Layers whose points could not be snapped are left out and listed in ``problems``.
+
+    Raises
+    ------
+    InputError
+        A bad layer file, a depot far from every road, or a layer none of whose points is usable.
+    """
+    say = progress or (lambda _m: None)
+    # every input file is read and checked first, so that a bad one is refused before the long stages
+    say("reading inputs")
+    objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
+    check_pin_objects(scenario, {o.id for o in objects})
+    hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
+    if not objects and not hotspots:
+        raise InputError(f"{scenario.path}: [layers] names neither vital_objects nor hotspots; nothing to patrol")
+    desa = read_desa(scenario.desa) if scenario.desa else None
+    boundary = read_boundary(scenario.area.boundary) if scenario.area.boundary else None
+    say("road graph")
+    G = load_roads(scenario)
+    say("layers")
+    area = boundary if boundary is not None else graph_area_polygon(G)
+    index = SnapIndex.from_graph(G, area)
+    depot_nodes = {}
+    for d in scenario.depots.values():
+        node, dist = index.snap(d.lon, d.lat)
+        if dist > settings.max_snap_distance_m:
+            raise InputError(f"{scenario.path}: depot {d.id!r} is {dist:.0f} m from the nearest road; check its lat/lon")
+        depot_nodes[d.id] = node
+    all_objects, all_hotspots = objects, hotspots
+    objects, p1 = snap_layer(objects, index, "vital object")
+    hotspots, p2 = snap_layer(hotspots, index, "hotspot")
+    # one unusable point is reported; a layer with no usable point at all is a wrong file or CRS
+    _check_some_usable(scenario.vital_objects, "vital objects", all_objects, objects, p1, area)
+    _check_some_usable(scenario.hotspots, "hotspots", all_hotspots, hotspots, p2, area)
+    visits = {o.id: planned_visits(o.visits_per_week, scenario.days) for o in all_objects}
+    p1 = [replace(p, visits=visits.get(p.id, 0)) for p in p1]
+    for p in p1 + p2:
+        log.warning(p.detail)
+    return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa, depot_nodes)
+
+
+def planned_visits(per_week: int, days: int) -> int:
+    """Visits of an object in a plan of ``days`` days (as the optimizer counts them)."""
+    if per_week <= 0:
+        return 0
+    return per_week if days == 7 else max(1, round(per_week * days / 7))
+
+
+def _check_some_usable(path: Path | None, what: str, items: list[VitalObject] | list[Hotspot],
+                       kept: list[VitalObject] | list[Hotspot], problems: list[Problem], area: BaseGeometry) -> None:
+    """Raise when a layer has items but none of them can be snapped, with a hint at the likely cause."""
+    if not items or kept:
+        return
+    reasons = sorted({p.reason for p in problems})
+    swapped = sum(1 for it in items if abs(it.lon) <= 90 and area.contains(Point(it.lat, it.lon)))
+    if swapped >= max(1, len(items) // 2):
+        hint = "latitude and longitude look swapped (GeoJSON is [lon, lat]); swap them in the file"
+    elif "outside_area" in reasons:
+        hint = (f"none lies inside the road area; check that the file is WGS84 lon/lat of this area "
+                f"(first: {problems[0].detail})")
+    else:
+        hint = f"all are farther than {settings.max_snap_distance_m:.0f} m from a road (first: {problems[0].detail})"
+    raise InputError(f"{path}: none of the {len(items)} {what} can be used: {hint}")
+
+
+def plan_matrices(ctx: PlanContext, progress: Callable[[str], None] | None = None) -> LocationMatrices:
+    """Travel-time and distance matrices between the context's locations, one per unit kind of the scenario.
+
+    Parameters
+    ----------
+    ctx
+        A prepared context.
+    progress
+        Called with a short label before the computation.
+
+    Returns
+    -------
+    LocationMatrices
+    """
+    if progress:
+        progress("travel-time matrix")
+    kinds = sorted({u.kind for u in ctx.scenario.units})
+    return location_matrices(ctx.graph, ctx.locations(), kinds)

@@ -1,0 +1,118 @@
+"""Snapping layer points to the road graph: the nearest usable road node, or a :class:`Problem` saying why not."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import networkx as nx
+import numpy as np
+from shapely.geometry import LineString, Point
+from shapely.strtree import STRtree
+
+from routeplan import settings
+from routeplan.model.layers import Hotspot, VitalObject
+from routeplan.model.plan import Problem
+
+#: A layer item: a vital object or a hotspot (the same type comes back, with ``node`` set).
+Item = TypeVar("Item", VitalObject, Hotspot)
+
+
+@dataclass
+class SnapIndex:
+    """Nearest-road lookup in a projected CRS (metres)."""
+
+    crs: Any
+    tree: STRtree
+    edges: list[tuple[int, int]]
+    node_xy: dict[int, tuple[float, float]]
+    area: Any = None  # shapely polygon of the road area, or None
+    to_proj: Any = None  # pyproj Transformer from EPSG:4326 to ``crs``
+
+    @classmethod
+    def from_graph(cls, G: nx.MultiDiGraph, area_polygon: Any = None) -> "SnapIndex":
+        """Build the index of every edge of ``G`` (edge geometry where osmnx kept it) in a local UTM CRS.
+
+        Parameters
+        ----------
+        G
+            The road graph (nodes with ``x``/``y`` in degrees).
+        area_polygon
+            The road area; points outside it are :class:`Problem` ``outside_area`` in :func:`snap_layer`.
+
+        Returns
+        -------
+        SnapIndex
+        """
+        # geopandas and pyproj are heavy imports, needed only once an index is built
+        import geopandas as gpd
+        from pyproj import Transformer
+
+        xs = np.array([d["x"] for _, d in G.nodes(data=True)])
+        ys = np.array([d["y"] for _, d in G.nodes(data=True)])
+        crs = gpd.GeoSeries.from_xy([xs.mean()], [ys.mean()], crs=4326).estimate_utm_crs()
+        tf = Transformer.from_crs(4326, crs, always_xy=True)
+        px, py = tf.transform(xs, ys)
+        node_xy = {n: (float(x), float(y)) for n, x, y in zip(G.nodes, px, py)}
+        lines, edges = [], []
+        for u, v, d in G.edges(data=True):
+            geom = d.get("geometry")
+            if geom is not None:
+                cx, cy = tf.transform(*geom.xy)
+                line = LineString(list(zip(cx, cy)))
+            else:
+                line = LineString([node_xy[u], node_xy[v]])
+            lines.append(line)
+            edges.append((u, v))
+        return cls(crs, STRtree(lines), edges, node_xy, area_polygon, tf)
+
+    def snap(self, lon: float, lat: float) -> tuple[int, float]:
+        """Return (node, metres) of the road node to use for a point and its distance to the road."""
+        x, y = self.to_proj.transform(lon, lat)
+        p = Point(x, y)
+        i = int(self.tree.nearest(p))
+        dist_road = float(self.tree.geometries[i].distance(p))
+        u, v = self.edges[i]
+        du = math.dist(self.node_xy[u], (x, y))
+        dv = math.dist(self.node_xy[v], (x, y))
+        return (u if du <= dv else v), dist_road
+
+
+def snap_layer(items: list[Item], index: SnapIndex, what: str,
+               max_m: float | None = None) -> tuple[list[Item], list[Problem]]:
+    """Snap items to road nodes; return (snapped items, problems) where problems name the id and reason.
+
+    Parameters
+    ----------
+    items
+        VitalObject or Hotspot instances.
+    index
+        A :class:`SnapIndex` of the road graph.
+    what
+        Layer name for messages.
+    max_m
+        Farthest allowed distance to a road; defaults to ``settings.max_snap_distance_m``.
+
+    Returns
+    -------
+    tuple
+        (snapped items with ``node`` and ``snap_m`` set, a :class:`~routeplan.model.plan.Problem` for each
+        item left out: ``outside_area`` or ``far_from_road``; ``visits`` is 0, the caller knows the plan's days)
+    """
+    limit = settings.max_snap_distance_m if max_m is None else max_m
+    kept: list[Item] = []
+    problems: list[Problem] = []
+    for it in items:
+        layer = "vital_object" if isinstance(it, VitalObject) else "hotspot"
+        if index.area is not None and not index.area.contains(Point(it.lon, it.lat)):
+            problems.append(Problem(it.id, layer, "outside_area",
+                                    f"{what} {it.id!r} at ({it.lon:.5f}, {it.lat:.5f}) is outside the road area"))
+            continue
+        node, dist = index.snap(it.lon, it.lat)
+        if dist > limit:
+            problems.append(Problem(it.id, layer, "far_from_road",
+                                    f"{what} {it.id!r} is {dist:.0f} m from the nearest road (limit {limit:.0f} m)"))
+            continue
+        kept.append(replace(it, node=node, snap_m=round(dist, 1)))
+    return kept, problems
