@@ -741,7 +741,7 @@ def test_bad_pin_refused_before_roads(tmp_path, previous, capsys, monkeypatch, p
     ('kind = "motorcycle"\n', 'day = ["mon"]\n', "scenario.toml units[0]: unknown key 'day'; did you mean 'days'?"),
 ])
 def test_typo_key_refused_before_roads(tmp_path, previous, capsys, monkeypatch, after, typo, hint) -> None:
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: pytest.fail("roads loaded"))
     text = _scenario()
@@ -756,7 +756,7 @@ def test_typo_key_refused_before_roads(tmp_path, previous, capsys, monkeypatch, 
     ("[speeds.motorcyle]\nresidential = 15\n", "did you mean 'motorcycle'?"),
 ])
 def test_typo_in_speeds_refused_before_roads(tmp_path, previous, capsys, monkeypatch, speeds, hint) -> None:
-    import routeplan.pipeline as pipeline
+    from routeplan.prepare import context as pipeline
 
     monkeypatch.setattr(pipeline, "load_roads", lambda *a, **k: pytest.fail("roads loaded"))
     sc = world(tmp_path / "w", scenario=_scenario() + speeds)
