@@ -56,7 +56,7 @@ def test_reader_failure_without_message_is_one_line(monkeypatch: pytest.MonkeyPa
         with pytest.raises(InputError, match=r"cannot read boundary \(RuntimeError\)"):
             read_boundary(path)
     else:
-        from routeplan.hotspots import _read_area
+        from routeplan.hotspots.outputs import _read_area
 
         with pytest.raises(InputError, match=r"not a readable vector file \(RuntimeError\)"):
             _read_area(path, None)

@@ -94,7 +94,7 @@ def test_a_pin_belongs_to_its_own_week():
 
     from routeplan.load.layers import read_vital_objects
     from routeplan.load.scenario import load_scenario
-    from routeplan.optimize.weekly import resolve_pins
+    from routeplan.optimize.fleet import resolve_pins
 
     sc = load_scenario(SAMPLE / "scenario.toml")
     sc.pins = [{"object": "VO-001", "unit": "R2-3", "date": "2026-12-01", "time": "07:30"}]
