@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario

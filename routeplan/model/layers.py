@@ -83,7 +83,7 @@ class Hotspot:
 
 
 def road_node(item: VitalObject | Hotspot) -> int:
-    """The road node of a snapped vital object or hotspot (:func:`routeplan.prepare.snap.snap_layer` sets it)."""
+    """Return the road node of a snapped vital object or hotspot (:func:`routeplan.prepare.snap.snap_layer` sets it)."""
     if item.node is None:
         raise ValueError(f"{item.id!r} is not snapped to a road node")
     return item.node

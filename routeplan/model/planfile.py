@@ -17,9 +17,9 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from routeplan import settings
+import routeplan.settings as settings
 from routeplan._checks import check_tree
 from routeplan._io import read_text, write_json_atomic
 from routeplan.errors import InputError
@@ -57,7 +57,7 @@ def _at(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _get(d: dict, key: str, path: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
+def _get(d: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], required: bool = True) -> Any:
     if key not in d:
         if required:
             raise _Bad(path, f"missing '{key}'")
@@ -73,7 +73,7 @@ def _get(d: dict, key: str, path: str, kind: type | tuple[type, ...], required: 
     return v
 
 
-def _date(d: dict, key: str, path: str) -> None:
+def _date(d: dict[str, Any], key: str, path: str) -> None:
     v = _get(d, key, path, str)
     try:
         dt.date.fromisoformat(v)
@@ -81,7 +81,7 @@ def _date(d: dict, key: str, path: str) -> None:
         raise _Bad(_at(path, key), f"{v[:40]!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def _datetime(d: dict, key: str, path: str) -> None:
+def _datetime(d: dict[str, Any], key: str, path: str) -> None:
     v = _get(d, key, path, str)
     try:
         t = dt.datetime.fromisoformat(v)
@@ -91,7 +91,7 @@ def _datetime(d: dict, key: str, path: str) -> None:
         raise _Bad(_at(path, key), f"{v[:40]!r} has no UTC offset (e.g. +07:00)")
 
 
-def _lonlat(d: dict, path: str) -> None:
+def _lonlat(d: dict[str, Any], path: str) -> None:
     lon = _get(d, "lon", path, (int, float))
     lat = _get(d, "lat", path, (int, float))
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -214,7 +214,7 @@ def read_plan_json(plan_dir: str | Path) -> dict[str, Any]:
     pj = plan_dir / "plan.json"
     if not pj.is_file():
         raise InputError(f"{plan_dir}: no plan.json here; give a folder written by 'routeplan plan'")
-    d = _load(pj, "plan")
+    d: dict[str, Any] = _load(pj, "plan")
     _check_version(d, pj)
     try:
         _check_plan(d)
@@ -303,7 +303,7 @@ def _route(r: dict[str, Any], path: list[tuple[float, float]]) -> Route:
 
 
 def _utc_offset(routes: list[Route]) -> str:
-    """The plan's UTC offset as ``+HH:MM``, from its first route (plan.json keeps it in every date-time)."""
+    """Return the plan's UTC offset as ``+HH:MM``, from its first route (plan.json keeps it in every date-time)."""
     off = routes[0].start.utcoffset() if routes else None
     if off is None:
         return settings.default_utc_offset
@@ -334,7 +334,7 @@ def _route_dict(r: Route) -> dict[str, Any]:
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """The ``plan.json`` structure of a plan (ISO dates and date-times, rounded distances and coordinates).
+    """Return the ``plan.json`` structure of a plan (ISO dates and date-times, rounded distances and coordinates).
 
     Parameters
     ----------
@@ -378,7 +378,7 @@ def write_plan_json(plan: Plan, folder: str | Path) -> Path:
 
 
 def read_route_paths(plan_dir: str | Path, required: bool = True) -> dict[tuple[str, str, str], list[tuple[float, float]]]:
-    """The road path of every route in ``plan_dir/routes.geojson``, keyed by (unit, day, shift).
+    """Return the road path of every route in ``plan_dir/routes.geojson``, keyed by (unit, day, shift).
 
     Without the file, an empty mapping when not ``required``; a damaged file is an InputError.
     """
@@ -407,7 +407,7 @@ def read_route_paths(plan_dir: str | Path, required: bool = True) -> dict[tuple[
             isinstance(c, list) and len(c) >= 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in c[:2])
             for c in coords)
-        if not ok:
+        if not ok or not isinstance(coords, list):
             raise InputError(f"{where}: coordinates are not a list of [lon, lat] numbers; {_FIX}")
-        out[key] = [(float(c[0]), float(c[1])) for c in coords]  # type: ignore[index]
+        out[cast(tuple[str, str, str], key)] = [(float(c[0]), float(c[1])) for c in coords]  # texts: checked above
     return out

@@ -23,7 +23,7 @@ _PASARAN_ANCHOR = dt.date(1945, 8, 17)
 
 
 def pasaran_of(date: dt.date) -> str:
-    """The pasaran day (legi, pahing, pon, wage, kliwon) of a date."""
+    """Return the pasaran day (legi, pahing, pon, wage, kliwon) of a date."""
     return PASARAN[(date - _PASARAN_ANCHOR).days % 5]
 
 
@@ -39,6 +39,7 @@ class Shift:
 
     @property
     def crosses_midnight(self) -> bool:
+        """Whether the shift ends on the next day (``end <= start``)."""
         return self.end <= self.start
 
     @property
@@ -112,7 +113,9 @@ class Scenario:
 
     @property
     def dates(self) -> list[dt.date]:
+        """The planned dates, ``days`` of them from ``start_date``."""
         return [self.start_date + dt.timedelta(days=i) for i in range(self.days)]
 
     def day_index(self, date: dt.date) -> int:
+        """Return the index of ``date`` in the plan (0 for ``start_date``)."""
         return (date - self.start_date).days

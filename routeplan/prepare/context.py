@@ -9,15 +9,15 @@ scenario, the road graph, the usable (snapped) objects and hotspots, the depots'
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import networkx as nx
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from routeplan import settings
+import routeplan.settings as settings
 from routeplan.errors import InputError
 from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary

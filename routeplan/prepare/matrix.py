@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import multiprocessing as mp
+import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
 
 import networkx as nx
 import numpy as np
@@ -70,7 +70,7 @@ _BLOCK = 64
 #: Below this many (sources x graph nodes) the searches run in this process: forking and sending the
 #: results back costs more than it saves on a kecamatan-sized graph (measured on Buahbatu, 1000 stops).
 _PARALLEL_MIN_WORK = 20_000_000
-_shared: tuple | None = None  # (matrix, length, all sources) for forked workers
+_shared: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None  # (matrix, length, all sources) for forked workers
 
 
 #: Up to this many road nodes a source's whole shortest-path tree is kept (a few MB at most).
@@ -139,6 +139,8 @@ def _block(matrix: sp.csr_matrix, lm: sp.csr_matrix, chunk: np.ndarray, src: np.
 
 
 def _forked_block(chunk: np.ndarray):
+    if _shared is None:
+        raise RuntimeError("_forked_block runs only in a worker forked by _all_blocks")
     matrix, lm, src = _shared
     return _block(matrix, lm, chunk, src)
 
