@@ -13,9 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+import shapely
+from shapely.geometry import Point, shape
 
-from routeplan import settings
+import routeplan.settings as settings
 from routeplan._checks import check_text
 from routeplan._io import check_input_file, read_text
 from routeplan.errors import InputError
@@ -32,8 +35,6 @@ log = logging.getLogger(__name__)
 
 def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
     """Return (properties, shapely geometry, where) for each row of a GeoJSON or CSV file."""
-    from shapely.geometry import shape
-
     text = read_text(path, what)
     suffix = path.suffix.lower()
     out = []
@@ -90,8 +91,6 @@ def _check_props_text(props: dict, where: str) -> None:
 
 def _check_finite(geom: Any, where: str) -> None:
     """Every vertex of a geometry must be a finite number (JSON readers accept NaN and Infinity)."""
-    import shapely
-
     try:
         finite = bool(np.isfinite(shapely.get_coordinates(geom)).all())
     except Exception:
@@ -111,12 +110,10 @@ def _check_feature_count(path: Path, what: str, n: int, exact: bool = True) -> N
 
 def _csv_features(path: Path, what: str, text: str) -> list[tuple[dict[str, Any], Any, str]]:
     """Rows of a CSV layer with lat/lon columns; ``,``, ``;`` or tab separated (first line decides)."""
-    from shapely.geometry import Point
-
     first = text.split("\n", 1)[0]
     delim = max((",", ";", "\t"), key=lambda c: (first.count(c), c == ","))
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delim)
-    out = []
+    out: list[tuple[dict[str, Any], Any, str]] = []
     try:
         if not reader.fieldnames or not any(c and c.strip() for c in reader.fieldnames):
             raise InputError(f"{path}: {what} CSV has no header row; the first line must name the columns")
@@ -385,8 +382,6 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
     elif path.suffix.lower() == ".csv":
         raise InputError(f"{path}: a desa layer needs polygons; give it as GeoJSON (or GeoPackage/Shapefile)")
     else:
-        import geopandas as gpd
-
         check_input_file(path, "desa")
         try:
             gdf = gpd.read_file(path)
@@ -415,8 +410,6 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
         check_text(str(props[key]), f"{where}: '{key}'")
         name = str(props[key]).strip()
         if not geom.is_valid:  # a self-intersecting outline: repair it so point-in-polygon tests work
-            import shapely
-
             geom = shapely.make_valid(geom)
         out.append((name, geom))
     if not out:

@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
+from pyproj import Transformer
 from shapely.geometry import LineString, Point
 from shapely.strtree import STRtree
 
-from routeplan import settings
+import routeplan.settings as settings
 from routeplan.model.layers import Hotspot, VitalObject
 from routeplan.model.plan import Problem
 
@@ -31,7 +33,7 @@ class SnapIndex:
     to_proj: Any = None  # pyproj Transformer from EPSG:4326 to ``crs``
 
     @classmethod
-    def from_graph(cls, G: nx.MultiDiGraph, area_polygon: Any = None) -> "SnapIndex":
+    def from_graph(cls, G: nx.MultiDiGraph, area_polygon: Any = None) -> SnapIndex:
         """Build the index of every edge of ``G`` (edge geometry where osmnx kept it) in a local UTM CRS.
 
         Parameters
@@ -45,10 +47,6 @@ class SnapIndex:
         -------
         SnapIndex
         """
-        # geopandas and pyproj are heavy imports, needed only once an index is built
-        import geopandas as gpd
-        from pyproj import Transformer
-
         xs = np.array([d["x"] for _, d in G.nodes(data=True)])
         ys = np.array([d["y"] for _, d in G.nodes(data=True)])
         crs = gpd.GeoSeries.from_xy([xs.mean()], [ys.mean()], crs=4326).estimate_utm_crs()
