@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
-import signal
 import math
+import signal
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import NoReturn
 
 from tqdm import tqdm
 
+import routeplan.settings as settings
+from routeplan._checks import check_output_path
+from routeplan._io import check_output_file, output_target, prepare_output_dir
 from routeplan.errors import InputError, NetworkError
+from routeplan.hotspots import run_hotspots
+from routeplan.load.objects import derive_vital_objects, write_objects
+from routeplan.load.scenario import load_scenario
+from routeplan.pipeline import plan, plan_weeks, replan
+from routeplan.render.briefing import brief
+from routeplan.render.write import scenario_inputs, write_plan, write_weeks
+from routeplan.report.scorecard import predictability
+from routeplan.sample import generate_sample
 
 DEFAULT_TIME_LIMIT = 60.0
 #: The search stops after this many iterations unless the time limit comes first, so that the same
@@ -30,7 +44,7 @@ MAX_WEEKS = 12
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr (exit status 2), like every input error."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"routeplan: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -122,12 +136,6 @@ def _progress_for(args: argparse.Namespace) -> Progress:
 
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
-    from routeplan._io import prepare_output_dir
-    from routeplan._checks import check_output_path
-    from routeplan.pipeline import plan
-    from routeplan.render.write import scenario_inputs, write_plan
-    from routeplan.load.scenario import load_scenario
-
     check_output_path(args.out)
     sc = load_scenario(scenario_path)
     if args.lang:
@@ -141,10 +149,6 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
 
     weeks = getattr(args, "weeks", 1)
     if weeks > 1:
-        from routeplan.render.write import write_weeks
-        from routeplan.report.scorecard import predictability
-        from routeplan.pipeline import plan_weeks
-
         plans, ctx = plan_weeks(sc, weeks, seed=args.seed, time_limit=args.time_limit,
                                 max_iterations=args.iterations, progress=stage, solver_progress=prog.iteration)
         prog("writing outputs")
@@ -176,13 +180,6 @@ def _summary(plan, out, ctx=None) -> None:
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    from routeplan._io import output_target, prepare_output_dir
-    from routeplan._checks import check_output_path
-    from routeplan.render.write import write_plan
-    from routeplan.pipeline import replan
-
     prog = _progress_for(args)
     check_output_path(args.out or args.plan_dir)
     try:
@@ -227,11 +224,6 @@ def sample_scenario_path() -> Path:
     here = Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml"
     if here.exists():
         return here
-    import tempfile  # only needed without a checkout
-
-    from routeplan import settings
-    from routeplan.sample import generate_sample  # numpy/shapely: loaded only for the demo
-
     try:
         return Path(generate_sample(Path(settings.cache_folder) / "sample"))
     except OSError:
@@ -245,11 +237,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
-    from routeplan._io import check_output_file
-    from routeplan._checks import check_output_path
-    from routeplan.load.objects import derive_vital_objects, write_objects
-    from routeplan.load.scenario import load_scenario
-
     if Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: is a folder; give the name of the GeoJSON file to write, "
                          "e.g. vital_objects.geojson")
@@ -264,9 +251,6 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from routeplan._checks import check_output_path
-    from routeplan.render.briefing import brief
-
     check_output_path(args.out)
     out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
@@ -298,10 +282,6 @@ def _positive(value: str) -> float:
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
     """``routeplan hotspots``: :func:`routeplan.hotspots.run_hotspots`, then a short summary on stdout."""
-    # imported when the subcommand runs, like the other commands' libraries: keeps the CLI quick to start
-    from routeplan._checks import check_output_path
-    from routeplan.hotspots import run_hotspots
-
     check_output_path(args.out)
     summary = run_hotspots(
         args.incidents,
@@ -341,7 +321,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_hotspots_parser(sub: "argparse._SubParsersAction[_Parser]") -> None:
+def _add_hotspots_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     """The ``hotspots`` subcommand: estimate, evaluate and map crime hotspots (:func:`cmd_hotspots`)."""
     p = sub.add_parser(
         "hotspots",
