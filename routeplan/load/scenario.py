@@ -11,14 +11,16 @@ import difflib
 import logging
 import re
 import tomllib
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import Any
 
 from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
-from routeplan.model.scenario import PASARAN, UNIT_KINDS, WEEKDAYS, Area, Depot, PatrolUnit, Scenario, Shift, pasaran_of
+from routeplan.model.scenario import UNIT_KINDS, WEEKDAYS, Area, Depot, PatrolUnit, Scenario, Shift
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +306,11 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
-    """Validate a parsed scenario mapping; see :func:`load_scenario`."""
+    """Validate a parsed scenario mapping; see :func:`load_scenario`.
+
+    The tables are checked one after the other (area, plan, shifts, depots, units, layers, speeds, the hotspot
+    limits of [plan], pins): the first fault found is the one reported.
+    """
     base = path.parent
     f = str(path)
     if not isinstance(raw, dict):
@@ -314,8 +320,26 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         check_tree(value, f, f"[{key}]" if isinstance(value, dict) else str(key))
         check_tree(key, f, "key")
     _check_keys(raw, SCENARIO_KEYS[""], f)
+    area = _area(raw, f, base)
+    pl = _plan_table(raw, f)
+    shifts = _shifts(raw, f)
+    depots = _depots(raw, f)
+    units = _units(raw, f, shifts, depots, pl.dates)
+    vo, hs, desa = _layers(raw, f, base)
+    speeds = _speeds(raw, f)
+    htarget, hmax = _hotspot_limits(pl.table, f)
+    pins = _pins(raw, f, units, pl.dates, vo)
+    return Scenario(
+        path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
+        units=units, shifts=shifts, start_date=pl.start_date, days=pl.days, vital_objects=vo, hotspots=hs,
+        desa=desa, speeds_kmh=speeds, default_dwell_minutes=pl.dwell, hotspot_dwell_minutes=pl.hdwell,
+        language=pl.language, utc_offset=pl.offset, hotspot_value_minutes=float(pl.hvalue),
+        hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
+    )
 
-    # --- area
+
+def _area(raw: dict[str, Any], f: str, base: Path) -> Area:
+    """The ``[area]`` table: exactly one of place, osm_file, bbox or boundary."""
     area_t = raw.get("area")
     if not isinstance(area_t, dict):
         raise InputError(f"{f}: missing [area] table (place, osm_file, bbox or boundary)")
@@ -342,8 +366,26 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
             raise InputError(f"{f} [area].bbox: {bb} is not [west, south, east, north] with west<east, south<north")
         area = Area(bbox=(w, s, e, n), name=name)
+    return area
 
-    # --- plan
+
+@dataclass(frozen=True)
+class _PlanTable:
+    """The checked values of the ``[plan]`` table; its hotspot limits come later (:func:`_hotspot_limits`)."""
+
+    table: dict[str, Any]
+    start_date: dt.date
+    days: int
+    dates: list[dt.date]
+    language: str
+    dwell: int | None
+    hdwell: int
+    offset: str
+    hvalue: float
+
+
+def _plan_table(raw: dict[str, Any], f: str) -> _PlanTable:
+    """The ``[plan]`` table: start date, days, language, dwell times, UTC offset, hotspot value."""
     plan_t = raw.get("plan", {})
     if not isinstance(plan_t, dict):
         raise InputError(f"{f}: [plan] must be a table")
@@ -381,8 +423,11 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     hvalue = plan_t.get("hotspot_value_minutes", 60)
     if isinstance(hvalue, bool) or not isinstance(hvalue, (int, float)) or not 0 <= hvalue <= 10000:
         raise InputError(f"{f} [plan].hotspot_value_minutes: must be a number from 0 to 10000")
+    return _PlanTable(plan_t, start_date, days, dates, language, dwell, hdwell, offset, hvalue)
 
-    # --- shifts
+
+def _shifts(raw: dict[str, Any], f: str) -> dict[str, Shift]:
+    """The ``[[shifts]]`` rows, by name."""
     shifts_raw = raw.get("shifts")
     if not isinstance(shifts_raw, list) or not shifts_raw:
         raise InputError(f"{f}: no [[shifts]]; add at least one shift with name, start and end")
@@ -405,8 +450,11 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         bwin = parse_window(s["break_window"], where + ".break_window") if "break_window" in s else None
         shifts[sname] = Shift(sname, start % 1440, end % 1440 if end != 1440 else 0, bmin, bwin)
         _check_break(shifts[sname], where)
+    return shifts
 
-    # --- depots
+
+def _depots(raw: dict[str, Any], f: str) -> dict[str, Depot]:
+    """The ``[[depots]]`` rows, by id."""
     depots_raw = raw.get("depots")
     if not isinstance(depots_raw, list) or not depots_raw:
         raise InputError(f"{f}: no [[depots]]; add the Polsek with id, name, lat and lon")
@@ -421,8 +469,12 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
             raise InputError(f"{where}: duplicate depot id {did!r}")
         lon, lat = _lonlat(d, where)
         depots[did] = Depot(did, str(d.get("name", did)), lon, lat)
+    return depots
 
-    # --- units
+
+def _units(raw: dict[str, Any], f: str, shifts: dict[str, Shift], depots: dict[str, Depot],
+           dates: list[dt.date]) -> list[PatrolUnit]:
+    """The ``[[units]]`` rows: known kind, depot and shifts; at least one unit works a day of the plan."""
     units_raw = raw.get("units")
     if not isinstance(units_raw, list) or not units_raw:
         raise InputError(f"{f}: no [[units]]; add at least one patrol unit (id, kind, depot)")
@@ -455,10 +507,13 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         ushifts = list(dict.fromkeys(str(s) for s in ushifts))
         units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", ""))))
     if not any(u.days for u in units):
-        raise InputError(f"{f}: no unit works any day of the plan ({start_date.isoformat()}, {days} days); "
+        raise InputError(f"{f}: no unit works any day of the plan ({dates[0].isoformat()}, {len(dates)} days); "
                          "check the units' days and [plan].start_date")
+    return units
 
-    # --- layers
+
+def _layers(raw: dict[str, Any], f: str, base: Path) -> tuple[Path | None, Path | None, Path | None]:
+    """The ``[layers]`` table: the vital-object, hotspot and desa files (each optional)."""
     layers_t = raw.get("layers", {})
     if not isinstance(layers_t, dict):
         raise InputError(f"{f}: [layers] must be a table")
@@ -466,8 +521,11 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     vo = _path(base, layers_t["vital_objects"], f"{f} [layers].vital_objects") if "vital_objects" in layers_t else None
     hs = _path(base, layers_t["hotspots"], f"{f} [layers].hotspots") if "hotspots" in layers_t else None
     desa = _path(base, layers_t["desa"], f"{f} [layers].desa") if "desa" in layers_t else None
+    return vo, hs, desa
 
-    # --- speeds
+
+def _speeds(raw: dict[str, Any], f: str) -> dict[str, dict[str, float]]:
+    """:data:`DEFAULT_SPEEDS_KMH` with the ``[speeds.car]`` / ``[speeds.motorcycle]`` tables applied."""
     speeds = {k: dict(v) for k, v in DEFAULT_SPEEDS_KMH.items()}
     speeds_t = raw.get("speeds", {})
     if not isinstance(speeds_t, dict):
@@ -484,14 +542,23 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
                 speeds[ukind].pop(hw, None)
             else:
                 speeds[ukind][hw] = float(v)
+    return speeds
 
+
+def _hotspot_limits(plan_t: dict[str, Any], f: str) -> tuple[float, int]:
+    """``[plan]`` hotspot_target_minutes_per_week and hotspot_max_stops_per_day."""
     htarget = plan_t.get("hotspot_target_minutes_per_week", 84)
     if isinstance(htarget, bool) or not isinstance(htarget, (int, float)) or not 0 <= htarget <= 10080:
         raise InputError(f"{f} [plan].hotspot_target_minutes_per_week: must be minutes from 0 to 10080")
     hmax = plan_t.get("hotspot_max_stops_per_day", 2)
     if isinstance(hmax, bool) or not isinstance(hmax, int) or not 0 <= hmax <= 6:
         raise InputError(f"{f} [plan].hotspot_max_stops_per_day: must be a whole number from 0 to 6")
+    return htarget, hmax
 
+
+def _pins(raw: dict[str, Any], f: str, units: list[PatrolUnit], dates: list[dt.date],
+          vo: Path | None) -> list[dict[str, Any]]:
+    """The ``[[pins]]`` rows: each on a day of the plan, with a vital-object layer to pin from."""
     pins = raw.get("pins", [])
     if not isinstance(pins, list):
         raise InputError(f"{f}: [[pins]] must be a list of tables")
@@ -503,11 +570,4 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
                              f"{dates[-1].isoformat()}); pin a day of [plan] start_date and days")
         if vo is None:
             raise InputError(f"{where}.object: a pin needs the vital-object layer; name it in [layers] vital_objects")
-
-    return Scenario(
-        path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
-        units=units, shifts=shifts, start_date=start_date, days=days, vital_objects=vo, hotspots=hs,
-        desa=desa, speeds_kmh=speeds, default_dwell_minutes=dwell, hotspot_dwell_minutes=hdwell,
-        language=language, utc_offset=offset, hotspot_value_minutes=float(hvalue),
-        hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
-    )
+    return pins
