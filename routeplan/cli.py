@@ -24,7 +24,9 @@ from routeplan.errors import InputError, NetworkError
 from routeplan.hotspots import run_hotspots
 from routeplan.load.objects import derive_vital_objects, write_objects
 from routeplan.load.scenario import load_scenario
+from routeplan.model.plan import Plan
 from routeplan.pipeline import plan, plan_weeks, replan
+from routeplan.prepare.context import PlanContext
 from routeplan.render.briefing import brief
 from routeplan.render.write import scenario_inputs, write_plan, write_weeks
 from routeplan.report.scorecard import predictability
@@ -169,7 +171,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     return 0
 
 
-def _summary(plan, out, ctx=None) -> None:
+def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> None:
     print(f"{len(plan.routes)} routes, {plan.served_required}/{plan.required_visits} required visits served, "
           f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {out}")
     for u in plan.unserved:
@@ -180,6 +182,7 @@ def _summary(plan, out, ctx=None) -> None:
 
 
 def cmd_replan(args: argparse.Namespace) -> int:
+    """``routeplan replan``: keep the days before ``--from``, plan the rest again and write the plan folder."""
     prog = _progress_for(args)
     check_output_path(args.out or args.plan_dir)
     try:
@@ -209,6 +212,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    """``routeplan plan``: plan a scenario (one week, or ``--weeks`` weeks) and write the plan folder."""
     return _plan_and_write(Path(args.scenario), args, _progress_for(args))
 
 
@@ -231,12 +235,14 @@ def sample_scenario_path() -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``routeplan demo``: plan the synthetic offline sample (:func:`sample_scenario_path`)."""
     prog = _progress_for(args)
     prog("synthetic sample of Kecamatan Kunir (offline)")
     return _plan_and_write(sample_scenario_path(), args, prog)
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
+    """``routeplan objects``: write candidate vital objects derived from OSM tags to a GeoJSON file."""
     if Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: is a folder; give the name of the GeoJSON file to write, "
                          "e.g. vital_objects.geojson")
@@ -251,6 +257,7 @@ def cmd_objects(args: argparse.Namespace) -> int:
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
+    """``routeplan brief``: render the printable briefings of a plan folder."""
     check_output_path(args.out)
     out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
