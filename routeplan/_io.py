@@ -17,12 +17,14 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
-from routeplan.errors import InputError
 from routeplan import settings
+from routeplan.errors import InputError
+
 log = logging.getLogger(__name__)
 
 #: The marker file routeplan writes into every output folder: JSON with ``tool``, ``version``, ``kind``

@@ -17,9 +17,10 @@ import argparse
 import json
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -320,7 +321,7 @@ def _build_network(rng: np.random.Generator) -> tuple[_Net, dict[str, Any]]:
     info["town_ways"] = town_ways
 
     # 3. desa centres: a small rotated grid of residential streets each
-    for d, (name, c) in enumerate(DESA_CENTRES.items()):
+    for name, c in DESA_CENTRES.items():
         theta = float(rng.uniform(0.0, math.pi))
         half_u, half_v = float(rng.uniform(230.0, 320.0)), float(rng.uniform(160.0, 230.0))
         ids = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -399,7 +400,7 @@ def _hotspot_table(spots: list[dict[str, Any]], n_cells: int, crs: Any, lang: st
         geometry=gpd.GeoSeries([], crs=crs),
     )
     if len(hs):
-        for layer, idx in hs.groupby("layer").groups.items():
+        for _layer, idx in hs.groupby("layer").groups.items():
             shares = hs.loc[idx, "share"].astype(float)
             hs.loc[idx, "risk"] = (shares / shares.max()).round(4).clip(lower=1e-4)
     return hs, cell_hot

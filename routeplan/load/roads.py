@@ -8,24 +8,23 @@ so every kept node can be reached from every other.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import networkx as nx
 
 from routeplan import settings
-from routeplan.load import _graphcache
 from routeplan._io import check_input_file
-from routeplan.load._osmcheck import check_osm_xml
 from routeplan.errors import InputError, NetworkError, one_line
+from routeplan.load import _graphcache
+from routeplan.load._osmcheck import check_osm_xml
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +310,7 @@ class _OsmnxSession:
     _NAMES = ("nominatim_url", "overpass_url", "requests_timeout", "cache_folder", "use_cache",
               "cache_only_mode", "log_console", "overpass_rate_limit", "doh_url_template", "requests_kwargs")
 
-    def __enter__(self) -> "_OsmnxSession":
+    def __enter__(self) -> _OsmnxSession:
         import osmnx as ox
 
         self._saved = {n: getattr(ox.settings, n) for n in self._NAMES}

@@ -61,13 +61,13 @@ def _dist_file(dist: str, rel: str) -> Path:
     return p
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def leaflet_js() -> str:
     """The minified Leaflet build shipped by xstatic-leaflet."""
     return _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.js").read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def leaflet_css() -> str:
     """Leaflet's CSS with its control images inlined as data URIs."""
     css = _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.css").read_text(encoding="utf-8")
@@ -83,7 +83,7 @@ def leaflet_css() -> str:
     return re.sub(r"url\(images/([\w@.-]+\.png)\)", data_uri, css)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heat_js() -> str:
     """leaflet-heat as shipped inside folium."""
     return _dist_file("folium", "folium/templates/leaflet_heat.min.js").read_text(encoding="utf-8")
@@ -167,7 +167,7 @@ MARKERCLUSTER_CSS = "routeplan-inline:MarkerCluster.css"
 _MARKERCLUSTER = ("xstatic-leaflet-markercluster", "xstatic/pkg/leaflet_markercluster/data")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def markercluster_js() -> str:
     """Leaflet.markercluster (1.4.1), minified, as shipped by xstatic-leaflet-markercluster."""
     dist, folder = _MARKERCLUSTER
@@ -175,7 +175,7 @@ def markercluster_js() -> str:
     return re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)  # no map file to look for beside the page
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def markercluster_css() -> str:
     """Leaflet.markercluster's two style sheets (animation, and the default cluster bubbles)."""
     dist, folder = _MARKERCLUSTER
