@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from routeplan import settings
+from routeplan import __version__, settings
 from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _refuse_inputs(out: str | Path, target: Path, inputs: Iterable[str | Path]) -> None:
+def _refuse_inputs(out: str | Path, target: Path, inputs: Iterable[str | Path | None]) -> None:
     real = target.resolve()
     for inp in inputs:
         if inp is None:
@@ -200,7 +200,6 @@ def read_marker(folder: str | Path) -> dict[str, Any] | None:
 
 def write_marker(folder: str | Path, kind: str, files: Iterable[str] | None = None) -> None:
     """Mark ``folder`` as written by routeplan, naming ``files`` (default: everything in it now)."""
-    from routeplan import __version__
     folder = Path(folder)
     names = sorted(set(files)) if files is not None else _listing(folder)
     write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": __version__, "kind": kind, "files": names})

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from xml.parsers import expat
 
 from routeplan import settings
@@ -31,7 +32,7 @@ class _Stop(Exception):
     """Raised inside the expat handlers to stop parsing at the first exceeded limit."""
 
 
-def _opener(path: Path) -> Callable[[Path], BinaryIO]:
+def _opener(path: Path) -> Callable[[Path], io.BufferedIOBase]:
     # the same rule as osmnx (_osm_xml._open_file) uses to pick the decompressor
     suffix = path.suffix.lower()
     if suffix == ".bz2":

@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import folium
+
 #: Pseudo URLs folium writes for the assets that :func:`render_offline` inlines.
 LEAFLET_JS = "routeplan-inline:leaflet.js"
 LEAFLET_CSS = "routeplan-inline:leaflet.css"
@@ -153,8 +155,6 @@ def render_offline(m: Any) -> str:
 
 def tile_layer(name: str, attribution: str) -> Any:
     """The OpenStreetMap tile layer as an overlay that is off until the user switches it on."""
-    import folium
-
     return folium.TileLayer(tiles=OSM_TILES, attr=attribution, name=name, max_zoom=19, overlay=True, show=False)
 
 
