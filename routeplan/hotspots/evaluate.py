@@ -90,10 +90,7 @@ def evaluate(
         No times, an unparsable ``train_until`` or an empty training or test period.
     """
     cut, inc, train, test = _time_split(incidents, train_until)
-    if area is None:
-        utm = local_crs(inc)
-        pts = inc.to_crs(utm)
-        area = gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
+    area = _default_area(inc, cell_m) if area is None else area
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
     to_cells = _cell_finder(fit)
     n_cells = len(fit.cells)
@@ -117,14 +114,25 @@ def evaluate(
         "results": results,
         "curve": _curve_columns(curve),
     }
+    _log_results(results)
+    if plot_path is not None:
+        plot_evaluation(ev, plot_path)
+    return ev
+
+
+def _default_area(inc: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoSeries:
+    """The convex hull of all incidents buffered by one cell, in their local projected CRS."""
+    utm = local_crs(inc)
+    pts = inc.to_crs(utm)
+    return gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
+
+
+def _log_results(results: list[dict[str, Any]]) -> None:
     for r in results:
         log.info(
             "area %.0f%%: KDE hit rate %.3f PAI %.2f | baseline hit rate %.3f PAI %.2f",
             100 * r["share"], r["kde"]["hit_rate"], r["kde"]["pai"], r["baseline"]["hit_rate"], r["baseline"]["pai"],
         )
-    if plot_path is not None:
-        plot_evaluation(ev, plot_path)
-    return ev
 
 
 def _baseline(train: gpd.GeoDataFrame, to_cells: Callable[[gpd.GeoDataFrame], np.ndarray], n_cells: int,
