@@ -65,7 +65,7 @@ def derive_vital_objects(scenario: Scenario) -> gpd.GeoDataFrame:
     Parameters
     ----------
     scenario
-        A :class:`routeplan.load.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
+        A :class:`routeplan.model.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
         a boundary (the last three go online through osmnx, cached).
 
     Returns

@@ -312,7 +312,7 @@ def load_roads(scenario: Scenario) -> nx.MultiDiGraph:
     Parameters
     ----------
     scenario
-        A :class:`routeplan.load.scenario.Scenario`.
+        A :class:`routeplan.model.scenario.Scenario`.
 
     Returns
     -------
