@@ -9,6 +9,7 @@ run can remove those whose process died (:func:`clean_stale_outputs`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -19,10 +20,11 @@ import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from routeplan import __version__, settings
+from routeplan import settings
 from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -198,11 +200,21 @@ def read_marker(folder: str | Path) -> dict[str, Any] | None:
     return data
 
 
+@functools.cache
+def _routeplan_version() -> str:
+    """``routeplan.__version__``, read the same way: this module cannot import the package's ``__init__``,
+    which imports the API, which imports this module."""
+    try:
+        return metadata.version("routeplan")
+    except metadata.PackageNotFoundError:  # a source tree without install
+        return "0.0.0"
+
+
 def write_marker(folder: str | Path, kind: str, files: Iterable[str] | None = None) -> None:
     """Mark ``folder`` as written by routeplan, naming ``files`` (default: everything in it now)."""
     folder = Path(folder)
     names = sorted(set(files)) if files is not None else _listing(folder)
-    write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": __version__, "kind": kind, "files": names})
+    write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": _routeplan_version(), "kind": kind, "files": names})
 
 
 def _check_replaceable(out: str | Path, target: Path) -> None:

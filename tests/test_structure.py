@@ -85,7 +85,9 @@ def _imports(path: Path) -> tuple[set[str], list[str]]:
                 pkg = me.split(".") if path.name == "__init__.py" else me.split(".")[:-1]
                 pkg = pkg[: len(pkg) - (node.level - 1)]
                 base = ".".join(pkg + ([base] if base else []))
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
+            # "from routeplan import settings" imports the module routeplan.settings; "from routeplan.load.layers
+            # import X" resolves to routeplan.load.layers in _graph (the longest module prefix)
+            names = [f"{base}.{a.name}" for a in node.names]
         else:
             continue
         if id(node) in in_function and "#" not in lines[node.lineno - 1]:
