@@ -133,7 +133,7 @@ def run_measured(scenario: Path, out: Path, time_limit: float, iterations: int, 
     # Linux keeps the RSS high-water mark across fork+exec: a child forked straight from this (large)
     # process would report our RSS. A fresh small wrapper interpreter forks the measured child instead.
     t = time.perf_counter()
-    with open(errf, "w") as fe, open(outf, "w") as fo:
+    with open(errf, "w") as fe, open(outf, "w") as _fo:
         env = dict(os.environ, ROUTEPLAN_CACHE_LOCAL="1" if warm else "0",
                    ROUTEPLAN_CACHE=str(out.parent / ".bench-cache"))
         w = subprocess.run([PY, "-c", _WRAPPER, *cmd], stdout=subprocess.PIPE, stderr=fe, cwd=REPO, text=True, env=env)

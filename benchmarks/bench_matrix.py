@@ -112,7 +112,7 @@ def stage_breakdown(G, n_stops: int, seed: int = 1) -> dict:
         else:
             with ThreadPoolExecutor(2) as pool:
                 parts = list(pool.map(run, np.array_split(src, 2)))
-            d, p = np.vstack([x[0] for x in parts]), np.vstack([x[1] for x in parts])
+            _d, p = np.vstack([x[0] for x in parts]), np.vstack([x[1] for x in parts])
         out[f"scipy_dijkstra_threads{w}_s"] = time.perf_counter() - t
     t = time.perf_counter()
     trees = [M._path_tree(p[a], src) for a in range(len(src))]
@@ -140,7 +140,7 @@ def run(quick: bool = False) -> dict:
             r = bench_one(G, gname, n, reps, bmax)
             rows.append(r)
             print(f"[matrix]   N={n}: routeplan {r['routeplan_median_s']:.2f}s, networkx {r['baseline_s']:.1f}s"
-                  f"{' (extrapolated from %d sources)' % r['baseline_sources'] if r['extrapolated'] else ''}, "
+                  f"{' (extrapolated from {} sources)'.format(r['baseline_sources']) if r['extrapolated'] else ''}, "
                   f"x{r['speedup']:.0f}", flush=True)
         if gname.startswith("grid"):
             s = stage_breakdown(G, 200 if quick else 1000)

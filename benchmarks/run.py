@@ -10,8 +10,8 @@ Other processes on the machine change absolute times; speed-ups are measured wit
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import datetime as dt
+import importlib.metadata
 import json
 import os
 import platform
@@ -41,7 +41,6 @@ def machine() -> dict:
     except OSError:
         pass
     import numpy
-    import pyvrp
     import scipy
     from ortools import __version__ as ortools_version
 

@@ -73,7 +73,8 @@ class DataMacro(MacroElement):
     values its template takes from ``this`` stay data. Give it only values that are safe where they go.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    # branca types Element.render as returning str; MacroElement.render (overridden here) returns None
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
         for part in ("header", "html", "script"):
             macro = self._template.module.__dict__.get(part)

@@ -9,6 +9,7 @@ run can remove those whose process died (:func:`clean_stale_outputs`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -17,12 +18,15 @@ import re
 import shutil
 import socket
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
-from routeplan.errors import InputError
 from routeplan import settings
+from routeplan.errors import InputError
+
 log = logging.getLogger(__name__)
 
 #: The marker file routeplan writes into every output folder: JSON with ``tool``, ``version``, ``kind``
@@ -159,7 +163,7 @@ def _within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _refuse_inputs(out: str | Path, target: Path, inputs: Iterable[str | Path]) -> None:
+def _refuse_inputs(out: str | Path, target: Path, inputs: Iterable[str | Path | None]) -> None:
     real = target.resolve()
     for inp in inputs:
         if inp is None:
@@ -196,12 +200,21 @@ def read_marker(folder: str | Path) -> dict[str, Any] | None:
     return data
 
 
+@functools.cache
+def _routeplan_version() -> str:
+    """``routeplan.__version__``, read the same way: this module cannot import the package's ``__init__``,
+    which imports the API, which imports this module."""
+    try:
+        return metadata.version("routeplan")
+    except metadata.PackageNotFoundError:  # a source tree without install
+        return "0.0.0"
+
+
 def write_marker(folder: str | Path, kind: str, files: Iterable[str] | None = None) -> None:
     """Mark ``folder`` as written by routeplan, naming ``files`` (default: everything in it now)."""
-    from routeplan import __version__
     folder = Path(folder)
     names = sorted(set(files)) if files is not None else _listing(folder)
-    write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": __version__, "kind": kind, "files": names})
+    write_json_atomic(folder / MARKER, {"tool": "routeplan", "version": _routeplan_version(), "kind": kind, "files": names})
 
 
 def _check_replaceable(out: str | Path, target: Path) -> None:

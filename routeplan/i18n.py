@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from routeplan.model.layers import CATEGORIES
-
 LANGUAGES = ("id", "en")
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -109,7 +107,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "unknown": {"id": "-", "en": "-"},
     "same_as": {"id": "Seperti no. {n}", "en": "As at no. {n}"},
     "north": {"id": "U", "en": "N"},
-    # --- vital-object category labels (the visit defaults are in routeplan.load.layers.CATEGORIES)
+    # --- vital-object category labels (the visit defaults are in routeplan.model.layers.CATEGORIES)
     "cat_pasar": {"id": "Pasar", "en": "Market"},
     "cat_bank": {"id": "Bank", "en": "Bank"},
     "cat_atm": {"id": "ATM / BRILink", "en": "ATM / cash agent"},

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
-
-import os
-import tempfile
 
 # tests never touch the user's cache: one throw-away cache folder for this run (subprocesses inherit it)
 os.environ["ROUTEPLAN_CACHE"] = tempfile.mkdtemp(prefix="routeplan-test-cache-")

@@ -77,7 +77,7 @@ class OSMServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="osm-server", daemon=True)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "OSMServer":
+    def start(self) -> OSMServer:
         """Start serving; returns ``self``."""
         self._thread.start()
         return self
@@ -89,7 +89,7 @@ class OSMServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "OSMServer":
+    def __enter__(self) -> OSMServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import networkx as nx
 
-from routeplan.prepare.snap import SnapIndex
 from routeplan.model import WEEKDAYS
+from routeplan.prepare.snap import SnapIndex
 
 
 def in_window(obj, arrival: dt.datetime, departure: dt.datetime) -> bool:

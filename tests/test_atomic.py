@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_bad_input import FAST, LAT0, LON0, feature, objects_geojson, run, snapshot, world
 
 import routeplan.render.export
 from routeplan._io import atomic_output_dir, safe_filename
-from routeplan.cli import main
-
-from test_bad_input import FAST, LAT0, LON0, feature, objects_geojson, run, snapshot, world
 
 
 def _leftovers(parent: Path) -> list[str]:

@@ -16,7 +16,7 @@ def test_write_bytes_and_text(tmp_path: Path) -> None:
     write_bytes_atomic(tmp_path / "a" / "b.bin", b"\x00\x01")
     assert (tmp_path / "a" / "b.bin").read_bytes() == b"\x00\x01"
     write_text_atomic(tmp_path / "t.txt", "ä\r\nb\n")
-    assert (tmp_path / "t.txt").read_bytes() == "ä\r\nb\n".encode("utf-8")  # no newline translation
+    assert (tmp_path / "t.txt").read_bytes() == "ä\r\nb\n".encode()  # no newline translation
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "t.txt"]
 
 

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from test_maps import EVIL, evil_plan_dir
 
 

@@ -255,8 +255,9 @@ def test_map_offline_draws_plan(browser, plan_dir):
 
 
 def test_briefing_page_and_print(browser, plan_dir):
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     b = browser
     from routeplan.model.planfile import read_plan
@@ -434,8 +435,9 @@ def test_payload_names_show_literally_in_briefings(browser):
 
 
 def test_payload_incident_types_show_literally_on_hotspot_map(browser, tmp_path):
-    from routeplan import hotspots as hs
     from test_html_safety import PAYLOADS, payload_incidents
+
+    from routeplan import hotspots as hs
 
     hs.run_hotspots(payload_incidents(tmp_path / "inc.csv"), tmp_path / "out", bandwidth=150)
     b = browser

@@ -64,7 +64,8 @@ def test_labels_as_before() -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_incident_labels_come_from_the_catalogue(lang: str) -> None:
-    from routeplan.hotspots.incidents import CATEGORIES as INCIDENTS, CATEGORY_LABELS
+    from routeplan.hotspots.incidents import CATEGORIES as INCIDENTS
+    from routeplan.hotspots.incidents import CATEGORY_LABELS
 
     for cat in INCIDENTS:
         assert CATEGORY_LABELS[lang][cat] == incident_label(cat, lang) == t(f"inc_{cat}", lang)

@@ -3,11 +3,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, shared_file
 
 from routeplan.cli import main
 from routeplan.load.layers import read_vital_objects
-
-from conftest import ROOT, shared_file
 
 
 @pytest.fixture(scope="module")

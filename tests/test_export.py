@@ -7,7 +7,6 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from test_maps import EVIL, evil_plan, evil_plan_dir
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"

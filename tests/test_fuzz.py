@@ -8,8 +8,8 @@ mappings, CSV text and raw bytes. A crash with any other exception is a bug in t
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from routeplan._checks import bad_char
 from routeplan.errors import InputError
@@ -330,12 +331,12 @@ RENDER_FUZZ = settings(max_examples=max(10, int(os.environ.get("ROUTEPLAN_FUZZ_E
                        deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tiny_plan():
     """The payload world of test_html_safety with plain names, planned once per process."""
-    import routeplan
-
     from test_html_safety import FIELDS, payload_world
+
+    import routeplan
 
     sc = payload_world(Path(tempfile.mkdtemp(prefix="routeplan-fuzz-names-")), {f: f"{f} plain" for f in FIELDS})
     return routeplan.plan(sc, seed=1, time_limit=20, max_iterations=200)

@@ -13,14 +13,13 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import SAMPLE
+from test_bad_input import osm_xml
 
 from routeplan import settings
 from routeplan.cli import main
 from routeplan.load import roads
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
-from conftest import SAMPLE
-from test_bad_input import osm_xml
 
 BUAHBATU = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "osm" / "buahbatu_bandung_drive.osm.bz2"
 

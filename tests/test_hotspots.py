@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
+from routeplan import hotspots as hs
 from routeplan.cli import build_parser
 from routeplan.errors import InputError
-from routeplan import hotspots as hs
 from routeplan.hotspots.estimate import _active_hours
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CHICAGO = DATA / "incidents" / "chicago_southside_2016" / "chicago_southside_2016_crimes.csv"
 SOUTHSIDE = DATA / "incidents" / "chicago_southside_2016" / "SouthSide.shp"

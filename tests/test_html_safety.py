@@ -20,10 +20,9 @@ from xml.sax.saxutils import quoteattr
 
 import markupsafe
 import pytest
+from test_bad_input import FAST, LAT0, LON0, STEP, osm_xml
 
 from routeplan.cli import main
-
-from test_bad_input import FAST, LAT0, LON0, STEP, osm_xml
 
 #: the file the shell payload would create in the working folder
 MARKER = "PWNED_by_template"
@@ -141,7 +140,7 @@ def _plan_payload_world(folder: Path, text: dict[str, str]) -> tuple[int, str]:
     return rc, err.getvalue()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mixed_payload_plan() -> Path:
     """One plan folder whose fields carry different payloads (for the browser test); written once per process."""
     names = list(PAYLOADS)
@@ -249,7 +248,7 @@ def test_osm_name_tags_through_objects(tmp_path, monkeypatch, capsys) -> None:
     text = {f: f"{f} plain" for f in FIELDS}
     sc = payload_world(tmp_path / "w", text)
     pois = []
-    for k, (kind, value) in enumerate(PAYLOADS.items()):
+    for k, value in enumerate(PAYLOADS.values()):
         lon, lat = LON0 + (k % 5) * STEP, LAT0 + (k // 5) * STEP + 0.0003
         pois.append(f'<node id="{7000 + k}" lat="{lat:.7f}" lon="{lon:.7f}"><tag k="amenity" v="fuel"/>'
                     f'<tag k="name" v={quoteattr("OSM " + value)}/></node>')
@@ -279,9 +278,9 @@ def test_page_parts_are_rendered_once_as_data() -> None:
     """Raw parts, BindText popups/tooltips and DataMacro scripts come out exactly as given, never compiled
     as templates, and a bound text cannot end its ``<script>`` element."""
     import folium
+    from jinja2 import Template
 
     from routeplan._html import DataMacro, Raw, js_string, popup, tooltip
-    from jinja2 import Template
 
     class Probe(DataMacro):
         _template = Template("{% macro script(this, kwargs) %}var probe = {{ this.value }};{% endmacro %}")

@@ -1,15 +1,14 @@
 import json
 
 import pytest
+from conftest import SAMPLE
 
 from routeplan.errors import InputError
 from routeplan.load.layers import read_hotspots, read_vital_objects
-from routeplan.model import CATEGORIES
-from routeplan.prepare.snap import SnapIndex, snap_layer
 from routeplan.load.roads import graph_area_polygon, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
-from conftest import SAMPLE
+from routeplan.model import CATEGORIES
+from routeplan.prepare.snap import SnapIndex, snap_layer
 
 
 def fc(*features):
@@ -92,7 +91,6 @@ def test_pasaran_days_match_the_javanese_calendar():
 
 
 def test_market_on_pasaran_days_is_visited_only_then(tmp_path):
-    import datetime as dt
 
     import dataclasses
 

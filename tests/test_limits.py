@@ -16,13 +16,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_bad_input import FAST, LAT0, LON0, assert_refused, osm_xml, world
 
 from routeplan import settings
 from routeplan.errors import InputError
 from routeplan.load import roads
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
-from test_bad_input import FAST, LAT0, LON0, assert_refused, osm_xml, world
 
 #: Address-space limit of the child process in the bomb tests: a normal plan of the tiny world
 #: needs about 600 MiB of address space; the bombs needed several GiB before the limits existed.

@@ -13,11 +13,11 @@ import pytest
 EVIL = "<script>alert(1)</script>"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def evil_plan() -> tuple:
     """The offline sample planned quickly, with one visited vital object renamed to ``<script>...``."""
-    from routeplan.cli import sample_scenario_path
     import routeplan
+    from routeplan.cli import sample_scenario_path
 
     plan, ctx = routeplan.plan(sample_scenario_path(), seed=1, time_limit=20, max_iterations=300)
     victim = next(s for r in plan.routes for s in r.stops if s.kind == "vital_object")
@@ -29,7 +29,7 @@ def evil_plan() -> tuple:
     return plan, ctx
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def evil_plan_dir(lang: str = "id") -> Path:
     """A plan folder (``write_plan``) of :func:`evil_plan`, written once per test process."""
     from routeplan import write_plan

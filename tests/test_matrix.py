@@ -1,12 +1,11 @@
 import networkx as nx
 import numpy as np
 import pytest
+from conftest import SAMPLE, shared_file
 
-from routeplan.prepare.matrix import to_csr, travel_matrix
 from routeplan.load.roads import graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
-from conftest import SAMPLE, shared_file
+from routeplan.prepare.matrix import to_csr, travel_matrix
 
 
 def toy():

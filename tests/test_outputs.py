@@ -20,10 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from test_bad_input import FAST, LAT0, LON0, STEP, feature, objects_geojson, run, snapshot, world
 
 from routeplan.cli import main
-
-from test_bad_input import FAST, LAT0, LON0, STEP, feature, objects_geojson, run, snapshot, world
 
 
 def leftovers(parent: Path) -> list[str]:

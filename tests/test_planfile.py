@@ -181,8 +181,8 @@ def test_damaged_routes_geojson_is_one_line(tmp_path):
 
 def test_briefings_from_memory_equal_briefings_from_the_folder(demo_plan, tmp_path):
     """Writing a plan renders its briefings from the Plan in memory; `brief` reads the folder: same pages."""
-    from routeplan.render.briefing import render_briefings
     from routeplan import write_plan
+    from routeplan.render.briefing import render_briefings
 
     plan, ctx = demo_plan
     out = write_plan(plan, ctx, tmp_path / "plan")

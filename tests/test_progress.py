@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_bad_input import world
 
 from routeplan.cli import main
 from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
-
-from test_bad_input import world
 
 
 class FakeTerminal(io.StringIO):

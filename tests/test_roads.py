@@ -17,14 +17,13 @@ from types import SimpleNamespace
 
 import networkx as nx
 import pytest
-
-from routeplan import settings
-from routeplan.load import roads
-from routeplan.errors import InputError, NetworkError
-from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
-
 from osm_server import OSMServer
 from test_graph_cache import assert_same_graph
+
+from routeplan import settings
+from routeplan.errors import InputError, NetworkError
+from routeplan.load import roads
+from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OSM = DATA / "osm"

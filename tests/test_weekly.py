@@ -1,19 +1,17 @@
+import dataclasses
 import datetime as dt
 import json
 
 import numpy as np
 import pytest
-
-import dataclasses
+from conftest import shared_file
+from plancheck import check_plan
 
 import routeplan
 from routeplan import VitalObject, load_scenario
 from routeplan import prepare_scenario as prepare
 from routeplan.optimize.candidates import split_days
 from routeplan.sample import THREE_SHIFTS_TOML
-
-from conftest import shared_file
-from plancheck import check_plan
 
 
 def _plan(sc, ctx, objects, hotspots, **kw):

@@ -1,13 +1,13 @@
 import datetime as dt
 import json
 
+from conftest import SAMPLE
+from plancheck import check_plan
+
+from routeplan import plan_weeks
 from routeplan.cli import main
 from routeplan.model.planfile import plan_to_dict
 from routeplan.report.scorecard import predictability
-from routeplan import plan_weeks
-
-from conftest import SAMPLE
-from plancheck import check_plan
 
 
 def test_two_weeks_keep_coverage_and_vary_hours():

@@ -6,8 +6,9 @@ All distances are metres in a local projected CRS (:func:`local_crs`).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np

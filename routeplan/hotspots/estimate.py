@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -185,32 +186,12 @@ def estimate_hotspots(
     _check_parameters(incidents, method, cell_m, top_share, floor_share)
     cell_m = float(cell_m)
     placed = _place(incidents, cell_m, area)
-    if method == "kde":
-        h, selection = _bandwidth(bandwidth, placed.xy, cell_m, placed.notes)
-        intensity_for = _kde_intensity(placed, h, cell_m)
-        z = None
-    else:
-        h, selection = None, {"how": "not used by Gi*"}
-        intensity_for = _gistar_intensity(placed)
-        z = gistar_intensity(_counts(placed.inc_cell, placed.grid), placed.grid)[1]
+    h, selection, intensity_for, z = _method_intensity(placed, method, bandwidth, cell_m)
     intensity = intensity_for(None)
     p, risk = _rank_with_floor(intensity, floor_share)
     spots = _ranked_spots(placed, intensity_for, intensity, p, top_share, floor_share, by_type)
     hs, cell_hot = _hotspot_table(spots, len(intensity), placed.grid.crs, lang)
-    cells = gpd.GeoDataFrame(
-        {
-            "intensity": intensity,
-            "p": p,
-            "risk": risk,
-            "incidents": np.bincount(placed.inc_cell[placed.inc_cell >= 0], minlength=len(intensity)),
-            "hotspot": cell_hot,
-            "order": np.argsort(np.lexsort((np.arange(len(intensity)), -intensity))) + 1,
-        },
-        geometry=placed.grid.boxes(),
-        crs=placed.grid.crs,
-    )
-    if z is not None:
-        cells["gi_z"] = z
+    cells = _cell_table(placed, intensity, p, risk, cell_hot, z)
     inc = placed.inc.copy()
     inc["cell"] = placed.inc_cell
     utm = placed.grid.crs
@@ -285,6 +266,37 @@ def _place(incidents: gpd.GeoDataFrame, cell_m: float, area: Any) -> _Placed:
         notes.append(f"{n_out} incidents lie outside the study area and count for no cell")
         log.warning("%d of %d incidents lie outside the study area", n_out, len(inc))
     return _Placed(inc=inc, xy=xy, area=area_p, grid=grid, inc_cell=inc_cell, notes=notes)
+
+
+def _method_intensity(placed: _Placed, method: str, bandwidth: str | float, cell_m: float
+                      ) -> tuple[float | None, dict[str, Any], IntensityFor, np.ndarray | None]:
+    """The bandwidth (KDE only), how it was chosen, the intensity function and the Gi* z-scores (Gi* only)."""
+    if method == "kde":
+        h, selection = _bandwidth(bandwidth, placed.xy, cell_m, placed.notes)
+        return h, selection, _kde_intensity(placed, h, cell_m), None
+    intensity_for = _gistar_intensity(placed)
+    z = gistar_intensity(_counts(placed.inc_cell, placed.grid), placed.grid)[1]
+    return None, {"how": "not used by Gi*"}, intensity_for, z
+
+
+def _cell_table(placed: _Placed, intensity: np.ndarray, p: np.ndarray, risk: np.ndarray, cell_hot: np.ndarray,
+                z: np.ndarray | None) -> gpd.GeoDataFrame:
+    """One row per inside cell (in the grid's CRS): intensity, probability, patrol risk, incidents, hotspot, order."""
+    cells = gpd.GeoDataFrame(
+        {
+            "intensity": intensity,
+            "p": p,
+            "risk": risk,
+            "incidents": np.bincount(placed.inc_cell[placed.inc_cell >= 0], minlength=len(intensity)),
+            "hotspot": cell_hot,
+            "order": np.argsort(np.lexsort((np.arange(len(intensity)), -intensity))) + 1,
+        },
+        geometry=placed.grid.boxes(),
+        crs=placed.grid.crs,
+    )
+    if z is not None:
+        cells["gi_z"] = z
+    return cells
 
 
 def _bandwidth(bandwidth: str | float, xy: np.ndarray, cell_m: float, notes: list[str]) -> tuple[float, dict[str, Any]]:
@@ -399,7 +411,7 @@ def _hotspot_table(spots: list[dict[str, Any]], n_cells: int, crs: Any, lang: st
         geometry=gpd.GeoSeries([], crs=crs),
     )
     if len(hs):
-        for layer, idx in hs.groupby("layer").groups.items():
+        for _layer, idx in hs.groupby("layer").groups.items():
             shares = hs.loc[idx, "share"].astype(float)
             hs.loc[idx, "risk"] = (shares / shares.max()).round(4).clip(lower=1e-4)
     return hs, cell_hot

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -89,21 +90,14 @@ def evaluate(
         No times, an unparsable ``train_until`` or an empty training or test period.
     """
     cut, inc, train, test = _time_split(incidents, train_until)
-    if area is None:
-        utm = local_crs(inc)
-        pts = inc.to_crs(utm)
-        area = gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
+    area = _default_area(inc, cell_m) if area is None else area
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
     to_cells = _cell_finder(fit)
     n_cells = len(fit.cells)
     test_cells = to_cells(test)
     test_counts = np.bincount(test_cells[test_cells >= 0], minlength=n_cells).astype(float)
-    t0, t1 = train["time"].min(), train["time"].max()
-    base_start = t1 - (t1 - t0) * baseline_last_share
-    recent = train[train["time"] >= base_start]
-    rc = to_cells(recent)
-    scores = {"kde": fit.cells["intensity"].to_numpy(),
-              "baseline": np.bincount(rc[rc >= 0], minlength=n_cells).astype(float)}
+    baseline, baseline_text = _baseline(train, to_cells, n_cells, baseline_last_share)
+    scores = {"kde": fit.cells["intensity"].to_numpy(), "baseline": baseline}
     results = [_row(float(s), scores, test_counts, len(test)) for s in shares]
     grid_shares = sorted(set(np.round(np.concatenate([np.linspace(0.005, 0.3, 60), np.asarray(shares, float)]), 5)))
     curve = [_row(float(s), scores, test_counts, len(test)) for s in grid_shares]
@@ -116,25 +110,52 @@ def evaluate(
         "cells": n_cells,
         "bandwidth_m": round(fit.bandwidth_m, 1) if fit.bandwidth_m else None,
         "bandwidth_selection": fit.bandwidth_selection.get("how"),
-        "baseline": f"incident counts per cell in the last {baseline_last_share:.0%} of the training span "
-        f"({base_start} .. {t1}, {len(recent)} incidents); ties split by expected value",
+        "baseline": baseline_text,
         "results": results,
-        "curve": {
-            "area_share": [c["area_share"] for c in curve],
-            "kde_hit_rate": [c["kde"]["hit_rate"] for c in curve],
-            "kde_pai": [c["kde"]["pai"] for c in curve],
-            "baseline_hit_rate": [c["baseline"]["hit_rate"] for c in curve],
-            "baseline_pai": [c["baseline"]["pai"] for c in curve],
-        },
+        "curve": _curve_columns(curve),
     }
+    _log_results(results)
+    if plot_path is not None:
+        plot_evaluation(ev, plot_path)
+    return ev
+
+
+def _default_area(inc: gpd.GeoDataFrame, cell_m: float) -> gpd.GeoSeries:
+    """The convex hull of all incidents buffered by one cell, in their local projected CRS."""
+    utm = local_crs(inc)
+    pts = inc.to_crs(utm)
+    return gpd.GeoSeries([pts.geometry.union_all().convex_hull.buffer(float(cell_m))], crs=utm)
+
+
+def _log_results(results: list[dict[str, Any]]) -> None:
     for r in results:
         log.info(
             "area %.0f%%: KDE hit rate %.3f PAI %.2f | baseline hit rate %.3f PAI %.2f",
             100 * r["share"], r["kde"]["hit_rate"], r["kde"]["pai"], r["baseline"]["hit_rate"], r["baseline"]["pai"],
         )
-    if plot_path is not None:
-        plot_evaluation(ev, plot_path)
-    return ev
+
+
+def _baseline(train: gpd.GeoDataFrame, to_cells: Callable[[gpd.GeoDataFrame], np.ndarray], n_cells: int,
+              last_share: float) -> tuple[np.ndarray, str]:
+    """The naive baseline: incident counts per cell in the last ``last_share`` of the training span; its text."""
+    t0, t1 = train["time"].min(), train["time"].max()
+    base_start = t1 - (t1 - t0) * last_share
+    recent = train[train["time"] >= base_start]
+    rc = to_cells(recent)
+    text = (f"incident counts per cell in the last {last_share:.0%} of the training span "
+            f"({base_start} .. {t1}, {len(recent)} incidents); ties split by expected value")
+    return np.bincount(rc[rc >= 0], minlength=n_cells).astype(float), text
+
+
+def _curve_columns(curve: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """The curve's rows as columns: area share, and hit rate and PAI of both methods."""
+    return {
+        "area_share": [c["area_share"] for c in curve],
+        "kde_hit_rate": [c["kde"]["hit_rate"] for c in curve],
+        "kde_pai": [c["kde"]["pai"] for c in curve],
+        "baseline_hit_rate": [c["baseline"]["hit_rate"] for c in curve],
+        "baseline_pai": [c["baseline"]["pai"] for c in curve],
+    }
 
 
 def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp

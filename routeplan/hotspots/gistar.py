@@ -24,8 +24,8 @@ def gistar_intensity(counts: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.nda
         The local sums (never negative) and the z-scores, per cell.
     """
     # esda and libpysal take over a second to import and only Gi* needs them: imported when used
-    import esda
-    from libpysal.weights import W
+    import esda  # lazy: heavy optional step (esda and libpysal take ~2 s to import)
+    from libpysal.weights import W  # lazy: as esda
 
     iy, ix = grid.index
     lookup = {(int(j), int(i)): k for k, (j, i) in enumerate(zip(iy, ix))}

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from io import StringIO
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -368,7 +369,18 @@ def read_incidents(
     kcol = _find_column(columns, "type", type, path)
     raw_type = _raw_types(df, kcol, path)
     cats = raw_type.map(lambda v: tmap.get(_norm_type(v), "lainnya") if v else "lainnya")
-    keep = ~missing
+    gdf = _incident_frame(path, times, cats, raw_type, xs, ys, ~missing, crs)
+    log.info(
+        "%s: %d incidents (%d with time), columns lat=%r lon=%r time=%r type=%r",
+        path, len(gdf), int(gdf["time"].notna().sum()), ycol if not is_geojson else None,
+        xcol if not is_geojson else None, tcol, kcol,
+    )
+    return gdf
+
+
+def _incident_frame(path: Path, times: pd.Series, cats: pd.Series, raw_type: pd.Series, xs: pd.Series,
+                    ys: pd.Series, keep: pd.Series, crs: str | int | None) -> gpd.GeoDataFrame:
+    """The kept incidents as Points in EPSG:4326 with ``time``, ``type`` and ``raw_type``."""
     src_crs = "EPSG:4326" if crs is None else (f"EPSG:{crs}" if str(crs).isdigit() else crs)
     try:
         gdf = gpd.GeoDataFrame(
@@ -387,11 +399,6 @@ def read_incidents(
         b = gdf.total_bounds
         if not (np.isfinite(b).all() and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90):
             raise InputError(f"{path}: coordinates do not fit CRS {crs!r} (they land outside the globe)")
-    log.info(
-        "%s: %d incidents (%d with time), columns lat=%r lon=%r time=%r type=%r",
-        path, len(gdf), int(gdf["time"].notna().sum()), ycol if not is_geojson else None,
-        xcol if not is_geojson else None, tcol, kcol,
-    )
     return gdf
 
 

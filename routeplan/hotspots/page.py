@@ -12,8 +12,8 @@ from typing import cast
 
 import branca.colormap as cm
 import folium
-from folium.plugins import HeatMap, MarkerCluster
 from branca.element import Figure
+from folium.plugins import HeatMap, MarkerCluster
 from jinja2 import Template
 
 from routeplan._html import DataMacro, Raw, escape, popup, tooltip

@@ -22,11 +22,14 @@ import logging
 import re
 import stat
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import networkx as nx
 import numpy as np
+import shapely
+from shapely.geometry import LineString
 
 from routeplan import settings
 from routeplan._io import write_bytes_atomic
@@ -62,8 +65,6 @@ def _json_exact(value: Any, depth: int = 0) -> bool:
 
 
 def _is_line(value: Any) -> bool:
-    from shapely.geometry import LineString
-
     return type(value) is LineString and not value.has_z and len(value.coords) >= 2
 
 
@@ -83,8 +84,6 @@ def _column(name: str, rows: list[int], values: list[Any], total: int, prefix: s
     elif types == {int} and all(_INT64[0] <= v <= _INT64[1] for v in values):
         col["kind"] = "int"
     elif all(_is_line(v) for v in values):
-        import shapely
-
         col["kind"] = "linestring"
         _, coords, (offsets,) = shapely.to_ragged_array(values)
         arrays[f"{prefix}_coords"] = np.ascontiguousarray(coords, dtype=np.float64)
@@ -148,7 +147,10 @@ def dumps(G: nx.MultiDiGraph) -> bytes:
     }
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=True, allow_nan=True).encode("ascii"), dtype=np.uint8)
     buf = io.BytesIO()
-    np.savez(buf, **arrays)  # ZIP_STORED members of plain dtypes: nothing to unpickle
+    # ZIP_STORED members of plain dtypes: nothing to unpickle (typed as Any: numpy's stub would let a member
+    # named "allow_pickle" bind to that keyword, which no member here is named)
+    members: dict[str, Any] = arrays
+    np.savez(buf, **members)
     return buf.getvalue()
 
 
@@ -191,8 +193,6 @@ def _want(arrays: dict[str, np.ndarray], name: str, dtype: str, n: int | None = 
 
 
 def _fill(dicts: list[dict], columns: Any, arrays: dict[str, np.ndarray]) -> None:
-    import shapely
-
     if not isinstance(columns, list):
         raise ValueError("columns are not a list")
     total = len(dicts)

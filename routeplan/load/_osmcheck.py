@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from routeplan import settings
@@ -30,7 +32,7 @@ class _Stop(Exception):
     """Raised inside the expat handlers to stop parsing at the first exceeded limit."""
 
 
-def _opener(path: Path) -> Callable[[Path], BinaryIO]:
+def _opener(path: Path) -> Callable[[Path], io.BufferedIOBase]:
     # the same rule as osmnx (_osm_xml._open_file) uses to pick the decompressor
     suffix = path.suffix.lower()
     if suffix == ".bz2":
@@ -63,76 +65,89 @@ def check_osm_xml(path: Path) -> dict[str, int]:
     InputError
         A limit is exceeded, or the file is not well-formed XML or not a valid compressed stream.
     """
-    max_bytes = int(settings.max_osm_decompressed_bytes)
-    max_token = int(settings.max_osm_token_bytes)
-    max_nodes, max_ways = int(settings.max_osm_nodes), int(settings.max_osm_ways)
-    max_refs, max_elements = int(settings.max_way_nodes), int(settings.max_osm_elements)
-    compressed = path.suffix.lower() in (".bz2", ".gz")
-    counts = {"bytes": 0, "nodes": 0, "ways": 0, "elements": 0}
-    way: dict[str, Any] = {"id": None, "refs": 0}
-    problem: list[str] = []
-
-    def stop(message: str) -> None:
-        problem.append(message)
-        raise _Stop
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        counts["elements"] += 1
-        if counts["elements"] > max_elements:
-            stop(f"more than {max_elements} elements (nodes, ways, node references, tags, members), above "
-                 "the limit (routeplan.settings.max_osm_elements); cut the extract to the area you plan")
-        if name == "nd":
-            if way["id"] is not None:
-                way["refs"] += 1
-                if way["refs"] > max_refs:
-                    stop(f"way {way['id']} has more than {max_refs} node references, above the limit per way "
-                         "(routeplan.settings.max_way_nodes; OSM itself allows 2000); not a real OSM extract")
-        elif name == "node":
-            counts["nodes"] += 1
-            if counts["nodes"] > max_nodes:
-                stop(f"more than {max_nodes} nodes, above the limit (routeplan.settings.max_osm_nodes); "
-                     "cut the extract to the area you plan")
-        elif name == "way":
-            counts["ways"] += 1
-            if counts["ways"] > max_ways:
-                stop(f"more than {max_ways} ways, above the limit (routeplan.settings.max_osm_ways); "
-                     "cut the extract to the area you plan")
-            way["id"], way["refs"] = str(attrs.get("id", "?"))[:40], 0
-
-    def end(name: str) -> None:
-        if name == "way":
-            way["id"] = None
-
-    def doctype(*_args: Any) -> None:
-        stop("OSM XML with a DOCTYPE (entity declarations) is refused; export the extract again")
-
+    scan = _Scan(compressed=path.suffix.lower() in (".bz2", ".gz"))
     parser = expat.ParserCreate()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = doctype
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.StartDoctypeDeclHandler = scan.doctype
     try:
         with _opener(path)(path) as fh:
-            while True:
-                # read at most one chunk past the cap: decompression never runs ahead of the count
-                block = fh.read(_CHUNK)
-                if not block:
-                    break
-                counts["bytes"] += len(block)
-                if counts["bytes"] > max_bytes:
-                    what = "decompresses to" if compressed else "holds"
-                    stop(f"{what} more than {format_bytes(max_bytes)} of XML, above the limit "
-                         "(routeplan.settings.max_osm_decompressed_bytes); cut the extract to the area you plan")
-                parser.Parse(block, False)
-                # bytes expat holds for a token it has not finished (a tag, attribute, text or comment)
-                pending = counts["bytes"] - parser.CurrentByteIndex
-                if pending > max_token:
-                    stop(f"an XML token longer than {format_bytes(max_token)} near byte {parser.CurrentByteIndex}, "
-                         "above the limit (routeplan.settings.max_osm_token_bytes); not a real OSM extract")
-            parser.Parse(b"", True)
+            scan.feed(parser, fh)
     except _Stop:
-        raise InputError(f"{path}: {problem[0]}") from None
+        raise InputError(f"{path}: {scan.problem}") from None
     except expat.ExpatError as exc:
         raise InputError(f"{path}: cannot read OSM roads (not well-formed XML: {exc})") from None
     except (OSError, EOFError, zlib.error) as exc:  # a broken .bz2/.gz stream, or an unreadable file
         raise InputError(f"{path}: cannot read OSM roads ({one_line(exc)})") from None
-    return counts
+    return scan.counts
+
+
+class _Scan:
+    """The expat handlers of :func:`check_osm_xml`: count what the stream holds, stop at the first limit."""
+
+    def __init__(self, compressed: bool) -> None:
+        self.compressed = compressed
+        self.max_bytes = int(settings.max_osm_decompressed_bytes)
+        self.max_token = int(settings.max_osm_token_bytes)
+        self.max_nodes, self.max_ways = int(settings.max_osm_nodes), int(settings.max_osm_ways)
+        self.max_refs, self.max_elements = int(settings.max_way_nodes), int(settings.max_osm_elements)
+        self.counts = {"bytes": 0, "nodes": 0, "ways": 0, "elements": 0}
+        self.way: dict[str, Any] = {"id": None, "refs": 0}
+        self.problem = ""
+
+    def stop(self, message: str) -> NoReturn:
+        self.problem = message
+        raise _Stop
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        counts, way = self.counts, self.way
+        counts["elements"] += 1
+        if counts["elements"] > self.max_elements:
+            self.stop(f"more than {self.max_elements} elements (nodes, ways, node references, tags, members), "
+                      "above the limit (routeplan.settings.max_osm_elements); cut the extract to the area you plan")
+        if name == "nd":
+            if way["id"] is not None:
+                way["refs"] += 1
+                if way["refs"] > self.max_refs:
+                    self.stop(f"way {way['id']} has more than {self.max_refs} node references, above the limit "
+                              "per way (routeplan.settings.max_way_nodes; OSM itself allows 2000); not a real OSM "
+                              "extract")
+        elif name == "node":
+            counts["nodes"] += 1
+            if counts["nodes"] > self.max_nodes:
+                self.stop(f"more than {self.max_nodes} nodes, above the limit (routeplan.settings.max_osm_nodes); "
+                          "cut the extract to the area you plan")
+        elif name == "way":
+            counts["ways"] += 1
+            if counts["ways"] > self.max_ways:
+                self.stop(f"more than {self.max_ways} ways, above the limit (routeplan.settings.max_osm_ways); "
+                          "cut the extract to the area you plan")
+            way["id"], way["refs"] = str(attrs.get("id", "?"))[:40], 0
+
+    def end(self, name: str) -> None:
+        if name == "way":
+            self.way["id"] = None
+
+    def doctype(self, *_args: Any) -> None:
+        self.stop("OSM XML with a DOCTYPE (entity declarations) is refused; export the extract again")
+
+    def feed(self, parser: expat.XMLParserType, fh: io.BufferedIOBase) -> None:
+        """Parse ``fh`` chunk by chunk, checking the decompressed size and the unfinished token after each."""
+        while True:
+            # read at most one chunk past the cap: decompression never runs ahead of the count
+            block = fh.read(_CHUNK)
+            if not block:
+                break
+            self.counts["bytes"] += len(block)
+            if self.counts["bytes"] > self.max_bytes:
+                what = "decompresses to" if self.compressed else "holds"
+                self.stop(f"{what} more than {format_bytes(self.max_bytes)} of XML, above the limit "
+                          "(routeplan.settings.max_osm_decompressed_bytes); cut the extract to the area you plan")
+            parser.Parse(block, False)
+            # bytes expat holds for a token it has not finished (a tag, attribute, text or comment)
+            pending = self.counts["bytes"] - parser.CurrentByteIndex
+            if pending > self.max_token:
+                self.stop(f"an XML token longer than {format_bytes(self.max_token)} near byte "
+                          f"{parser.CurrentByteIndex}, above the limit (routeplan.settings.max_osm_token_bytes); "
+                          "not a real OSM extract")
+        parser.Parse(b"", True)

@@ -7,10 +7,17 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from routeplan._io import write_text_atomic
+import geopandas as gpd
+
+from routeplan import settings
+from routeplan._io import check_input_file, write_text_atomic
 from routeplan.errors import InputError, NetworkError, one_line
 from routeplan.i18n import category_label
+from routeplan.load._online import configure_osmnx
+from routeplan.load._osmcheck import check_osm_xml
+from routeplan.load.roads import read_boundary
 from routeplan.model.layers import CATEGORIES
+from routeplan.model.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +43,11 @@ TAG_CATEGORIES: list[tuple[str, str, str]] = [
 ]
 
 
-def _tags() -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+def _tags() -> dict[str, bool | str | list[str]]:
+    values: dict[str, list[str]] = {}
     for key, value, _ in TAG_CATEGORIES:
-        out.setdefault(key, []).append(value)
-    return out
+        values.setdefault(key, []).append(value)
+    return dict(values.items())  # typed as osmnx's ``tags`` (a dict is invariant in its values)
 
 
 def categorise(row: Any) -> str | None:
@@ -52,13 +59,13 @@ def categorise(row: Any) -> str | None:
     return None
 
 
-def derive_vital_objects(scenario: Any) -> Any:
+def derive_vital_objects(scenario: Scenario) -> gpd.GeoDataFrame:
     """Find candidate vital objects in the scenario's area from OSM tags.
 
     Parameters
     ----------
     scenario
-        A :class:`routeplan.load.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
+        A :class:`routeplan.model.scenario.Scenario`; its ``[area]`` names a local OSM file, a place, a bbox or
         a boundary (the last three go online through osmnx, cached).
 
     Returns
@@ -67,8 +74,7 @@ def derive_vital_objects(scenario: Any) -> Any:
         Points (EPSG:4326) with ``id`` (``osm-node-123``), ``name``, ``category`` and the category's
         defaults (``priority``, ``visits_per_week``, ``dwell_minutes``, ``windows``, ``days``), sorted by id.
     """
-    import geopandas as gpd
-    import osmnx as ox
+    import osmnx as ox  # lazy: osmnx takes ~3 s to import; only this command needs it
 
     area = scenario.area
     tags = _tags()
@@ -76,24 +82,20 @@ def derive_vital_objects(scenario: Any) -> Any:
         if area.osm_file is not None:
             if str(area.osm_file).lower().endswith(".pbf"):
                 raise InputError(f"{area.osm_file}: deriving objects from .pbf is not supported; use .osm or .osm.bz2")
-            from routeplan import settings
-            from routeplan._io import check_input_file
-            from routeplan.load._osmcheck import check_osm_xml
-
             # osmnx loads the whole file: the same size limit and bounded pre-scan as for roads first
             check_osm_xml(check_input_file(Path(area.osm_file), "OSM", settings.max_osm_bytes))
             raw = ox.features_from_xml(area.osm_file, tags=tags)
         else:
-            from routeplan.load.roads import _configure_osmnx, read_boundary
-
-            _configure_osmnx()
+            configure_osmnx()
             if area.place is not None:
                 raw = ox.features_from_place(area.place, tags=tags)
             elif area.bbox is not None:
                 w, s, e, n = area.bbox
                 raw = ox.features_from_bbox((w, s, e, n), tags=tags)
-            else:
+            elif area.boundary is not None:
                 raw = ox.features_from_polygon(read_boundary(area.boundary), tags=tags)
+            else:  # the scenario loader requires one of them; as in load_roads
+                raise InputError(f"{scenario.path}: [area] names no roads")
     except InputError:
         raise
     except Exception as exc:
@@ -131,7 +133,7 @@ def derive_vital_objects(scenario: Any) -> Any:
     return gdf.sort_values("id").reset_index(drop=True) if len(gdf) else gdf
 
 
-def write_objects(gdf: Any, path: Path) -> None:
+def write_objects(gdf: gpd.GeoDataFrame, path: Path) -> None:
     """Write candidate objects as a GeoJSON FeatureCollection the planner reads back unchanged."""
     feats = []
     for _, row in gdf.iterrows():

@@ -8,24 +8,28 @@ so every kept node can be reached from every other.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
 import logging
 import shutil
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
+from xml.sax.saxutils import quoteattr
 
+import geopandas as gpd
 import networkx as nx
+import osmium
+from shapely.geometry import MultiPoint, box
 
 from routeplan import settings
-from routeplan.load import _graphcache
 from routeplan._io import check_input_file
+from routeplan.errors import InputError, one_line
+from routeplan.load import _graphcache
+from routeplan.load._online import download
 from routeplan.load._osmcheck import check_osm_xml
-from routeplan.errors import InputError, NetworkError, one_line
+from routeplan.model.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +157,7 @@ def _check_osm_suffix(path: Path) -> None:
 
 
 def _graph_from_file(path: Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
-    import osmnx as ox
+    import osmnx as ox  # lazy: osmnx takes ~3 s to import; a cached graph never needs it
 
     name = path.name.lower()
     _check_osm_suffix(path)
@@ -184,15 +188,14 @@ def _pbf_to_xml(src: Path, dst: Path) -> None:
     The limits of :func:`routeplan.load._osmcheck.check_osm_xml` apply to what is copied: highway ways, node
     references per way, their nodes and all elements together.
     """
-    import osmium
-
     max_refs, max_ways = int(settings.max_way_nodes), int(settings.max_osm_ways)
     max_nodes, max_elements = int(settings.max_osm_nodes), int(settings.max_osm_elements)
     try:
         way_nodes: set[int] = set()
         ways = []
         elements = 0
-        for w in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+        for entity in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway")):
+            w = cast(osmium.osm.Way, entity)  # the WAY entity filter yields only ways
             if len(w.nodes) > max_refs:
                 raise InputError(f"{src}: way {w.id} has more than {max_refs} node references, above the limit "
                                  "per way (routeplan.settings.max_way_nodes; OSM itself allows 2000); "
@@ -212,15 +215,14 @@ def _pbf_to_xml(src: Path, dst: Path) -> None:
                                  "members), above the limit (routeplan.settings.max_osm_elements); cut the "
                                  "extract to the area you plan")
         coords: dict[int, tuple[float, float]] = {}
-        for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
+        for entity in osmium.FileProcessor(str(src), osmium.osm.NODE):
+            n = cast(osmium.osm.Node, entity)  # the NODE entity filter yields only nodes
             if n.id in way_nodes and n.location.valid():
                 coords[n.id] = (n.location.lat, n.location.lon)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(f"{src}: cannot read PBF ({one_line(exc)})") from None
-    from xml.sax.saxutils import quoteattr
-
     with open(dst, "w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="routeplan">\n')
         for nid, (lat, lon) in coords.items():
@@ -252,207 +254,6 @@ def _cached_graph(key: str, build: Callable[[], nx.MultiDiGraph]) -> nx.MultiDiG
     return _graphcache.cached_graph(key, build)
 
 
-# ---------------------------------------------------------------------------------------------------
-# Talking to Nominatim / Overpass through osmnx, with bounded retries and no cache poisoning.
-#
-# osmnx 2.1 retries HTTP 429/504 by itself, forever, sleeping 55 s each time, and builds a graph from an
-# Overpass answer that carries a "remark" (a server-side timeout with partial data). We therefore hand
-# osmnx a requests response hook (``settings.requests_kwargs``) that inspects every answer before osmnx
-# sees it: an error status, a body that is not JSON or an Overpass remark raises here, so osmnx neither
-# sleeps nor caches it, and :func:`_online` retries the whole download a bounded number of times.
-# Answers that pass are cached by osmnx (``cache_folder/http``), so a retry re-requests only what failed.
-
-class _TransientError(Exception):
-    """A failure worth retrying: 429, 5xx, a broken connection or a truncated / garbage / remark answer."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:  # an HTTP date: fall back on our own back-off
-        return None
-
-
-def _check_response(response: Any, *args: Any, **kwargs: Any) -> Any:
-    """requests response hook: raise on answers osmnx must neither use nor cache."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(response.url)
-    where = f"{parts.hostname}{parts.path}"
-    status = response.status_code
-    if status == 429 or status >= 500:
-        raise _TransientError(f"{where} answered HTTP {status} {response.reason}",
-                              _retry_after(response.headers.get("Retry-After")))
-    if status >= 400:
-        raise NetworkError(f"{where} answered HTTP {status} {response.reason}")
-    if parts.path.rstrip("/").endswith("/status"):
-        return response  # plain-text status pages
-    body = response.content  # raises on a truncated body (Content-Length not reached)
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise _TransientError(
-            f"{where} answered with {len(body)} bytes that are not valid JSON (truncated or an error page)"
-        ) from None
-    if isinstance(data, dict) and "remark" in data:
-        raise _TransientError(f"{where} answered with an incomplete result: {str(data['remark'])[:200]}")
-    if not isinstance(data, (dict, list)):
-        raise _TransientError(f"{where} answered with JSON that is neither an object nor a list")
-    return response
-
-
-class _OsmnxSession:
-    """Point osmnx at our services, cache and response hook; restore its settings on exit."""
-
-    _NAMES = ("nominatim_url", "overpass_url", "requests_timeout", "cache_folder", "use_cache",
-              "cache_only_mode", "log_console", "overpass_rate_limit", "doh_url_template", "requests_kwargs")
-
-    def __enter__(self) -> "_OsmnxSession":
-        import osmnx as ox
-
-        self._saved = {n: getattr(ox.settings, n) for n in self._NAMES}
-        _configure_osmnx()
-        hooks = dict(ox.settings.requests_kwargs.get("hooks") or {})
-        prev = hooks.get("response") or []
-        hooks["response"] = [*(prev if isinstance(prev, list) else [prev]), _check_response]
-        ox.settings.requests_kwargs = {**ox.settings.requests_kwargs, "hooks": hooks}
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        import osmnx as ox
-
-        for n, v in self._saved.items():
-            setattr(ox.settings, n, v)
-
-
-def _configure_osmnx() -> None:
-    """Set ``osmnx.settings`` from ``routeplan.settings`` (service URLs, timeout, HTTP cache folder)."""
-    import osmnx as ox
-
-    ox.settings.nominatim_url = settings.nominatim_url
-    ox.settings.overpass_url = settings.overpass_url
-    ox.settings.requests_timeout = settings.requests_timeout
-    ox.settings.cache_folder = str(Path(settings.cache_folder) / "http")
-    ox.settings.use_cache = True
-    ox.settings.cache_only_mode = False
-    ox.settings.log_console = False
-    # the loopback test server and small public instances have no /status endpoint worth polling
-    ox.settings.overpass_rate_limit = False
-    # never ask Google's DNS-over-HTTPS service to resolve a host name: request hosts by name
-    ox.settings.doh_url_template = None
-
-
-def _purge_broken_http_cache() -> int:
-    """Delete osmnx HTTP-cache files that are not valid JSON (osmnx writes them non-atomically)."""
-    folder = Path(settings.cache_folder) / "http"
-    removed = 0
-    for f in folder.glob("*.json") if folder.is_dir() else []:
-        try:
-            json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            log.warning("removing broken HTTP cache file %s", f)
-            f.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _name_not_resolved(exc: BaseException) -> bool:
-    """Whether a connection failed because the host name could not be resolved (DNS, offline)."""
-    seen = set()
-    e: BaseException | None = exc
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if "NameResolutionError" in type(e).__name__ or "Name or service not known" in str(e) \
-                or "Temporary failure in name resolution" in str(e) or "NameResolutionError" in str(e):
-            return True
-        e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
-    return False
-
-
-def _online(fetch: Callable[[], nx.MultiDiGraph], what: str) -> nx.MultiDiGraph:
-    """Run an osmnx download with bounded retries; turn every failure into a one-line error.
-
-    Transient failures (HTTP 429/5xx, broken connections, truncated or non-JSON answers, Overpass
-    remarks) are retried ``settings.http_retries`` times with exponential back-off starting at
-    ``settings.http_backoff_s`` (a server's ``Retry-After`` is honoured up to the largest back-off step),
-    so the total wait is bounded. A timeout is not retried.
-
-    Raises
-    ------
-    InputError
-        Nominatim does not know the place or has no polygon for it.
-    NetworkError
-        The services could not be reached or kept answering with errors or garbage.
-    """
-    import requests
-    from osmnx._errors import InsufficientResponseError
-
-    retries, backoff = max(0, int(settings.http_retries)), max(0.0, float(settings.http_backoff_s))
-    purged = False
-    attempt = 0
-    while True:
-        try:
-            with _OsmnxSession():
-                return fetch()
-        except (InputError, NetworkError):
-            raise
-        except requests.Timeout:
-            raise NetworkError(
-                f"could not download roads for {what}: no answer from the OSM service within "
-                f"{settings.requests_timeout:g} s (routeplan.settings.requests_timeout)"
-            ) from None
-        except (_TransientError, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
-            if _name_not_resolved(exc):
-                # no DNS: this machine is offline; waiting and retrying will not help
-                host = getattr(getattr(exc, "request", None), "url", "") or ""
-                host = host.split("/")[2] if host.count("/") >= 2 else "the OSM service"
-                raise NetworkError(
-                    f"could not download roads for {what}: cannot resolve {host} (no internet?); "
-                    "connect once to fill the cache, or give [area] osm_file"
-                ) from None
-            if attempt >= retries:
-                raise NetworkError(
-                    f"could not download roads for {what}: {one_line(exc)} "
-                    f"(gave up after {attempt + 1} attempt(s); try again later)"
-                ) from None
-            delay = backoff * 2 ** attempt
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                delay = min(max(delay, retry_after), backoff * 2 ** retries)
-            attempt += 1
-            log.warning("%s; retry %d of %d in %.1f s", one_line(exc), attempt, retries, delay)
-            time.sleep(delay)
-        except InsufficientResponseError as exc:
-            if "0 results" in str(exc):
-                raise InputError(f"place {what}: Nominatim does not know this place; check the spelling "
-                                 "or give [area] osm_file / boundary / bbox instead") from None
-            if "No data elements" in str(exc):
-                raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
-                                 "in this area") from None
-            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
-        except json.JSONDecodeError as exc:  # a broken osmnx HTTP-cache file (an interrupted earlier run)
-            if purged or not _purge_broken_http_cache():
-                raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
-            purged = True
-        except ValueError as exc:
-            if "Found no graph nodes" in str(exc):
-                raise InputError(f"{what}: no drivable roads (highway=primary/residential/track/...) "
-                                 "in this area") from None
-            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
-        except TypeError as exc:
-            if "Polygon" in str(exc):  # osmnx: Nominatim found the place but only as a point or line
-                raise InputError(f"place {what}: Nominatim has no boundary polygon for it; use [area] "
-                                 "boundary / bbox instead") from None
-            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
-        except Exception as exc:
-            raise NetworkError(f"could not download roads for {what}: {one_line(exc)}") from None
-
-
 def graph_from_place(place: str, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:
     """Download (or read from the cache) the patrol road graph of a named place.
 
@@ -467,13 +268,13 @@ def graph_from_place(place: str, speeds_kmh: dict[str, dict[str, float]]) -> nx.
     -------
     networkx.MultiDiGraph
     """
-    import osmnx as ox
+    import osmnx as ox  # lazy: osmnx takes ~3 s to import; a cached graph never needs it
 
     def build() -> nx.MultiDiGraph:
         def fetch() -> nx.MultiDiGraph:
             return ox.graph_from_place(place, custom_filter=PATROL_FILTER, simplify=True, retain_all=True)
 
-        return prepare_graph(_online(fetch, repr(place)), speeds_kmh, f"place {place!r}")
+        return prepare_graph(download(fetch, repr(place)), speeds_kmh, f"place {place!r}")
 
     return _cached_graph(_cache_key("place", place, speeds_kmh), build)
 
@@ -494,24 +295,24 @@ def graph_from_polygon(polygon: Any, speeds_kmh: dict[str, dict[str, float]], la
     -------
     networkx.MultiDiGraph
     """
-    import osmnx as ox
+    import osmnx as ox  # lazy: osmnx takes ~3 s to import; a cached graph never needs it
 
     def build() -> nx.MultiDiGraph:
         def fetch() -> nx.MultiDiGraph:
             return ox.graph_from_polygon(polygon, custom_filter=PATROL_FILTER, simplify=True, retain_all=True)
 
-        return prepare_graph(_online(fetch, label), speeds_kmh, label)
+        return prepare_graph(download(fetch, label), speeds_kmh, label)
 
     return _cached_graph(_cache_key("polygon", polygon.wkt, speeds_kmh), build)
 
 
-def load_roads(scenario: Any) -> nx.MultiDiGraph:
+def load_roads(scenario: Scenario) -> nx.MultiDiGraph:
     """Load the road graph a scenario's ``[area]`` names.
 
     Parameters
     ----------
     scenario
-        A :class:`routeplan.load.scenario.Scenario`.
+        A :class:`routeplan.model.scenario.Scenario`.
 
     Returns
     -------
@@ -524,8 +325,6 @@ def load_roads(scenario: Any) -> nx.MultiDiGraph:
     if area.place is not None:
         return graph_from_place(area.place, speeds)
     if area.bbox is not None:
-        from shapely.geometry import box
-
         return graph_from_polygon(box(*area.bbox), speeds, f"bbox {list(area.bbox)}")
     if area.boundary is not None:
         return graph_from_polygon(read_boundary(area.boundary), speeds, str(area.boundary))
@@ -534,8 +333,6 @@ def load_roads(scenario: Any) -> nx.MultiDiGraph:
 
 def read_boundary(path: Path) -> Any:
     """Read a boundary polygon (GeoJSON or any file geopandas reads) as one shapely geometry in EPSG:4326."""
-    import geopandas as gpd
-
     path = check_input_file(Path(path), "boundary")
     try:
         gdf = gpd.read_file(path)
@@ -555,9 +352,6 @@ def graph_area_polygon(G: nx.MultiDiGraph, buffer_m: float = 500.0) -> Any:
     Edge geometry counts too: osmnx simplification can leave a long curved road (a ring road, say) with
     only a couple of nodes, and the hull of the nodes alone would cut it off.
     """
-    import geopandas as gpd
-    from shapely.geometry import MultiPoint
-
     pts = [(d["x"], d["y"]) for _, d in G.nodes(data=True)]
     for _, _, d in G.edges(data=True):
         geom = d.get("geometry")

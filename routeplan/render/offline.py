@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import folium
+
 #: Pseudo URLs folium writes for the assets that :func:`render_offline` inlines.
 LEAFLET_JS = "routeplan-inline:leaflet.js"
 LEAFLET_CSS = "routeplan-inline:leaflet.css"
@@ -61,13 +63,13 @@ def _dist_file(dist: str, rel: str) -> Path:
     return p
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def leaflet_js() -> str:
     """The minified Leaflet build shipped by xstatic-leaflet."""
     return _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.js").read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def leaflet_css() -> str:
     """Leaflet's CSS with its control images inlined as data URIs."""
     css = _dist_file("xstatic-leaflet", f"{_LEAFLET_DIR}/leaflet.css").read_text(encoding="utf-8")
@@ -83,7 +85,7 @@ def leaflet_css() -> str:
     return re.sub(r"url\(images/([\w@.-]+\.png)\)", data_uri, css)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heat_js() -> str:
     """leaflet-heat as shipped inside folium."""
     return _dist_file("folium", "folium/templates/leaflet_heat.min.js").read_text(encoding="utf-8")
@@ -153,8 +155,6 @@ def render_offline(m: Any) -> str:
 
 def tile_layer(name: str, attribution: str) -> Any:
     """The OpenStreetMap tile layer as an overlay that is off until the user switches it on."""
-    import folium
-
     return folium.TileLayer(tiles=OSM_TILES, attr=attribution, name=name, max_zoom=19, overlay=True, show=False)
 
 
@@ -167,7 +167,7 @@ MARKERCLUSTER_CSS = "routeplan-inline:MarkerCluster.css"
 _MARKERCLUSTER = ("xstatic-leaflet-markercluster", "xstatic/pkg/leaflet_markercluster/data")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def markercluster_js() -> str:
     """Leaflet.markercluster (1.4.1), minified, as shipped by xstatic-leaflet-markercluster."""
     dist, folder = _MARKERCLUSTER
@@ -175,7 +175,7 @@ def markercluster_js() -> str:
     return re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)  # no map file to look for beside the page
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def markercluster_css() -> str:
     """Leaflet.markercluster's two style sheets (animation, and the default cluster bubbles)."""
     dist, folder = _MARKERCLUSTER
