@@ -1,4 +1,7 @@
+"""``python -m routeplan``: the command line."""
+
 import sys
+
 from routeplan.cli import main
 
 sys.exit(main())

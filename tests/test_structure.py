@@ -19,7 +19,10 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
 #: Modules allowed past MAX_MODULE_LINES, with the reason.
-LONG_MODULES: dict[str, str] = {}
+LONG_MODULES: dict[str, str] = {
+    "routeplan/load/scenario.py": "the scenario file's schema: every rule of every table, pins included, in one place, "
+                                  "one step per table",
+}
 
 
 def _modules() -> list[Path]:
