@@ -9,10 +9,10 @@ benchmark figures measure the code that plans patrols.
 from __future__ import annotations
 
 import logging
-import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 

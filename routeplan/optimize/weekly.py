@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -163,7 +163,7 @@ def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: Routing
         if dry_run:
             continue
         group = model.stops[i2].group
-        for k, st in enumerate(model.stops):
+        for st in model.stops:
             if st.group == group and st.tw_early < s1 + gaps[o1]:
                 st.tw_early = int(s1 + gaps[o1])
                 if st.tw_early > st.tw_late:

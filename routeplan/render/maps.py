@@ -9,13 +9,14 @@ Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to 
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from routeplan._html import Raw, escape, popup, tooltip
-from routeplan.render.offline import prepare_map, render_offline, tile_layer
 from routeplan.i18n import category_label, t, weekday
 from routeplan.model.plan import Plan, Visit
 from routeplan.prepare.context import PlanContext
+from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def road_base_geojson(G: Any) -> dict[str, Any]:
     """The road graph as one MultiLineString per road class (each street once, simplified, rounded)."""
     lines: dict[str, list] = {name: [] for name, *_ in ROAD_CLASSES}
     seen: set[tuple] = set()
-    for u, v, k, data in G.edges(keys=True, data=True):
+    for u, v, _k, data in G.edges(keys=True, data=True):
         key = (min(u, v), max(u, v), data.get("osmid") if not isinstance(data.get("osmid"), list) else tuple(data["osmid"]))
         if key in seen:
             continue

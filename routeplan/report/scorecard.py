@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter, defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
