@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from routeplan import settings
+import routeplan.settings as settings
 from routeplan.errors import InputError
 from routeplan.model.layers import Hotspot, VitalObject, road_node
 from routeplan.model.plan import Unserved

@@ -193,17 +193,17 @@ def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], ext
     durs, dists = list(base_d), list(base_l)
     for vi in sorted({vi for vi, _ in extras}):
         k = vprofile[vi]
-        d, l = base_d[k].copy(), base_l[k].copy()
+        d, dist = base_d[k].copy(), base_l[k].copy()
         mine = [j for j, (vj, _) in enumerate(extras) if vj == vi]
         for j in mine:
             src = extras[j][1]
             d[n + j, :n], d[:n, n + j] = d[src, :n], d[:n, src]
-            l[n + j, :n], l[:n, n + j] = l[src, :n], l[:n, src]
+            dist[n + j, :n], dist[:n, n + j] = dist[src, :n], dist[:n, src]
             for j2 in mine:  # between two extras of the same vehicle: as between their sources
                 d[n + j, n + j2] = d[src, extras[j2][1]]
-                l[n + j, n + j2] = l[src, extras[j2][1]]
+                dist[n + j, n + j2] = dist[src, extras[j2][1]]
         durs.append(d)
-        dists.append(l)
+        dists.append(dist)
         vprofile[vi] = len(durs) - 1
     return durs, dists, vprofile
 

@@ -9,12 +9,13 @@ benchmark figures measure the code that plans patrols.
 from __future__ import annotations
 
 import logging
-import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
 
 import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,7 @@ class RoutingModel:
         self.stops.append(stop)
         return len(self.stops) - 1
 
-    def _problem_data(self) -> Any:
-        import pyvrp
-
+    def _problem_data(self) -> pyvrp.ProblemData:
         # PyVRP needs every depot to be a location; mark vehicle start/end locations as depots
         depot_locs = sorted({v.start for v in self.vehicles} | {v.end for v in self.vehicles})
         depot_idx = {loc: i for i, loc in enumerate(depot_locs)}
@@ -159,7 +158,9 @@ class RoutingModel:
                 profile=v.profile, name=v.name,
             ))
         groups = [pyvrp.ClientGroup(members, required=req) for members, req in self.groups if members]
-        return pyvrp.ProblemData(locations, clients, depots, vtypes, self.distances, self.durations, groups)
+        # pyvrp's stub types a matrix as np.ndarray[int] (int as the shape type), which no real matrix type matches
+        return pyvrp.ProblemData(locations, clients, depots, vtypes,
+                                 self.distances, self.durations, groups)  # type: ignore[arg-type]
 
     def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
               no_improvement: int | None = None,
@@ -188,18 +189,15 @@ class RoutingModel:
         -------
         RoutingResult
         """
-        import pyvrp
-        from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
-
         if not self.stops:
             return RoutingResult([], 0, 0, 0, True, 0, 0.0)
         data = self._problem_data()
-        crit = [MaxRuntime(time_limit)]
+        crit: list[StoppingCriterion] = [MaxRuntime(time_limit)]
         if max_iterations is not None:
             crit.append(MaxIterations(max_iterations))
         if no_improvement is not None:
             crit.append(NoImprovement(no_improvement))
-        stop = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
+        stop: StoppingCriterion = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
         if progress is not None:
             stop = _Observed(stop, progress)
         init = None
@@ -229,13 +227,13 @@ class _Observed:
     call on unchanged and reports the iteration count and the elapsed seconds to ``observer``.
     """
 
-    def __init__(self, stop: Callable[[float], bool], observer: Callable[[int, float], None]) -> None:
+    def __init__(self, stop: StoppingCriterion, observer: Callable[[int, float], None]) -> None:
         self._stop = stop
         self._observer = observer
         self._calls = 0
         self._start = time.perf_counter()
 
-    def __call__(self, best_cost: float) -> bool:
+    def __call__(self, best_cost: int) -> bool:
         done = self._stop(best_cost)
         self._observer(self._calls, time.perf_counter() - self._start)
         self._calls += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -90,19 +90,10 @@ def plan_week(
     rng = np.random.default_rng(seed)
     loc_of = matrices.index()
     fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off)
-    # pinned visits count against the object's visits of the week
-    done = dict(done_visits or {})
-    for p in fleet.pins:
-        done[p.obj.id] = done.get(p.obj.id, 0) + 1
 
     say("weekly model")
-    cs = Candidates()
-    add_object_candidates(cs, fleet, scenario, ctx.objects, loc_of, from_day=from_day, done_visits=done,
-                          avoid_hours=avoid_hours)
-    add_pin_candidates(cs, fleet)
-    add_break_candidates(cs, fleet)
-    add_hotspot_candidates(cs, fleet, scenario, ctx.hotspots, loc_of, rng, from_day=from_day)
-    check_stop_count(fleet, scenario)
+    cs = _candidates(scenario, ctx, fleet, loc_of, rng, from_day=from_day, done_visits=done_visits,
+                     avoid_hours=avoid_hours)
     model = fleet.model
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
 
@@ -118,6 +109,24 @@ def plan_week(
     unserved = cs.unserved + unserved_after_solve(cs, fleet, result, loc_of, gaps) + snapped_out
     return build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
                       result=result, fleet=fleet, gap_violations=gap_violations)
+
+
+def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,
+                *, from_day: int, done_visits: dict[str, int] | None,
+                avoid_hours: dict[tuple[str, int], set[int]] | None) -> Candidates:
+    """The candidate stops of the week: vital objects, pinned visits, breaks and hotspots, checked for their count."""
+    # pinned visits count against the object's visits of the week
+    done = dict(done_visits or {})
+    for p in fleet.pins:
+        done[p.obj.id] = done.get(p.obj.id, 0) + 1
+    cs = Candidates()
+    add_object_candidates(cs, fleet, scenario, ctx.objects, loc_of, from_day=from_day, done_visits=done,
+                          avoid_hours=avoid_hours)
+    add_pin_candidates(cs, fleet)
+    add_break_candidates(cs, fleet)
+    add_hotspot_candidates(cs, fleet, scenario, ctx.hotspots, loc_of, rng, from_day=from_day)
+    check_stop_count(fleet, scenario)
+    return cs
 
 
 def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *, seed: int, time_limit: float,
@@ -163,7 +172,7 @@ def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: Routing
         if dry_run:
             continue
         group = model.stops[i2].group
-        for k, st in enumerate(model.stops):
+        for st in model.stops:
             if st.group == group and st.tw_early < s1 + gaps[o1]:
                 st.tw_early = int(s1 + gaps[o1])
                 if st.tw_early > st.tw_late:

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario

@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from routeplan._io import atomic_output_dir, read_marker, write_marker, write_text_atomic
 from routeplan.errors import InputError
 from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
@@ -145,9 +147,7 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
     }
 
 
-def _env() -> Any:
-    import jinja2
-
+def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: resources.files("routeplan.render").joinpath("templates", name).read_text(encoding="utf-8")),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,

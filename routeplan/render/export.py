@@ -9,6 +9,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import gpxpy.gpx
+import pandas as pd
+from shapely import wkt
+from shapely.geometry import LineString, Point
+
 from routeplan._io import file_stem, unique_file_stems, write_text_atomic
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import write_plan_json
@@ -84,8 +90,6 @@ def routes_geojson(plan: Plan) -> dict[str, Any]:
 
 def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
     """GPX 1.1 of a route: ordered waypoints with names and times, and the road track."""
-    import gpxpy.gpx
-
     g = gpxpy.gpx.GPX()
     g.creator = "routeplan"
     g.name = f"{r.unit} {r.day.isoformat()} {r.shift}"
@@ -106,11 +110,6 @@ def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
 
 def write_geopackage(plan: Plan, ctx: PlanContext, path: Path) -> None:
     """A GeoPackage with layers routes, stops, vital_objects and hotspots, for QGIS."""
-    import geopandas as gpd
-    import pandas as pd
-    from shapely import wkt
-    from shapely.geometry import LineString, Point
-
     routes = routes_geojson(plan)["features"]
     g_routes = gpd.GeoDataFrame(
         [f["properties"] for f in routes],

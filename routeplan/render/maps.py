@@ -8,14 +8,23 @@ Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any, cast
+
+import folium
+import networkx as nx
+from branca.element import Figure
+from shapely import wkt
+from shapely.geometry import LineString
 
 from routeplan._html import Raw, escape, popup, tooltip
-from routeplan.render.offline import prepare_map, render_offline, tile_layer
 from routeplan.i18n import category_label, t, weekday
-from routeplan.model.plan import Plan, Visit
+from routeplan.model.plan import Plan, Route, Visit
+from routeplan.model.scenario import Scenario
 from routeplan.prepare.context import PlanContext
+from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +33,7 @@ UNIT_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
                 "#8C564B", "#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A"]
 
 #: Road classes of the vector base map: (name, OSM highway values, colour, weight).
-ROAD_CLASSES = [
+ROAD_CLASSES: list[tuple[str, set[str] | None, str, float]] = [
     ("minor", None, "#c9c3b8", 1.0),
     ("tertiary", {"tertiary", "tertiary_link"}, "#b5aa98", 2.0),
     ("main", {"motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
@@ -51,8 +60,6 @@ def unit_colours(plan: Plan, units: list[str] | None = None) -> dict[str, str]:
 def compact_line(coords: Iterable[tuple[float, float]], tolerance: float = SIMPLIFY_DEG,
                  decimals: int = DECIMALS) -> list[tuple[float, float]]:
     """Simplify a lon/lat line and round its coordinates; consecutive duplicates are dropped."""
-    from shapely.geometry import LineString
-
     pts = list(coords)
     if len(pts) >= 3 and tolerance > 0:
         pts = list(LineString(pts).simplify(tolerance, preserve_topology=False).coords)
@@ -64,18 +71,18 @@ def compact_line(coords: Iterable[tuple[float, float]], tolerance: float = SIMPL
     return out
 
 
-def _highway(data: dict) -> str:
+def _highway(data: dict[str, Any]) -> str:
     hw = data.get("highway", "")
     if isinstance(hw, (list, tuple)):
         hw = hw[0] if hw else ""
     return str(hw)
 
 
-def road_base_geojson(G: Any) -> dict[str, Any]:
+def road_base_geojson(G: nx.MultiDiGraph) -> dict[str, Any]:
     """The road graph as one MultiLineString per road class (each street once, simplified, rounded)."""
-    lines: dict[str, list] = {name: [] for name, *_ in ROAD_CLASSES}
-    seen: set[tuple] = set()
-    for u, v, k, data in G.edges(keys=True, data=True):
+    lines: dict[str, list[list[list[float]]]] = {name: [] for name, *_ in ROAD_CLASSES}
+    seen: set[tuple[Any, ...]] = set()
+    for u, v, _k, data in G.edges(keys=True, data=True):
         key = (min(u, v), max(u, v), data.get("osmid") if not isinstance(data.get("osmid"), list) else tuple(data["osmid"]))
         if key in seen:
             continue
@@ -86,7 +93,7 @@ def road_base_geojson(G: Any) -> dict[str, Any]:
         if len(pts) < 2:
             continue
         hw = _highway(data)
-        cls = next((name for name, values, *_ in ROAD_CLASSES[1:][::-1] if hw in values), "minor")
+        cls = next((name for name, values, *_ in ROAD_CLASSES[1:][::-1] if values is not None and hw in values), "minor")
         lines[cls].append([list(p) for p in pts])
     feats = []
     for name, _values, colour, weight in ROAD_CLASSES:
@@ -105,15 +112,13 @@ def _stop_popup(s: Visit, lang: str) -> str:
     )
 
 
-def _depot_icon(colour: str = "#1b2a49") -> Any:
-    import folium
-
+def _depot_icon(colour: str = "#1b2a49") -> folium.DivIcon:
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
            f'<path d="M12 2 1 12h3v10h6v-6h4v6h6V12h3z" fill="{colour}" stroke="#fff" stroke-width="1.5"/></svg>')
     return folium.DivIcon(html=svg, icon_size=(24, 24), icon_anchor=(12, 14), class_name="rp-depot")
 
 
-def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True, roads: bool = True) -> Any:
+def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True, roads: bool = True) -> folium.Map:
     """Build the Folium map of a plan.
 
     Parameters
@@ -134,8 +139,6 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
     folium.Map
         Render it with :func:`render_plan_map` for a self-contained page.
     """
-    import folium
-
     sc = ctx.scenario
     lats = [d.lat for d in sc.depots.values()] + [o.lat for o in ctx.objects]
     lons = [d.lon for d in sc.depots.values()] + [o.lon for o in ctx.objects]
@@ -156,14 +159,35 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
     colours = unit_colours(plan, [u.id for u in sc.units])
 
     # hotspots first so routes draw above them
-    from shapely import wkt
+    _hotspot_layer(ctx, lang).add_to(m)
+    for di, date in enumerate(sc.dates):
+        _day_layer(plan, date, di == 0, colours, lang).add_to(m)
+    _depot_layer(sc, lang).add_to(m)
 
+    folium.LayerControl(collapsed=False).add_to(m)
+    # page parts with user text are Raw: rendered as written, never compiled as templates (see routeplan._html)
+    page = _page(m)
+    page.html.add_child(Raw(_legend_html(plan, ctx, colours, lang)))
+    page.header.add_child(Raw(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
+    page.header.add_child(Raw(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
+    return m
+
+
+def _page(m: folium.Map) -> Figure:
+    """The HTML page a map renders into (folium types ``get_root()`` as any element)."""
+    return cast(Figure, m.get_root())
+
+
+def _hotspot_layer(ctx: PlanContext, lang: str) -> folium.FeatureGroup:
+    """The hotspots layer: each hotspot's polygon (or a 100 m circle), shaded by risk, with its active hours."""
     hs_layer = folium.FeatureGroup(name=t("hotspots", lang), show=True)
     for h in ctx.hotspots:
         hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in h.active_hours) or t("any_time", lang)
         pop = (f"<b>{E(h.name)}</b><br>{E(t('risk', lang))}: {h.risk:.2f}<br>{E(t('active_hours', lang))}: {E(hours)}"
                + (f"<br>{E(', '.join(h.types))}" if h.types else ""))
-        style = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1, "fillOpacity": 0.25 + 0.35 * h.risk}
+        style: dict[str, str | float] = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1,
+                                         "fillOpacity": 0.25 + 0.35 * h.risk}
+        shape: folium.GeoJson | folium.Circle
         if h.geometry_wkt:
             geom = wkt.loads(h.geometry_wkt).simplify(SIMPLIFY_DEG)
             shape = folium.GeoJson(geom.__geo_interface__, style_function=lambda _f, s=style: s, zoom_on_click=False)
@@ -171,39 +195,42 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
             shape = folium.Circle([h.lat, h.lon], radius=100, color=style["color"], fill=True,
                                   fill_color=style["fillColor"], fill_opacity=style["fillOpacity"], weight=1)
         shape.add_child(popup(pop, max_width=300)).add_child(tooltip(E(h.name))).add_to(hs_layer)
-    hs_layer.add_to(m)
+    return hs_layer
 
-    for di, date in enumerate(sc.dates):
-        layer = folium.FeatureGroup(name=f"{t('day', lang)}: {weekday(date, lang)} {date.isoformat()}", show=(di == 0))
-        for r in (r for r in plan.routes if r.day == date):
-            col = colours.get(r.unit, "#333333")
-            tip = E(f"{r.unit} · {r.shift} · {r.start:%H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
-            line = compact_line(r.path)
-            if len(line) >= 2:
-                folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85,
-                                smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_to(layer)
-            for i, s in enumerate(r.stops, start=1):
-                marker = folium.CircleMarker(
-                    [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
-                    weight=2, fill=True, fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62",
-                    fill_opacity=0.9, class_name="rp-stop",
-                )
-                marker.add_child(popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320))
-                marker.add_child(tooltip(E(f"{i}. {s.name} {s.arrival:%H:%M}"))).add_to(layer)
-        layer.add_to(m)
 
+def _day_layer(plan: Plan, date: dt.date, show: bool, colours: dict[str, str], lang: str) -> folium.FeatureGroup:
+    """The layer of one day: each route's line in its unit's colour and its numbered stops."""
+    layer = folium.FeatureGroup(name=f"{t('day', lang)}: {weekday(date, lang)} {date.isoformat()}", show=show)
+    for r in (r for r in plan.routes if r.day == date):
+        col = colours.get(r.unit, "#333333")
+        tip = E(f"{r.unit} · {r.shift} · {r.start:%H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
+        line = compact_line(r.path)
+        if len(line) >= 2:
+            folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85,
+                            smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_to(layer)
+        _add_stops(layer, r, col, lang)
+    return layer
+
+
+def _add_stops(layer: folium.FeatureGroup, r: Route, col: str, lang: str) -> None:
+    """A marker per stop of a route, with its popup and a tooltip of its number, name and time."""
+    for i, s in enumerate(r.stops, start=1):
+        marker = folium.CircleMarker(
+            [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
+            weight=2, fill=True, fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62",
+            fill_opacity=0.9, class_name="rp-stop",
+        )
+        marker.add_child(popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320))
+        marker.add_child(tooltip(E(f"{i}. {s.name} {s.arrival:%H:%M}"))).add_to(layer)
+
+
+def _depot_layer(sc: Scenario, lang: str) -> folium.FeatureGroup:
+    """The depots layer: a house marker per depot with its name."""
     dep_layer = folium.FeatureGroup(name=t("depots", lang), show=True)
     for d in sc.depots.values():
         folium.Marker([d.lat, d.lon], icon=_depot_icon()).add_child(tooltip(E(d.name))).add_child(
             popup(f"<b>{E(d.name)}</b><br>{E(d.id)}", max_width=250)).add_to(dep_layer)
-    dep_layer.add_to(m)
-
-    folium.LayerControl(collapsed=False).add_to(m)
-    # page parts with user text are Raw: rendered as written, never compiled as templates (see routeplan._html)
-    m.get_root().html.add_child(Raw(_legend_html(plan, ctx, colours, lang)))
-    m.get_root().header.add_child(Raw(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
-    m.get_root().header.add_child(Raw(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
-    return m
+    return dep_layer
 
 
 def render_plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from routeplan._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
 from routeplan.model.plan import Plan

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections import Counter, defaultdict
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from routeplan._html import escape
+from routeplan.i18n import t
+from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
 
 log = logging.getLogger(__name__)
-
-
-def _hour(t) -> int:
-    return t.hour
 
 
 def hotspot_targets(ctx: PlanContext) -> dict[str, float]:
@@ -40,13 +44,7 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
         (JSON-ready, rounded).
     """
     sc = ctx.scenario
-    # --- required visits
-    req = {
-        "required": plan.required_visits,
-        "served": plan.served_required,
-        "served_pct": round(100.0 * plan.served_required / plan.required_visits, 1) if plan.required_visits else 100.0,
-        "unserved_by_reason": dict(sorted(Counter(u.reason for u in plan.unserved).items())),
-    }
+    req = _required_visits(plan)
     # --- hotspot dosage: risk-weighted dwell minutes against target
     minutes: dict[str, float] = defaultdict(float)
     visits: dict[str, int] = defaultdict(int)
@@ -55,47 +53,11 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
             if s.kind == "hotspot":
                 minutes[s.id] += (s.departure - s.arrival).total_seconds() / 60
                 visits[s.id] += 1
-    targets = hotspot_targets(ctx)
-    risk = {h.id: h.risk for h in ctx.hotspots}
-    denom = sum(risk[h] * targets[h] for h in targets)
-    num = sum(risk[h] * min(minutes.get(h, 0.0), targets[h]) for h in targets)
-    hot = {
-        "count": len(ctx.hotspots),
-        "visited": sum(1 for h in targets if visits.get(h)),
-        "risk_covered_pct": round(100.0 * num / denom, 1) if denom else None,
-        "dwell_minutes": round(sum(minutes.values()), 1),
-        "target_minutes": round(sum(targets.values()), 1),
-        "per_hotspot": [
-            {"id": h.id, "risk": round(h.risk, 3), "visits": visits.get(h.id, 0),
-             "minutes": round(minutes.get(h.id, 0.0), 1), "target_minutes": round(targets[h.id], 1)}
-            for h in ctx.hotspots
-        ],
-    }
-    # --- units: driven km and hours, idle share of the shifts they work
-    units = []
-    busy_hours = []
-    for u in sc.units:
-        rs = [r for r in plan.routes if r.unit == u.id]
-        shift_min = sum(sc.shifts[s].length for _ in u.days for s in u.shifts)
-        drive_min = sum(r.drive_s for r in rs) / 60
-        dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops)
-        busy = drive_min + dwell_min
-        busy_hours.append(busy / 60)
-        units.append({
-            "unit": u.id, "kind": u.kind, "routes": len(rs), "stops": sum(len(r.stops) for r in rs),
-            "km": round(sum(r.distance_m for r in rs) / 1000, 1), "drive_hours": round(drive_min / 60, 2),
-            "dwell_hours": round(dwell_min / 60, 2), "shift_hours": round(shift_min / 60, 1),
-            "idle_share": round(1 - busy / shift_min, 3) if shift_min else None,
-        })
-    mean = sum(busy_hours) / len(busy_hours) if busy_hours else 0.0
-    sd = math.sqrt(sum((b - mean) ** 2 for b in busy_hours) / len(busy_hours)) if busy_hours else 0.0
-    workload = {
-        "busy_hours_mean": round(mean, 2), "busy_hours_min": round(min(busy_hours, default=0), 2),
-        "busy_hours_max": round(max(busy_hours, default=0), 2), "busy_hours_cv": round(sd / mean, 3) if mean else None,
-        "km_total": round(sum(x["km"] for x in units), 1),
-    }
+    hot = _hotspot_dosage(ctx, minutes, visits)
+    units, busy_hours = _unit_rows(plan, ctx)
+    workload = _workload(units, busy_hours)
     # --- largest gap between visits per object (hours), over the plan
-    times: dict[str, list] = defaultdict(list)
+    times: dict[str, list[dt.datetime]] = defaultdict(list)
     for r in plan.routes:
         for s in r.stops:
             if s.kind == "vital_object":
@@ -114,18 +76,79 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     }
 
 
-def _desa_coverage(plan: Plan, ctx: PlanContext, times: dict, minutes: dict) -> list[dict[str, Any]]:
+def _required_visits(plan: Plan) -> dict[str, Any]:
+    """The required visits section: served against required, and the unserved ones by reason."""
+    return {
+        "required": plan.required_visits,
+        "served": plan.served_required,
+        "served_pct": round(100.0 * plan.served_required / plan.required_visits, 1) if plan.required_visits else 100.0,
+        "unserved_by_reason": dict(sorted(Counter(u.reason for u in plan.unserved).items())),
+    }
+
+
+def _hotspot_dosage(ctx: PlanContext, minutes: dict[str, float], visits: dict[str, int]) -> dict[str, Any]:
+    """The hotspots section: risk-weighted dwell minutes against the target, in total and per hotspot."""
+    targets = hotspot_targets(ctx)
+    risk = {h.id: h.risk for h in ctx.hotspots}
+    denom = sum(risk[h] * targets[h] for h in targets)
+    num = sum(risk[h] * min(minutes.get(h, 0.0), targets[h]) for h in targets)
+    return {
+        "count": len(ctx.hotspots),
+        "visited": sum(1 for h in targets if visits.get(h)),
+        "risk_covered_pct": round(100.0 * num / denom, 1) if denom else None,
+        "dwell_minutes": round(sum(minutes.values()), 1),
+        "target_minutes": round(sum(targets.values()), 1),
+        "per_hotspot": [
+            {"id": h.id, "risk": round(h.risk, 3), "visits": visits.get(h.id, 0),
+             "minutes": round(minutes.get(h.id, 0.0), 1), "target_minutes": round(targets[h.id], 1)}
+            for h in ctx.hotspots
+        ],
+    }
+
+
+def _unit_rows(plan: Plan, ctx: PlanContext) -> tuple[list[dict[str, Any]], list[float]]:
+    """Per unit: driven km and hours, idle share of the shifts it works; and the busy hours of each unit."""
+    sc = ctx.scenario
+    units: list[dict[str, Any]] = []
+    busy_hours: list[float] = []
+    for u in sc.units:
+        rs = [r for r in plan.routes if r.unit == u.id]
+        shift_min = sum(sc.shifts[s].length for _ in u.days for s in u.shifts)
+        drive_min = sum(r.drive_s for r in rs) / 60
+        dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops)
+        busy = drive_min + dwell_min
+        busy_hours.append(busy / 60)
+        units.append({
+            "unit": u.id, "kind": u.kind, "routes": len(rs), "stops": sum(len(r.stops) for r in rs),
+            "km": round(sum(r.distance_m for r in rs) / 1000, 1), "drive_hours": round(drive_min / 60, 2),
+            "dwell_hours": round(dwell_min / 60, 2), "shift_hours": round(shift_min / 60, 1),
+            "idle_share": round(1 - busy / shift_min, 3) if shift_min else None,
+        })
+    return units, busy_hours
+
+
+def _workload(units: list[dict[str, Any]], busy_hours: list[float]) -> dict[str, Any]:
+    """The workload section: busy hours across units (mean, range, coefficient of variation) and total km."""
+    mean = sum(busy_hours) / len(busy_hours) if busy_hours else 0.0
+    sd = math.sqrt(sum((b - mean) ** 2 for b in busy_hours) / len(busy_hours)) if busy_hours else 0.0
+    return {
+        "busy_hours_mean": round(mean, 2), "busy_hours_min": round(min(busy_hours, default=0), 2),
+        "busy_hours_max": round(max(busy_hours, default=0), 2), "busy_hours_cv": round(sd / mean, 3) if mean else None,
+        "km_total": round(sum(x["km"] for x in units), 1),
+    }
+
+
+def _desa_coverage(plan: Plan, ctx: PlanContext, times: dict[str, list[dt.datetime]],
+                   minutes: dict[str, float]) -> list[dict[str, Any]]:
+    """Required and served visits and hotspot minutes per desa, by the objects' desa field or the desa layer."""
     sc = ctx.scenario
     name_of: dict[str, str] = {o.id: o.desa for o in ctx.objects if o.desa}
     hs_desa: dict[str, str] = {}
-    polys = []
+    polys: list[tuple[str, BaseGeometry]] = []
     if sc.desa is not None:
-        from shapely.geometry import Point
-
-        polys = getattr(ctx, "desa", None)
-        if polys is None:  # a context not made by pipeline.prepare: read (and check) the layer now
-            from routeplan.load.layers import read_desa
-
+        if ctx.desa is not None:
+            polys = ctx.desa
+        else:  # a context not made by pipeline.prepare: read (and check) the layer now
             polys = read_desa(sc.desa)
         for o in ctx.objects:
             if o.id not in name_of:
@@ -166,16 +189,16 @@ def predictability(plans: Sequence[Plan]) -> dict[str, Any]:
         that repeat, at the same hour and weekday, a visit of the week before; plus their means.
     """
     hours: dict[str, list[int]] = defaultdict(list)
-    slots: list[dict[str, set]] = []
+    slots: list[dict[str, set[tuple[int, int]]]] = []
     for p in plans:
-        week: dict[str, set] = defaultdict(set)
+        week: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for r in p.routes:
             for s in r.stops:
                 if s.kind == "vital_object":
                     hours[s.id].append(s.arrival.hour)
                     week[s.id].add((s.arrival.weekday(), s.arrival.hour))
         slots.append(week)
-    per = []
+    per: list[dict[str, Any]] = []
     for oid in sorted(hours):
         c = Counter(hours[oid])
         n = sum(c.values())
@@ -198,9 +221,7 @@ def predictability(plans: Sequence[Plan]) -> dict[str, Any]:
 
 def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     """A small collapsible scorecard panel for ``map.html`` (all text escaped with the map pages' escaper)."""
-    from routeplan._html import escape as E
-    from routeplan.i18n import t
-
+    E = escape
     req = card["required_visits"]
     hot = card["hotspots"]
     wl = card["workload"]
@@ -215,7 +236,7 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     if pred and pred.get("mean_repeat_share") is not None:
         rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
         rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
-    def idle(u: dict) -> str:
+    def idle(u: dict[str, Any]) -> str:
         return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
 
     unit_rows = "".join(
