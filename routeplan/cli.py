@@ -174,6 +174,8 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
 def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> None:
     print(f"{len(plan.routes)} routes, {plan.served_required}/{plan.required_visits} required visits served, "
           f"{sum(1 for r in plan.routes for s in r.stops if s.kind == 'hotspot')} hotspot stops -> {out}")
+    for w in (ctx.warnings if ctx is not None else []):
+        print(f"  warning: {w}")
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
     for p in (ctx.problems if ctx is not None else []):

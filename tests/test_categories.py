@@ -44,7 +44,8 @@ def test_readme_table_matches_the_code() -> None:
     assert list(rows) == list(CATEGORIES)
     for cat, d in CATEGORIES.items():
         expected = [category_label(cat, "id"), category_label(cat, "en"), str(d.priority), str(d.visits_per_week),
-                    str(d.dwell_minutes), ", ".join(d.windows) or "any time", _days(d.days)]
+                    str(d.dwell_minutes), ", ".join(d.windows) or "any time", _days(d.days),
+                    f"{d.min_gap_hours:g}"]
         assert rows[cat] == expected, cat
 
 

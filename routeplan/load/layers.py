@@ -293,7 +293,7 @@ def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = Non
         if cat not in CATEGORIES:
             raise InputError(f"{where}: unknown category {cat!r}; use one of {', '.join(CATEGORIES)}")
         d = CATEGORIES[cat]
-        gap = _number(props, "min_gap_hours", where, 0.0, 0.0, 168.0)
+        gap = _number(props, "min_gap_hours", where, d.min_gap_hours, 0.0, 168.0)
         objects.append(VitalObject(
             id=oid, name=_text(props, "name", where, oid), category=cat, lon=lon, lat=lat,
             priority=_int(props, "priority", where, d.priority, 1, 3),

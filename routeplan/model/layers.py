@@ -6,9 +6,11 @@ road ``node``.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 
-from routeplan.model.scenario import WEEKDAYS
+from routeplan.model.scenario import WEEKDAYS, pasaran_of
 
 
 @dataclass(frozen=True)
@@ -22,26 +24,38 @@ class CategoryDefaults:
     days: tuple[str, ...] = WEEKDAYS
     label_id: str = ""
     label_en: str = ""
+    min_gap_hours: float = 12.0  # two visits of one object are at least this far apart
 
 
 #: Defaults per vital-object category (see ``../shared/docs/DOMAIN.md``): markets are busiest early,
 #: banks handle cash in office hours, fuel stations and ATMs carry night robbery risk, warehouses and
 #: factories are burgled at night.
+#:
+#: Minimum gaps (last field): a second visit soon after the first adds little presence (the Koper curve: a
+#: stop deters for a while after the unit leaves), so visits of one object are spread. 12 h wherever the
+#: object has one window a day shorter than that (market morning, bank cash hours, office and school hours,
+#: prayer times, the evening shop hours, the night of a warehouse or factory): at most one visit per market
+#: morning, business day or night. 8 h for the "any time" SPBU and ATM: night robbery risk calls for
+#: presence in different shifts (a day and a night visit), never two in one round.
 CATEGORIES: dict[str, CategoryDefaults] = {
-    "pasar": CategoryDefaults(1, 7, 15, ("04:00-10:00",), label_id="Pasar", label_en="Market"),
-    "bank": CategoryDefaults(1, 5, 10, ("08:00-15:00",), WEEKDAYS[:5], "Bank", "Bank"),
-    "atm": CategoryDefaults(2, 3, 5, (), label_id="ATM / BRILink", label_en="ATM / cash agent"),
-    "spbu": CategoryDefaults(1, 4, 10, (), label_id="SPBU", label_en="Fuel station"),
-    "kantor_desa": CategoryDefaults(2, 2, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor desa", "Village office"),
-    "kantor_kecamatan": CategoryDefaults(2, 3, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor kecamatan", "District office"),
-    "sekolah": CategoryDefaults(2, 3, 10, ("06:30-13:00",), WEEKDAYS[:6], "Sekolah", "School"),
-    "tempat_ibadah": CategoryDefaults(3, 2, 10, ("11:00-13:30", "17:30-20:00"), label_id="Tempat ibadah", label_en="Place of worship"),
-    "tps": CategoryDefaults(2, 1, 10, ("07:00-13:00",), label_id="TPS", label_en="Polling station"),
-    "minimarket": CategoryDefaults(3, 3, 10, ("18:00-23:00",), label_id="Minimarket", label_en="Minimarket"),
-    "gudang": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Gudang", label_en="Warehouse"),
-    "pabrik": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Pabrik", label_en="Factory"),
-    "kantor_polisi": CategoryDefaults(3, 1, 5, (), label_id="Kantor polisi", label_en="Police office"),
-    "lainnya": CategoryDefaults(3, 1, 10, (), label_id="Lainnya", label_en="Other"),
+    "pasar": CategoryDefaults(1, 7, 15, ("04:00-10:00",), label_id="Pasar", label_en="Market", min_gap_hours=12.0),
+    "bank": CategoryDefaults(1, 5, 10, ("08:00-15:00",), WEEKDAYS[:5], "Bank", "Bank", min_gap_hours=12.0),
+    "atm": CategoryDefaults(2, 3, 5, (), label_id="ATM / BRILink", label_en="ATM / cash agent", min_gap_hours=8.0),
+    "spbu": CategoryDefaults(1, 4, 10, (), label_id="SPBU", label_en="Fuel station", min_gap_hours=8.0),
+    "kantor_desa": CategoryDefaults(2, 2, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor desa", "Village office",
+                                    min_gap_hours=12.0),
+    "kantor_kecamatan": CategoryDefaults(2, 3, 10, ("08:00-14:00",), WEEKDAYS[:5], "Kantor kecamatan",
+                                         "District office", min_gap_hours=12.0),
+    "sekolah": CategoryDefaults(2, 3, 10, ("06:30-13:00",), WEEKDAYS[:6], "Sekolah", "School", min_gap_hours=12.0),
+    "tempat_ibadah": CategoryDefaults(3, 2, 10, ("11:00-13:30", "17:30-20:00"), label_id="Tempat ibadah",
+                                      label_en="Place of worship", min_gap_hours=12.0),
+    "tps": CategoryDefaults(2, 1, 10, ("07:00-13:00",), label_id="TPS", label_en="Polling station", min_gap_hours=12.0),
+    "minimarket": CategoryDefaults(3, 3, 10, ("18:00-23:00",), label_id="Minimarket", label_en="Minimarket",
+                                   min_gap_hours=12.0),
+    "gudang": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Gudang", label_en="Warehouse", min_gap_hours=12.0),
+    "pabrik": CategoryDefaults(3, 2, 10, ("20:00-04:00",), label_id="Pabrik", label_en="Factory", min_gap_hours=12.0),
+    "kantor_polisi": CategoryDefaults(3, 1, 5, (), label_id="Kantor polisi", label_en="Police office", min_gap_hours=12.0),
+    "lainnya": CategoryDefaults(3, 1, 10, (), label_id="Lainnya", label_en="Other", min_gap_hours=12.0),
 }
 
 
@@ -87,3 +101,60 @@ def road_node(item: VitalObject | Hotspot) -> int:
     if item.node is None:
         raise ValueError(f"{item.id!r} is not snapped to a road node")
     return item.node
+
+
+def allowed_days(o: VitalObject, dates: list[dt.date], from_day: int = 0) -> list[int]:
+    """Return the plan days (indexes, from ``from_day`` on) on which ``o`` may be visited: its weekdays and pasaran."""
+    return [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day
+            and (not o.pasaran or pasaran_of(d) in o.pasaran)]
+
+
+def start_intervals(windows: list[tuple[int, int]], dwell: int) -> list[tuple[int, int]]:
+    """Merge absolute (start, end) windows (minutes from plan start) and return when a visit may start.
+
+    Windows that touch or overlap are one window, so a window running across midnight (or "any time" on
+    consecutive days) is one continuous stretch in which one stop is one visit.
+    """
+    merged: list[list[int]] = []
+    for a, b in sorted(windows):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [(a, b - dwell) for a, b in merged if b - dwell >= a]
+
+
+def gap_minutes(o: VitalObject) -> int:
+    """Return the object's minimum gap in whole minutes (rounded up)."""
+    return int(math.ceil(o.min_gap_hours * 60))
+
+
+def greedy_starts(starts: list[tuple[int, int]], gap: int, k: int) -> list[int]:
+    """Place up to ``k`` visits inside ``starts`` as early as they go, each ``gap`` minutes after the one before.
+
+    Taking every visit as early as it can go fits the most visits, so ``len()`` of the answer is how many
+    visits the intervals and the gap can hold (at most ``k``).
+    """
+    out: list[int] = []
+    for a, b in starts:
+        s = max(a, out[-1] + gap) if out else a
+        while s <= b and len(out) < k:
+            out.append(s)
+            s += gap  # without a gap (0) every visit may start at the same minute
+    return out
+
+
+def object_windows(o: VitalObject, days: list[int]) -> list[tuple[int, int]]:
+    """Return the object's windows on the given plan days, as absolute (start, end) minutes from plan start."""
+    out = []
+    for day in days:
+        for ws, we in (o.windows or ((0, 1440),)):
+            length = (we - ws) % 1440 or 1440
+            out.append((day * 1440 + ws, day * 1440 + ws + length))
+    return out
+
+
+def visit_capacity(o: VitalObject, dates: list[dt.date], want: int, from_day: int = 0) -> int:
+    """Count the visits of ``o`` that its allowed days, windows and minimum gap can hold (at most ``want``)."""
+    starts = start_intervals(object_windows(o, allowed_days(o, dates, from_day)), o.dwell_minutes)
+    return len(greedy_starts(starts, gap_minutes(o), want))

@@ -15,9 +15,17 @@ import numpy as np
 
 import routeplan.settings as settings
 from routeplan.errors import InputError
-from routeplan.model.layers import Hotspot, VitalObject, road_node
+from routeplan.model.layers import (
+    Hotspot,
+    VitalObject,
+    allowed_days,
+    gap_minutes,
+    greedy_starts,
+    road_node,
+    start_intervals,
+)
 from routeplan.model.plan import Unserved
-from routeplan.model.scenario import WEEKDAYS, Scenario, pasaran_of
+from routeplan.model.scenario import Scenario
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
 from routeplan.optimize.routing import Stop
 
@@ -142,8 +150,7 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
         k = o.visits_per_week
         if k <= 0:
             continue
-        allowed = [i for i, d in enumerate(dates) if WEEKDAYS[d.weekday()] in o.days and i >= from_day
-                   and (not o.pasaran or pasaran_of(d) in o.pasaran)]
+        allowed = allowed_days(o, dates, from_day)
         k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
         k_plan = max(0, k_plan - done_visits.get(o.id, 0))
         if k_plan == 0:
@@ -159,7 +166,10 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
                                             + (f" on pasaran {list(o.pasaran)}" if o.pasaran else "") + " is in the plan",
                                             o.name, j + 1))
             continue
-        _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
+        if gap_minutes(o) > 0:
+            _add_spaced_visits(cs, fleet, scenario, o, loc_of[road_node(o)], allowed, k_plan, avoid_hours)
+        else:
+            _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
 
 
 def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
@@ -201,6 +211,124 @@ def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject
                 o.id, "time_window",
                 f"{o.id}: visit {j + 1} has no shift on {days_txt} that can reach it inside its window and return",
                 o.name, j + 1))
+
+
+def spaced_zones(starts: list[tuple[int, int]], gap: int, k: int) -> list[tuple[int, int]]:
+    """Give each of up to ``k`` visits its own zone of start minutes, zones at least ``gap`` minutes apart.
+
+    Whatever start the search picks in each zone, two visits are ``gap`` or more apart: zone ``j`` ends
+    at least ``gap`` before zone ``j + 1`` begins. As many zones as ``starts`` and the gap can hold
+    (:func:`~routeplan.model.layers.greedy_starts`); each contains one visit of a schedule spread evenly
+    over the allowed time, and reaches half-way (less half the gap) to its neighbours.
+
+    Parameters
+    ----------
+    starts
+        Sorted, disjoint (first, last) start minutes (:func:`~routeplan.model.layers.start_intervals`).
+    gap
+        Minimum gap in minutes (> 0).
+    k
+        Visits wanted.
+
+    Returns
+    -------
+    list of (int, int)
+        (first, last) start minute of each zone, in time order; fewer than ``k`` when they do not fit.
+    """
+    early = greedy_starts(starts, gap, k)
+    n = len(early)
+    if n == 0:
+        return []
+    # the latest schedule of the n visits: the earliest one of the mirrored intervals
+    late = [-x for x in reversed(greedy_starts([(-b, -a) for a, b in reversed(starts)], gap, n))]
+    total = sum(b - a + 1 for a, b in starts)
+    x: list[int] = []
+    for j in range(n):
+        want = _point_at(starts, int((j + 0.5) * total / n))
+        if x:
+            want = max(want, x[-1] + gap)
+        nxt = next((max(a, want) for a, b in starts if b >= want), None)
+        # never later than the latest schedule, so that the visits after it still fit
+        x.append(late[j] if nxt is None or nxt > late[j] else nxt)
+    lo = [starts[0][0]] + [(x[j - 1] + x[j] + gap + 1) // 2 for j in range(1, n)]
+    hi = [(x[j] + x[j + 1] - gap) // 2 for j in range(n - 1)] + [starts[-1][1]]
+    return list(zip(lo, hi))
+
+
+def _point_at(starts: list[tuple[int, int]], m: int) -> int:
+    """The minute ``m`` minutes into the start intervals, counted as one stretch."""
+    for a, b in starts:
+        if m <= b - a:
+            return a + m
+        m -= b - a + 1
+    return starts[-1][1]
+
+
+def _minus_pins(starts: list[tuple[int, int]], pins: list[int], gap: int) -> list[tuple[int, int]]:
+    """The start intervals without the minutes closer than ``gap`` to a pinned visit of the same object."""
+    for p in pins:
+        cut: list[tuple[int, int]] = []
+        for a, b in starts:
+            if b <= p - gap or a >= p + gap:
+                cut.append((a, b))
+                continue
+            if a <= p - gap:
+                cut.append((a, p - gap))
+            if b >= p + gap:
+                cut.append((p + gap, b))
+        starts = cut
+    return starts
+
+
+def _add_spaced_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
+                       days: list[int], k: int, avoid_hours: dict[tuple[str, int], set[int]]) -> None:
+    """One group per visit of ``o`` inside its own zone (:func:`spaced_zones`), so no two visits of the
+    object can be closer than its minimum gap; the visits its days, windows and gap cannot hold are
+    unserved as ``surplus``. A window across midnight is one continuous candidate: a stop is one visit."""
+    dates = scenario.dates
+    gap = gap_minutes(o)
+    windows = []
+    for day in days:
+        avoid = avoid_hours.get((o.id, dates[day].weekday()), set())
+        for ws, length in _avoid_windows(o.windows or ((0, 1440),), avoid, o.dwell_minutes):
+            windows.append((day * 1440 + ws, day * 1440 + ws + length))
+    starts = _minus_pins(start_intervals(windows, o.dwell_minutes),
+                         [p.minute for p in fleet.pins if p.obj.id == o.id], gap)
+    zones = spaced_zones(starts, gap, k)
+    for j in range(len(zones), k):
+        cs.unserved.append(Unserved(
+            o.id, "surplus", f"{o.id}: visit {j + 1} of {k} does not fit; its days and windows hold only "
+            f"{len(zones)} visits {o.min_gap_hours:g} h apart", o.name, j + 1))
+    reachable = fleet.reachable(loc)
+    service = o.dwell_minutes * 60
+    for j, (lo, hi) in enumerate(zones):
+        if not reachable:
+            cs.unserved.append(Unserved(o.id, "unreachable", f"{o.id}: no unit's roads connect it with a depot", o.name, j + 1))
+            continue
+        g = fleet.model.add_group(required=False)
+        cs.groups.append((o, j + 1))
+        n_stops = 0
+        for a, b in starts:
+            a, b = max(a, lo), min(b, hi)
+            if a > b or not fleet.feasible(loc, a * 60, b * 60, service).any():
+                continue
+            fleet.model.add_stop(Stop(loc, a * 60, b * 60, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
+            cs.stops.append(Candidate("vital_object", o, j + 1, a // 1440, (a, b + o.dwell_minutes)))
+            n_stops += 1
+        check_stop_count(fleet, scenario)
+        if n_stops == 0:
+            cs.groups[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
+            cs.unserved.append(Unserved(
+                o.id, "time_window",
+                f"{o.id}: visit {j + 1} has no shift between {_when(dates, lo)} and {_when(dates, hi)} that can "
+                "reach it inside its window and return", o.name, j + 1))
+
+
+def _when(dates: list, minute: int) -> str:
+    """A plan minute as 'YYYY-MM-DD HH:MM'."""
+    day = min(max(minute // 1440, 0), len(dates) - 1)
+    m = minute - day * 1440
+    return f"{dates[day].isoformat()} {m // 60:02d}:{m % 60:02d}"
 
 
 def add_pin_candidates(cs: Candidates, fleet: Fleet) -> None:

@@ -22,7 +22,7 @@ from routeplan.errors import InputError
 from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
 from routeplan.load.scenario import check_pin_objects
-from routeplan.model.layers import Hotspot, VitalObject, road_node
+from routeplan.model.layers import Hotspot, VitalObject, road_node, visit_capacity
 from routeplan.model.plan import Problem
 from routeplan.model.scenario import Scenario
 from routeplan.prepare.matrix import LocationMatrices, location_matrices
@@ -49,6 +49,9 @@ class PlanContext:
         (name, polygon) of the desa layer, or None.
     depot_nodes
         Road node of every depot, by depot id, in the scenario's order.
+    warnings
+        One line per object that asks for more visits than its days, windows and minimum gap can hold
+        (the surplus is unserved with reason ``surplus``); the CLI prints them.
     """
 
     scenario: Scenario
@@ -58,6 +61,7 @@ class PlanContext:
     problems: list[Problem] = field(default_factory=list)
     desa: list[tuple[str, BaseGeometry]] | None = None  # read before the roads
     depot_nodes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def locations(self) -> list[int]:
         """Road nodes of the plan's locations without repeats: the depots, then objects and hotspots."""
@@ -116,7 +120,34 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     p1 = [replace(p, visits=visits.get(p.id, 0)) for p in p1]
     for p in p1 + p2:
         log.warning(p.detail)
-    return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa, depot_nodes)
+    return PlanContext(scenario, G, objects, hotspots, p1 + p2, desa, depot_nodes,
+                       capacity_warnings(scenario, objects))
+
+
+def capacity_warnings(scenario: Scenario, objects: list[VitalObject]) -> list[str]:
+    """One line per object whose planned visits do not fit its allowed days, windows and minimum gap.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its dates).
+    objects
+        The vital objects.
+
+    Returns
+    -------
+    list of str
+        ``"<id>: <n> visits asked, its days and windows hold only <m> visits <gap> h apart; ..."``, each logged.
+    """
+    out = []
+    for o in objects:
+        want = planned_visits(o.visits_per_week, scenario.days)
+        cap = visit_capacity(o, scenario.dates, want)
+        if cap < want:
+            out.append(f"{o.id}: {want} visits asked, but its days ({', '.join(o.days)}) and windows hold only {cap} "
+                       f"{o.min_gap_hours:g} h apart; {want - cap} listed as unserved (surplus)")
+            log.warning(out[-1])
+    return out
 
 
 def planned_visits(per_week: int, days: int) -> int:
