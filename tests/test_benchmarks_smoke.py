@@ -7,6 +7,7 @@ in floating point. Skipped when the shared benchmark data (``<repo>/../shared/da
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import sys
 from pathlib import Path
@@ -92,15 +93,12 @@ def test_solomon_smoke(oq):
     assert total <= 1.05 * best, f"C101: {total} vs best known {best}"
 
 
-@pytest.mark.skipif(not (BENCH / "pvrp_cordeau").is_dir(), reason="no PVRP data")
-@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 8.0), ("p14", "PvrpLnsSolver", 4.0)])
-def test_pvrp_smoke(oq, name, method, seconds):
-    # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
-    # choice between two day combinations, so the combination search of the LNS runs
-    inst = oq.read_pvrp(BENCH / "pvrp_cordeau" / "instances" / name)
-    res = getattr(oq, method)(inst, seed=0).solve(time_limit=seconds)
-    assert res["feasible"]
-    # independent check of the day structure and cost
+PVRP = BENCH / "pvrp_cordeau"
+needs_pvrp = pytest.mark.skipif(not PVRP.is_dir(), reason="no PVRP data")
+
+
+def _check_pvrp(inst, res) -> float:
+    """Independent check of a PVRP result's day structure, limits and cost; returns the cost."""
     visits = {i: [] for i in range(1, len(inst.demand))}
     total = 0.0
     for d, routes in enumerate(res["routes"]):
@@ -116,6 +114,93 @@ def test_pvrp_smoke(oq, name, method, seconds):
                 visits[v].append(d)
     for i, days in visits.items():
         assert tuple(sorted(days)) in inst.combos[i]
-    best = oq.pvrp_best_known(BENCH)[name]
     assert total == pytest.approx(res["value"], abs=0.01)
-    assert total <= 1.05 * best
+    return total
+
+
+@needs_pvrp
+@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 8.0), ("p14", "PvrpLnsSolver", 4.0)])
+def test_pvrp_smoke(oq, name, method, seconds):
+    # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
+    # choice between two day combinations, so the combination search of the LNS runs
+    inst = oq.read_pvrp(PVRP / "instances" / name)
+    res = getattr(oq, method)(inst, seed=0).solve(time_limit=seconds)
+    assert res["feasible"]
+    total = _check_pvrp(inst, res)
+    assert total <= 1.05 * oq.pvrp_best_known(BENCH)[name]
+
+
+def _res_route_durations(path: Path) -> list[float]:
+    """Route durations (third column) of a Cordeau solution file."""
+    return [float(ln.split()[2]) for ln in path.read_text().splitlines()[1:] if len(ln.split()) > 4]
+
+
+def _spread_over_routes(inst, combo):
+    """Every customer on its days (fixed, chosen or first allowed), dealt round-robin over the ``m`` routes."""
+    days = [[[] for _ in range(inst.m)] for _ in range(inst.t)]
+    for i in range(1, len(inst.demand)):
+        for d in combo.get(i, inst.combos[i][0]):
+            min(days[d], key=len).append(i)
+    return [[r for r in day if r] for day in days]
+
+
+@needs_pvrp
+def test_pvrp_lns_ruin_recreate_on_full_days(oq):
+    # The cause of "TypeError: 'NoneType' object is not iterable at 'for d in best_c'": on a day
+    # with a duration limit whose m routes are all in use and all too long, the insertion estimate
+    # was infinite, so no combination was ever chosen. Here every day has m routes and a duration
+    # limit no route meets: each ruined customer must still get an allowed combination (the seed a
+    # new one) and be on exactly its days.
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    inst.duration = [1.0] * inst.t
+    solver = oq.PvrpLnsSolver(inst, seed=3, max_ruin=4)
+    combo = solver.initial_combos()
+    base = _spread_over_routes(inst, combo)
+    assert all(len(day) == inst.m for day in base)
+    for _ in range(20):
+        days, new = solver._copy(base), dict(combo)
+        est = solver._ruin_recreate_once(days, new)
+        assert math.isfinite(est)
+        assert new != combo
+        for i, c in new.items():
+            assert c in inst.combos[i]
+            on = sorted(d for d, day in enumerate(days) for r in day if i in r)
+            assert on == sorted(c), (i, c, on)
+
+
+@needs_pvrp
+def test_pvrp_lns_smoke_duration_limited(oq):
+    # p14 with each day's route duration limited to the longest route of Cordeau's own solution
+    # (solutions/p14.res): the limit binds, so the LNS works on days whose routes are full. It
+    # must end with a verified feasible solution from its own search, and no LNS failure.
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    limit = max(_res_route_durations(PVRP / "solutions" / "p14.res"))
+    inst.duration = [limit] * inst.t
+    res = oq.PvrpLnsSolver(inst, seed=0).solve(time_limit=6.0)
+    assert res["lns_failure"] is None
+    # at least one ruin-and-recreate step ran on the full days (the step that crashed)
+    assert res["feasible"] and res["rounds"] >= 3 and res["moves"]["rr"] >= 1, res
+    _check_pvrp(inst, res)
+    for i, c in res["combos"].items():
+        assert tuple(c) in inst.combos[i]
+
+
+@needs_pvrp
+def test_pvrp_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path, capsys):
+    # a failure inside the combination search is logged, recorded in the result JSON and the
+    # summary, and makes the run's exit status 1: never a silent fallback
+    def boom(self, *args, **kwargs):
+        raise oq.LnsError("no combination")
+
+    monkeypatch.setattr(oq.PvrpLnsSolver, "_propose", boom)
+    out = tmp_path / "results.json"
+    with caplog.at_level("ERROR", logger="optimizer_quality"):
+        status = oq.main(["--set", "pvrp", "--instances", "p14", "--time-limit", "3", "--data", str(BENCH),
+                          "--out", str(out)])
+    assert status == 1
+    assert "PVRP combination LNS failed" in caplog.text and "p14" in caplog.text
+    report = json.loads(out.read_text())["sets"]["pvrp"]
+    assert report["rows"][0]["lns_failure"] == "round 1: LnsError: no combination"
+    assert report["summary"]["lns_failed"] == ["p14"]
+    printed = capsys.readouterr()
+    assert "LNS FAILED" in printed.out and "LNS failed on p14" in printed.err
