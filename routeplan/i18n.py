@@ -49,6 +49,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "drive_time": {"id": "Waktu tempuh", "en": "Driving time"},
     "stops": {"id": "Titik singgah", "en": "Stops"},
     "unserved": {"id": "Kunjungan wajib tidak terlayani", "en": "Required visits not served"},
+    "not_served": {"id": "Tidak terlayani", "en": "Not served"},
     "car": {"id": "Mobil (R4)", "en": "Car"},
     "motorcycle": {"id": "Sepeda motor (R2)", "en": "Motorcycle"},
     "attribution": {"id": "Data jalan © kontributor OpenStreetMap", "en": "Road data © OpenStreetMap contributors"},

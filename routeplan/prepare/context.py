@@ -99,7 +99,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     G = load_roads(scenario)
     say("layers")
     area = boundary if boundary is not None else graph_area_polygon(G)
-    index = SnapIndex.from_graph(G, area)
+    index = SnapIndex.from_graph(G, area, sorted({u.kind for u in scenario.units}))
     depot_nodes = {}
     for d in scenario.depots.values():
         node, dist = index.snap(d.lon, d.lat)
