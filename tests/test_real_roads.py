@@ -12,6 +12,7 @@ import json
 import math
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 import routeplan
@@ -30,13 +31,16 @@ def _ll(x_m: float, y_m: float) -> tuple[float, float]:
 
 # node id: (x, y) metres
 NODES = {1: (0, 0), 2: (1000, 0), 3: (2000, 0), 4: (2000, 2000), 5: (0, 2000), 6: (0, 1000),
-         7: (300, 1000), 8: (450, 1000), 9: (1000, 1000)}
+         7: (300, 1000), 8: (450, 1000), 9: (1000, 1000), 11: (3000, 0), 12: (2000, -1000)}
 # way id: (nodes, tags)
 WAYS = {
     100: ([1, 2, 3, 4, 5, 6, 1], {"highway": "residential"}),
     101: ([6, 7], {"highway": "residential"}),
     102: ([7, 8], {"highway": "footway"}),
     103: ([9, 2], {"highway": "residential", "oneway": "yes"}),
+    # a one-way loop east of the square, inside the network: 3 -> 11 straight, back by 12
+    104: ([3, 11], {"highway": "residential", "oneway": "yes"}),
+    105: ([11, 12, 3], {"highway": "residential", "oneway": "yes"}),
 }
 
 
@@ -57,7 +61,10 @@ def _point(pid: str, x: float, y: float, **props: object) -> dict:
 def _scenario(tmp_path: Path) -> Path:
     _osm(tmp_path / "roads.osm")
     objects = [
+        # 10 m from the middle of the square's 2 km east side: its end nodes are 1 km away
         _point("ON-RING", 1990, 1000, category="bank", visits_per_week=7),
+        # 8 m beside the one-way 3 -> 11, 400 m from node 3 (the nearer end) and 600 m from node 11
+        _point("ONEWAY-SHOP", 2400, 8, category="minimarket", visits_per_week=7),
         # 10 m from the footway part of the merged residential+footway way, 400 m from the square
         _point("CATHEDRAL", 400, 1010, category="tempat_ibadah", visits_per_week=7),
         # 15 m beside the one-way road outside the kept network, 200 m from the square
@@ -128,9 +135,9 @@ def test_points_beside_a_road_outside_the_network_are_listed_with_their_reason(p
     detail = next(u.detail for u in plan.unserved if u.id == "HS-ONEWAY")
     assert "20 m" in detail and "900 m" in detail
     # every input point is in the plan: served, or unserved with its reason
-    for pid in ("ON-RING", "CATHEDRAL", "BESIDE-ONEWAY", "HS-RING", "HS-ONEWAY"):
+    for pid in ("ON-RING", "ONEWAY-SHOP", "CATHEDRAL", "BESIDE-ONEWAY", "HS-RING", "HS-ONEWAY"):
         assert pid in stops or pid in reasons, pid
-    assert plan.required_visits == 6 and plan.served_required + 2 == plan.required_visits
+    assert plan.required_visits == 8 and plan.served_required + 2 == plan.required_visits
 
 
 def test_scorecard_counts_the_hotspot_left_out(planned: tuple) -> None:
@@ -152,3 +159,43 @@ def test_map_shows_the_points_not_served(planned: tuple) -> None:
     html = render_plan_map(plan, ctx, lang="en", tiles=False)
     assert html.count("rp-not-served") >= 2
     assert "Name HS-ONEWAY" in html and "Name BESIDE-ONEWAY" in html
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    return math.hypot((lon2 - lon1) / M_LON, (lat2 - lat1) / M_LAT)
+
+
+def test_stops_are_driven_to_where_they_meet_their_road(planned: tuple) -> None:
+    plan, ctx = planned
+    G = ctx.graph
+    objs = {o.id: o for o in ctx.objects}
+    for oid, off in (("ON-RING", 10), ("ONEWAY-SHOP", 8)):
+        o = objs[oid]
+        node = G.nodes[o.node]
+        # the stop's road node is the projection on its road, not an end node 400 m to 1 km away
+        assert _metres(o.lon, o.lat, node["x"], node["y"]) == pytest.approx(off, abs=1.0), oid
+        assert o.snap_m == pytest.approx(off, abs=1.0)
+    depot = ctx.depot_nodes["polsek"]
+
+    def secs(a: int, b: int) -> float:
+        return nx.shortest_path_length(G, a, b, weight="travel_time_car")
+
+    speed = 20 / 3.6  # residential, car
+    # 2 km along the south side, 1 km up the east side, both ways
+    assert secs(depot, objs["ON-RING"].node) == pytest.approx(3000 / speed, rel=0.01)
+    assert secs(objs["ON-RING"].node, depot) == pytest.approx(3000 / speed, rel=0.01)
+    # one-way: 400 m on from node 3 there; back 600 m on to node 11, round by node 12 (1414 m + 1 km) and home
+    assert secs(depot, objs["ONEWAY-SHOP"].node) == pytest.approx(2400 / speed, rel=0.01)
+    back = 600 + math.hypot(1000, 1000) + 1000 + 2000
+    assert secs(objs["ONEWAY-SHOP"].node, depot) == pytest.approx(back / speed, rel=0.01)
+
+
+def test_no_route_is_shorter_than_the_straight_lines_between_its_stops(planned: tuple) -> None:
+    plan, ctx = planned
+    depot = ctx.scenario.depots["polsek"]
+    assert any(s.id == "ON-RING" for r in plan.routes for s in r.stops)
+    for r in plan.routes:
+        pts = [(depot.lon, depot.lat)] + [(s.lon, s.lat) for s in r.stops] + [(depot.lon, depot.lat)]
+        straight = sum(_metres(*a, *b) for a, b in zip(pts, pts[1:]))
+        # the stops themselves lie up to 20 m off their roads, both ways
+        assert r.distance_m >= straight - 40 * len(r.stops), (r.unit, r.day, r.shift)
