@@ -199,3 +199,14 @@ def test_no_route_is_shorter_than_the_straight_lines_between_its_stops(planned: 
         straight = sum(_metres(*a, *b) for a, b in zip(pts, pts[1:]))
         # the stops themselves lie up to 20 m off their roads, both ways
         assert r.distance_m >= straight - 40 * len(r.stops), (r.unit, r.day, r.shift)
+
+
+def test_cli_names_the_hotspot_left_out_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from routeplan.cli import main
+
+    path = _scenario(tmp_path)
+    assert main(["plan", str(path), "--out", str(tmp_path / "out"), "--quiet", "--iterations", "200"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("'HS-ONEWAY'") == 1 and out.count("'BESIDE-ONEWAY'") == 1, out
+    plan = json.loads((tmp_path / "out" / "plan.json").read_text())
+    assert {u["id"]: u["reason"] for u in plan["unserved"]}["HS-ONEWAY"] == "disconnected_road"
