@@ -178,8 +178,9 @@ def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> Non
         print(f"  warning: {w}")
     for u in plan.unserved:
         print(f"  not served: {u.detail}")
+    listed = {u.id for u in plan.unserved}
     for p in (ctx.problems if ctx is not None else []):
-        if p.layer == "hotspot":
+        if p.layer == "hotspot" and p.id not in listed:  # a plan's unserved lists its hotspots left out
             print(f"  hotspot skipped: {p.detail}")
 
 

@@ -49,6 +49,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "drive_time": {"id": "Waktu tempuh", "en": "Driving time"},
     "stops": {"id": "Titik singgah", "en": "Stops"},
     "unserved": {"id": "Kunjungan wajib tidak terlayani", "en": "Required visits not served"},
+    "not_served": {"id": "Tidak terlayani", "en": "Not served"},
     "car": {"id": "Mobil (R4)", "en": "Car"},
     "motorcycle": {"id": "Sepeda motor (R2)", "en": "Motorcycle"},
     "attribution": {"id": "Data jalan © kontributor OpenStreetMap", "en": "Road data © OpenStreetMap contributors"},
@@ -65,6 +66,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reason_shifts_full": {"id": "sif penuh", "en": "shifts are full"},
     "reason_far_from_road": {"id": "terlalu jauh dari jalan", "en": "too far from a road"},
     "reason_outside_area": {"id": "di luar wilayah", "en": "outside the area"},
+    "reason_disconnected_road": {"id": "jalan tidak tersambung ke jaringan", "en": "road not connected to the network"},
     "reason_no_allowed_day": {"id": "tidak ada hari yang diizinkan", "en": "no allowed day in the plan"},
     # --- maps (offline)
     "road_base": {"id": "Jaringan jalan (luring)", "en": "Road network (offline)"},

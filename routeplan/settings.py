@@ -25,6 +25,9 @@ http_retries: int = 3
 http_backoff_s: float = 5.0
 #: A stop farther than this from any usable road is reported instead of snapped (metres).
 max_snap_distance_m: float = 500.0
+#: A point whose nearest road lies outside the kept (strongly connected) network, nearer by more than this
+#: than the nearest kept road, is reported as ``disconnected_road`` instead of served from the farther road.
+disconnected_margin_m: float = 25.0
 #: Refuse input files larger than this (bytes) before reading them: 200 MiB (messages and docs use binary units).
 max_input_bytes: int = 200 * 1024 * 1024
 #: Refuse OSM files larger than this (bytes): 1 GiB.

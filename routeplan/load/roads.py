@@ -42,7 +42,10 @@ PATROL_FILTER = (
 )
 
 #: Bump when the prepared-graph format changes so that stale caches are not reused.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
+
+#: ``G.graph`` key: lon/lat lines of the usable roads left outside the kept strongly connected network.
+OUTSIDE_KEY = "routeplan_outside_roads"
 
 
 def _first(value: Any) -> str:
@@ -115,10 +118,30 @@ def prepare_graph(G: nx.MultiDiGraph, speeds_kmh: dict[str, dict[str, float]], s
     dropped = G.number_of_nodes() - len(largest)
     if dropped:
         log.info("dropping %d nodes outside the largest strongly connected component", dropped)
+    outside = _outside_lines(G, largest)
     G = G.subgraph(largest).copy()
+    G.graph[OUTSIDE_KEY] = outside
     G.graph.setdefault("crs", "epsg:4326")
     G.graph["routeplan_source"] = source
     return G
+
+
+def _outside_lines(G: nx.MultiDiGraph, kept: set[int]) -> list[list[list[float]]]:
+    """Lon/lat lines of the edges some kind can drive that leave the kept network (plain JSON, for the cache).
+
+    A point beside one of them belongs to a road the plan cannot reach; snapping tells it apart
+    (:func:`routeplan.prepare.snap.snap_layer`, reason ``disconnected_road``) instead of serving it from a
+    farther street.
+    """
+    lines = []
+    for u, v, d in G.edges(data=True):
+        if (u in kept and v in kept) or not any(k.startswith("travel_time_") for k in d):
+            continue
+        geom = d.get("geometry")
+        coords = list(geom.coords) if geom is not None else [(G.nodes[u]["x"], G.nodes[u]["y"]),
+                                                              (G.nodes[v]["x"], G.nodes[v]["y"])]
+        lines.append([[round(float(x), 7), round(float(y), 7)] for x, y in coords])
+    return lines
 
 
 def graph_from_file(path: str | Path, speeds_kmh: dict[str, dict[str, float]]) -> nx.MultiDiGraph:

@@ -70,6 +70,7 @@ class Unserved:
 
     id: str
     reason: str  # unreachable | time_window | shifts_full | min_gap | pin_conflict | no_allowed_day | far_from_road | outside_area
+    #   | disconnected_road
     detail: str
     name: str = ""
     visit: int | None = None
@@ -86,11 +87,15 @@ class Problem:
     layer
         ``vital_object`` or ``hotspot``.
     reason
-        ``outside_area`` or ``far_from_road``.
+        ``outside_area``, ``disconnected_road`` or ``far_from_road``.
     detail
         One line for people, naming the point and the distance or place.
     visits
         Required visits of the object in the plan's days (0 for hotspots): each is an unserved visit.
+    name, lon, lat
+        The point's name and place, so that it stays on the map.
+    risk
+        A hotspot's risk (None for a vital object), so that the scorecard counts it.
     """
 
     id: str
@@ -98,6 +103,10 @@ class Problem:
     reason: str
     detail: str
     visits: int = 0
+    name: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    risk: float | None = None
 
 
 @dataclass

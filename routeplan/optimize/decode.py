@@ -24,7 +24,8 @@ def snap_unserved(problems: list[Problem]) -> tuple[list[Unserved], int]:
 
     The one place where snapping problems become unserved visits, for one week, several weeks and a
     re-plan alike: each vital object left out with planned visits is one :class:`Unserved` entry with its
-    reason and detail, and its visits count as required.
+    reason and detail, and its visits count as required. Each hotspot left out is an entry too (no visit
+    number, no required visits), so that every input point appears in the plan, served or with its reason.
 
     Parameters
     ----------
@@ -39,8 +40,10 @@ def snap_unserved(problems: list[Problem]) -> tuple[list[Unserved], int]:
     out, visits = [], 0
     for p in problems:
         if p.layer == "vital_object" and p.visits > 0:
-            out.append(Unserved(p.id, p.reason, p.detail))
+            out.append(Unserved(p.id, p.reason, p.detail, p.name))
             visits += p.visits
+        elif p.layer == "hotspot":
+            out.append(Unserved(p.id, p.reason, p.detail, p.name))
     return out, visits
 
 

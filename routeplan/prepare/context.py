@@ -26,7 +26,7 @@ from routeplan.model.layers import Hotspot, VitalObject, road_node, visit_capaci
 from routeplan.model.plan import Problem
 from routeplan.model.scenario import Scenario
 from routeplan.prepare.matrix import LocationMatrices, location_matrices
-from routeplan.prepare.snap import SnapIndex, snap_layer
+from routeplan.prepare.snap import SnapIndex, place_on_roads, snap_layer
 
 log = logging.getLogger(__name__)
 
@@ -103,16 +103,21 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     G = load_roads(scenario)
     say("layers")
     area = boundary if boundary is not None else graph_area_polygon(G)
-    index = SnapIndex.from_graph(G, area)
-    depot_nodes = {}
+    index = SnapIndex.from_graph(G, area, sorted({u.kind for u in scenario.units}))
     for d in scenario.depots.values():
-        node, dist = index.snap(d.lon, d.lat)
+        _node, dist = index.snap(d.lon, d.lat)
         if dist > settings.max_snap_distance_m:
             raise InputError(f"{scenario.path}: depot {d.id!r} is {dist:.0f} m from the nearest road; check its lat/lon")
-        depot_nodes[d.id] = node
     all_objects, all_hotspots = objects, hotspots
     objects, p1 = snap_layer(objects, index, "vital object")
     hotspots, p2 = snap_layer(hotspots, index, "hotspot")
+    # every point is driven to where it meets its road: its edge is cut there (the index is stale after)
+    depots = list(scenario.depots.values())
+    nodes = place_on_roads(G, index, [(d.lon, d.lat) for d in depots] + [(o.lon, o.lat) for o in objects]
+                           + [(h.lon, h.lat) for h in hotspots])
+    depot_nodes = {d.id: n for d, n in zip(depots, nodes)}
+    objects = [replace(o, node=n) for o, n in zip(objects, nodes[len(depots):])]
+    hotspots = [replace(h, node=n) for h, n in zip(hotspots, nodes[len(depots) + len(objects):])]
     # one unusable point is reported; a layer with no usable point at all is a wrong file or CRS
     _check_some_usable(scenario.vital_objects, "vital objects", all_objects, objects, p1, area)
     _check_some_usable(scenario.hotspots, "hotspots", all_hotspots, hotspots, p2, area)

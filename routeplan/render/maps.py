@@ -163,6 +163,7 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
     for di, date in enumerate(sc.dates):
         _day_layer(plan, date, di == 0, colours, lang).add_to(m)
     _depot_layer(sc, lang).add_to(m)
+    _not_served_layer(plan, ctx, lang).add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
     # page parts with user text are Raw: rendered as written, never compiled as templates (see routeplan._html)
@@ -231,6 +232,33 @@ def _depot_layer(sc: Scenario, lang: str) -> folium.FeatureGroup:
         folium.Marker([d.lat, d.lon], icon=_depot_icon()).add_child(tooltip(E(d.name))).add_child(
             popup(f"<b>{E(d.name)}</b><br>{E(d.id)}", max_width=250)).add_to(dep_layer)
     return dep_layer
+
+
+def _not_served_layer(plan: Plan, ctx: PlanContext, lang: str) -> folium.FeatureGroup:
+    """The points with a visit the plan does not serve, or left out before planning: a grey ring each, with the reasons.
+
+    A point left out by snapping (outside the area, far from or beside a disconnected road) has no road node
+    but keeps its place in its :class:`~routeplan.model.plan.Problem`, so every input point shows on the map.
+    """
+    layer = folium.FeatureGroup(name=t("not_served", lang), show=True)
+    where = {p.id: (p.lon, p.lat) for p in ctx.problems if p.lon is not None and p.lat is not None}
+    where.update({o.id: (o.lon, o.lat) for o in ctx.objects})
+    where.update({h.id: (h.lon, h.lat) for h in ctx.hotspots})
+    reasons: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for u in plan.unserved:
+        reasons.setdefault(u.id, []).append(f"{u.reason}: {u.detail}")
+        names[u.id] = names.get(u.id) or u.name or u.id
+    for pid, lines in reasons.items():
+        if pid not in where:
+            continue
+        lon, lat = where[pid]
+        body = "<br>".join(E(line) for line in dict.fromkeys(lines))
+        folium.CircleMarker([round(lat, 6), round(lon, 6)], radius=7, color="#555555", weight=2, dash_array="3 3",
+                            fill=True, fill_color="#bbbbbb", fill_opacity=0.6, class_name="rp-not-served",
+                            ).add_child(popup(f"<b>{E(names[pid])}</b> ({E(t('not_served', lang))})<br>{body}",
+                                              max_width=320)).add_child(tooltip(E(names[pid]))).add_to(layer)
+    return layer
 
 
 def render_plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True) -> str:

@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 def hotspot_targets(ctx: PlanContext) -> dict[str, float]:
     """Weekly target minutes per hotspot: the riskiest gets the scenario's target, others in proportion to risk."""
     target = ctx.scenario.hotspot_target_minutes_per_week * ctx.scenario.days / 7
-    return {h.id: h.risk * target for h in ctx.hotspots}
+    return {h: risk * target for h, risk in _all_hotspots(ctx).items()}
+
+
+def _all_hotspots(ctx: PlanContext) -> dict[str, float]:
+    """Risk of every hotspot of the layer by id, planned or left out of the plan (then from its problem)."""
+    out = {h.id: h.risk for h in ctx.hotspots}
+    out.update({p.id: p.risk or 0.0 for p in ctx.problems if p.layer == "hotspot"})
+    return out
 
 
 def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
@@ -44,7 +51,7 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
         (JSON-ready, rounded).
     """
     sc = ctx.scenario
-    req = _required_visits(plan)
+    req = _required_visits(plan, {p.id for p in ctx.problems if p.layer == "hotspot"})
     # --- hotspot dosage: risk-weighted dwell minutes against target
     minutes: dict[str, float] = defaultdict(float)
     visits: dict[str, int] = defaultdict(int)
@@ -76,32 +83,39 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     }
 
 
-def _required_visits(plan: Plan) -> dict[str, Any]:
-    """The required visits section: served against required, and the unserved ones by reason."""
+def _required_visits(plan: Plan, hotspots_out: set[str]) -> dict[str, Any]:
+    """The required visits section: served against required, and the unserved ones by reason.
+
+    Hotspots left out of the plan (``hotspots_out``) are counted in the hotspots section, not here.
+    """
+    unserved = [u for u in plan.unserved if u.id not in hotspots_out]
     return {
         "required": plan.required_visits,
         "served": plan.served_required,
         "served_pct": round(100.0 * plan.served_required / plan.required_visits, 1) if plan.required_visits else 100.0,
-        "unserved_by_reason": dict(sorted(Counter(u.reason for u in plan.unserved).items())),
+        "unserved_by_reason": dict(sorted(Counter(u.reason for u in unserved).items())),
     }
 
 
 def _hotspot_dosage(ctx: PlanContext, minutes: dict[str, float], visits: dict[str, int]) -> dict[str, Any]:
     """The hotspots section: risk-weighted dwell minutes against the target, in total and per hotspot."""
     targets = hotspot_targets(ctx)
-    risk = {h.id: h.risk for h in ctx.hotspots}
+    risk = _all_hotspots(ctx)
+    left_out = {p.id: p.reason for p in ctx.problems if p.layer == "hotspot"}
     denom = sum(risk[h] * targets[h] for h in targets)
     num = sum(risk[h] * min(minutes.get(h, 0.0), targets[h]) for h in targets)
     return {
-        "count": len(ctx.hotspots),
+        "count": len(targets),
         "visited": sum(1 for h in targets if visits.get(h)),
+        "left_out": dict(sorted(Counter(left_out.values()).items())),
         "risk_covered_pct": round(100.0 * num / denom, 1) if denom else None,
         "dwell_minutes": round(sum(minutes.values()), 1),
         "target_minutes": round(sum(targets.values()), 1),
         "per_hotspot": [
-            {"id": h.id, "risk": round(h.risk, 3), "visits": visits.get(h.id, 0),
-             "minutes": round(minutes.get(h.id, 0.0), 1), "target_minutes": round(targets[h.id], 1)}
-            for h in ctx.hotspots
+            {"id": h, "risk": round(risk[h], 3), "visits": visits.get(h, 0),
+             "minutes": round(minutes.get(h, 0.0), 1), "target_minutes": round(targets[h], 1)}
+            | ({"left_out": left_out[h]} if h in left_out else {})
+            for h in targets
         ],
     }
 
