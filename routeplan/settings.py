@@ -56,5 +56,8 @@ max_layer_features: int = 10_000
 max_candidate_stops: int = 20_000
 #: Refuse an incident file (``routeplan hotspots``) with more incidents (rows or features) than this.
 max_incidents: int = 1_000_000
+#: Readiness for 110 calls: a desa counts as ready in an hour when a unit on duty can drive to it within
+#: this many minutes (the scorecard's ``readiness`` section).
+readiness_minutes: float = 15
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"

@@ -364,7 +364,7 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
     path
         GeoJSON FeatureCollection of Polygons/MultiPolygons (EPSG:4326), or another polygon file that
         geopandas reads (GeoPackage, Shapefile). The name is the ``desa`` property (else ``name``,
-        ``nama`` or ``id``).
+        ``nama`` or ``id``). An optional ``population`` is read by :func:`read_desa_population`.
 
     Returns
     -------
@@ -376,7 +376,37 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
         Missing, empty, damaged or non-UTF-8 file, a feature that is not a polygon, coordinates that are
         not finite degrees, a feature without a name, or a name with control characters.
     """
-    path = Path(path)
+    return [(name, geom) for name, geom, _props, _where in _desa_rows(Path(path))]
+
+
+def read_desa_population(path: str | Path) -> list[float] | None:
+    """The optional ``population`` of every desa of a layer, in :func:`read_desa`'s order.
+
+    Parameters
+    ----------
+    path
+        The desa layer, as for :func:`read_desa`.
+
+    Returns
+    -------
+    list of float, or None
+        None unless every desa has a ``population`` (then readiness weights desa by area instead).
+
+    Raises
+    ------
+    InputError
+        As :func:`read_desa`, and a ``population`` that is not a number from 0 up.
+    """
+    out: list[float] = []
+    for _name, _geom, props, where in _desa_rows(Path(path)):
+        if _missing(props.get("population")):
+            return None
+        out.append(_number(props, "population", where, 0.0, 0.0, 1e9))
+    return out
+
+
+def _desa_rows(path: Path) -> list[tuple[str, Any, dict[str, Any], str]]:
+    """(name, polygon, properties, where) of every feature of a desa layer, checked (see :func:`read_desa`)."""
     if path.suffix.lower() in (".geojson", ".json"):
         feats = _features(path, "desa")
     elif path.suffix.lower() == ".csv":
@@ -411,7 +441,7 @@ def read_desa(path: str | Path) -> list[tuple[str, Any]]:
         name = str(props[key]).strip()
         if not geom.is_valid:  # a self-intersecting outline: repair it so point-in-polygon tests work
             geom = shapely.make_valid(geom)
-        out.append((name, geom))
+        out.append((name, geom, props, where))
     if not out:
         raise InputError(f"{path}: no desa polygons in the file")
     return out

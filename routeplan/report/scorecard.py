@@ -17,6 +17,7 @@ from routeplan.i18n import t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
+from routeplan.report.readiness import readiness
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``required_visits``, ``hotspots``, ``units``, ``workload``, ``gaps``, ``desa`` sections
-        (JSON-ready, rounded).
+        ``required_visits``, ``hotspots``, ``units``, ``workload``, ``gaps``, ``desa`` and ``readiness``
+        (:func:`routeplan.report.readiness.readiness`) sections (JSON-ready, rounded).
     """
     sc = ctx.scenario
     req = _required_visits(plan, {p.id for p in ctx.problems if p.layer == "hotspot"})
@@ -79,7 +80,7 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     return {
         "scenario": sc.name, "start_date": plan.start_date.isoformat(), "days": plan.days,
         "required_visits": req, "hotspots": hot, "units": units, "workload": workload,
-        "largest_gap_per_object": gaps, "desa": desa,
+        "largest_gap_per_object": gaps, "desa": desa, "readiness": readiness(plan, ctx),
     }
 
 
@@ -250,6 +251,13 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     if pred and pred.get("mean_repeat_share") is not None:
         rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
         rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
+    ready = card.get("readiness")
+    if ready and ready.get("mean_share") is not None and ready.get("worst"):
+        key = "sc_readiness" if ready.get("basis") == "desa" else "sc_readiness_points"
+        rows.append((t(key, lang).format(minutes=f"{ready['minutes']:g}"),
+                     t("sc_readiness_value", lang).format(mean=f"{100 * ready['mean_share']:.0f}",
+                                                          worst=f"{100 * ready['worst']['share']:.0f}",
+                                                          at=str(ready["worst"]["start"])[:16].replace("T", " "))))
     def idle(u: dict[str, Any]) -> str:
         return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
 

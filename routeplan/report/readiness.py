@@ -1,0 +1,174 @@
+"""Readiness for 110 calls: per hour of the plan, the share of desa within a drive time of a unit on duty.
+
+Where a unit is during an hour is approximated from its routes, at the middle of the hour:
+
+* it is on duty when that moment lies inside one of its shifts (its days × shifts of the scenario);
+* its position is its depot before the first stop of the route it is driving and after the last one (and
+  on a shift without a route), else the stop it is at or last left. Driving between two stops is thus
+  counted from the stop it left, which errs on the side of the longer drive.
+
+Drive times run on the road graph for the unit's kind (scipy Dijkstra from the few positions, cached per
+road node) to each desa's representative point snapped to the nearest drivable road (however far: a desa
+is reached by its nearest road). Without a desa layer the snapped vital objects and hotspots stand in for
+the desa, each weighted one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+import routeplan.settings as settings
+from routeplan.load.layers import read_desa, read_desa_population
+from routeplan.model.layers import road_node
+from routeplan.model.plan import Plan, Route
+from routeplan.prepare.context import PlanContext
+from routeplan.prepare.matrix import CSRGraph, to_csr
+from routeplan.prepare.snap import SnapIndex
+
+log = logging.getLogger(__name__)
+
+#: Hours listed per desa as its worst (the longest drive from the nearest unit on duty).
+WORST_HOURS_PER_DESA = 5
+
+
+def _targets(ctx: PlanContext) -> tuple[str, str, list[tuple[str, int, float]]]:
+    """The places to reach: (basis, weighting, [(name, road node, weight)])."""
+    sc = ctx.scenario
+    if sc.desa is None:
+        pts = [(o.name or o.id, road_node(o), 1.0) for o in ctx.objects]
+        pts += [(h.name or h.id, road_node(h), 1.0) for h in ctx.hotspots]
+        return "points", "count", pts
+    polys = ctx.desa if ctx.desa is not None else read_desa(sc.desa)
+    pop = read_desa_population(sc.desa)
+    if pop is not None and len(pop) == len(polys):
+        weights, how = list(pop), "population"
+    else:
+        geo = gpd.GeoSeries([g for _, g in polys], crs=4326)
+        weights, how = [float(a) for a in geo.to_crs(geo.estimate_utm_crs()).area], "area"
+    index = SnapIndex.from_graph(ctx.graph, None, sorted({u.kind for u in sc.units}))
+    out: list[tuple[str, int, float]] = []
+    for (name, geom), w in zip(polys, weights):
+        p = geom.representative_point()
+        node, dist = index.snap(p.x, p.y)
+        if dist > settings.max_snap_distance_m:  # still reached by its nearest road: a desa is not a stop
+            log.info("desa %r: its representative point is %.0f m from the nearest road", name, dist)
+        out.append((name, node, w))
+    return "desa", how, out
+
+
+def _position(routes: list[Route], depot_node: int | None, t: dt.datetime) -> int | None:
+    """Road node of a unit at ``t``: the stop it is at or last left, else its depot (see the module)."""
+    for r in routes:
+        if not (r.start <= t < r.end):
+            continue
+        stops = [s for s in r.stops if s.node is not None]
+        if not stops or t < stops[0].arrival or t >= stops[-1].departure:
+            return depot_node
+        return next(s.node for s in reversed(stops) if s.arrival <= t)
+    return depot_node
+
+
+def _on_duty(ctx: PlanContext, hours: int) -> dict[str, list[bool]]:
+    """Per unit: for each hour of the plan, whether the middle of the hour lies inside one of its shifts."""
+    sc = ctx.scenario
+    out: dict[str, list[bool]] = {}
+    for u in sc.units:
+        spans = [sc.shifts[s].absolute(d) for d in u.days for s in u.shifts]
+        out[u.id] = [any(a <= h * 60 + 30 < b for a, b in spans) for h in range(hours)]
+    return out
+
+
+def readiness(plan: Plan, ctx: PlanContext, minutes: float | None = None) -> dict[str, Any]:
+    """Per hour of the plan: the weighted share of desa within ``minutes`` of a unit on duty.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    ctx
+        The :class:`routeplan.prepare.context.PlanContext` it was made from.
+    minutes
+        The drive time; defaults to ``routeplan.settings.readiness_minutes``.
+
+    Returns
+    -------
+    dict
+        ``minutes``, ``basis`` (``desa``, or ``points`` for the vital objects and hotspots without a desa
+        layer), ``weighting`` (``population``, ``area`` or ``count``), ``hours`` (``start`` ISO date-time,
+        ``share`` 0..1, ``not_reachable`` names), ``mean_share``, ``worst`` hour and ``per_desa`` worst hours.
+    """
+    sc = ctx.scenario
+    limit = float(settings.readiness_minutes if minutes is None else minutes) * 60
+    basis, how, targets = _targets(ctx)
+    total = sum(w for _, _, w in targets)
+    t0 = dt.datetime.combine(sc.start_date, dt.time(0, 0), tzinfo=_offset(plan.utc_offset))
+    n_hours = plan.days * 24
+    duty = _on_duty(ctx, n_hours)
+    csr: dict[str, CSRGraph] = {}
+    cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def drive(kind: str, node: int) -> np.ndarray:
+        """Seconds from ``node`` to every target for ``kind`` (inf beyond the limit or unreachable)."""
+        if (kind, node) not in cache:
+            g = csr.setdefault(kind, to_csr(ctx.graph, f"travel_time_{kind}"))
+            row = np.full(len(targets), np.inf)
+            if node in g.index:
+                d = dijkstra(g.matrix, indices=g.index[node], limit=limit + 1e-6)
+                for i, (_, tn, _) in enumerate(targets):
+                    if tn in g.index:
+                        row[i] = d[g.index[tn]]
+            cache[(kind, node)] = row
+        return cache[(kind, node)]
+
+    by_unit = {u.id: [r for r in plan.routes if r.unit == u.id] for u in sc.units}
+    rows: list[dict[str, Any]] = []
+    best = np.full((n_hours, len(targets)), np.inf)
+    for h in range(n_hours):
+        t = t0 + dt.timedelta(hours=h, minutes=30)
+        for u in sc.units:
+            if duty[u.id][h]:
+                pos = _position(by_unit[u.id], ctx.depot_nodes.get(u.depot), t)
+                if pos is not None:
+                    best[h] = np.minimum(best[h], drive(u.kind, pos))
+        ok = best[h] <= limit
+        share = sum(w for (_, _, w), k in zip(targets, ok) if k) / total if total else 0.0
+        rows.append({"start": (t0 + dt.timedelta(hours=h)).isoformat(), "share": round(share, 3),
+                     "not_reachable": [n for (n, _, _), k in zip(targets, ok) if not k]})
+    return _summary(rows, best, targets, limit, basis, how)
+
+
+def _summary(rows: list[dict[str, Any]], best: np.ndarray, targets: list[tuple[str, int, float]],
+             limit: float, basis: str, how: str) -> dict[str, Any]:
+    """The section: settings, hours, mean and worst hour, and per desa its worst hours."""
+    worst = min(rows, key=lambda r: r["share"], default=None)
+    per = []
+    for i, (name, _node, _w) in enumerate(targets):
+        col = best[:, i] if len(rows) else np.array([])
+        order = sorted(range(len(col)), key=lambda h: (-col[h], h))[:WORST_HOURS_PER_DESA]
+        per.append({"desa": name,
+                    "hours_not_reachable": int(np.sum(col > limit)),
+                    "worst_hours": [{"start": rows[h]["start"],
+                                     "minutes": round(float(col[h]) / 60, 1) if math.isfinite(col[h]) and col[h] <= limit
+                                     else None} for h in order]})
+    return {
+        "minutes": round(limit / 60, 1), "basis": basis, "weighting": how, "targets": len(targets),
+        "position": "stop at or last left, depot before the first and after the last stop; at mid-hour",
+        "hours": rows,
+        "mean_share": round(sum(r["share"] for r in rows) / len(rows), 3) if rows else None,
+        "worst": {"start": worst["start"], "share": worst["share"]} if worst else None,
+        "per_desa": per,
+    }
+
+
+def _offset(text: str) -> dt.timezone:
+    """``+07:00`` as a timezone."""
+    sign = -1 if text.startswith("-") else 1
+    hh, mm = text.lstrip("+-").split(":")
+    return dt.timezone(sign * dt.timedelta(hours=int(hh), minutes=int(mm)))
