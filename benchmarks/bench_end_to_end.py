@@ -33,21 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 BUAHBATU = REPO.parent / "shared" / "data" / "osm" / "buahbatu_bandung_drive.osm.bz2"
 #: the three shifts of the sample scenario (pagi, siang, malam)
-SHIFTS = """[[shifts]]
-name = "pagi"
-start = "06:00"
-end = "14:00"
-
-[[shifts]]
-name = "siang"
-start = "14:00"
-end = "22:00"
-
-[[shifts]]
-name = "malam"
-start = "22:00"
-end = "06:00"
-"""
+SHIFTS = routeplan.THREE_SHIFTS_TOML
 CATS = ["pasar", "bank", "spbu", "kantor_desa", "sekolah", "tempat_ibadah", "tps", "minimarket", "atm", "gudang"]
 _WRAPPER = """
 import json, os, subprocess, sys

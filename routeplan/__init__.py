@@ -48,6 +48,7 @@ from routeplan.prepare.context import prepare as prepare_scenario
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
 from routeplan.report.scorecard import score_plan
+from routeplan.sample import THREE_SHIFTS_TOML, generate_sample
 
 try:
     __version__ = version("routeplan")
@@ -67,4 +68,6 @@ __all__ = [
     # the building blocks the benchmarks measure: roads, travel-time matrices, the general routing layer
     "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
     "RoutingModel", "RoutingResult", "Stop", "Vehicle",
+    # the synthetic sample, and its three-shift day for scenarios that tests and benchmarks build
+    "generate_sample", "THREE_SHIFTS_TOML",
 ]
