@@ -336,7 +336,7 @@ def test_hotspots_init_only_reexports_and_cli_holds_the_subcommand():
             "write_hotspot_outputs", "hotspots_geojson", "plot_evaluation", "load_type_map"} <= set(hs.__all__)
     assert not hasattr(hs, "add_cli")
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert sub.choices["hotspots"].get_default("func").__module__ == "routeplan.cli"
+    assert sub.choices["hotspots"].get_default("func").__module__ == "routeplan.cli.hotspots"
     assert all(m.__name__.startswith("routeplan.hotspots") and len(m.__name__.split(".")) == 3
                for m in (sys.modules[getattr(hs, n).__module__] for n in hs.__all__ if hasattr(getattr(hs, n), "__module__")
                          and callable(getattr(hs, n))))

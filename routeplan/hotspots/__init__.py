@@ -12,7 +12,7 @@ Modules, by concern: :mod:`~routeplan.hotspots.incidents` (reading incident tabl
 :mod:`~routeplan.hotspots.estimate` (hotspot polygons, risk floor), :mod:`~routeplan.hotspots.result`
 (:class:`HotspotResult`), :mod:`~routeplan.hotspots.evaluate` (hit rate, PAI, plot),
 :mod:`~routeplan.hotspots.outputs` (GeoJSON, the output folder) and :mod:`~routeplan.hotspots.page`
-(hotspots.html). The ``routeplan hotspots`` command is defined in :mod:`routeplan.cli`.
+(hotspots.html). The ``routeplan hotspots`` command is defined in :mod:`routeplan.cli.hotspots`.
 
 Method notes
 ------------
