@@ -1,0 +1,138 @@
+"""Presence before and after: a baseline commit's plans against this checkout's, on the same inputs.
+
+For each case both versions run ``routeplan plan`` with the same seed and an iteration-bounded search
+(so the figures do not depend on machine load), one after the other in the same run; then this
+checkout's :func:`routeplan.report.presence.presence_metrics` measures both plans against the same
+context: staffed unit-shifts with a patrol, patrol minutes per unit-shift (min, median), longest stretch
+without a stop, risk-weighted presence minutes, readiness, km driven, stacked visits and the wall time
+of the whole command.
+
+Cases
+-----
+* ``sample``   the committed synthetic sample of Kecamatan Kunir (each version its own ``data/sample``);
+* ``buahbatu`` the real Buahbatu network with 150 vital objects and 6 units
+  (:func:`bench_end_to_end.buahbatu_scenario`; skipped when ``../shared/data`` is absent).
+
+Usage::
+
+    python benchmarks/presence.py --baseline 73fbfa1 [--iterations 1500] [--seed 1] [--cases sample,buahbatu]
+
+The baseline is checked out with ``git worktree`` into a temporary folder and imported through
+``PYTHONPATH`` with this checkout's installed dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import routeplan
+from routeplan.report.presence import presence_metrics
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_end_to_end import BUAHBATU, buahbatu_scenario  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results" / "presence.json"
+
+ROWS = [
+    ("staffed unit-shifts with a patrol", lambda m: f"{m['patrolled']}/{m['unit_shifts']}"),
+    ("patrol minutes per unit-shift (min / median)",
+     lambda m: f"{m['patrol_minutes']['min']:.0f} / {m['patrol_minutes']['median']:.0f}"),
+    ("longest stretch without a stop, min (max / median)",
+     lambda m: f"{m['longest_stretch_minutes']['max']:.0f} / {m['longest_stretch_minutes']['median']:.0f}"),
+    ("presence minutes at stops", lambda m: f"{m['presence_minutes']:.0f}"),
+    ("risk-weighted presence minutes (stops)", lambda m: f"{m['risk_presence_minutes']:.0f}"),
+    ("risk-weighted minutes driving through hotspots", lambda m: f"{m['risk_drive_minutes']:.0f}"),
+    ("readiness 110, mean / worst hour (%)",
+     lambda m: f"{m['readiness_mean_pct']} / {m['readiness_worst_pct']}"),
+    ("km driven", lambda m: f"{m['km']:.0f}"),
+    ("stacked visits (objects / hotspots)",
+     lambda m: f"{m['stacked_visits']['objects']} / {m['stacked_visits']['hotspots']}"),
+    ("wall time of `routeplan plan`, s", lambda m: f"{m['wall_s']:.0f}"),
+]
+
+
+def run_plan(code: Path | None, scenario: Path, out: Path, seed: int, iterations: int, cache: Path) -> float:
+    """Run ``routeplan plan`` of ``code`` (None: this checkout) and return its wall time in seconds."""
+    env = dict(os.environ, ROUTEPLAN_CACHE=str(cache))
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "routeplan", "plan", str(scenario), "--out", str(out), "--seed", str(seed),
+                    "--iterations", str(iterations), "--time-limit", "3600", "--quiet"],
+                   check=True, env=env, cwd=code or REPO, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def measure(plan_dir: Path, scenario: Path, wall_s: float) -> dict[str, Any]:
+    """Presence metrics of a plan folder, against this checkout's context of ``scenario``."""
+    ctx = routeplan.prepare_scenario(routeplan.load_scenario(scenario))
+    return presence_metrics(routeplan.read_plan(plan_dir), ctx) | {"wall_s": round(wall_s, 1)}
+
+
+def markdown(case: str, before: dict[str, Any], after: dict[str, Any], baseline: str) -> str:
+    """One table: a row per measure, baseline and this checkout side by side, and their ratio."""
+    lines = [f"**{case}** (baseline `{baseline}`)", "", "| measure | baseline | now | now / baseline |", "|---|---|---|---|"]
+    for label, fmt in ROWS:
+        ratio = ""
+        key = {"presence minutes at stops": "presence_minutes",
+               "risk-weighted presence minutes (stops)": "risk_presence_minutes",
+               "km driven": "km"}.get(label)
+        if key and before[key]:
+            ratio = f"{after[key] / before[key]:.2f}×"
+        lines.append(f"| {label} | {fmt(before)} | {fmt(after)} | {ratio} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline", required=True, help="git commit of the baseline")
+    ap.add_argument("--iterations", type=int, default=1500)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cases", default="sample,buahbatu")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    results: dict[str, Any] = {"baseline": args.baseline, "iterations": args.iterations, "seed": args.seed,
+                               "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                               "cases": {}}
+    with tempfile.TemporaryDirectory(prefix="presence-bench-") as tmp_s:
+        tmp = Path(tmp_s)
+        old = tmp / "baseline"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.baseline], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for case in args.cases.split(","):
+                if case == "sample":
+                    scen_old, scen_new = old / "data/sample/scenario.toml", REPO / "data/sample/scenario.toml"
+                elif case == "buahbatu":
+                    if not BUAHBATU.exists():
+                        print(f"skipping buahbatu: {BUAHBATU} is absent", file=sys.stderr)
+                        continue
+                    scen_old = scen_new = Path(buahbatu_scenario(tmp / "bb"))
+                else:
+                    raise SystemExit(f"unknown case {case!r}")
+                walls = {}
+                for who, code, scen in (("baseline", old, scen_old), ("now", None, scen_new)):
+                    walls[who] = run_plan(code, scen, tmp / case / who, args.seed, args.iterations, tmp / "cache")
+                before = measure(tmp / case / "baseline", scen_new, walls["baseline"])
+                after = measure(tmp / case / "now", scen_new, walls["now"])
+                results["cases"][case] = {"baseline": before, "now": after}
+                print(markdown(case, before, after, args.baseline), "\n", flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

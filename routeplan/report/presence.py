@@ -1,0 +1,201 @@
+"""Presence measures of a plan: does every crew on duty patrol, is presence where and when risk is.
+
+These are the figures a commander reads before signing a plan and the figures the presence benchmark
+(``benchmarks/presence.py``) compares across optimizer versions. They are computed from the plan and its
+context only, so a plan made by any version of routeplan (``plan.json`` schema 1) can be measured.
+
+* **Staffed unit-shifts**: every unit x day x shift of the scenario (less those marked standby).
+* **Patrol minutes** of a unit-shift: the time its route is out of the depot, less its breaks.
+* **Longest stretch without a stop**: the largest time on a route between leaving the depot or a stop and
+  reaching the next stop or the depot again; a route of a single long stretch is what DOMAIN's "presence
+  spread through the patrol time" rules out.
+* **Risk-weighted presence minutes**: every stop's minutes times the risk (normalised to the riskiest
+  hotspot = 1) of the riskiest hotspot within :data:`NEAR_M` of the stop that is active at that time of day;
+  a stop near no active hotspot counts nothing. Drive-throughs are counted apart (see
+  :func:`presence_metrics`), by place only, because a route's path carries no times.
+* **Stacked visits**: two visits of one vital object closer than its minimum gap, including one stop split
+  across midnight (counted twice); two stops of one hotspot less than :data:`HOTSPOT_SPACING_MIN` apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely import wkt as shapely_wkt
+
+from routeplan.model.layers import Hotspot
+from routeplan.model.plan import Plan, Route
+from routeplan.prepare.context import PlanContext
+from routeplan.report.readiness import readiness
+
+#: a stop this close to a hotspot (its point, or its area when it has one) is presence at that hotspot
+NEAR_M = 150.0
+#: two stops of one hotspot closer than this (minutes, end of one to start of the next) are stacked
+HOTSPOT_SPACING_MIN = 60.0
+
+
+def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = True) -> dict[str, Any]:
+    """Measure presence, spread, stacking and readiness of a plan.
+
+    Parameters
+    ----------
+    plan
+        The plan (e.g. :func:`routeplan.read_plan`).
+    ctx
+        Its context (:func:`routeplan.prepare_scenario` of the plan's scenario).
+    with_readiness
+        Also compute readiness for 110 calls (the mean over the hours of the plan); it needs travel times
+        on the road graph and is the slowest measure.
+
+    Returns
+    -------
+    dict
+        ``unit_shifts`` (staffed), ``patrolled`` (with at least one stop), ``patrol_minutes``
+        (``min``/``median``/``mean``/``max`` over staffed unit-shifts, 0 for one with no route),
+        ``longest_stretch_minutes`` (``max``/``median`` over routes), ``stops``, ``presence_minutes``,
+        ``risk_presence_minutes`` (stops), ``risk_drive_minutes`` (driving through hotspot areas),
+        ``km``, ``stacked_visits`` (``objects``/``hotspots``), ``readiness_mean_pct`` and
+        ``readiness_worst_pct`` (share of desa within reach of a unit on duty: mean and worst hour).
+    """
+    staffed = _staffed_unit_shifts(ctx)
+    by_key: dict[tuple[str, dt.date, str], list[Route]] = defaultdict(list)
+    for r in plan.routes:
+        by_key[(r.unit, r.day, r.shift)].append(r)
+    patrol = [sum(_patrol_minutes(r) for r in by_key.get(k, [])) for k in staffed]
+    stretches = [_longest_stretch(r) for r in plan.routes]
+    weights = _HotspotWeights(ctx.hotspots, _utm(ctx))
+    stops = [s for r in plan.routes for s in r.stops]
+    out: dict[str, Any] = {
+        "unit_shifts": len(staffed),
+        "patrolled": sum(1 for k in staffed if any(r.stops for r in by_key.get(k, []))),
+        "routes": len(plan.routes),
+        "patrol_minutes": _spread(patrol),
+        "longest_stretch_minutes": {"max": round(max(stretches, default=0.0), 1),
+                                    "median": round(statistics.median(stretches), 1) if stretches else 0.0},
+        "stops": len(stops),
+        "presence_minutes": round(sum(_minutes(s.arrival, s.departure) for s in stops), 1),
+        "risk_presence_minutes": round(sum(_minutes(s.arrival, s.departure) * weights.at(s.lon, s.lat, s.arrival)
+                                           for s in stops), 1),
+        "risk_drive_minutes": round(sum(weights.drive_minutes(r) for r in plan.routes), 1),
+        "km": round(sum(r.distance_m for r in plan.routes) / 1000, 1),
+        "stacked_visits": _stacked(plan, ctx),
+        "readiness_mean_pct": None,
+        "readiness_worst_pct": None,
+    }
+    if with_readiness:
+        ready = readiness(plan, ctx)
+        if ready["mean_share"] is not None:
+            out["readiness_mean_pct"] = round(100 * ready["mean_share"], 1)
+            out["readiness_worst_pct"] = round(100 * ready["worst"]["share"], 1)
+    return out
+
+
+def _staffed_unit_shifts(ctx: PlanContext) -> list[tuple[str, dt.date, str]]:
+    sc = ctx.scenario
+    dates = sc.dates
+    keys = []
+    for u in sc.units:
+        standby = set(getattr(u, "standby_shifts", ()) or ())
+        if getattr(u, "standby", False):
+            continue
+        keys.extend((u.id, dates[d], s) for d in u.days for s in u.shifts if s not in standby and d < len(dates))
+    return keys
+
+
+def _minutes(a: dt.datetime, b: dt.datetime) -> float:
+    return (b - a).total_seconds() / 60
+
+
+def _patrol_minutes(r: Route) -> float:
+    return _minutes(r.start, r.end) - sum(_minutes(a, b) for a, b in r.breaks)
+
+
+def _longest_stretch(r: Route) -> float:
+    """The longest time between leaving the depot or a stop and the next stop or the depot (breaks are stops)."""
+    marks = sorted([(s.arrival, s.departure) for s in r.stops] + list(r.breaks))
+    longest, t = 0.0, r.start
+    for a, b in marks:
+        longest = max(longest, _minutes(t, a))
+        t = max(t, b)
+    return max(longest, _minutes(t, r.end))
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"min": 0.0, "median": 0.0, "mean": 0.0, "max": 0.0}
+    return {"min": round(min(values), 1), "median": round(statistics.median(values), 1),
+            "mean": round(statistics.fmean(values), 1), "max": round(max(values), 1)}
+
+
+def _stacked(plan: Plan, ctx: PlanContext) -> dict[str, int]:
+    gap_h = {o.id: o.min_gap_hours for o in ctx.objects}
+    seen: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for r in plan.routes:
+        for s in r.stops:
+            seen[(s.kind, s.id)].append((s.arrival, s.departure))
+    objects = hotspots = 0
+    for (kind, oid), times in seen.items():
+        times.sort()
+        for (_a0, d0), (a1, _d1) in zip(times, times[1:]):
+            if kind == "hotspot":
+                hotspots += _minutes(d0, a1) < HOTSPOT_SPACING_MIN
+            elif kind == "vital_object":
+                objects += _minutes(d0, a1) < 60 * gap_h.get(oid, 0.0)
+    return {"objects": objects, "hotspots": hotspots}
+
+
+def _utm(ctx: PlanContext) -> CRS:
+    pts = [(h.lon, h.lat) for h in ctx.hotspots] or [(o.lon, o.lat) for o in ctx.objects] or [(0.0, 0.0)]
+    lon, lat = (float(np.mean([p[i] for p in pts])) for i in (0, 1))
+    zone = int((lon + 180) // 6) + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def _active(h: Hotspot, t: dt.datetime) -> bool:
+    if not h.active_hours:
+        return True
+    m = t.hour * 60 + t.minute
+    return any(a <= m < b or a <= m + 1440 < b for a, b in h.active_hours)
+
+
+class _HotspotWeights:
+    """Risk at a place and time: the riskiest active hotspot near it, the riskiest hotspot = 1."""
+
+    def __init__(self, hotspots: Iterable[Hotspot], crs: CRS):
+        self.hotspots = list(hotspots)
+        self.to_m = Transformer.from_crs(4326, crs, always_xy=True)
+        top = max((h.risk for h in self.hotspots), default=0.0)
+        self.risk = [h.risk / top if top > 0 else 0.0 for h in self.hotspots]
+        self.areas = [self._area(h) for h in self.hotspots]
+        self.tree = shapely.STRtree(self.areas) if self.areas else None
+
+    def _area(self, h: Hotspot) -> shapely.Geometry:
+        geom = shapely_wkt.loads(h.geometry_wkt) if h.geometry_wkt else shapely.Point(h.lon, h.lat)
+        projected = shapely.transform(geom, lambda xy: np.column_stack(self.to_m.transform(xy[:, 0], xy[:, 1])))
+        return projected.buffer(NEAR_M)
+
+    def at(self, lon: float, lat: float, t: dt.datetime) -> float:
+        if self.tree is None:
+            return 0.0
+        p = shapely.Point(*self.to_m.transform(lon, lat))
+        hits = self.tree.query(p, predicate="intersects")
+        return max((self.risk[i] for i in hits if _active(self.hotspots[i], t)), default=0.0)
+
+    def drive_minutes(self, r: Route) -> float:
+        """Driving minutes inside hotspot areas, times their risk (the route's mean speed; place only)."""
+        if self.tree is None or len(r.path) < 2 or r.distance_m <= 0:
+            return 0.0
+        xs, ys = self.to_m.transform([p[0] for p in r.path], [p[1] for p in r.path])
+        line = shapely.LineString(np.column_stack([xs, ys]))
+        per_m = (r.drive_s / 60) / max(line.length, 1.0)
+        total = 0.0
+        for i in self.tree.query(line, predicate="intersects"):
+            total += self.risk[i] * shapely.intersection(line, self.areas[i]).length * per_m
+        return total

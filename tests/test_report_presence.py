@@ -1,0 +1,111 @@
+"""Presence measures (routeplan.report.presence) on hand-made routes over the sample's context."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from routeplan.model.plan import Plan, Route, Visit
+from routeplan.report.presence import HOTSPOT_SPACING_MIN, presence_metrics
+
+
+@pytest.fixture(scope="module")
+def sample_ctx(demo_plan):
+    return demo_plan[1]
+
+
+def _tz(plan: Plan) -> dt.tzinfo:
+    return next(r.start.tzinfo for r in plan.routes if r.start.tzinfo) or dt.timezone(dt.timedelta(hours=7))
+
+
+def _route(ctx, template: Route, stops: list[Visit], start: dt.datetime, end: dt.datetime) -> Route:
+    return dataclasses.replace(template, stops=stops, start=start, end=end, breaks=[], path=[], distance_m=1000.0,
+                               drive_s=600.0)
+
+
+def _visit_of(ctx, obj, arrival: dt.datetime, minutes: int) -> Visit:
+    return Visit(id=obj.id, kind="vital_object", name=obj.name, category=obj.category, arrival=arrival,
+                 departure=arrival + dt.timedelta(minutes=minutes), lon=obj.lon, lat=obj.lat, dwell_minutes=minutes,
+                 window="")
+
+
+def _hot_visit(h, arrival: dt.datetime, minutes: int) -> Visit:
+    return Visit(id=h.id, kind="hotspot", name=h.name, category="hotspot", arrival=arrival,
+                 departure=arrival + dt.timedelta(minutes=minutes), lon=h.lon, lat=h.lat, dwell_minutes=minutes,
+                 window="", risk=h.risk)
+
+
+def _one_route_plan(plan: Plan, route: Route) -> Plan:
+    return dataclasses.replace(plan, routes=[route])
+
+
+def test_staffed_unit_shifts_count_every_unit_day_and_shift(demo_plan):
+    plan, ctx = demo_plan
+    m = presence_metrics(plan, ctx, with_readiness=False)
+    assert m["unit_shifts"] == sum(len(u.days) * len(u.shifts) for u in ctx.scenario.units)
+    keys = {(r.unit, r.day, r.shift) for r in plan.routes if r.stops}
+    assert m["patrolled"] == len(keys)
+    empty = dataclasses.replace(plan, routes=[])
+    e = presence_metrics(empty, ctx, with_readiness=False)
+    assert e["patrolled"] == 0 and e["patrol_minutes"]["max"] == 0 and e["stops"] == 0
+
+
+def test_longest_stretch_and_patrol_minutes(demo_plan):
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    tz = _tz(plan)
+    day = dt.datetime.combine(t.day, dt.time(8, 0), tzinfo=tz)
+    o1, o2 = ctx.objects[0], ctx.objects[1]
+    r = _route(ctx, t, [_visit_of(ctx, o1, day + dt.timedelta(hours=1), 10),
+                        _visit_of(ctx, o2, day + dt.timedelta(hours=3), 15)], day, day + dt.timedelta(hours=4))
+    m = presence_metrics(_one_route_plan(plan, r), ctx, with_readiness=False)
+    assert m["longest_stretch_minutes"]["max"] == 110.0  # 09:10 -> 11:00
+    assert m["patrol_minutes"]["max"] == 240.0
+    r2 = dataclasses.replace(r, breaks=[(day + dt.timedelta(hours=2), day + dt.timedelta(hours=2, minutes=30))])
+    m2 = presence_metrics(_one_route_plan(plan, r2), ctx, with_readiness=False)
+    assert m2["patrol_minutes"]["max"] == 210.0  # the break is not patrol
+    assert m2["longest_stretch_minutes"]["max"] == 60.0  # 08:00 -> 09:00 is now the longest
+
+
+def test_stacked_visits_and_midnight_split(demo_plan):
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    tz = _tz(plan)
+    o = ctx.objects[0]
+    night = dt.datetime.combine(t.day, dt.time(23, 50), tzinfo=tz)
+    split = _route(ctx, t, [_visit_of(ctx, o, night, 10), _visit_of(ctx, o, night + dt.timedelta(minutes=10), 10)],
+                   night - dt.timedelta(hours=1), night + dt.timedelta(hours=1))
+    assert presence_metrics(_one_route_plan(plan, split), ctx, with_readiness=False)["stacked_visits"]["objects"] == 1
+    far = _route(ctx, t, [_visit_of(ctx, o, night, 10),
+                          _visit_of(ctx, o, night + dt.timedelta(hours=o.min_gap_hours, minutes=10), 10)],
+                 night - dt.timedelta(hours=1), night + dt.timedelta(hours=o.min_gap_hours + 1))
+    assert presence_metrics(_one_route_plan(plan, far), ctx, with_readiness=False)["stacked_visits"]["objects"] == 0
+    h = ctx.hotspots[0]
+    close = _route(ctx, t, [_hot_visit(h, night, 12),
+                            _hot_visit(h, night + dt.timedelta(minutes=12 + HOTSPOT_SPACING_MIN - 1), 12)],
+                   night - dt.timedelta(hours=1), night + dt.timedelta(hours=3))
+    assert presence_metrics(_one_route_plan(plan, close), ctx, with_readiness=False)["stacked_visits"]["hotspots"] == 1
+
+
+def test_risk_weight_follows_place_and_active_hours(demo_plan):
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    tz = _tz(plan)
+    top = max(h.risk for h in ctx.hotspots)
+    h = max(ctx.hotspots, key=lambda x: x.risk)
+    limited = dataclasses.replace(h, active_hours=((18 * 60, 24 * 60),))
+    ctx2 = dataclasses.replace(ctx, hotspots=[limited if x.id == h.id else x for x in ctx.hotspots])
+    for hour, expected in ((20, 12.0 * h.risk / top), (10, None)):
+        at = dt.datetime.combine(t.day, dt.time(hour, 0), tzinfo=tz)
+        r = _route(ctx, t, [_hot_visit(h, at, 12)], at - dt.timedelta(minutes=30), at + dt.timedelta(minutes=60))
+        m = presence_metrics(_one_route_plan(plan, r), ctx2, with_readiness=False)
+        if expected is not None:
+            assert m["risk_presence_minutes"] == pytest.approx(expected, abs=0.05)
+        else:  # outside its active hours the hotspot counts nothing; another hotspot may be near, never riskier
+            assert m["risk_presence_minutes"] < 12.0 * h.risk / top
+    far_away = Visit(id="x", kind="vital_object", name="x", category="pasar", arrival=at, departure=at + dt.timedelta(minutes=12),
+                     lon=h.lon + 0.2, lat=h.lat + 0.2, dwell_minutes=12, window="")
+    r = _route(ctx, t, [far_away], at - dt.timedelta(minutes=30), at + dt.timedelta(minutes=60))
+    assert presence_metrics(_one_route_plan(plan, r), ctx, with_readiness=False)["risk_presence_minutes"] == 0.0
