@@ -130,3 +130,15 @@ def test_sample_scorecard_has_168_hours_and_panel_line(demo_plan):
     r["worst"]["start"] = "<script>alert(1)</script>"
     html = scorecard_panel_html(card, "en")
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_a_weekly_plan_repeats_so_the_last_night_covers_monday_morning(demo_plan):
+    plan, ctx = demo_plan
+    assert plan.days == 7
+    night = [r for r in plan.routes if r.end > r.start.replace(hour=0, minute=0) + dt.timedelta(days=1)
+             and r.day == plan.start_date + dt.timedelta(days=6)]
+    assert night, "the sample has a night shift on the last day"
+    r = readiness(plan, ctx)
+    early = r["hours"][2]  # Monday 02:00-03:00: only last Sunday's night shift is on duty
+    assert early["share"] > 0
+    assert r["worst"]["share"] > 0

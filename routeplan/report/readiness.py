@@ -63,10 +63,17 @@ def _targets(ctx: PlanContext) -> tuple[str, str, list[tuple[str, int, float]]]:
     return "desa", how, out
 
 
-def _position(routes: list[Route], depot_node: int | None, t: dt.datetime) -> int | None:
-    """Road node of a unit at ``t``: the stop it is at or last left, else its depot (see the module)."""
+def _position(routes: list[Route], depot_node: int | None, t: dt.datetime,
+              wrap: dt.timedelta | None = None) -> int | None:
+    """Road node of a unit at ``t``: the stop it is at or last left, else its depot (see the module).
+
+    With ``wrap`` (a week that repeats), a route running at ``t + wrap`` (the last night's shift, past the
+    end of the plan) counts for ``t`` too.
+    """
     for r in routes:
-        if not (r.start <= t < r.end):
+        if wrap is not None and r.start <= t + wrap < r.end:
+            t = t + wrap
+        elif not (r.start <= t < r.end):
             continue
         stops = [s for s in r.stops if s.node is not None]
         if not stops or t < stops[0].arrival or t >= stops[-1].departure:
@@ -75,12 +82,18 @@ def _position(routes: list[Route], depot_node: int | None, t: dt.datetime) -> in
     return depot_node
 
 
-def _on_duty(ctx: PlanContext, hours: int) -> dict[str, list[bool]]:
-    """Per unit: for each hour of the plan, whether the middle of the hour lies inside one of its shifts."""
+def _on_duty(ctx: PlanContext, hours: int, wrap: bool = False) -> dict[str, list[bool]]:
+    """Per unit: for each hour of the plan, whether the middle of the hour lies inside one of its shifts.
+
+    With ``wrap`` the plan is a week that repeats: a shift running past the end of the plan (the last
+    night's) also covers the same hours at the start of the plan.
+    """
     sc = ctx.scenario
     out: dict[str, list[bool]] = {}
     for u in sc.units:
         spans = [sc.shifts[s].absolute(d) for d in u.days for s in u.shifts]
+        if wrap:
+            spans += [(a - hours * 60, b - hours * 60) for a, b in spans if b > hours * 60]
         out[u.id] = [any(a <= h * 60 + 30 < b for a, b in spans) for h in range(hours)]
     return out
 
@@ -110,7 +123,11 @@ def readiness(plan: Plan, ctx: PlanContext, minutes: float | None = None) -> dic
     total = sum(w for _, _, w in targets)
     t0 = dt.datetime.combine(sc.start_date, dt.time(0, 0), tzinfo=_offset(plan.utc_offset))
     n_hours = plan.days * 24
-    duty = _on_duty(ctx, n_hours)
+    # a weekly plan repeats: the last night's shift, past the end of the plan, covers the first hours of the
+    # next week, which are this plan's first hours too (else Monday 00-06 would show no unit on duty)
+    weekly = plan.days == 7
+    wrap = dt.timedelta(days=plan.days) if weekly else None
+    duty = _on_duty(ctx, n_hours, wrap=weekly)
     csr: dict[str, CSRGraph] = {}
     cache: dict[tuple[str, int], np.ndarray] = {}
 
@@ -134,7 +151,7 @@ def readiness(plan: Plan, ctx: PlanContext, minutes: float | None = None) -> dic
         t = t0 + dt.timedelta(hours=h, minutes=30)
         for u in sc.units:
             if duty[u.id][h]:
-                pos = _position(by_unit[u.id], ctx.depot_nodes.get(u.depot), t)
+                pos = _position(by_unit[u.id], ctx.depot_nodes.get(u.depot), t, wrap)
                 if pos is not None:
                     best[h] = np.minimum(best[h], drive(u.kind, pos))
         ok = best[h] <= limit
