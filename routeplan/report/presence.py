@@ -100,7 +100,7 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
 def _staffed_unit_shifts(ctx: PlanContext) -> list[tuple[str, dt.date, str]]:
     sc = ctx.scenario
     dates = sc.dates
-    keys = []
+    keys: list[tuple[str, dt.date, str]] = []
     for u in sc.units:
         standby = set(getattr(u, "standby_shifts", ()) or ())
         if getattr(u, "standby", False):
