@@ -25,6 +25,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
                             "en": "Vital objects and hotspots within {minutes} min of a unit on duty (no desa layer)"},
     "sc_readiness_value": {"id": "rata-rata {mean} %, jam terburuk {worst} % ({at})",
                            "en": "mean {mean} %, worst hour {worst} % ({at})"},
+    "sc_operation": {"id": "Operasi", "en": "Operation"},
     "sc_drive_h": {"id": "jam jalan", "en": "drive h"},
     "sc_idle": {"id": "menganggur", "en": "idle"},
     "plan_title": {"id": "Rencana patroli mingguan", "en": "Weekly patrol plan"},

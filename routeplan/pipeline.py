@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from routeplan.errors import InputError
-from routeplan.load.scenario import load_scenario
+from routeplan.load.scenario import check_operation_dates, load_scenario
 from routeplan.model.plan import Plan
 from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Scenario
@@ -65,6 +65,7 @@ def plan(
         Vital objects that could not be snapped to the roads are among the plan's unserved visits.
     """
     scenario = _scenario(scenario)
+    check_operation_dates(scenario, scenario.days)
     ctx = ctx or prepare(scenario, progress)
     matrices = plan_matrices(ctx, progress)
     result = plan_week(scenario, ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
@@ -107,6 +108,7 @@ def plan_weeks(
     if not 1 <= weeks <= 12:
         raise InputError(f"--weeks must be from 1 to 12, got {weeks}")
     scenario = _scenario(scenario)
+    check_operation_dates(scenario, weeks * scenario.days)
     ctx = ctx or prepare(scenario, progress)
     matrices = plan_matrices(ctx, progress)
     plans = plan_consecutive_weeks(ctx, matrices, weeks, seed=seed, time_limit=time_limit,

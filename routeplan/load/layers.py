@@ -25,7 +25,7 @@ from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
 from routeplan.load.scenario import parse_window
 from routeplan.model.layers import CATEGORIES, Hotspot, VitalObject
-from routeplan.model.scenario import PASARAN, WEEKDAYS
+from routeplan.model.scenario import PASARAN, RISK_CLASSES, WEEKDAYS
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ def _features(path: Path, what: str) -> list[tuple[dict[str, Any], Any, str]]:
 
 
 #: Properties routeplan reads as text (or lists of text); they reach plan.json, CSV, GPX, HTML and GeoPackage.
-TEXT_PROPERTIES = ("id", "name", "category", "desa", "types", "windows", "days", "pasaran", "active_hours")
+TEXT_PROPERTIES = ("id", "name", "category", "desa", "types", "windows", "days", "pasaran", "active_hours",
+                   "risk_class")
 
 
 def _check_props_text(props: dict, where: str) -> None:
@@ -302,11 +303,19 @@ def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = Non
                                d.dwell_minutes if default_dwell_minutes is None else default_dwell_minutes, 0, 480),
             windows=_windows(props, "windows", where, d.windows),
             days=_days(props, where, d.days), desa=_text(props, "desa", where, ""), min_gap_hours=gap,
-            pasaran=_pasaran(props, where),
+            pasaran=_pasaran(props, where), risk_class=_risk_class(props, where),
         ))
     if not objects:
         raise InputError(f"{path}: no vital objects in the file")
     return objects
+
+
+def _risk_class(props: dict, where: str) -> str:
+    """A polling station's optional ``risk_class``: one of :data:`RISK_CLASSES` (or empty)."""
+    value = _text(props, "risk_class", where, "").strip().lower().replace(" ", "_")
+    if value and value not in RISK_CLASSES:
+        raise InputError(f"{where}: risk_class {value!r} is not one of {', '.join(RISK_CLASSES)}")
+    return value
 
 
 def read_hotspots(path: str | Path) -> list[Hotspot]:

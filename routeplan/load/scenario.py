@@ -20,7 +20,19 @@ from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
-from routeplan.model.scenario import UNIT_KINDS, WEEKDAYS, Area, Depot, PatrolUnit, Scenario, Shift
+from routeplan.model.layers import CATEGORIES
+from routeplan.model.operations import RISK_CLASS_DEFAULTS
+from routeplan.model.scenario import (
+    RISK_CLASSES,
+    UNIT_KINDS,
+    WEEKDAYS,
+    Area,
+    Depot,
+    Operation,
+    PatrolUnit,
+    Scenario,
+    Shift,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +62,17 @@ HIGHWAY_CLASSES: tuple[str, ...] = tuple(dict.fromkeys([*DEFAULT_SPEEDS_KMH["car
 #: ``pins`` are the keys of each of their rows). Any other key is refused with a "did you mean" hint.
 #: (This module is above 500 lines on purpose: every rule of the scenario file, pins included, is kept here.)
 SCENARIO_KEYS: dict[str, tuple[str, ...]] = {
-    "": ("name", "area", "plan", "layers", "depots", "shifts", "units", "speeds", "pins"),
+    "": ("name", "area", "plan", "layers", "depots", "shifts", "units", "speeds", "pins", "operations"),
     "area": ("place", "osm_file", "bbox", "boundary", "name"),
     "plan": ("start_date", "days", "language", "utc_offset", "default_dwell_minutes", "hotspot_dwell_minutes",
              "hotspot_value_minutes", "hotspot_target_minutes_per_week", "hotspot_max_stops_per_day"),
     "layers": ("vital_objects", "hotspots", "desa"),
     "depots": ("id", "name", "lat", "lon"),
     "shifts": ("name", "start", "end", "break_minutes", "break_window"),
-    "units": ("id", "kind", "depot", "crew", "shifts", "days"),
+    "units": ("id", "kind", "depot", "crew", "shifts", "days", "unavailable"),
     "pins": ("object", "unit", "date", "time"),
+    "operations": ("name", "start", "end", "layers", "visits_per_day", "dwell_minutes", "windows", "risk_classes"),
+    "risk_classes": ("visits_per_day", "dwell_minutes"),
 }
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -329,12 +343,14 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     speeds = _speeds(raw, f)
     htarget, hmax = _hotspot_limits(pl.table, f)
     pins = _pins(raw, f, units, pl.dates, vo)
+    operations = _operations(raw, f, base)
     return Scenario(
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
         units=units, shifts=shifts, start_date=pl.start_date, days=pl.days, vital_objects=vo, hotspots=hs,
         desa=desa, speeds_kmh=speeds, default_dwell_minutes=pl.dwell, hotspot_dwell_minutes=pl.hdwell,
         language=pl.language, utc_offset=pl.offset, hotspot_value_minutes=float(pl.hvalue),
         hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
+        operations=operations,
     )
 
 
@@ -505,7 +521,8 @@ def _units(raw: dict[str, Any], f: str, shifts: dict[str, Shift], depots: dict[s
         if not udays:
             log.warning("%s: unit %r works none of the plan's days", where, uid)
         ushifts = list(dict.fromkeys(str(s) for s in ushifts))
-        units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", ""))))
+        units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", "")),
+                                _date_ranges(u.get("unavailable", []), where + ".unavailable")))
     if not any(u.days for u in units):
         raise InputError(f"{f}: no unit works any day of the plan ({dates[0].isoformat()}, {len(dates)} days); "
                          "check the units' days and [plan].start_date")
@@ -571,3 +588,116 @@ def _pins(raw: dict[str, Any], f: str, units: list[PatrolUnit], dates: list[dt.d
         if vo is None:
             raise InputError(f"{where}.object: a pin needs the vital-object layer; name it in [layers] vital_objects")
     return pins
+
+
+def _date(value: Any, where: str) -> dt.date:
+    """A TOML date or an ISO date string."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            d = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            if 1900 <= d.year <= 9000:
+                return d
+    raise InputError(f"{where}: {str(value)[:40]!r} is not an ISO date (YYYY-MM-DD)")
+
+
+def _date_ranges(value: Any, where: str) -> tuple[tuple[dt.date, dt.date], ...]:
+    """``[["2026-12-04", "2026-12-04"], ...]``: inclusive date ranges, each end on or after its start."""
+    if not isinstance(value, list):
+        raise InputError(f"{where}: must be a list of [start, end] date pairs, e.g. [[\"2026-12-04\", \"2026-12-05\"]]")
+    out = []
+    for i, pair in enumerate(value):
+        w = f"{where}[{i}]"
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise InputError(f"{w}: must be a [start, end] pair of dates")
+        a, b = _date(pair[0], w), _date(pair[1], w)
+        if b < a:
+            raise InputError(f"{w}: end {b.isoformat()} is before start {a.isoformat()}")
+        out.append((a, b))
+    return tuple(out)
+
+
+def _per_category(op: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """A ``{category = value}`` table of an operation; categories as in layers."""
+    table = op.get(key, {})
+    if not isinstance(table, dict):
+        raise InputError(f"{where}.{key}: must be a table of category = value, e.g. {{ tps = 2 }}")
+    _check_keys(table, list(CATEGORIES), f"{where}.{key}", "category")
+    return table
+
+
+def _operations(raw: dict[str, Any], f: str, base: Path) -> list[Operation]:
+    """The ``[[operations]]`` rows: dates in order, known categories, no two operations on one category at once."""
+    rows = raw.get("operations", [])
+    if not isinstance(rows, list):
+        raise InputError(f"{f}: operations must be [[operations]] tables")
+    ops: list[Operation] = []
+    for i, op in enumerate(rows):
+        where = f"{f} operations[{i}]"
+        if not isinstance(op, dict):
+            raise InputError(f"{where}: must be a table")
+        _check_keys(op, SCENARIO_KEYS["operations"], where)
+        name = str(_require(op, "name", where, str)).strip()
+        if not name:
+            raise InputError(f"{where}: name must not be empty")
+        start, end = _date(_require(op, "start", where, (str, dt.date)), f"{where}.start"), \
+            _date(_require(op, "end", where, (str, dt.date)), f"{where}.end")
+        if end < start:
+            raise InputError(f"{where} ({name}): end {end.isoformat()} is before start {start.isoformat()}")
+        layers = op.get("layers", [])
+        if not isinstance(layers, list):
+            raise InputError(f"{where}.layers: must be a list of layer files")
+        visits = {c: _whole_in(v, f"{where}.visits_per_day.{c}", 0, 24)
+                  for c, v in _per_category(op, "visits_per_day", where).items()}
+        dwell = {c: _whole_in(v, f"{where}.dwell_minutes.{c}", 1, 480)
+                 for c, v in _per_category(op, "dwell_minutes", where).items()}
+        windows = {}
+        for c, ws in _per_category(op, "windows", where).items():
+            if not isinstance(ws, list) or not ws:
+                raise InputError(f"{where}.windows.{c}: must be a list like [\"06:00-14:00\"]")
+            windows[c] = tuple(parse_window(w, f"{where}.windows.{c}") for w in ws)
+        ops.append(Operation(name, start, end, tuple(_path(base, p, f"{where}.layers") for p in layers),
+                             visits, dwell, windows, _risk_classes(op, where)))
+    for i, a in enumerate(ops):
+        for b in ops[i + 1:]:
+            common = set(a.categories) & set(b.categories)
+            if a.start <= b.end and b.start <= a.end and common:
+                raise InputError(f"{f}: operations {a.name!r} and {b.name!r} overlap in dates "
+                                 f"({max(a.start, b.start).isoformat()}) on the same category {sorted(common)[0]!r}")
+    return ops
+
+
+def _risk_classes(op: dict[str, Any], where: str) -> dict[str, tuple[int, int]]:
+    table = op.get("risk_classes", {})
+    if not isinstance(table, dict):
+        raise InputError(f"{where}.risk_classes: must be a table, e.g. {{ rawan = {{ visits_per_day = 2 }} }}")
+    _check_keys(table, RISK_CLASSES, f"{where}.risk_classes", "risk class")
+    out = {}
+    for rc, rule in table.items():
+        w = f"{where}.risk_classes.{rc}"
+        if not isinstance(rule, dict):
+            raise InputError(f"{w}: must be a table {{ visits_per_day = N, dwell_minutes = M }}")
+        _check_keys(rule, SCENARIO_KEYS["risk_classes"], w)
+        dv, dd = RISK_CLASS_DEFAULTS[rc]
+        out[rc] = (_whole_in(rule.get("visits_per_day", dv), w + ".visits_per_day", 0, 24),
+                   _whole_in(rule.get("dwell_minutes", dd), w + ".dwell_minutes", 1, 480))
+    return out
+
+
+def _whole_in(value: Any, where: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InputError(f"{where}: must be a whole number from {lo} to {hi}, not {str(value)[:20]!r}")
+    return value
+
+
+def check_operation_dates(scenario: Scenario, days: int) -> None:
+    """Refuse an operation that lies wholly outside the ``days`` planned from the scenario's start date."""
+    first, last = scenario.start_date, scenario.start_date + dt.timedelta(days=days - 1)
+    for op in scenario.operations:
+        if op.end < first or op.start > last:
+            raise InputError(f"{scenario.path}: operation {op.name!r} ({op.start.isoformat()} to {op.end.isoformat()}) "
+                             f"is outside the plan ({first.isoformat()} to {last.isoformat()})")

@@ -78,6 +78,8 @@ class VitalObject:
     pasaran: tuple[str, ...] = ()  # market days of the five-day Javanese week; empty = no restriction
     node: int | None = None
     snap_m: float | None = None
+    risk_class: str = ""  # of a polling station: sangat_rawan | rawan | aman (model.scenario.RISK_CLASSES)
+    operation: str = ""  # the operation whose layer holds it: it exists only on that operation's days
 
 
 @dataclass(frozen=True)

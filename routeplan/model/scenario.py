@@ -73,6 +73,38 @@ class PatrolUnit:
     shifts: tuple[str, ...]
     days: tuple[int, ...]  # plan-day indices the unit works
     crew: str = ""
+    unavailable: tuple[tuple[dt.date, dt.date], ...] = ()  # inclusive date ranges: leave, seconded elsewhere
+
+    def available(self, date: dt.date) -> bool:
+        """Whether the unit may work on ``date`` (it is in none of its ``unavailable`` ranges)."""
+        return not any(a <= date <= b for a, b in self.unavailable)
+
+
+#: Risk classes of a polling station (TPS), as the police's TPS mapping names them.
+RISK_CLASSES = ("sangat_rawan", "rawan", "aman")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A named operation: from ``start`` to ``end`` (inclusive) these rules replace the weekly ones."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    layers: tuple[Path, ...] = ()
+    visits_per_day: dict[str, int] = field(default_factory=dict)
+    dwell_minutes: dict[str, int] = field(default_factory=dict)
+    windows: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    risk_classes: dict[str, tuple[int, int]] = field(default_factory=dict)  # class -> (visits a day, dwell)
+
+    def covers(self, date: dt.date) -> bool:
+        """Whether ``date`` is one of the operation's days."""
+        return self.start <= date <= self.end
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The categories whose rules the operation changes (its layers' categories are added when read)."""
+        return tuple(sorted(set(self.visits_per_day) | set(self.dwell_minutes) | set(self.windows)))
 
 
 @dataclass(frozen=True)
@@ -110,11 +142,17 @@ class Scenario:
     hotspot_target_minutes_per_week: float = 84.0
     hotspot_max_stops_per_day: int = 2
     pins: list[dict[str, Any]] = field(default_factory=list)
+    operations: list[Operation] = field(default_factory=list)
 
     @property
     def dates(self) -> list[dt.date]:
         """The planned dates, ``days`` of them from ``start_date``."""
         return [self.start_date + dt.timedelta(days=i) for i in range(self.days)]
+
+    def working_days(self, unit: PatrolUnit) -> list[int]:
+        """Return the plan days (indexes) ``unit`` works: its days, less those its ``unavailable`` ranges take."""
+        dates = self.dates
+        return [d for d in unit.days if d < len(dates) and unit.available(dates[d])]
 
     def day_index(self, date: dt.date) -> int:
         """Return the index of ``date`` in the plan (0 for ``start_date``)."""

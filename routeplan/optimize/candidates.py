@@ -9,7 +9,7 @@ has no candidate at all is unserved with its reason right away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from routeplan.model.layers import (
     road_node,
     start_intervals,
 )
+from routeplan.model.operations import DayRule, day_rules, weekly_share
 from routeplan.model.plan import Unserved
 from routeplan.model.scenario import Scenario
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
@@ -147,10 +148,18 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
     avoid_hours = avoid_hours or {}
     dates = scenario.dates
     for o in objects:
+        allowed = allowed_days(o, dates, from_day)
         k = o.visits_per_week
+        rules = day_rules(o, scenario.operations, dates) if scenario.operations else {}
+        if rules:  # an operation's days follow its rules; the weekly rule keeps the other days' share
+            _add_operation_visits(cs, fleet, scenario, o, loc_of[road_node(o)],
+                                  {d: r for d, r in rules.items() if d >= from_day})
+            allowed, share = weekly_share(o, allowed, rules)
+            k = round(k * share)
+        elif o.operation:
+            continue  # an object of an operation's layer exists only on the operation's days
         if k <= 0:
             continue
-        allowed = allowed_days(o, dates, from_day)
         k_plan = max(1, round(k * scenario.days / 7)) if scenario.days != 7 else k
         k_plan = max(0, k_plan - done_visits.get(o.id, 0))
         if k_plan == 0:
@@ -170,6 +179,21 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
             _add_spaced_visits(cs, fleet, scenario, o, loc_of[road_node(o)], allowed, k_plan, avoid_hours)
         else:
             _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
+
+
+def _add_operation_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
+                          rules: dict[int, DayRule]) -> None:
+    """The visits an operation asks of ``o``: per day, its visits spread over its windows in order.
+
+    The copy of ``o`` carrying a day's dwell and windows has no minimum gap: the operation sets how often
+    an object is visited on its days, and each visit takes its own share of the day's windows.
+    """
+    for day, rule in sorted(rules.items()):
+        if rule.visits <= 0:
+            continue
+        od = replace(o, dwell_minutes=rule.dwell_minutes, windows=rule.windows, min_gap_hours=0.0)
+        cs.required += rule.visits
+        _add_visits(cs, fleet, scenario, od, loc, [[day]] * rule.visits, {})
 
 
 def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,

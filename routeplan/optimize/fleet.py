@@ -108,7 +108,7 @@ def vehicle_specs(scenario: Scenario, depot_locs: dict[str, int], from_day: int 
         if u.id in units_off:
             continue
         dep = scenario.depots[u.depot]
-        for day in (d for d in u.days if d >= from_day):
+        for day in (d for d in scenario.working_days(u) if d >= from_day):
             for sname in u.shifts:
                 sh = scenario.shifts[sname]
                 s0, s1 = sh.absolute(day)

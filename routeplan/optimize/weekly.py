@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
 from routeplan.optimize.candidates import (
@@ -161,7 +162,8 @@ def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: Routing
     for rr in result.routes:
         for si, start, _end in rr.visits:
             c = candidates[si]
-            if c.kind == "vital_object" and c.ref is not None and c.ref.id in gaps:
+            # an operation's visits (a copy without a gap) follow the operation's own spacing
+            if c.kind == "vital_object" and isinstance(c.ref, VitalObject) and c.ref.id in gaps and c.ref.min_gap_hours > 0:
                 served.append((c.ref.id, start, si))
     served.sort()
     found = []

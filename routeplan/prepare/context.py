@@ -93,6 +93,7 @@ def prepare(scenario: Scenario, progress: Callable[[str], None] | None = None) -
     # every input file is read and checked first, so that a bad one is refused before the long stages
     say("reading inputs")
     objects = read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes) if scenario.vital_objects else []
+    objects += _operation_objects(scenario, {o.id for o in objects})
     check_pin_objects(scenario, {o.id for o in objects})
     hotspots = read_hotspots(scenario.hotspots) if scenario.hotspots else []
     if not objects and not hotspots:
@@ -197,3 +198,17 @@ def plan_matrices(ctx: PlanContext, progress: Callable[[str], None] | None = Non
         progress("travel-time matrix")
     kinds = sorted({u.kind for u in ctx.scenario.units})
     return location_matrices(ctx.graph, ctx.locations(), kinds)
+
+
+def _operation_objects(scenario: Scenario, taken: set[str]) -> list[VitalObject]:
+    """The objects of the operations' own layers (e.g. polling stations), marked with their operation."""
+    out: list[VitalObject] = []
+    for op in scenario.operations:
+        for path in op.layers:
+            for o in read_vital_objects(path, scenario.default_dwell_minutes):
+                if o.id in taken:
+                    raise InputError(f"{path}: id {o.id!r} of operation {op.name!r} is already used by another "
+                                     "vital object; ids must be unique across layers")
+                taken.add(o.id)
+                out.append(replace(o, operation=op.name))
+    return out

@@ -28,6 +28,7 @@ def scenario_inputs(scenario: Scenario | None) -> list[Path]:
     paths = [getattr(scenario, "path", None), getattr(area, "osm_file", None), getattr(area, "boundary", None),
              getattr(scenario, "vital_objects", None), getattr(scenario, "hotspots", None),
              getattr(scenario, "desa", None)]
+    paths += [p for op in getattr(scenario, "operations", []) for p in op.layers]
     return [Path(p) for p in paths if p is not None]
 
 

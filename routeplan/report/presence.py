@@ -31,6 +31,7 @@ from pyproj import CRS, Transformer
 from shapely import wkt as shapely_wkt
 
 from routeplan.model.layers import Hotspot
+from routeplan.model.operations import day_rules
 from routeplan.model.plan import Plan, Route
 from routeplan.prepare.context import PlanContext
 from routeplan.report.readiness import readiness
@@ -105,7 +106,7 @@ def _staffed_unit_shifts(ctx: PlanContext) -> list[tuple[str, dt.date, str]]:
         standby = set(getattr(u, "standby_shifts", ()) or ())
         if getattr(u, "standby", False):
             continue
-        keys.extend((u.id, dates[d], s) for d in u.days for s in u.shifts if s not in standby and d < len(dates))
+        keys.extend((u.id, dates[d], s) for d in sc.working_days(u) for s in u.shifts if s not in standby)
     return keys
 
 
@@ -136,6 +137,10 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 def _stacked(plan: Plan, ctx: PlanContext) -> dict[str, int]:
     gap_h = {o.id: o.min_gap_hours for o in ctx.objects}
+    dates = [plan.start_date + dt.timedelta(days=i) for i in range(plan.days)]
+    # on an operation's days its own visits a day replace the object's gap (model.operations)
+    op_days = {o.id: {dates[i] for i in day_rules(o, ctx.scenario.operations, dates)}
+               for o in ctx.objects} if ctx.scenario.operations else {}
     seen: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     for r in plan.routes:
         for s in r.stops:
@@ -146,7 +151,7 @@ def _stacked(plan: Plan, ctx: PlanContext) -> dict[str, int]:
         for (_a0, d0), (a1, _d1) in zip(times, times[1:]):
             if kind == "hotspot":
                 hotspots += _minutes(d0, a1) < HOTSPOT_SPACING_MIN
-            elif kind == "vital_object":
+            elif kind == "vital_object" and not op_days.get(oid, set()) & {d0.date(), a1.date()}:
                 objects += _minutes(d0, a1) < 60 * gap_h.get(oid, 0.0)
     return {"objects": objects, "hotspots": hotspots}
 

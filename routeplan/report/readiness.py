@@ -91,7 +91,7 @@ def _on_duty(ctx: PlanContext, hours: int, wrap: bool = False) -> dict[str, list
     sc = ctx.scenario
     out: dict[str, list[bool]] = {}
     for u in sc.units:
-        spans = [sc.shifts[s].absolute(d) for d in u.days for s in u.shifts]
+        spans = [sc.shifts[s].absolute(d) for d in sc.working_days(u) for s in u.shifts]
         if wrap:
             spans += [(a - hours * 60, b - hours * 60) for a, b in spans if b > hours * 60]
         out[u.id] = [any(a <= h * 60 + 30 < b for a, b in spans) for h in range(hours)]

@@ -17,6 +17,7 @@ from routeplan.i18n import t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
+from routeplan.report.operations import operation_lines, operations_report
 from routeplan.report.readiness import readiness
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
         "scenario": sc.name, "start_date": plan.start_date.isoformat(), "days": plan.days,
         "required_visits": req, "hotspots": hot, "units": units, "workload": workload,
         "largest_gap_per_object": gaps, "desa": desa, "readiness": readiness(plan, ctx),
+        "operations": operations_report(plan, ctx),
     }
 
 
@@ -128,7 +130,7 @@ def _unit_rows(plan: Plan, ctx: PlanContext) -> tuple[list[dict[str, Any]], list
     busy_hours: list[float] = []
     for u in sc.units:
         rs = [r for r in plan.routes if r.unit == u.id]
-        shift_min = sum(sc.shifts[s].length for _ in u.days for s in u.shifts)
+        shift_min = sum(sc.shifts[s].length for _ in sc.working_days(u) for s in u.shifts)
         drive_min = sum(r.drive_s for r in rs) / 60
         dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops)
         busy = drive_min + dwell_min
@@ -258,6 +260,8 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
                      t("sc_readiness_value", lang).format(mean=f"{100 * ready['mean_share']:.0f}",
                                                           worst=f"{100 * ready['worst']['share']:.0f}",
                                                           at=str(ready["worst"]["start"])[:16].replace("T", " "))))
+    rows += [(t("sc_operation", lang), line) for line in operation_lines(card.get("operations", []), lang)]
+
     def idle(u: dict[str, Any]) -> str:
         return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
 

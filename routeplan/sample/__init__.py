@@ -24,6 +24,7 @@ from routeplan._io import write_text_atomic
 from routeplan.sample.frame import DESA_CENTRES, TOWN_Y, primary_x
 from routeplan.sample.layers import desa_polygons, feature_collection, hotspots, vital_objects
 from routeplan.sample.network import build_network, offset_from_road, osm_xml
+from routeplan.sample.operation import operation_scenario_toml, tps_features
 from routeplan.sample.scenario import THREE_SHIFTS_TOML, scenario_toml
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ __all__ = ["generate_sample", "SAMPLE_FILES", "THREE_SHIFTS_TOML"]
 #: Files written by :func:`generate_sample`, in writing order.
 SAMPLE_FILES: tuple[str, ...] = (
     "roads.osm", "vital_objects.geojson", "hotspots.geojson", "desa.geojson", "scenario.toml",
+    "tps_pilkades.geojson", "scenario_operasi.toml",
 )
 
 
@@ -44,7 +46,9 @@ def generate_sample(out_dir: str | Path, seed: int = 7) -> Path:
     """Generate the SYNTHETIC offline sample scenario.
 
     Writes ``roads.osm`` (OSM XML road network), ``vital_objects.geojson``, ``hotspots.geojson``,
-    ``desa.geojson`` and ``scenario.toml`` into ``out_dir``. The same seed gives byte-identical files.
+    ``desa.geojson`` and ``scenario.toml`` into ``out_dir``, and the example operation's polling stations
+    ``tps_pilkades.geojson`` with ``scenario_operasi.toml`` (:mod:`routeplan.sample.operation`). The same
+    seed gives byte-identical files.
 
     Parameters
     ----------
@@ -81,7 +85,11 @@ def generate_sample(out_dir: str | Path, seed: int = 7) -> Path:
     _write(out / "hotspots.geojson", feature_collection("hotspots (SYNTHETIC)", spots))
     _write(out / "desa.geojson", feature_collection("desa (SYNTHETIC boundaries)", desa))
     toml_path = out / "scenario.toml"
-    _write(toml_path, scenario_toml(polsek, pos, pos_desa, seed))
+    base_toml = scenario_toml(polsek, pos, pos_desa, seed)
+    _write(toml_path, base_toml)
+    # the example operation (Pilkades): its polling stations and a scenario that plans it
+    _write(out / "tps_pilkades.geojson", feature_collection("tps_pilkades (SYNTHETIC)", tps_features(net, seed)))
+    _write(out / "scenario_operasi.toml", operation_scenario_toml(base_toml))
     n_nodes = len({n for w in net.ways for n in w.nodes})
     log.info("synthetic sample in %s: %d OSM nodes, %d ways, %d vital objects, %d hotspots, %d desa",
              out, n_nodes, len(net.ways), len(objects), len(spots), len(desa))
