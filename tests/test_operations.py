@@ -179,3 +179,16 @@ def test_operation_name_is_text_in_the_map_panel(op_plan):
     html = scorecard_panel_html(card)
     assert "&lt;script&gt;" in html and "<script>window.__pwned" not in html
     assert "{{7*7}}" not in html  # braces are escaped for the map's template engine too
+
+
+def test_replan_inside_the_operation_keeps_its_rules(tmp_path, capsys, op_plan):
+    plan, ctx = op_plan
+    routeplan.write_plan(plan, ctx, tmp_path / "plan")
+    new, ctx2 = routeplan.replan(tmp_path / "plan", dt.date(2026, 12, 4), units_off={"R4-1"}, seed=1,
+                                 time_limit=120, max_iterations=200)
+    pilkades = {o.id for o in ctx2.objects if o.operation}
+    days = {d for _, d in _visits(new, lambda s: s.id in pilkades)}
+    assert days == OP_DAYS  # kept on the 3rd, planned again on the 4th and 5th
+    assert not [r for r in new.routes if r.unit == "R4-1" and r.day >= dt.date(2026, 12, 4)]
+    row = score_plan(new, ctx2)["operations"][0]
+    assert row["required"] == score_plan(plan, ctx)["operations"][0]["required"]
