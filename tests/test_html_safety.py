@@ -47,7 +47,7 @@ PAYLOADS = {
 #: text fields of the scenario and its layers (each gets ``TAG payload``)
 FIELDS = ("SCN", "DEPOT_ID", "DEPOT_NAME", "SHIFT1", "SHIFT2", "UNIT", "CREW",
           "VO1_ID", "VO1_NAME", "VO1_DESA", "VO2_ID", "VO2_NAME", "VO2_DESA",
-          "HS1_ID", "HS1_NAME", "HS1_TYPE", "HS2_ID", "HS2_NAME", "HS2_TYPE")
+          "HS1_ID", "HS1_NAME", "HS1_TYPE", "HS2_ID", "HS2_NAME", "HS2_TYPE", "OP_NAME")
 
 
 def _toml(s: str) -> str:
@@ -107,6 +107,11 @@ id = {_toml(text["UNIT"])}
 kind = "motorcycle"
 depot = {_toml(text["DEPOT_ID"])}
 crew = {_toml(text["CREW"])}
+[[operations]]
+name = {_toml(text["OP_NAME"])}
+start = "2026-11-30"
+end = "2026-11-30"
+visits_per_day = {{ spbu = 1 }}
 """, encoding="utf-8")
     return folder / "scenario.toml"
 
@@ -169,6 +174,7 @@ def _check_outputs(out: Path, text: dict[str, str]) -> None:
     for field in on_map:
         assert map_escape(text[field]) in page, (field, text[field])
     assert map_escape(text["UNIT"]) in panel
+    assert map_escape(text["OP_NAME"]) in panel  # the operation's line of the scorecard panel
     briefings = {p.name: p.read_text(encoding="utf-8") for p in (out / "briefings").glob("*.html")}
     every = briefings["all.html"]
     in_briefing = ["SCN", "UNIT", "CREW", "DEPOT_NAME", "VO1_NAME", "VO1_DESA", "VO2_NAME", "VO2_DESA"]
