@@ -34,6 +34,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         train_until=args.train_until,
         columns={"lat": args.lat, "lon": args.lon, "time": args.time, "type": args.type, "x": args.x, "y": args.y},
         type_map=args.type_map,
+        keywords=args.type_keywords,
         crs=args.crs,
         area=args.area,
         area_crs=args.area_crs,
@@ -84,7 +85,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--y", default=None, metavar="COL", help="projected y column (needs --crs)")
     p.add_argument("--time", default=None, metavar="COL")
     p.add_argument("--type", default=None, metavar="COL")
-    p.add_argument("--type-map", default=None, metavar="FILE.json", help='{"RAW TYPE": "curat", ...}')
+    p.add_argument("--type-map", default=None, metavar="FILE.json",
+                   help='exact type names, e.g. {"RAW TYPE": "curat"}; win over keywords')
+    p.add_argument("--type-keywords", default=None, metavar="FILE.toml",
+                   help='keyword rules tried before the built-in ones: [[rules]] category = "curat", phrases = [...]')
     p.add_argument("--crs", default=None, metavar="EPSG", help="CRS of the incident coordinates (default 4326)")
     p.add_argument("--area", default=None, metavar="FILE", help="study area polygon (shapefile/GeoJSON)")
     p.add_argument("--area-crs", default=None, metavar="EPSG", help="CRS of --area when its .prj is missing/empty")

@@ -251,7 +251,7 @@ def _check_parameters(incidents: gpd.GeoDataFrame, method: str, cell_m: float, t
 def _place(incidents: gpd.GeoDataFrame, cell_m: float, area: Any) -> _Placed:
     """Project the incidents, lay the grid over the study area and find each incident's cell."""
     inc = incidents.to_crs("EPSG:4326").reset_index(drop=True)
-    for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", "")):
+    for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", ""), ("type_matched", True)):
         if col not in inc.columns:
             inc[col] = default
     utm = local_crs(inc)

@@ -123,6 +123,7 @@ def run_hotspots(
     train_until: str | None = None,
     columns: Mapping[str, str | None] | None = None,
     type_map: Mapping[str, str] | str | Path | None = None,
+    keywords: str | Path | None = None,
     crs: str | int | None = None,
     area: Any = None,
     area_crs: str | int | None = None,
@@ -147,7 +148,9 @@ def run_hotspots(
     columns : mapping, optional
         Column overrides for :func:`read_incidents`: keys ``lat``, ``lon``, ``time``, ``type``, ``x``, ``y``.
     type_map : mapping, str or Path, optional
-        Type mapping overrides (dict or JSON file).
+        Exact type names -> category (dict or JSON file); they win over every other rule.
+    keywords : str or Path, optional
+        A TOML keyword file (:func:`routeplan.hotspots.types.load_keywords`).
     crs : str or int, optional
         CRS of the incident coordinates (default EPSG:4326).
     area : str, Path or geometry, optional
@@ -165,8 +168,8 @@ def run_hotspots(
     if unknown:
         raise InputError(f"unknown column role(s) {', '.join(sorted(unknown))}")
     # refuse an --out that is not routeplan's, or holds an input, before any work
-    prepare_output_dir(out_dir, [p for p in (path, area, type_map) if isinstance(p, (str, Path))])
-    inc = read_incidents(path, crs=crs, type_map=type_map, **cols)
+    prepare_output_dir(out_dir, [p for p in (path, area, type_map, keywords) if isinstance(p, (str, Path))])
+    inc = read_incidents(path, crs=crs, type_map=type_map, keywords=keywords, **cols)
     if isinstance(area, (str, Path)):
         area = _read_area(area, area_crs)
     result = estimate_hotspots(
