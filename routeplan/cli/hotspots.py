@@ -60,6 +60,8 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
                 f"  area {r['share']:.0%}: KDE hit rate {r['kde']['hit_rate']:.2f} PAI {r['kde']['pai']:.2f} | "
                 f"baseline hit rate {r['baseline']['hit_rate']:.2f} PAI {r['baseline']['pai']:.2f}"
             )
+    for note in summary["notes"]:
+        print(f"note: {note}")
     print(f"written to {summary['out_dir']}")
     return 0
 

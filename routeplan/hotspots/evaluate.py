@@ -16,6 +16,7 @@ from routeplan._io import atomic_file
 from routeplan.errors import InputError
 from routeplan.hotspots.density import local_crs
 from routeplan.hotspots.estimate import estimate_hotspots
+from routeplan.hotspots.quality import stray_dates
 from routeplan.hotspots.result import HotspotResult
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ def evaluate(
 ) -> dict[str, Any]:
     """Hit rate and PAI of KDE hotspots on a time split, against a naive "last period" baseline.
 
-    Incidents before ``train_until`` fit the model, incidents from ``train_until`` on are the test set.
+    Incidents before ``train_until`` fit the model, incidents from ``train_until`` on are the test set;
+    incidents with a stray date (far outside the bulk of the dates, or in the future:
+    :func:`routeplan.hotspots.quality.stray_dates`) are in neither.
     For an area share ``s`` the top ``round(s * n_cells)`` cells are the prediction; the hit rate is the
     share of test incidents inside them (test incidents outside the area count as misses) and
     PAI = hit rate / area share. The baseline ranks cells by their incident count in the last
@@ -89,7 +92,7 @@ def evaluate(
     InputError
         No times, an unparsable ``train_until`` or an empty training or test period.
     """
-    cut, inc, train, test = _time_split(incidents, train_until)
+    cut, inc, train, test, n_stray = _time_split(incidents, train_until)
     area = _default_area(inc, cell_m) if area is None else area
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
     to_cells = _cell_finder(fit)
@@ -106,6 +109,7 @@ def evaluate(
         "n_train": int(len(train)),
         "n_test": int(len(test)),
         "n_test_outside_area": int((test_cells < 0).sum()),
+        "n_stray_dates": n_stray,
         "cell_m": fit.cell_m,
         "cells": n_cells,
         "bandwidth_m": round(fit.bandwidth_m, 1) if fit.bandwidth_m else None,
@@ -159,8 +163,9 @@ def _curve_columns(curve: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 
 def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp
-                ) -> tuple[pd.Timestamp, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The cut (naive time), all incidents in EPSG:4326, those before the cut and those from it on."""
+                ) -> tuple[pd.Timestamp, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, int]:
+    """The cut (naive time), all incidents in EPSG:4326, those before the cut and those from it on, and
+    how many were left out of both for a stray date (:func:`routeplan.hotspots.quality.stray_dates`)."""
     try:
         cut = pd.Timestamp(train_until)
     except (ValueError, TypeError):
@@ -173,14 +178,15 @@ def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp
         raise InputError("incidents have no times; evaluation by time split needs a time column")
     if cut.tzinfo is not None:
         cut = cut.tz_convert(None)
-    train = inc[t.notna() & (t < cut)]
-    test = inc[t.notna() & (t >= cut)]
+    ok = t.notna() & ~stray_dates(t)[0]
+    train = inc[ok & (t < cut)]
+    test = inc[ok & (t >= cut)]
     if len(train) < 3 or len(test) == 0:
         raise InputError(
             f"train-until {cut.date()} leaves {len(train)} training and {len(test)} test incidents; "
             f"times run {t.min()} .. {t.max()}"
         )
-    return cut, inc, train, test
+    return cut, inc, train, test, int((t.notna() & ~ok).sum())
 
 
 def _cell_finder(fit: HotspotResult) -> Callable[[gpd.GeoDataFrame], np.ndarray]:

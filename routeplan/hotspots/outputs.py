@@ -15,6 +15,7 @@ from routeplan.hotspots.estimate import estimate_hotspots
 from routeplan.hotspots.evaluate import evaluate, plot_evaluation
 from routeplan.hotspots.incidents import read_incidents
 from routeplan.hotspots.page import build_map
+from routeplan.hotspots.quality import check_quality
 from routeplan.hotspots.result import HotspotResult
 
 
@@ -162,6 +163,11 @@ def run_hotspots(
     -------
     dict
         The summary written to ``summary.json`` plus ``out_dir``.
+
+    Notes
+    -----
+    The incidents are checked first (:func:`routeplan.hotspots.quality.check_quality`): piles of identical
+    coordinates are capped before the estimate and the evaluation; the notes lead ``summary["notes"]``.
     """
     cols = {k: v for k, v in dict(columns or {}).items() if v is not None}
     unknown = set(cols) - {"lat", "lon", "time", "type", "x", "y"}
@@ -172,10 +178,14 @@ def run_hotspots(
     inc = read_incidents(path, crs=crs, type_map=type_map, keywords=keywords, **cols)
     if isinstance(area, (str, Path)):
         area = _read_area(area, area_crs)
+    quality = check_quality(inc)
+    inc = inc[quality.for_estimate].reset_index(drop=True)  # piles of identical coordinates capped
     result = estimate_hotspots(
         inc, cell_m=cell_m, bandwidth=bandwidth, by_type=by_type, top_share=top_share,
         floor_share=floor_share, area=area, method=method, lang=lang,
     )
+    result.notes[:0] = quality.notes
+    result.data_quality = quality.counts
     ev = None
     if train_until is not None:
         ev = evaluate(inc, train_until, cell_m=cell_m, bandwidth=bandwidth if method == "kde" else "auto", area=area)

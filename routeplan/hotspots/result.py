@@ -26,6 +26,10 @@ class HotspotResult:
         The incidents used (EPSG:4326) with ``cell`` (index into ``cells``, -1 outside the area).
     area : shapely geometry
         Study area in EPSG:4326.
+    notes : list of str
+        Data-quality and method notes, one line each.
+    data_quality : dict
+        Figures of :func:`routeplan.hotspots.quality.check_quality` (empty when not checked).
     """
 
     hotspots: gpd.GeoDataFrame
@@ -42,6 +46,7 @@ class HotspotResult:
     by_type: bool
     area_km2: float
     notes: list[str] = field(default_factory=list)
+    data_quality: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description of the method, its parameters and the counts.
@@ -84,5 +89,6 @@ class HotspotResult:
                 "incidents_in_hotspots": int(self.hotspots["incidents"].sum()) if len(self.hotspots) else 0,
             },
             "notes": list(self.notes),
+            "data_quality": dict(self.data_quality),
         }
 
