@@ -18,6 +18,7 @@ from routeplan.hotspots.density import local_crs
 from routeplan.hotspots.estimate import estimate_hotspots
 from routeplan.hotspots.quality import stray_dates
 from routeplan.hotspots.result import HotspotResult
+from routeplan.i18n import t as _t
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,7 @@ def _row(share: float, scores: Mapping[str, np.ndarray], test_counts: np.ndarray
     return out
 
 
-def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
+def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path, lang: str = "id") -> Path:
     """Draw hit rate and PAI against area share for KDE and the baseline, as a PNG (written atomically).
 
     Parameters
@@ -230,38 +231,57 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
         Output of :func:`evaluate`.
     path : str or Path
         PNG file to write.
+    lang : {"id", "en"}
+        Language of the axis labels, legend and title.
 
     Returns
     -------
     Path
+    """
+    fig = evaluation_figure(evaluation, lang)
+    path = Path(path)
+    with atomic_file(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    return path
+
+
+def evaluation_figure(evaluation: Mapping[str, Any], lang: str = "id") -> Figure:
+    """The figure of :func:`plot_evaluation`: hit rate and PAI against area share, texts in ``lang``.
+
+    Parameters
+    ----------
+    evaluation : mapping
+        Output of :func:`evaluate`.
+    lang : {"id", "en"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     c = evaluation["curve"]
     a = np.asarray(c["area_share"]) * 100
     fig = Figure(figsize=(9, 3.8), dpi=110)
     ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(a, c["kde_hit_rate"], label=f"KDE (h = {evaluation.get('bandwidth_m')} m)", color="#c0392b")
-    ax1.plot(a, c["baseline_hit_rate"], label="naive: last period counts", color="#7f8c8d", ls="--")
-    ax1.set_xlabel("area share (%)")
-    ax1.set_ylabel("hit rate")
+    ax1.plot(a, c["baseline_hit_rate"], label=_t("hs_chart_naive", lang), color="#7f8c8d", ls="--")
+    ax1.set_xlabel(_t("hs_chart_area", lang))
+    ax1.set_ylabel(_t("hs_chart_hit", lang))
     ax1.set_ylim(0, 1)
     ax1.legend(loc="lower right", fontsize=8)
     ax2.plot(a, c["kde_pai"], color="#c0392b")
     ax2.plot(a, c["baseline_pai"], color="#7f8c8d", ls="--")
     ax2.axhline(1.0, color="k", lw=0.6)
-    ax2.set_xlabel("area share (%)")
+    ax2.set_xlabel(_t("hs_chart_area", lang))
     ax2.set_ylabel("PAI")
     for s in (r["share"] * 100 for r in evaluation["results"]):
         ax1.axvline(s, color="#ddd", lw=0.6, zorder=0)
         ax2.axvline(s, color="#ddd", lw=0.6, zorder=0)
     fig.suptitle(
-        f"Test from {str(evaluation['train_until'])[:10]}: {evaluation['n_test']} incidents, "
-        f"trained on {evaluation['n_train']}",
+        _t("hs_chart_title", lang).format(date=str(evaluation["train_until"])[:10], n_test=evaluation["n_test"],
+                                          n_train=evaluation["n_train"]),
         fontsize=10,
     )
     fig.tight_layout()
-    path = Path(path)
-    with atomic_file(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    return path
+    return fig
 
 

@@ -15,6 +15,7 @@ from routeplan.hotspots.estimate import estimate_hotspots
 from routeplan.hotspots.evaluate import evaluate, plot_evaluation
 from routeplan.hotspots.incidents import read_incidents
 from routeplan.hotspots.page import build_map
+from routeplan.hotspots.places import name_hotspots, read_desa, read_roads
 from routeplan.hotspots.quality import check_quality
 from routeplan.hotspots.result import HotspotResult
 
@@ -30,7 +31,8 @@ def hotspots_geojson(result: HotspotResult) -> dict[str, Any]:
     -------
     dict
         Features with properties ``id``, ``name``, ``risk``, ``incidents``, ``types``,
-        ``active_hours``, ``rank``, ``share``, ``cells``, ``layer``.
+        ``active_hours``, ``rank``, ``share``, ``cells``, ``layer``, ``place`` (nearest named road or desa,
+        ``""`` when unknown).
     """
     feats = []
     for _, r in result.hotspots.iterrows():
@@ -49,6 +51,7 @@ def hotspots_geojson(result: HotspotResult) -> dict[str, Any]:
                     "share": float(r["share"]),
                     "cells": int(r["cells"]),
                     "layer": str(r["layer"]),
+                    "place": str(r.get("place", "") or ""),
                 },
                 "geometry": mapping(r.geometry),
             }
@@ -61,6 +64,8 @@ def write_hotspot_outputs(
     out_dir: str | Path,
     evaluation: Mapping[str, Any] | None = None,
     lang: str = "id",
+    roads: gpd.GeoDataFrame | None = None,
+    desa: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``hotspots.geojson``, ``hotspots.html``, ``summary.json`` (and ``pai_curve.png``) atomically.
 
@@ -74,7 +79,9 @@ def write_hotspot_outputs(
     evaluation : mapping, optional
         Output of :func:`evaluate`; adds its figures to ``summary.json`` and writes ``pai_curve.png``.
     lang : {"id", "en"}
-        Language of the map labels.
+        Language of the map labels and the chart.
+    roads, desa : geopandas.GeoDataFrame, optional
+        The base map's roads and desa (:mod:`routeplan.hotspots.places`).
 
     Returns
     -------
@@ -91,10 +98,10 @@ def write_hotspot_outputs(
     summary["outputs"] = dict(names)
     with atomic_output_dir(out_dir, kind="hotspots") as stage:
         write_json_atomic(stage / names["geojson"], hotspots_geojson(result))
-        write_text_atomic(stage / names["html"], build_map(result, lang=lang))
+        write_text_atomic(stage / names["html"], build_map(result, lang=lang, roads=roads, desa=desa))
         write_json_atomic(stage / names["summary"], summary)
         if evaluation is not None:
-            plot_evaluation(evaluation, stage / names["curve"])
+            plot_evaluation(evaluation, stage / names["curve"], lang=lang)
     return {k: out_dir / v for k, v in names.items()}
 
 
@@ -132,6 +139,8 @@ def run_hotspots(
     floor_share: float = 0.1,
     method: str = "kde",
     lang: str = "id",
+    roads: str | Path | None = None,
+    desa: str | Path | None = None,
 ) -> dict[str, Any]:
     """Read incidents, estimate (and optionally evaluate) hotspots and write all outputs.
 
@@ -158,6 +167,10 @@ def run_hotspots(
         Study area: a vector file path or an object accepted by :func:`estimate_hotspots`.
     area_crs : str or int, optional
         CRS for an area file with no (or an empty) ``.prj``.
+    roads : str or Path, optional
+        A local OSM file: its roads draw the page's base map and name the hotspots.
+    desa : str or Path, optional
+        A desa polygon layer (``name`` property): drawn on the base map and names the hotspots.
 
     Returns
     -------
@@ -174,7 +187,7 @@ def run_hotspots(
     if unknown:
         raise InputError(f"unknown column role(s) {', '.join(sorted(unknown))}")
     # refuse an --out that is not routeplan's, or holds an input, before any work
-    prepare_output_dir(out_dir, [p for p in (path, area, type_map, keywords) if isinstance(p, (str, Path))])
+    prepare_output_dir(out_dir, [p for p in (path, area, type_map, keywords, roads, desa) if isinstance(p, (str, Path))])
     inc = read_incidents(path, crs=crs, type_map=type_map, keywords=keywords, **cols)
     if isinstance(area, (str, Path)):
         area = _read_area(area, area_crs)
@@ -186,10 +199,13 @@ def run_hotspots(
     )
     result.notes[:0] = quality.notes
     result.data_quality = quality.counts
+    road_lines = None if roads is None else read_roads(roads, _padded_bounds(result))
+    desa_layer = None if desa is None else read_desa(desa)
+    name_hotspots(result, road_lines, desa_layer)
     ev = None
     if train_until is not None:
         ev = evaluate(inc, train_until, cell_m=cell_m, bandwidth=bandwidth if method == "kde" else "auto", area=area)
-    write_hotspot_outputs(result, out_dir, evaluation=ev, lang=lang)
+    write_hotspot_outputs(result, out_dir, evaluation=ev, lang=lang, roads=road_lines, desa=desa_layer)
     summary = result.summary()
     if ev is not None:
         summary["evaluation"] = {k: v for k, v in ev.items() if k != "curve"}
@@ -197,3 +213,7 @@ def run_hotspots(
     return summary
 
 
+def _padded_bounds(result: HotspotResult, pad_deg: float = 0.005) -> tuple[float, float, float, float]:
+    """The study area's bounds (degrees) widened by about 500 m: the roads the base map draws."""
+    minx, miny, maxx, maxy = result.area.bounds
+    return (minx - pad_deg, miny - pad_deg, maxx + pad_deg, maxy + pad_deg)

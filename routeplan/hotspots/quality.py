@@ -152,7 +152,7 @@ def check_quality(incidents: gpd.GeoDataFrame, *, today: pd.Timestamp | None = N
     for p in piles:
         q.notes.append(
             f"{p['incidents']} of {n} incidents ({p['incidents'] / n:.1%}) share one point "
-            f"({p['lat']:.6f}, {p['lon']:.6f}), likely a fallback geocode: it counts as {cap} incidents "
+            f"({p['lat']:.6f}, {p['lon']:.6f}), possibly a fallback geocode: it counts as {cap} incidents "
             f"in the estimate ({p['incidents'] - cap} left out)")
     if "time" in inc.columns:
         stray, span = stray_dates(inc["time"], today=today)
