@@ -69,3 +69,7 @@ pile_min_incidents: int = 10
 #: Incident dates more than this many days outside the 0.5-99.5 percentile span of the dates (or in the
 #: future) are reported and left out of the train/test split of the evaluation.
 date_margin_days: int = 365
+#: ``routeplan objects``: candidates of one category this close (metres; a node inside or beside its
+#: building) are one object, and so are candidates with the same name this close.
+objects_merge_m: float = 15.0
+objects_same_name_m: float = 25.0
