@@ -53,9 +53,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Hit rate and PAI of KDE hotspots on a time split, against a naive "last period" baseline.
 
-    Incidents before ``train_until`` fit the model, incidents from ``train_until`` on are the test set;
-    incidents with a stray date (far outside the bulk of the dates, or in the future:
-    :func:`routeplan.hotspots.quality.stray_dates`) are in neither.
+    Incidents before ``train_until`` fit the model, those from it on are the test set, those with a stray date
+    (:func:`routeplan.hotspots.quality.stray_dates`) are in neither.
     For an area share ``s`` the top ``round(s * n_cells)`` cells are the prediction; the hit rate is the
     share of test incidents inside them (test incidents outside the area count as misses) and
     PAI = hit rate / area share. The baseline ranks cells by their incident count in the last
@@ -84,9 +83,8 @@ def evaluate(
     Returns
     -------
     dict
-        ``train_until``, ``n_train``, ``n_test``, ``baseline_period``, ``bandwidth_m``, ``cell_m``,
-        ``results`` (list of ``{"share", "area_share", "kde": {"hit_rate", "pai"}, "baseline": {...}}``)
-        and ``curve`` (area shares with both methods' hit rates and PAI for plotting).
+        ``train_until``, ``n_train``, ``n_test``, ``n_stray_dates``, ``baseline_period``, ``bandwidth_m``, ``cell_m``,
+        ``results`` (list of ``{"share", "area_share", "kde": {"hit_rate", "pai"}, "baseline": {...}}``) and ``curve``.
 
     Raises
     ------
@@ -109,8 +107,7 @@ def evaluate(
         "train_until": str(cut),
         "n_train": int(len(train)),
         "n_test": int(len(test)),
-        "n_test_outside_area": int((test_cells < 0).sum()),
-        "n_stray_dates": n_stray,
+        "n_test_outside_area": int((test_cells < 0).sum()), "n_stray_dates": n_stray,
         "cell_m": fit.cell_m,
         "cells": n_cells,
         "bandwidth_m": round(fit.bandwidth_m, 1) if fit.bandwidth_m else None,

@@ -231,19 +231,15 @@ def read_incidents(
     crs : str or int, optional
         CRS of the coordinates (e.g. ``26971`` or ``"EPSG:26971"``); default EPSG:4326. For GeoJSON the
         CRS of the point coordinates.
-    type_map : mapping, str or Path, optional
-        Exact type names -> category, as a dict or a JSON file path; they win over every other rule
-        (:mod:`routeplan.hotspots.types`).
-    keywords : str or Path, optional
-        A TOML keyword file whose rules come before the default keywords (:func:`~routeplan.hotspots.types.load_keywords`).
+    type_map, keywords : optional
+        Exact type names (dict or JSON file; win over every rule) and a TOML keyword file (:mod:`routeplan.hotspots.types`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns ``time`` (datetime64, may be NaT), ``type`` (one of :data:`CATEGORIES`), ``raw_type``
-        (the original text, ``""`` when absent), ``type_matched`` (False where a type matched no rule
-        and became ``lainnya``) and ``geometry`` (Points, EPSG:4326). Rows without
-        coordinates are dropped with a logged warning.
+        (``""`` when absent), ``type_matched`` (False where a type matched no rule: ``lainnya``) and
+        ``geometry`` (Points, EPSG:4326). Rows without coordinates are dropped with a logged warning.
 
     Raises
     ------

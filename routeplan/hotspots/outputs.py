@@ -121,6 +121,7 @@ def _read_area(path: str | Path, crs: str | int | None) -> gpd.GeoDataFrame:
     return area
 
 
+# long: one documented keyword per option of the command; the body is the flow read, check, estimate, write
 def run_hotspots(
     path: str | Path,
     out_dir: str | Path,
@@ -191,16 +192,14 @@ def run_hotspots(
     inc = read_incidents(path, crs=crs, type_map=type_map, keywords=keywords, **cols)
     if isinstance(area, (str, Path)):
         area = _read_area(area, area_crs)
+    road_lines, desa_layer = _read_places(roads, desa, inc)
     quality = check_quality(inc)
     inc = inc[quality.for_estimate].reset_index(drop=True)  # piles of identical coordinates capped
     result = estimate_hotspots(
         inc, cell_m=cell_m, bandwidth=bandwidth, by_type=by_type, top_share=top_share,
         floor_share=floor_share, area=area, method=method, lang=lang,
     )
-    result.notes[:0] = quality.notes
-    result.data_quality = quality.counts
-    road_lines = None if roads is None else read_roads(roads, _padded_bounds(result))
-    desa_layer = None if desa is None else read_desa(desa)
+    result.notes[:0], result.data_quality = quality.notes, quality.counts
     name_hotspots(result, road_lines, desa_layer)
     ev = None
     if train_until is not None:
@@ -213,7 +212,9 @@ def run_hotspots(
     return summary
 
 
-def _padded_bounds(result: HotspotResult, pad_deg: float = 0.005) -> tuple[float, float, float, float]:
-    """The study area's bounds (degrees) widened by about 500 m: the roads the base map draws."""
-    minx, miny, maxx, maxy = result.area.bounds
-    return (minx - pad_deg, miny - pad_deg, maxx + pad_deg, maxy + pad_deg)
+def _read_places(roads: str | Path | None, desa: str | Path | None, inc: gpd.GeoDataFrame,
+                 pad_deg: float = 0.01) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The road lines within about 1 km of the incidents' extent, and the desa layer (each ``None`` when not given)."""
+    minx, miny, maxx, maxy = inc.to_crs("EPSG:4326").total_bounds
+    bounds = (minx - pad_deg, miny - pad_deg, maxx + pad_deg, maxy + pad_deg)
+    return (None if roads is None else read_roads(roads, bounds), None if desa is None else read_desa(desa))
