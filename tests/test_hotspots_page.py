@@ -15,7 +15,7 @@ from routeplan.cli import main
 from routeplan.hotspots import estimate_hotspots, read_incidents
 from routeplan.hotspots.evaluate import evaluation_figure
 from routeplan.hotspots.page import build_map
-from routeplan.hotspots.page_legend import edge_warning
+from routeplan.hotspots.page_legend import ALL_COLOUR, TYPE_COLOURS, edge_warning
 from routeplan.hotspots.places import name_hotspots, read_desa, road_lines
 
 ROAD = "Jalan Raya {{7*7}} <script>alert(1)</script>"
@@ -102,7 +102,7 @@ def test_page_legends_counts_and_escaped_names(world):
                  "Garis titik rawan curanmor (pencurian kendaraan bermotor)", "Risiko sel", "Jalan (OpenStreetMap)",
                  "Batas desa", "Batas wilayah kajian", "Lokasi kejadian"):
         assert text in legend, text
-    assert "#bd0026" in legend and "#8e44ad" in legend
+    assert ALL_COLOUR in legend and TYPE_COLOURS["curanmor"] in legend
     # the base map labels the main road and the desa; user text escaped, never run as a template
     assert "rp-road-label" in html and "rp-desa-label" in html
     assert "<script>alert(1)</script>" not in html and "<b>x</b>" not in html
@@ -175,3 +175,57 @@ def test_philadelphia_names_from_real_roads_and_edge_warning(tmp_path):
     assert summary["bandwidth_selection"]["at_edge"] is True  # as the issue found: 50 m, the smallest
     assert 'class="rp-warning"' in html
     assert "rp-road-label" in html and "North Broad Street" in html
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    tb = pytest.importorskip("test_browser")
+    exe = tb.chromium_path()
+    if exe is None:
+        pytest.skip("Chromium not installed (Debian: apt-get install chromium)")
+    pytest.importorskip("websocket", reason="websocket-client not installed (pip install -e .[test])")
+    b = tb.Browser(exe)
+    yield b
+    b.close()
+
+
+VISIBLE = """(() => {
+  const legend = document.querySelector('.rp-legend');
+  const warn = document.querySelector('.rp-warning');
+  const roads = [...document.querySelectorAll('.rp-road-label')].map(e => e.textContent);
+  const desa = [...document.querySelectorAll('.rp-desa-label')].map(e => e.textContent);
+  const layers = [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(e => e.textContent.trim());
+  const r = legend.getBoundingClientRect();
+  return {open: legend.open, legend: legend.innerText, legendHeight: r.height, warn: warn ? warn.innerText : null,
+          roads, desa, layers, tiles: document.querySelectorAll('img.leaflet-tile').length,
+          lines: (() => { const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+                          let n = 0; map.eachLayer(l => { if (l instanceof L.Polyline) n++; }); return n; })()};
+})()"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_page_in_a_browser_shows_places_legend_and_warning(chromium, world, tmp_path):
+    result, roads, desa = world
+    result.bandwidth_m = 50.0
+    result.bandwidth_selection = {"how": "cv", "candidates_m": [50.0, 100.0, 200.0], "at_edge": True}
+    page = tmp_path / "hotspots.html"
+    page.write_text(build_map(result, lang="id", roads=roads, desa=desa), encoding="utf-8")
+    b = chromium
+    b.external.clear(), b.errors.clear(), b.dialogs.clear()
+    b.open(page)
+    b.screenshot("hotspots-page-desktop.png")
+    seen = b.js(VISIBLE)
+    n_all = int((result.hotspots["layer"] == "all").sum())
+    # tiles off, yet roads (2), desa (1), study area (1) and hotspot outlines are drawn
+    assert seen["tiles"] == 0 and seen["lines"] >= 4 + n_all
+    assert seen["roads"] == [ROAD] and seen["desa"] == [f"Desa {DESA}"]  # literal text, not run
+    assert seen["open"] and "biru = sedikit, merah = paling padat" in seen["legend"]
+    assert "Garis titik rawan (semua kejadian)" in seen["legend"] and "Jalan (OpenStreetMap)" in seen["legend"]
+    assert seen["warn"] and "bandwidth 50 m adalah kandidat terkecil" in seen["warn"]
+    assert f"Titik rawan: semua kejadian ({n_all})" in seen["layers"]
+    assert b.errors == [] and b.dialogs == [] and b.external == []
+    b.open(page, width=390, height=844, mobile=True)
+    b.screenshot("hotspots-page-phone.png")
+    phone = b.js(VISIBLE)
+    assert phone["open"] is False and phone["legendHeight"] < 40  # folded to one line on a phone

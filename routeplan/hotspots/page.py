@@ -131,7 +131,9 @@ def build_map(result: HotspotResult, lang: str = "id", max_cells: int = 5000, ma
         ".leaflet-tooltip.rp-road-label,.leaflet-tooltip.rp-desa-label{background:rgba(255,255,255,.7);border:0;"
         "box-shadow:none;padding:0 2px;font:10px sans-serif;color:#333}"
         ".leaflet-tooltip.rp-desa-label{font:bold 11px sans-serif;color:#2c7fb8}"
-        ".leaflet-tooltip.rp-road-label:before,.leaflet-tooltip.rp-desa-label:before{display:none}</style>"))
+        ".leaflet-tooltip.rp-road-label:before,.leaflet-tooltip.rp-desa-label:before{display:none}"
+        # the metric scale bar sits above the attribution line, not under it
+        ".leaflet-bottom.leaflet-left{bottom:34px}</style>"))
     # self-contained page: Leaflet and leaflet-heat inlined; OSM tiles are an opt-in overlay (off by default)
     prepare_map(m)
     tile_layer("OpenStreetMap", _OSM_ATTR).add_to(m)

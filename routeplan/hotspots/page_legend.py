@@ -17,8 +17,8 @@ from routeplan.i18n import t as _t
 HEAT_GRADIENT: dict[float, str] = {0.4: "blue", 0.6: "cyan", 0.7: "lime", 0.8: "yellow", 1.0: "red"}
 #: Colours of the cell choropleth (low -> high risk).
 CELL_COLOURS: tuple[str, str, str] = ("#ffffcc", "#fd8d3c", "#bd0026")
-#: Outline of the hotspots of all incidents.
-ALL_COLOUR = "#bd0026"
+#: Outline of the hotspots of all incidents (apart from the category colours and the heat map's).
+ALL_COLOUR = "#111111"
 #: Colour of each incident category (markers and per-type hotspot outlines).
 TYPE_COLOURS: dict[str, str] = {
     "curas": "#c0392b",
@@ -131,5 +131,10 @@ def legend_html(result: HotspotResult, lang: str, *, layers: Mapping[str, int], 
     if result.notes:
         parts.append(f"<b>{_e(_t('hs_notes', lang))}</b>")
         parts.extend(f"<div>&bull; {_e(n)}</div>" for n in result.notes)
+    # on a phone the legend starts folded (one line) and the layer list scrolls, so the map stays visible
     return (f'<details class="rp-legend" open style="{_BOX}"><summary><b>{_e(_t("legend", lang))}</b></summary>'
-            + "".join(parts) + "</details>")
+            + "".join(parts) + "</details>"
+            + "<style>@media (max-width:600px){.leaflet-control-layers-list{max-height:30vh;overflow:auto}"
+              ".rp-legend{max-width:70vw}}</style>"
+            + "<script>if (window.matchMedia('(max-width:600px)').matches) "
+              "{document.querySelector('.rp-legend').removeAttribute('open');}</script>")
