@@ -229,3 +229,21 @@ def test_page_in_a_browser_shows_places_legend_and_warning(chromium, world, tmp_
     b.screenshot("hotspots-page-phone.png")
     phone = b.js(VISIBLE)
     assert phone["open"] is False and phone["legendHeight"] < 40  # folded to one line on a phone
+
+
+def test_bad_desa_or_roads_file_is_a_one_line_refusal(tmp_path, capsys):
+    _incidents(tmp_path)
+    bad = tmp_path / "desa.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "A"}, '
+                   '"geometry": {"type": "Point", "coordinates": [113.2, -8.2]}}]}', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["hotspots", str(tmp_path / "inc.csv"), "--out", str(out), "--desa", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "desa.geojson" in err[0] and "Polygon" in err[0]
+    assert not out.exists()
+    notosm = tmp_path / "roads.txt"
+    notosm.write_text("hello\n", encoding="utf-8")
+    assert main(["hotspots", str(tmp_path / "inc.csv"), "--out", str(out), "--roads", str(notosm)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "roads.txt" in err[0]
+    assert not out.exists()

@@ -19,10 +19,9 @@ import numpy as np
 from shapely.geometry import LineString, box
 
 from routeplan._checks import BAD_CHARS
-from routeplan._io import check_input_file
-from routeplan.errors import InputError, one_line
 from routeplan.hotspots.density import local_crs
 from routeplan.hotspots.result import HotspotResult
+from routeplan.load.layers import read_desa as load_desa
 from routeplan.load.roads import graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 
@@ -95,12 +94,13 @@ def read_roads(path: str | Path, bounds: tuple[float, float, float, float] | Non
 
 
 def read_desa(path: str | Path) -> gpd.GeoDataFrame:
-    """Desa (village) polygons with a ``name`` (or ``desa``/``nama``) property, in EPSG:4326.
+    """Desa (village) polygons with their names, in EPSG:4326, read and checked as the planner's desa layer.
 
     Parameters
     ----------
     path : str or Path
-        A GeoJSON or other vector file readable by geopandas.
+        A desa layer as :func:`routeplan.load.layers.read_desa` reads it (GeoJSON polygons with ``desa``,
+        ``name``, ``nama`` or ``id``).
 
     Returns
     -------
@@ -110,22 +110,10 @@ def read_desa(path: str | Path) -> gpd.GeoDataFrame:
     Raises
     ------
     InputError
-        Unreadable file, no polygons or no name column.
+        As :func:`routeplan.load.layers.read_desa`.
     """
-    path = check_input_file(Path(path), "desa")
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own error types
-        raise InputError(f"{path}: desa layer is not a readable vector file ({one_line(exc)})") from None
-    col = next((c for c in ("name", "desa", "nama", "NAME", "DESA", "NAMA") if c in gdf.columns), None)
-    polys = gdf[gdf.geometry.notna() & gdf.geom_type.isin(["Polygon", "MultiPolygon"])] if len(gdf) else gdf
-    if col is None or len(polys) == 0:
-        raise InputError(f"{path}: desa layer needs polygons with a 'name' (or 'desa', 'nama') property")
-    if polys.crs is None:
-        polys = polys.set_crs("EPSG:4326")
-    out = gpd.GeoDataFrame({"name": [_text(v) for v in polys[col]]}, geometry=polys.geometry.to_crs("EPSG:4326").values,
-                           crs="EPSG:4326")
-    return out[out["name"] != ""].reset_index(drop=True)
+    rows = load_desa(path)
+    return gpd.GeoDataFrame({"name": [name for name, _ in rows]}, geometry=[geom for _, geom in rows], crs="EPSG:4326")
 
 
 def place_names(points: gpd.GeoSeries, roads: gpd.GeoDataFrame | None = None,
