@@ -114,3 +114,19 @@ def test_clean_data_has_no_notes(tmp_path, share):
     q = check_quality(read_incidents(tmp_path / "c.csv"), today=pd.Timestamp("2026-11-30"))
     assert q.notes == [] and q.for_estimate.all() and not q.stray_dates.any()
     assert coordinate_piles(read_incidents(tmp_path / "c.csv"), share=share)[0] == []
+
+
+def test_many_piles_make_one_note(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 1000
+    lat, lon = 39.97 + rng.normal(0, 0.01, n), -75.14 + rng.normal(0, 0.01, n)
+    for k in range(5):  # five points with 20 + k incidents each
+        sl = slice(100 * k, 100 * k + 20 + k)
+        lat[sl], lon[sl] = 39.96 + 0.002 * k, -75.15
+    pd.DataFrame({"lat": lat, "lon": lon}).to_csv(tmp_path / "p.csv", index=False)
+    q = check_quality(read_incidents(tmp_path / "p.csv"))
+    assert len(q.counts["piles"]) == 5 and q.counts["pile_cap"] == 10
+    assert len(q.notes) == 1
+    assert q.notes[0].startswith("5 points each hold 10 or more of the 1000 incidents (110 in all, 11.0%; "
+                                 "the largest 24 at 39.968000, -75.150000)")
+    assert "(60 left out;" in q.notes[0]

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 _SAME_POINT_DECIMALS = 6
 #: Unmatched types named in the note.
 _TOP_UNMATCHED = 5
+#: Piles named one by one in the notes; more are summed up in one note.
+_PILES_NAMED = 3
 
 
 @dataclass
@@ -149,11 +151,7 @@ def check_quality(incidents: gpd.GeoDataFrame, *, today: pd.Timestamp | None = N
     q.counts["piles"] = piles
     q.counts["pile_cap"] = cap
     q.counts["left_out_of_estimate"] = int((~keep).sum())
-    for p in piles:
-        q.notes.append(
-            f"{p['incidents']} of {n} incidents ({p['incidents'] / n:.1%}) share one point "
-            f"({p['lat']:.6f}, {p['lon']:.6f}), possibly a fallback geocode: it counts as {cap} incidents "
-            f"in the estimate ({p['incidents'] - cap} left out)")
+    q.notes.extend(_pile_notes(piles, n, cap))
     if "time" in inc.columns:
         stray, span = stray_dates(inc["time"], today=today)
         q.stray_dates = stray
@@ -186,3 +184,17 @@ def _unmatched(inc: gpd.GeoDataFrame, q: Quality) -> None:
         q.notes.append(
             f"{k} of {n} incidents ({k / n:.1%}) have a type that matched no name or keyword and count as "
             f"'lainnya' ({names}); add them with --type-map or --type-keywords")
+
+
+def _pile_notes(piles: list[dict[str, Any]], n: int, cap: int) -> list[str]:
+    """One note per pile, or one for all when there are more than :data:`_PILES_NAMED` (all are in the counts)."""
+    if len(piles) <= _PILES_NAMED:
+        return [f"{p['incidents']} of {n} incidents ({p['incidents'] / n:.1%}) share one point "
+                f"({p['lat']:.6f}, {p['lon']:.6f}), possibly a fallback geocode: it counts as {cap} incidents "
+                f"in the estimate ({p['incidents'] - cap} left out)" for p in piles]
+    total = sum(p["incidents"] for p in piles)
+    top = piles[0]
+    return [f"{len(piles)} points each hold {cap} or more of the {n} incidents ({total} in all, "
+            f"{total / n:.1%}; the largest {top['incidents']} at {top['lat']:.6f}, {top['lon']:.6f}), possibly "
+            f"fallback geocodes: each counts as {cap} incidents in the estimate ({total - cap * len(piles)} left out; "
+            "the points are listed in data_quality.piles)"]
