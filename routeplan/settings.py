@@ -61,3 +61,15 @@ max_incidents: int = 1_000_000
 readiness_minutes: float = 15
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"
+#: Incident data quality (``routeplan hotspots``): a point holding at least this share of the incidents
+#: (and at least ``pile_min_incidents``) is a pile of identical coordinates, likely a fallback geocode;
+#: it counts for at most that many incidents in the estimate.
+pile_share: float = 0.01
+pile_min_incidents: int = 10
+#: Incident dates more than this many days outside the 0.5-99.5 percentile span of the dates (or in the
+#: future) are reported and left out of the train/test split of the evaluation.
+date_margin_days: int = 365
+#: ``routeplan objects``: candidates of one category this close (metres; a node inside or beside its
+#: building) are one object, and so are candidates with the same name this close.
+objects_merge_m: float = 15.0
+objects_same_name_m: float = 25.0

@@ -60,7 +60,7 @@ def chicago_result(chicago, southside):
 def test_read_chicago_columns_types_and_times(chicago):
     assert len(chicago) == 1000
     assert chicago.crs.to_epsg() == 4326
-    assert list(chicago.columns) == ["time", "type", "raw_type", "geometry"]
+    assert list(chicago.columns) == ["time", "type", "raw_type", "type_matched", "geometry"]
     assert chicago["time"].notna().all()
     assert chicago["time"].min().year == 2016 and chicago["time"].max().year == 2016
     assert set(chicago["type"]) <= set(hs.CATEGORIES)

@@ -34,6 +34,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         train_until=args.train_until,
         columns={"lat": args.lat, "lon": args.lon, "time": args.time, "type": args.type, "x": args.x, "y": args.y},
         type_map=args.type_map,
+        keywords=args.type_keywords,
         crs=args.crs,
         area=args.area,
         area_crs=args.area_crs,
@@ -41,6 +42,8 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
         floor_share=args.floor,
         method=args.method,
         lang=args.lang,
+        roads=args.roads,
+        desa=args.desa,
     )
     c = summary["counts"]
     bw = summary["bandwidth_m"]
@@ -48,10 +51,15 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     print(f"{c['incidents']} incidents, {c['cells']} cells of {summary['cell_m']:g} m ({summary['crs']})")
     if bw is not None:
         print(f"bandwidth {bw:g} m ({how})")
+    layers = c.get("hotspots_by_layer", {})
+    n_all = layers.get("all", 0)
     print(
-        f"{c['hotspots']} hotspots on {summary['top_share']:.0%} of the area hold "
+        f"{n_all} hotspots of all incidents on {summary['top_share']:.0%} of the area hold "
         f"{c['incidents_in_hotspots']} incidents; floor {summary['floor']['share']:.0%} of risk spread evenly"
     )
+    per_type = [f"{k} {v}" for k, v in layers.items() if k != "all"]
+    if per_type:
+        print("hotspots per type (layers of their own): " + ", ".join(per_type))
     ev = summary.get("evaluation")
     if ev:
         for r in ev["results"]:
@@ -59,6 +67,8 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
                 f"  area {r['share']:.0%}: KDE hit rate {r['kde']['hit_rate']:.2f} PAI {r['kde']['pai']:.2f} | "
                 f"baseline hit rate {r['baseline']['hit_rate']:.2f} PAI {r['baseline']['pai']:.2f}"
             )
+    for note in summary["notes"]:
+        print(f"note: {note}")
     print(f"written to {summary['out_dir']}")
     return 0
 
@@ -84,9 +94,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--y", default=None, metavar="COL", help="projected y column (needs --crs)")
     p.add_argument("--time", default=None, metavar="COL")
     p.add_argument("--type", default=None, metavar="COL")
-    p.add_argument("--type-map", default=None, metavar="FILE.json", help='{"RAW TYPE": "curat", ...}')
+    p.add_argument("--type-map", default=None, metavar="FILE.json",
+                   help='exact type names, e.g. {"RAW TYPE": "curat"}; win over keywords')
+    p.add_argument("--type-keywords", default=None, metavar="FILE.toml",
+                   help='keyword rules tried before the built-in ones: [[rules]] category = "curat", phrases = [...]')
     p.add_argument("--crs", default=None, metavar="EPSG", help="CRS of the incident coordinates (default 4326)")
     p.add_argument("--area", default=None, metavar="FILE", help="study area polygon (shapefile/GeoJSON)")
+    p.add_argument("--roads", default=None, metavar="FILE.osm",
+                   help="local OSM file: roads on the page's base map and hotspot names from the nearest road")
+    p.add_argument("--desa", default=None, metavar="FILE.geojson",
+                   help="desa polygons with a 'name': on the base map and in hotspot names")
     p.add_argument("--area-crs", default=None, metavar="EPSG", help="CRS of --area when its .prj is missing/empty")
     p.add_argument("--top-share", type=float, default=0.05, help="share of area that is hotspot (default 0.05)")
     p.add_argument("--floor", type=float, default=0.1, help="share of risk spread evenly (default 0.1)")

@@ -8,7 +8,7 @@ from pathlib import Path
 from routeplan._checks import check_output_path
 from routeplan._io import check_output_file
 from routeplan.errors import InputError
-from routeplan.load.objects import derive_vital_objects, write_objects
+from routeplan.load.objects import derive_vital_objects, explain_empty, write_objects
 from routeplan.load.scenario import load_scenario
 
 
@@ -24,6 +24,12 @@ def cmd_objects(args: argparse.Namespace) -> int:
     write_objects(gdf, Path(args.out))
     counts = gdf["category"].value_counts().to_dict() if len(gdf) else {}
     print(f"{len(gdf)} candidate vital objects -> {args.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    merged = sum(len(m) for m in gdf["merged"]) if "merged" in gdf.columns else 0
+    if merged:
+        print(f"{merged} OSM features were the same place as another (a node in or beside its building, or the "
+              "same name close by) and are merged into it; see 'merged' in the file")
+    if len(gdf) == 0:
+        print(explain_empty(sc))
     return 0
 
 

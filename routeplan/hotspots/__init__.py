@@ -3,11 +3,15 @@
 The pipeline is::
 
     incidents = read_incidents("crimes.csv")            # CSV or GeoJSON -> GeoDataFrame (EPSG:4326)
+    quality = check_quality(incidents)                  # notes; piles capped: incidents[quality.for_estimate]
     result = estimate_hotspots(incidents, cell_m=200)   # Gaussian KDE, bandwidth by likelihood CV
     ev = evaluate(incidents, "2016-10-01", cell_m=200)  # hit rate / PAI on a time split vs a naive baseline
     write_hotspot_outputs(result, "out/", evaluation=ev)
 
-Modules, by concern: :mod:`~routeplan.hotspots.incidents` (reading incident tables, the type map),
+Modules, by concern: :mod:`~routeplan.hotspots.incidents` (reading incident tables),
+:mod:`~routeplan.hotspots.types` (incident types to categories: exact names, keywords, synonyms),
+:mod:`~routeplan.hotspots.quality` (data-quality notes), :mod:`~routeplan.hotspots.places` (roads, desa
+and hotspot names),
 :mod:`~routeplan.hotspots.density` (grid, KDE, bandwidth), :mod:`~routeplan.hotspots.gistar`,
 :mod:`~routeplan.hotspots.estimate` (hotspot polygons, risk floor), :mod:`~routeplan.hotspots.result`
 (:class:`HotspotResult`), :mod:`~routeplan.hotspots.evaluate` (hit rate, PAI, plot),
@@ -43,22 +47,29 @@ Method notes
   other theft), ``curanmor`` (motor vehicle theft), ``curhewan`` (livestock theft), and ``lainnya``
   (everything else). Plain THEFT is mapped to ``curat``: the KUHP distinguishes simple theft (pasal 362)
   from aggravated theft (pasal 363), but police reports in Indonesia group non-violent theft from
-  premises and people under pencurian/curat, and it is the category a patrol addresses. Pass
-  ``type_map`` to override any entry.
+  premises and people under pencurian/curat, and it is the category a patrol addresses. Types are
+  matched by exact name and then by keywords and synonyms in English and Indonesian
+  (:mod:`~routeplan.hotspots.types`, which also says where theft from a vehicle goes); pass ``type_map``
+  (exact names, always wins) or ``keywords`` (a TOML keyword file) to change them.
 """
 
 from routeplan.hotspots.density import select_bandwidth
 from routeplan.hotspots.estimate import estimate_hotspots
 from routeplan.hotspots.evaluate import evaluate, plot_evaluation
-from routeplan.hotspots.incidents import CATEGORIES, DEFAULT_TYPE_MAP, load_type_map, read_incidents
+from routeplan.hotspots.incidents import read_incidents
 from routeplan.hotspots.outputs import hotspots_geojson, run_hotspots, write_hotspot_outputs
+from routeplan.hotspots.quality import check_quality
 from routeplan.hotspots.result import HotspotResult
+from routeplan.hotspots.types import CATEGORIES, DEFAULT_KEYWORDS, DEFAULT_TYPE_MAP, load_type_map, type_matcher
 
 __all__ = [
     "CATEGORIES",
     "DEFAULT_TYPE_MAP",
+    "DEFAULT_KEYWORDS",
+    "type_matcher",
     "HotspotResult",
     "read_incidents",
+    "check_quality",
     "load_type_map",
     "select_bandwidth",
     "estimate_hotspots",

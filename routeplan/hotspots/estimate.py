@@ -251,7 +251,7 @@ def _check_parameters(incidents: gpd.GeoDataFrame, method: str, cell_m: float, t
 def _place(incidents: gpd.GeoDataFrame, cell_m: float, area: Any) -> _Placed:
     """Project the incidents, lay the grid over the study area and find each incident's cell."""
     inc = incidents.to_crs("EPSG:4326").reset_index(drop=True)
-    for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", "")):
+    for col, default in (("time", pd.NaT), ("type", "lainnya"), ("raw_type", ""), ("type_matched", True)):
         if col not in inc.columns:
             inc[col] = default
     utm = local_crs(inc)
@@ -317,7 +317,11 @@ def _bandwidth(bandwidth: str | float, xy: np.ndarray, cell_m: float, notes: lis
             "log_likelihood": [round(s, 4) for s in sel["log_likelihood"]],
         }
         if sel["at_edge"]:
-            notes.append("the chosen bandwidth is at the edge of the candidates tried")
+            cands = sel["candidates_m"]
+            edge = "smallest" if h <= min(cands) else "largest"
+            notes.append(f"the chosen bandwidth {h:.0f} m is the {edge} of the candidates tried "
+                         f"({min(cands):.0f}-{max(cands):.0f} m): the best value may lie beyond; "
+                         "try a fixed --bandwidth")
         log.info("bandwidth %.1f m by likelihood cross-validation on %d incidents", h, sel["n_used"])
         return h, selection
     h = float(bandwidth)

@@ -16,7 +16,9 @@ from routeplan._io import atomic_file
 from routeplan.errors import InputError
 from routeplan.hotspots.density import local_crs
 from routeplan.hotspots.estimate import estimate_hotspots
+from routeplan.hotspots.quality import stray_dates
 from routeplan.hotspots.result import HotspotResult
+from routeplan.i18n import t as _t
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,8 @@ def evaluate(
 ) -> dict[str, Any]:
     """Hit rate and PAI of KDE hotspots on a time split, against a naive "last period" baseline.
 
-    Incidents before ``train_until`` fit the model, incidents from ``train_until`` on are the test set.
+    Incidents before ``train_until`` fit the model, those from it on are the test set, those with a stray date
+    (:func:`routeplan.hotspots.quality.stray_dates`) are in neither.
     For an area share ``s`` the top ``round(s * n_cells)`` cells are the prediction; the hit rate is the
     share of test incidents inside them (test incidents outside the area count as misses) and
     PAI = hit rate / area share. The baseline ranks cells by their incident count in the last
@@ -80,16 +83,15 @@ def evaluate(
     Returns
     -------
     dict
-        ``train_until``, ``n_train``, ``n_test``, ``baseline_period``, ``bandwidth_m``, ``cell_m``,
-        ``results`` (list of ``{"share", "area_share", "kde": {"hit_rate", "pai"}, "baseline": {...}}``)
-        and ``curve`` (area shares with both methods' hit rates and PAI for plotting).
+        ``train_until``, ``n_train``, ``n_test``, ``n_stray_dates``, ``baseline_period``, ``bandwidth_m``, ``cell_m``,
+        ``results`` (list of ``{"share", "area_share", "kde": {"hit_rate", "pai"}, "baseline": {...}}``) and ``curve``.
 
     Raises
     ------
     InputError
         No times, an unparsable ``train_until`` or an empty training or test period.
     """
-    cut, inc, train, test = _time_split(incidents, train_until)
+    cut, inc, train, test, n_stray = _time_split(incidents, train_until)
     area = _default_area(inc, cell_m) if area is None else area
     fit = estimate_hotspots(train, cell_m=cell_m, bandwidth=bandwidth, area=area, floor_share=0.0)
     to_cells = _cell_finder(fit)
@@ -105,7 +107,7 @@ def evaluate(
         "train_until": str(cut),
         "n_train": int(len(train)),
         "n_test": int(len(test)),
-        "n_test_outside_area": int((test_cells < 0).sum()),
+        "n_test_outside_area": int((test_cells < 0).sum()), "n_stray_dates": n_stray,
         "cell_m": fit.cell_m,
         "cells": n_cells,
         "bandwidth_m": round(fit.bandwidth_m, 1) if fit.bandwidth_m else None,
@@ -159,8 +161,9 @@ def _curve_columns(curve: list[dict[str, Any]]) -> dict[str, list[float]]:
 
 
 def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp
-                ) -> tuple[pd.Timestamp, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The cut (naive time), all incidents in EPSG:4326, those before the cut and those from it on."""
+                ) -> tuple[pd.Timestamp, gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame, int]:
+    """The cut (naive time), all incidents in EPSG:4326, those before the cut and those from it on, and
+    how many were left out of both for a stray date (:func:`routeplan.hotspots.quality.stray_dates`)."""
     try:
         cut = pd.Timestamp(train_until)
     except (ValueError, TypeError):
@@ -173,14 +176,15 @@ def _time_split(incidents: gpd.GeoDataFrame, train_until: str | pd.Timestamp
         raise InputError("incidents have no times; evaluation by time split needs a time column")
     if cut.tzinfo is not None:
         cut = cut.tz_convert(None)
-    train = inc[t.notna() & (t < cut)]
-    test = inc[t.notna() & (t >= cut)]
+    ok = t.notna() & ~stray_dates(t)[0]
+    train = inc[ok & (t < cut)]
+    test = inc[ok & (t >= cut)]
     if len(train) < 3 or len(test) == 0:
         raise InputError(
             f"train-until {cut.date()} leaves {len(train)} training and {len(test)} test incidents; "
             f"times run {t.min()} .. {t.max()}"
         )
-    return cut, inc, train, test
+    return cut, inc, train, test, int((t.notna() & ~ok).sum())
 
 
 def _cell_finder(fit: HotspotResult) -> Callable[[gpd.GeoDataFrame], np.ndarray]:
@@ -215,7 +219,7 @@ def _row(share: float, scores: Mapping[str, np.ndarray], test_counts: np.ndarray
     return out
 
 
-def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
+def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path, lang: str = "id") -> Path:
     """Draw hit rate and PAI against area share for KDE and the baseline, as a PNG (written atomically).
 
     Parameters
@@ -224,38 +228,57 @@ def plot_evaluation(evaluation: Mapping[str, Any], path: str | Path) -> Path:
         Output of :func:`evaluate`.
     path : str or Path
         PNG file to write.
+    lang : {"id", "en"}
+        Language of the axis labels, legend and title.
 
     Returns
     -------
     Path
+    """
+    fig = evaluation_figure(evaluation, lang)
+    path = Path(path)
+    with atomic_file(path, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    return path
+
+
+def evaluation_figure(evaluation: Mapping[str, Any], lang: str = "id") -> Figure:
+    """The figure of :func:`plot_evaluation`: hit rate and PAI against area share, texts in ``lang``.
+
+    Parameters
+    ----------
+    evaluation : mapping
+        Output of :func:`evaluate`.
+    lang : {"id", "en"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     c = evaluation["curve"]
     a = np.asarray(c["area_share"]) * 100
     fig = Figure(figsize=(9, 3.8), dpi=110)
     ax1, ax2 = fig.subplots(1, 2)
     ax1.plot(a, c["kde_hit_rate"], label=f"KDE (h = {evaluation.get('bandwidth_m')} m)", color="#c0392b")
-    ax1.plot(a, c["baseline_hit_rate"], label="naive: last period counts", color="#7f8c8d", ls="--")
-    ax1.set_xlabel("area share (%)")
-    ax1.set_ylabel("hit rate")
+    ax1.plot(a, c["baseline_hit_rate"], label=_t("hs_chart_naive", lang), color="#7f8c8d", ls="--")
+    ax1.set_xlabel(_t("hs_chart_area", lang))
+    ax1.set_ylabel(_t("hs_chart_hit", lang))
     ax1.set_ylim(0, 1)
     ax1.legend(loc="lower right", fontsize=8)
     ax2.plot(a, c["kde_pai"], color="#c0392b")
     ax2.plot(a, c["baseline_pai"], color="#7f8c8d", ls="--")
     ax2.axhline(1.0, color="k", lw=0.6)
-    ax2.set_xlabel("area share (%)")
+    ax2.set_xlabel(_t("hs_chart_area", lang))
     ax2.set_ylabel("PAI")
     for s in (r["share"] * 100 for r in evaluation["results"]):
         ax1.axvline(s, color="#ddd", lw=0.6, zorder=0)
         ax2.axvline(s, color="#ddd", lw=0.6, zorder=0)
     fig.suptitle(
-        f"Test from {str(evaluation['train_until'])[:10]}: {evaluation['n_test']} incidents, "
-        f"trained on {evaluation['n_train']}",
+        _t("hs_chart_title", lang).format(date=str(evaluation["train_until"])[:10], n_test=evaluation["n_test"],
+                                          n_train=evaluation["n_train"]),
         fontsize=10,
     )
     fig.tight_layout()
-    path = Path(path)
-    with atomic_file(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    return path
+    return fig
 
 

@@ -1,6 +1,7 @@
-"""Reading incident records: CSV/GeoJSON tables, their columns, dates and types, and the "4C" type map.
+"""Reading incident records: CSV/GeoJSON tables, their columns, dates and types.
 
-See :mod:`routeplan.hotspots` for the categories and why plain THEFT is ``curat``.
+Types become the "4C" categories through :mod:`routeplan.hotspots.types`; see :mod:`routeplan.hotspots`
+for the categories and why plain THEFT is ``curat``.
 """
 
 from __future__ import annotations
@@ -20,72 +21,16 @@ from routeplan import settings
 from routeplan._checks import BAD_CHARS
 from routeplan._io import check_input_file, read_text
 from routeplan.errors import InputError
+from routeplan.hotspots.types import CATEGORIES, type_matcher
 from routeplan.i18n import LANGUAGES, incident_label
 
 log = logging.getLogger(__name__)
 
-#: Names row ``i`` of a table in messages (``row 5`` of a CSV, ``feature 3`` of GeoJSON).
-RowLabel = Callable[[int], str]
-
-#: Incident categories used by routeplan ("4C" plus everything else).
-CATEGORIES: tuple[str, ...] = ("curas", "curat", "curanmor", "curhewan", "lainnya")
-
 #: Human-readable category names per language (the texts are in the i18n catalogue).
 CATEGORY_LABELS: dict[str, dict[str, str]] = {lang: {c: incident_label(c, lang) for c in CATEGORIES} for lang in LANGUAGES}
 
-#: Default mapping from common English (Chicago, Philadelphia, UK police) and Indonesian incident type
-#: names to :data:`CATEGORIES`. Keys are matched case-insensitively after turning ``-``/``_`` into
-#: spaces and collapsing whitespace. Anything not listed maps to ``lainnya``.
-DEFAULT_TYPE_MAP: dict[str, str] = {
-    # robbery -> curas
-    "ROBBERY": "curas",
-    "ROBBERY FIREARM": "curas",
-    "ROBBERY NO FIREARM": "curas",
-    "ARMED ROBBERY": "curas",
-    "STRONG ARM ROBBERY": "curas",
-    "CARJACKING": "curanmor",
-    "VEHICULAR HIJACKING": "curanmor",
-    # burglary and theft -> curat (see module docstring for why plain THEFT is curat)
-    "BURGLARY": "curat",
-    "BURGLARY RESIDENTIAL": "curat",
-    "BURGLARY NON RESIDENTIAL": "curat",
-    "RESIDENTIAL BURGLARY": "curat",
-    "COMMERCIAL BURGLARY": "curat",
-    "THEFT": "curat",
-    "THEFTS": "curat",
-    "LARCENY": "curat",
-    "LARCENY/THEFT": "curat",
-    "THEFT FROM VEHICLE": "curat",
-    "THEFT FROM MOTOR VEHICLE": "curat",
-    "THEFT FROM THE PERSON": "curat",
-    "OTHER THEFT": "curat",
-    "BICYCLE THEFT": "curat",
-    "SHOPLIFTING": "curat",
-    # motor vehicle theft -> curanmor
-    "MOTOR VEHICLE THEFT": "curanmor",
-    "AUTO THEFT": "curanmor",
-    "VEHICLE THEFT": "curanmor",
-    "VEHICLE CRIME": "curanmor",
-    "MOTORCYCLE THEFT": "curanmor",
-    # livestock -> curhewan
-    "LIVESTOCK THEFT": "curhewan",
-    "CATTLE THEFT": "curhewan",
-    "ANIMAL THEFT": "curhewan",
-    # Indonesian terms
-    "CURAS": "curas",
-    "CURAT": "curat",
-    "CURANMOR": "curanmor",
-    "CURHEWAN": "curhewan",
-    "LAINNYA": "lainnya",
-    "PENCURIAN DENGAN KEKERASAN": "curas",
-    "PERAMPOKAN": "curas",
-    "PENJAMBRETAN": "curas",
-    "PENCURIAN DENGAN PEMBERATAN": "curat",
-    "PENCURIAN": "curat",
-    "PENCURIAN KENDARAAN BERMOTOR": "curanmor",
-    "PENCURIAN HEWAN": "curhewan",
-    "PENCURIAN TERNAK": "curhewan",
-}
+#: Names row ``i`` of a table in messages (``row 5`` of a CSV, ``feature 3`` of GeoJSON).
+RowLabel = Callable[[int], str]
 
 #: Common spellings of each input column (compared after lower-casing and turning ``_``/``-`` into spaces).
 COLUMN_CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -100,52 +45,6 @@ COLUMN_CANDIDATES: dict[str, tuple[str, ...]] = {
 
 def _norm_name(name: Any) -> str:
     return " ".join(str(name).strip().lower().replace("_", " ").replace("-", " ").split())
-
-
-def _norm_type(value: Any) -> str:
-    return " ".join(str(value).strip().upper().replace("_", " ").replace("-", " ").split())
-
-
-def load_type_map(type_map: Mapping[str, str] | str | Path | None, *, merge_default: bool = True) -> dict[str, str]:
-    """Build a type mapping (normalised raw type name -> category).
-
-    Parameters
-    ----------
-    type_map : mapping, str, Path or None
-        Extra or overriding entries, either a dict ``{"raw type": "curat", ...}`` or the path of a JSON
-        file holding such an object. ``None`` uses :data:`DEFAULT_TYPE_MAP` only.
-    merge_default : bool
-        Start from :data:`DEFAULT_TYPE_MAP` (entries in ``type_map`` win).
-
-    Returns
-    -------
-    dict
-        Keys normalised (upper case, single spaces), values in :data:`CATEGORIES`.
-
-    Raises
-    ------
-    InputError
-        When the JSON file is unreadable or a value is not one of :data:`CATEGORIES`.
-    """
-    where = "type map"
-    if isinstance(type_map, (str, Path)):
-        where = str(type_map)
-        text = read_text(Path(type_map), "type map")
-        try:
-            type_map = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-        if not isinstance(type_map, dict):
-            raise InputError(f'{where}: expected a JSON object like {{"THEFT": "curat"}}')
-    out = {_norm_type(k): v for k, v in DEFAULT_TYPE_MAP.items()} if merge_default else {}
-    for key, value in (type_map or {}).items():
-        cat = str(value).strip().lower()
-        if cat not in CATEGORIES:
-            raise InputError(
-                f"{where}: type {key!r} maps to {value!r}; use one of {', '.join(CATEGORIES)}"
-            )
-        out[_norm_type(key)] = cat
-    return out
 
 
 def _find_column(columns: Sequence[str], role: str, given: str | None, path: Path) -> str | None:
@@ -310,6 +209,7 @@ def read_incidents(
     y: str | None = None,
     crs: str | int | None = None,
     type_map: Mapping[str, str] | str | Path | None = None,
+    keywords: str | Path | None = None,
 ) -> gpd.GeoDataFrame:
     """Read crime incidents from a CSV or GeoJSON file.
 
@@ -331,15 +231,15 @@ def read_incidents(
     crs : str or int, optional
         CRS of the coordinates (e.g. ``26971`` or ``"EPSG:26971"``); default EPSG:4326. For GeoJSON the
         CRS of the point coordinates.
-    type_map : mapping, str or Path, optional
-        Entries added to / overriding :data:`DEFAULT_TYPE_MAP`, as a dict or a JSON file path.
+    type_map, keywords : optional
+        Exact type names (dict or JSON file; win over every rule) and a TOML keyword file (:mod:`routeplan.hotspots.types`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         Columns ``time`` (datetime64, may be NaT), ``type`` (one of :data:`CATEGORIES`), ``raw_type``
-        (the original text, ``""`` when absent) and ``geometry`` (Points, EPSG:4326). Rows without
-        coordinates are dropped with a logged warning.
+        (``""`` when absent), ``type_matched`` (False where a type matched no rule: ``lainnya``) and
+        ``geometry`` (Points, EPSG:4326). Rows without coordinates are dropped with a logged warning.
 
     Raises
     ------
@@ -349,7 +249,7 @@ def read_incidents(
     """
     path = Path(path)
     check_input_file(path, "incidents")
-    tmap = load_type_map(type_map)
+    matcher = type_matcher(type_map, keywords)
     df = _read_table(path)
     if len(df) == 0:
         raise InputError(f"{path}: no incidents (the file has a header but no rows)")
@@ -368,8 +268,8 @@ def read_incidents(
     times = _parse_times(df, tcol, path, row_label) if tcol is not None else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     kcol = _find_column(columns, "type", type, path)
     raw_type = _raw_types(df, kcol, path)
-    cats = raw_type.map(lambda v: tmap.get(_norm_type(v), "lainnya") if v else "lainnya")
-    gdf = _incident_frame(path, times, cats, raw_type, xs, ys, ~missing, crs)
+    cats, unmatched = matcher.categorise(raw_type)
+    gdf = _incident_frame(path, times, cats, raw_type, ~unmatched, xs, ys, ~missing, crs)
     log.info(
         "%s: %d incidents (%d with time), columns lat=%r lon=%r time=%r type=%r",
         path, len(gdf), int(gdf["time"].notna().sum()), ycol if not is_geojson else None,
@@ -378,9 +278,9 @@ def read_incidents(
     return gdf
 
 
-def _incident_frame(path: Path, times: pd.Series, cats: pd.Series, raw_type: pd.Series, xs: pd.Series,
-                    ys: pd.Series, keep: pd.Series, crs: str | int | None) -> gpd.GeoDataFrame:
-    """The kept incidents as Points in EPSG:4326 with ``time``, ``type`` and ``raw_type``."""
+def _incident_frame(path: Path, times: pd.Series, cats: pd.Series, raw_type: pd.Series, matched: pd.Series,
+                    xs: pd.Series, ys: pd.Series, keep: pd.Series, crs: str | int | None) -> gpd.GeoDataFrame:
+    """The kept incidents as Points in EPSG:4326 with ``time``, ``type``, ``raw_type`` and ``type_matched``."""
     src_crs = "EPSG:4326" if crs is None else (f"EPSG:{crs}" if str(crs).isdigit() else crs)
     try:
         gdf = gpd.GeoDataFrame(
@@ -388,6 +288,7 @@ def _incident_frame(path: Path, times: pd.Series, cats: pd.Series, raw_type: pd.
                 "time": pd.to_datetime(times[keep]).reset_index(drop=True),
                 "type": cats[keep].reset_index(drop=True).astype(str),
                 "raw_type": raw_type[keep].reset_index(drop=True).astype(str),
+                "type_matched": matched[keep].reset_index(drop=True).astype(bool),
             },
             geometry=gpd.points_from_xy(xs[keep].to_numpy(), ys[keep].to_numpy()),
             crs=src_crs,

@@ -26,6 +26,10 @@ class HotspotResult:
         The incidents used (EPSG:4326) with ``cell`` (index into ``cells``, -1 outside the area).
     area : shapely geometry
         Study area in EPSG:4326.
+    notes : list of str
+        Data-quality and method notes, one line each.
+    data_quality : dict
+        Figures of :func:`routeplan.hotspots.quality.check_quality` (empty when not checked).
     """
 
     hotspots: gpd.GeoDataFrame
@@ -42,6 +46,7 @@ class HotspotResult:
     by_type: bool
     area_km2: float
     notes: list[str] = field(default_factory=list)
+    data_quality: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description of the method, its parameters and the counts.
@@ -81,8 +86,24 @@ class HotspotResult:
                 "by_type": {k: int(v) for k, v in inc["type"].value_counts().items()},
                 "cells": int(n_cells),
                 "hotspots": int(len(self.hotspots)),
-                "incidents_in_hotspots": int(self.hotspots["incidents"].sum()) if len(self.hotspots) else 0,
+                "hotspots_by_layer": _by_layer(self.hotspots),
+                "incidents_in_hotspots": _in_all_layer(self.hotspots),
             },
             "notes": list(self.notes),
+            "data_quality": dict(self.data_quality),
         }
 
+
+def _by_layer(hotspots: gpd.GeoDataFrame) -> dict[str, int]:
+    """Hotspots per layer (``all`` first, then the categories)."""
+    if len(hotspots) == 0:
+        return {}
+    counts = {str(k): int(v) for k, v in hotspots["layer"].value_counts().items()}
+    return {k: counts[k] for k in sorted(counts, key=lambda k: (k != "all", k))}
+
+
+def _in_all_layer(hotspots: gpd.GeoDataFrame) -> int:
+    """Incidents inside the hotspots of all incidents (per-type hotspots would count them twice)."""
+    if len(hotspots) == 0:
+        return 0
+    return int(hotspots.loc[hotspots["layer"] == "all", "incidents"].sum())
