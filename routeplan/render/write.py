@@ -69,7 +69,7 @@ def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extr
     card = score_plan(plan, ctx)
     if extra_card:
         card.update(extra_card)
-    write_exports(plan, ctx, folder)
+    write_exports(plan, ctx, folder, lang)
     write_json_atomic(folder / "scorecard.json", card)
     page = render_plan_map(plan, ctx, lang)
     # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
