@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from routeplan._inputs import INPUTS, load_saved_scenario
 from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario
 from routeplan.model.plan import Plan
@@ -134,7 +135,9 @@ def replan(
     Parameters
     ----------
     plan_dir
-        A folder written by ``routeplan plan`` (its ``plan.json`` names the scenario file).
+        A folder written by ``routeplan plan``. The scenario and layers come from the copies saved in its
+        ``inputs/`` (:mod:`routeplan._inputs`); a plan folder without them (an earlier version) uses the
+        scenario file its ``plan.json`` names, as it is now.
     from_date
         First day to plan again.
     units_off
@@ -145,17 +148,24 @@ def replan(
     Returns
     -------
     (Plan, PlanContext)
+        The context's ``warnings`` start with one line naming the originals that changed since the plan was
+        made, if any.
 
     Raises
     ------
     InputError
-        A damaged plan folder, an unknown unit or a date outside the plan.
+        A damaged plan folder (also a saved input that was edited), an unknown unit or a date outside the plan.
     """
     plan_dir = Path(plan_dir)
     old = read_plan(plan_dir)  # checked: a damaged or hand-edited plan folder is an InputError
-    if not old.scenario_file:
+    saved = load_saved_scenario(plan_dir)
+    changed: list[str] = []
+    if saved is not None:
+        scenario, changed = saved
+    elif not old.scenario_file:
         raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
-    scenario = load_scenario(old.scenario_file)
+    else:  # a plan folder of an earlier version, without inputs/: the scenario file as it is now
+        scenario = load_scenario(old.scenario_file)
     scenario.start_date = old.start_date
     scenario.days = old.days
     unknown = sorted(set(units_off) - {u.id for u in scenario.units})
@@ -166,6 +176,11 @@ def replan(
             f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
             f"{scenario.dates[-1].isoformat()})")
     ctx = prepare(scenario, progress)
+    if changed:
+        note = (f"changed since the plan was made: {', '.join(changed)}; re-planned from the copies in "
+                f"{plan_dir / INPUTS} (plan the scenario again to use the changes)")
+        log.warning(note)
+        ctx.warnings.insert(0, note)
     matrices = plan_matrices(ctx, progress)
     new = replan_rest(old, scenario, ctx, matrices, from_date, units_off=units_off, seed=seed,
                       time_limit=time_limit, max_iterations=max_iterations, progress=progress,

@@ -61,3 +61,6 @@ max_incidents: int = 1_000_000
 readiness_minutes: float = 15
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"
+#: A plan folder keeps copies of its scenario and layers (``inputs/``, for ``routeplan replan``); an OSM file
+#: larger than this (bytes, 50 MiB) is not copied, only its checksum is kept.
+max_saved_osm_bytes: int = 50 * 1024 * 1024
