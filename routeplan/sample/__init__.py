@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from routeplan._io import write_text_atomic
+from routeplan._io import atomic_new_dir, write_text_atomic
 from routeplan.errors import InputError
 from routeplan.sample.frame import DESA_CENTRES, TOWN_Y, primary_x
 from routeplan.sample.layers import desa_polygons, feature_collection, hotspots, vital_objects
@@ -126,24 +124,7 @@ def init_scenario(folder: str | Path) -> Path:
     """
     if any(ord(c) < 32 or ord(c) == 127 for c in str(folder)):
         raise InputError(f"{str(folder)!r}: folder name has a control character; type it on one line")
-    target = Path(os.path.abspath(folder))
-    if target.is_symlink():
-        raise InputError(f"{folder}: is a symbolic link; give a new folder")
-    if target.exists() and not target.is_dir():
-        raise InputError(f"{folder}: exists and is not a folder; give a new folder")
-    if target.is_dir() and any(target.iterdir()):
-        raise InputError(f"{folder}: folder is not empty; give a new or empty folder (nothing was changed)")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.init-"))
-    except OSError as exc:
-        raise InputError(f"{folder}: cannot create the folder here ({exc.strerror})") from None
-    try:
+    with atomic_new_dir(folder) as stage:
         toml = generate_sample(stage)
-        text = toml.read_text(encoding="utf-8")
-        _write(toml, STARTER_HEADER.format(folder=folder) + text)
-        os.replace(stage, target)  # an empty folder is replaced whole
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    return target / "scenario.toml"
+        _write(toml, STARTER_HEADER.format(folder=folder) + toml.read_text(encoding="utf-8"))
+    return Path(os.path.abspath(folder)) / "scenario.toml"
