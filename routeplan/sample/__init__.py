@@ -115,7 +115,17 @@ def init_scenario(folder: str | Path) -> Path:
     """Write a commented starter scenario (the synthetic sample) into a new folder; return its ``scenario.toml``.
 
     The folder must be missing or empty; it appears whole or not at all (the files are written into a
-    staging folder beside it first).
+    staging folder beside it first). It gets no ``.routeplan`` marker: no later run replaces it.
+
+    Parameters
+    ----------
+    folder
+        The new folder.
+
+    Returns
+    -------
+    Path
+        Its ``scenario.toml``: the sample's, below a header that says what to edit and how to plan it.
 
     Raises
     ------
