@@ -30,7 +30,7 @@ def test_a_sheet_per_day_and_one_of_routes(book) -> None:
     assert book.sheetnames[0] == "Senin 2026-11-30"
     for d in days:
         ws = book[day_sheet_title(d, "id")]
-        stops = [s for r in plan.routes if r.day == d for s in r.stops]
+        stops = [s for r in sorted(plan.routes, key=lambda r: (r.unit, r.start)) if r.day == d for s in r.stops]
         assert ws.max_row == len(stops) + 1
         assert [c.value for c in ws[1]][:5] == ["Unit", "Sif", "No.", "Tiba", "Berangkat"]
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
@@ -39,6 +39,8 @@ def test_a_sheet_per_day_and_one_of_routes(book) -> None:
             assert arrival.is_date and arrival.number_format == DATETIME_FORMAT
             assert arrival.value == s.arrival.replace(tzinfo=None) and departure.value == s.departure.replace(tzinfo=None)
             assert zone.value == "UTC+07:00"
+        units = [row[0].value for row in ws.iter_rows(min_row=2)]
+        assert units == sorted(units)  # grouped per unit, each route in visiting order
         widths = [ws.column_dimensions[c].width for c in "ABCDEFGHIJKLMNO"]
         assert all(w >= MIN_WIDTH for w in widths) and widths[3] >= len("2026-11-30 07:44")
     routes = book["Rute per unit"]

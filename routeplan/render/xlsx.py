@@ -151,7 +151,8 @@ def plan_workbook(plan: Plan, lang: str = "id") -> bytes:
     dates = [plan.start_date + dt.timedelta(days=i) for i in range(plan.days)]
     for day in dates:
         ws = wb.create_sheet(day_sheet_title(day, lang))
-        _table(ws, _stop_header(lang), _stop_rows([r for r in plan.routes if r.day == day], lang))
+        routes = sorted((r for r in plan.routes if r.day == day), key=lambda r: (r.unit, r.start))
+        _table(ws, _stop_header(lang), _stop_rows(routes, lang))
     ws = wb.create_sheet(t("xl_routes_sheet", lang))
     _table(ws, _route_header(lang), _route_rows(plan, lang))
     stamp = dt.datetime.combine(plan.start_date, dt.time())
