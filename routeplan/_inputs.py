@@ -4,12 +4,12 @@ At plan time the scenario file and its layers (vital objects, hotspots, desa, th
 file up to ``settings.max_saved_osm_bytes``) are copied into ``PLAN/inputs/``, keeping their places
 relative to the scenario file where they lie beside or below it (so ``routeplan plan inputs/scenario.toml``
 works), and listed in ``inputs/manifest.json`` with where they came from and their SHA-256.
-``routeplan replan`` plans from these copies and says which originals changed since.
+``routeplan replan`` plans from these copies (:func:`routeplan.pipeline.load_saved_scenario`) and says which
+originals changed since.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -20,7 +20,6 @@ from typing import Any
 from routeplan import settings
 from routeplan._io import write_json_atomic
 from routeplan.errors import InputError
-from routeplan.load.scenario import load_scenario
 from routeplan.model.scenario import Scenario
 
 #: The folder of a plan that holds the copies, and the manifest in it.
@@ -115,11 +114,12 @@ def save_inputs(scenario: Scenario, folder: Path) -> Path:
     return dest / MANIFEST
 
 
-def load_saved_scenario(plan_dir: Path) -> tuple[Scenario, list[str]] | None:
-    """The scenario of a plan folder from its saved inputs, and the roles whose originals changed since.
+def saved_inputs(plan_dir: Path) -> tuple[dict[str, Path], list[str]] | None:
+    """The saved copies of a plan folder's inputs by role, and the originals that changed since (one text each).
 
-    Returns ``None`` for a plan folder without ``inputs/`` (made by an earlier version). A saved copy
-    that is missing or differs from its checksum is an :class:`InputError`: the plan folder was edited.
+    Returns ``None`` for a plan folder without ``inputs/`` (made by an earlier version). A saved copy that
+    is missing or differs from its checksum is an :class:`InputError`: the plan folder was edited. An OSM
+    file too large to copy is given by its original path, which must not have changed.
     """
     folder = Path(plan_dir) / INPUTS
     manifest = _read_manifest(folder)
@@ -142,13 +142,8 @@ def load_saved_scenario(plan_dir: Path) -> tuple[Scenario, list[str]] | None:
         saved[role] = p
     changed = [role for role, f in by_role.items()
                if not Path(f["original"]).is_file() or sha256_of(Path(f["original"])) != f["sha256"]]
-    if by_role.get("osm_file", {}).get("saved", "") is None and "osm_file" in changed:
-        raise InputError(f"{by_role['osm_file']['original']}: the OSM file changed since the plan was made and "
-                         "was too large to keep a copy; plan again")
-    sc = load_scenario(saved["scenario"])
-    sc.area = dataclasses.replace(sc.area, osm_file=saved.get("osm_file", sc.area.osm_file),
-                                  boundary=saved.get("boundary", sc.area.boundary))
-    sc.vital_objects = saved.get("vital_objects", sc.vital_objects)
-    sc.hotspots = saved.get("hotspots", sc.hotspots)
-    sc.desa = saved.get("desa", sc.desa)
-    return sc, [f"{role} ({by_role[role]['original']})" for role in changed]
+    for role in changed:
+        if by_role[role]["saved"] is None:
+            raise InputError(f"{by_role[role]['original']}: changed since the plan was made and was too large to "
+                             "keep a copy; plan again")
+    return saved, [f"{role} ({by_role[role]['original']})" for role in changed]

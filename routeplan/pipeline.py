@@ -5,12 +5,13 @@ a re-plan. Report and render/export then take the :class:`~routeplan.model.plan.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from routeplan._inputs import INPUTS, load_saved_scenario
+from routeplan._inputs import INPUTS, saved_inputs
 from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario
 from routeplan.model.plan import Plan
@@ -114,6 +115,24 @@ def plan_weeks(
                                    max_iterations=max_iterations, progress=progress,
                                    solver_progress=solver_progress)
     return plans, ctx
+
+
+def load_saved_scenario(plan_dir: str | Path) -> tuple[Scenario, list[str]] | None:
+    """The scenario of a plan folder from the copies in its ``inputs/``, and the originals changed since.
+
+    ``None`` for a plan folder without saved inputs (an earlier version); see :func:`routeplan._inputs.saved_inputs`.
+    """
+    found = saved_inputs(Path(plan_dir))
+    if found is None:
+        return None
+    saved, changed = found
+    sc = load_scenario(saved["scenario"])
+    sc.area = dataclasses.replace(sc.area, osm_file=saved.get("osm_file", sc.area.osm_file),
+                                  boundary=saved.get("boundary", sc.area.boundary))
+    sc.vital_objects = saved.get("vital_objects", sc.vital_objects)
+    sc.hotspots = saved.get("hotspots", sc.hotspots)
+    sc.desa = saved.get("desa", sc.desa)
+    return sc, changed
 
 
 def replan(

@@ -16,8 +16,9 @@ import pytest
 from test_bad_input import FAST, feature, objects_geojson, run, world
 from test_outputs import leftovers, refused, tree
 
-from routeplan._inputs import MANIFEST, load_saved_scenario
+from routeplan._inputs import MANIFEST
 from routeplan.load.scenario import load_scenario
+from routeplan.pipeline import load_saved_scenario
 
 
 def _sha(p: Path) -> str:
