@@ -98,3 +98,15 @@ def test_sheet_names_are_valid_for_every_language() -> None:
         for i in range(plan.days):
             name = day_sheet_title(plan.start_date + dt.timedelta(days=i), lang)
             assert len(name) <= 31 and not re.search(r"[\[\]:*?/\\]", name)
+
+
+def test_same_plan_same_bytes() -> None:
+    import time
+
+    plan, _ctx = evil_plan()
+    first = plan_workbook(plan)
+    time.sleep(2.1)  # zip entries keep time in 2-second steps; the workbook's "modified" in seconds
+    assert plan_workbook(plan) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+    assert "2026-11-30T00:00:00Z" in core

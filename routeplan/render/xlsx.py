@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -160,7 +162,23 @@ def plan_workbook(plan: Plan, lang: str = "id") -> bytes:
     wb.properties.created = stamp
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _repeatable(buf.getvalue(), stamp)
+
+
+def _repeatable(data: bytes, stamp: dt.datetime) -> bytes:
+    """The workbook with the clock taken out: openpyxl stamps the save time into ``docProps/core.xml`` and
+    every zip entry; both become ``stamp`` (the plan's start), so equal plans give equal bytes."""
+    modified = f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", modified.encode(), body)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, body)
+    return out.getvalue()
 
 
 def write_workbook(plan: Plan, path: Path, lang: str = "id") -> None:
