@@ -83,11 +83,27 @@ def _origins(scenario: Scenario) -> dict[str, dict[str, Any]]:
     return {f["role"]: f for f in manifest["files"]}
 
 
-def save_inputs(scenario: Scenario, folder: Path) -> Path:
+def _copy(src: Path, dst: Path, twin: Path | None) -> None:
+    """Copy ``src`` to ``dst``; hard-link ``twin`` (a copy of it saved just now) instead where possible.
+
+    Never links to the original itself: a planner editing it in place would change the saved copy.
+    """
+    if twin is not None and twin.is_file():
+        try:
+            os.link(twin, dst)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
+
+
+def save_inputs(scenario: Scenario, folder: Path, same_as: Path | None = None) -> Path:
     """Copy the files of ``scenario`` into ``folder/inputs`` and write its manifest; return the manifest's path.
 
     A scenario loaded from the saved inputs of another plan (``routeplan replan``) keeps the originals
-    that plan names, so a later re-plan still compares with the files the planner edits.
+    that plan names, so a later re-plan still compares with the files the planner edits. ``same_as`` is a
+    folder just given the same inputs (the first week of ``--weeks``): its copies are hard-linked where the
+    file system allows, so N weeks do not hold N copies of the roads.
     """
     dest = Path(folder) / INPUTS
     origins = _origins(scenario)
@@ -104,7 +120,7 @@ def save_inputs(scenario: Scenario, folder: Path) -> Path:
         if name is not None:
             taken.add(name)
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest / name)
+            _copy(path, dest / name, None if same_as is None else Path(same_as) / INPUTS / name)
         origin = origins.get(role)
         entries.append({"role": role, "original": origin["original"] if origin else str(Path(os.path.abspath(path))),
                         "saved": name, "sha256": origin["sha256"] if origin else digest,

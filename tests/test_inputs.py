@@ -125,3 +125,19 @@ def test_layers_outside_the_scenario_folder_are_saved_apart(tmp_path, capsys) ->
     assert loaded is not None
     scenario, changed = loaded
     assert scenario.vital_objects == out / "inputs" / "_other" / "vital_objects" / "vo.geojson" and changed == []
+
+
+def test_weeks_share_one_set_of_saved_inputs(tmp_path, capsys) -> None:
+    sc = world(tmp_path / "w")
+    out = tmp_path / "weeks"
+    code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), "--weeks", "2", *FAST)
+    assert code == 0, err
+    one, two = (out / "week-1" / "inputs", out / "week-2" / "inputs")
+    assert json.loads((one / MANIFEST).read_text()) == json.loads((two / MANIFEST).read_text())
+    for name in ("scenario.toml", "roads.osm", "vo.geojson"):
+        assert (one / name).stat().st_ino == (two / name).stat().st_ino  # hard links, not N copies
+        assert (sc.parent / name).stat().st_nlink == 1  # never a link to the original
+    start = json.loads((out / "week-2" / "plan.json").read_text(encoding="utf-8"))["start_date"]
+    code, stdout, err = run(capsys, "replan", str(out / "week-2"), "--from", start, *FAST)
+    assert code == 0, err
+    assert (out / f"week-2-replan-{start}" / "plan.json").is_file()

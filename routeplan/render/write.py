@@ -69,10 +69,12 @@ def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None =
     return out
 
 
-def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
+def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None,
+                     inputs_as: Path | None = None) -> dict:
     """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
 
-    Copies the scenario and its layers into ``folder/inputs`` (:func:`routeplan._inputs.save_inputs`).
+    Copies the scenario and its layers into ``folder/inputs`` (:func:`routeplan._inputs.save_inputs`; hard
+    links to the copies in ``inputs_as`` where it holds them).
     Returns the scorecard.
     """
     folder = Path(folder)
@@ -88,7 +90,7 @@ def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extr
     write_text_atomic(folder / "map.html", page)
     write_briefings(plan, folder / "briefings", lang=lang)  # from the plan in memory, not re-read
     if getattr(ctx, "scenario", None) is not None:
-        save_inputs(ctx.scenario, folder)  # for routeplan replan, with checksums
+        save_inputs(ctx.scenario, folder, same_as=inputs_as)  # for routeplan replan, with checksums
     return card
 
 
@@ -116,7 +118,8 @@ def write_weeks(plans: list[Plan], ctx: PlanContext, out: str | Path, lang: str 
     summary = {k: v for k, v in pred.items() if k != "per_object"}
     with atomic_output_dir(out, kind="weeks", inputs=_outside_inputs(ctx, out)) as stage:
         for i, plan in enumerate(plans, start=1):
-            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary})
+            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary},
+                             inputs_as=stage / "week-1" if i > 1 else None)
             write_marker(stage / f"week-{i}", "plan")  # a week folder can be replanned in place
         write_json_atomic(stage / "predictability.json", pred)
     return out
