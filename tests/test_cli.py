@@ -105,6 +105,9 @@ def test_plan_ends_with_the_paths_to_open(tmp_path, capsys):
     assert shown["map:"] == str(out / "map.html") and shown["briefings:"] == str(out / "briefings" / "index.html")
     assert shown["spreadsheet:"] == str(out / "plan.xlsx")
     assert all(Path(p).is_file() for p in shown.values())
+    assert main(["brief", str(out), "--out", str(tmp_path / "brief")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[lines.index("open:") + 1].split() == ["briefings:", str(tmp_path / "brief" / "index.html")]
     # --weeks: each week's pages
     assert main(["plan", str(sc), "--out", str(tmp_path / "weeks"), "--weeks", "2", *FAST]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -167,6 +167,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
     print(f"{n} briefings, index.html and all.html -> {out}")
+    print("open:")
+    print(f"  {'briefings:':13s}{out / 'index.html'}")
     return 0
 
 
