@@ -157,3 +157,45 @@ def test_plan_json_has_briefing_fields(out):
     r = d["routes"][0]
     assert {"unit", "day", "shift", "depot", "crew", "depot_name", "stops"} <= r.keys()
     assert {"window", "desa", "name", "arrival"} <= r["stops"][0].keys()
+
+
+def _route_from(path, gaps):
+    import datetime as dt
+
+    from routeplan.model.plan import Route, Visit
+
+    tz = dt.timezone(dt.timedelta(hours=7))
+    t = dt.datetime(2026, 11, 30, 22, 0, tzinfo=tz)
+    start = t
+    stops = []
+    for k, (drive, dwell) in enumerate(gaps):
+        t += dt.timedelta(seconds=drive)
+        x, y = path[(k * 7) % len(path)]
+        stops.append(Visit(f"S{k}", "hotspot", "s", "hotspot", t, t + dt.timedelta(seconds=dwell), x, y, dwell // 60, ""))
+        t += dt.timedelta(seconds=dwell)
+    return Route("R", "car", "", start.date(), "malam", "d", "D", start, t + dt.timedelta(seconds=60), stops, 0.0, 0.0,
+                 path=path)
+
+
+def test_track_times_never_go_back_for_any_route():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from routeplan.render.export import track_points
+
+    coord = st.tuples(st.floats(113.0, 113.01), st.floats(-8.01, -8.0))
+
+    @settings(max_examples=150, deadline=None)
+    @given(path=st.lists(coord, min_size=1, max_size=40),
+           gaps=st.lists(st.tuples(st.integers(0, 3600), st.integers(0, 1800)), max_size=8))
+    def check(path, gaps):
+        r = _route_from(path, gaps)
+        pts = track_points(r)
+        times = [t for _x, _y, t in pts]
+        assert times == sorted(times)
+        assert times[0] == r.start and times[-1] == r.end
+        assert len(pts) >= len(path)
+        for s in r.stops:
+            assert s.arrival in times and s.departure in times
+
+    check()
