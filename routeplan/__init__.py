@@ -48,7 +48,7 @@ from routeplan.prepare.context import prepare as prepare_scenario
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
 from routeplan.report.scorecard import score_plan
-from routeplan.sample import THREE_SHIFTS_TOML, generate_sample
+from routeplan.sample import THREE_SHIFTS_TOML, generate_sample, init_scenario
 
 try:
     __version__ = version("routeplan")
@@ -70,4 +70,6 @@ __all__ = [
     "RoutingModel", "RoutingResult", "Stop", "Vehicle",
     # the synthetic sample, and its three-shift day for scenarios that tests and benchmarks build
     "generate_sample", "THREE_SHIFTS_TOML",
+    # a starter scenario to edit, in a new folder (``routeplan init``)
+    "init_scenario",
 ]

@@ -455,3 +455,31 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(
             f"{path}: {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         ) from None
+
+
+@contextmanager
+def atomic_new_dir(folder: str | Path) -> Iterator[Path]:
+    """Yield a staging folder beside ``folder``; on success it becomes ``folder``, which must be missing or empty.
+
+    For folders the user owns afterwards (``routeplan init``): no marker is written, so no later run
+    replaces them. A folder with anything in it, a file or a link is refused with an :class:`InputError`
+    before anything is written; on any exception the staging folder is removed.
+    """
+    target = Path(os.path.abspath(folder))
+    if target.is_symlink():
+        raise InputError(f"{folder}: is a symbolic link; give a new folder")
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{folder}: exists and is not a folder; give a new folder")
+    if target.is_dir() and any(target.iterdir()):
+        raise InputError(f"{folder}: folder is not empty; give a new or empty folder (nothing was changed)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-{_host_tag()}-{os.getpid()}-"))
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the folder here ({exc.strerror})") from None
+    try:
+        yield stage
+        os.replace(stage, target)  # an empty folder is replaced whole; one filled meanwhile is not (OSError)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

@@ -5,11 +5,13 @@ a re-plan. Report and render/export then take the :class:`~routeplan.model.plan.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from routeplan._inputs import INPUTS, saved_inputs
 from routeplan.errors import InputError
 from routeplan.load.scenario import check_operation_dates, load_scenario
 from routeplan.model.plan import Plan
@@ -117,6 +119,24 @@ def plan_weeks(
     return plans, ctx
 
 
+def load_saved_scenario(plan_dir: str | Path) -> tuple[Scenario, list[str]] | None:
+    """The scenario of a plan folder from the copies in its ``inputs/``, and the originals changed since.
+
+    ``None`` for a plan folder without saved inputs (an earlier version); see :func:`routeplan._inputs.saved_inputs`.
+    """
+    found = saved_inputs(Path(plan_dir))
+    if found is None:
+        return None
+    saved, changed = found
+    sc = load_scenario(saved["scenario"])
+    sc.area = dataclasses.replace(sc.area, osm_file=saved.get("osm_file", sc.area.osm_file),
+                                  boundary=saved.get("boundary", sc.area.boundary))
+    sc.vital_objects = saved.get("vital_objects", sc.vital_objects)
+    sc.hotspots = saved.get("hotspots", sc.hotspots)
+    sc.desa = saved.get("desa", sc.desa)
+    return sc, changed
+
+
 def replan(
     plan_dir: str | Path,
     from_date: dt.date,
@@ -136,7 +156,9 @@ def replan(
     Parameters
     ----------
     plan_dir
-        A folder written by ``routeplan plan`` (its ``plan.json`` names the scenario file).
+        A folder written by ``routeplan plan``. The scenario and layers come from the copies saved in its
+        ``inputs/`` (:mod:`routeplan._inputs`); a plan folder without them (an earlier version) uses the
+        scenario file its ``plan.json`` names, as it is now.
     from_date
         First day to plan again.
     units_off
@@ -147,17 +169,24 @@ def replan(
     Returns
     -------
     (Plan, PlanContext)
+        The context's ``warnings`` start with one line naming the originals that changed since the plan was
+        made, if any.
 
     Raises
     ------
     InputError
-        A damaged plan folder, an unknown unit or a date outside the plan.
+        A damaged plan folder (also a saved input that was edited), an unknown unit or a date outside the plan.
     """
     plan_dir = Path(plan_dir)
     old = read_plan(plan_dir)  # checked: a damaged or hand-edited plan folder is an InputError
-    if not old.scenario_file:
+    saved = load_saved_scenario(plan_dir)
+    changed: list[str] = []
+    if saved is not None:
+        scenario, changed = saved
+    elif not old.scenario_file:
         raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
-    scenario = load_scenario(old.scenario_file)
+    else:  # a plan folder of an earlier version, without inputs/: the scenario file as it is now
+        scenario = load_scenario(old.scenario_file)
     scenario.start_date = old.start_date
     scenario.days = old.days
     unknown = sorted(set(units_off) - {u.id for u in scenario.units})
@@ -168,6 +197,11 @@ def replan(
             f"--from {from_date.isoformat()} is outside the plan ({scenario.start_date.isoformat()} .. "
             f"{scenario.dates[-1].isoformat()})")
     ctx = prepare(scenario, progress)
+    if changed:
+        note = (f"changed since the plan was made: {', '.join(changed)}; re-planned from the copies in "
+                f"{plan_dir / INPUTS} (plan the scenario again to use the changes)")
+        log.warning(note)
+        ctx.warnings.insert(0, note)
     matrices = plan_matrices(ctx, progress)
     new = replan_rest(old, scenario, ctx, matrices, from_date, units_off=units_off, seed=seed,
                       time_limit=time_limit, max_iterations=max_iterations, progress=progress,

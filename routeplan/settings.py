@@ -73,3 +73,6 @@ date_margin_days: int = 365
 #: building) are one object, and so are candidates with the same name this close.
 objects_merge_m: float = 15.0
 objects_same_name_m: float = 25.0
+#: A plan folder keeps copies of its scenario and layers (``inputs/``, for ``routeplan replan``); an OSM file
+#: larger than this (bytes, 50 MiB) is not copied, only its checksum is kept.
+max_saved_osm_bytes: int = 50 * 1024 * 1024

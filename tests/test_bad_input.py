@@ -583,11 +583,14 @@ def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
     assert any(n and name in n for n in names)
     for p in (tmp_path / "out").rglob("*"):
         if p.is_file():
-            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix == ".gpkg", p
+            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix in (".gpkg", ".xlsx"), p
+    import openpyxl
     import pyogrio
 
     stops = pyogrio.read_dataframe(tmp_path / "out" / "plan.gpkg", layer="stops")
     assert name in set(stops["name"])
+    book = openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")  # binary (a zip), read through its library
+    assert name in {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row}
 
 
 # ------------------------------------------------------------------ issue #10: bad input ending as exit 1 (class 7)

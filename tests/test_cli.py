@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, shared_file
@@ -81,3 +82,34 @@ depot = "p"
     assert cats.get("spbu", 0) >= 5 and cats.get("minimarket", 0) >= 5
     assert len({o.id for o in objs}) == len(objs)
     assert all(o.id.startswith("osm-") for o in objs)
+
+
+def test_version_from_package_metadata(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"routeplan {version('routeplan')}"
+    done = subprocess.run([sys.executable, "-m", "routeplan", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"routeplan {version('routeplan')}"
+
+
+def test_plan_ends_with_the_paths_to_open(tmp_path, capsys):
+    from test_bad_input import FAST, world
+
+    sc = world(tmp_path / "w")
+    out = tmp_path / "out"
+    assert main(["plan", str(sc), "--out", str(out), *FAST]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("open:")
+    shown = dict(line.split(None, 1) for line in lines[at + 1:])
+    assert shown["map:"] == str(out / "map.html") and shown["briefings:"] == str(out / "briefings" / "index.html")
+    assert shown["spreadsheet:"] == str(out / "plan.xlsx")
+    assert all(Path(p).is_file() for p in shown.values())
+    assert main(["brief", str(out), "--out", str(tmp_path / "brief")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[lines.index("open:") + 1].split() == ["briefings:", str(tmp_path / "brief" / "index.html")]
+    # --weeks: each week's pages
+    assert main(["plan", str(sc), "--out", str(tmp_path / "weeks"), "--weeks", "2", *FAST]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    maps = [line.split(None, 1)[1] for line in lines[lines.index("open:") + 1:] if line.split()[0] == "map:"]
+    assert maps == [str(tmp_path / "weeks" / f"week-{i}" / "map.html") for i in (1, 2)]

@@ -54,7 +54,19 @@ def test_gpx_is_valid_1_1_and_reads_back(out):
             assert wp.time is not None and wp.time == s.arrival
             assert s.name in wp.name
         pts = [p for t in g.tracks for seg in t.segments for p in seg.points]
-        assert len(pts) == len(r.path)
+        # every road point in order (a stop's point twice: arrival and departure), each with a time
+        it = iter((round(y, 7), round(x, 7)) for x, y in r.path)
+        want = next(it, None)
+        for p in pts:
+            if want is not None and (p.latitude, p.longitude) == want:
+                want = next(it, None)
+        assert want is None and len(pts) <= len(r.path) + 2 * len(r.stops)
+        times = [p.time for p in pts]
+        assert all(t is not None for t in times)
+        assert all(a <= b for a, b in zip(times, times[1:])), "track times go back"
+        assert times[0] == r.start.replace(microsecond=0) and times[-1] == r.end.replace(microsecond=0)
+        for s in r.stops:  # the crew is on the track at the stop from arrival to departure
+            assert s.arrival in times and s.departure in times
     # user text is XML-escaped, not markup
     raw = "".join(f.read_text(encoding="utf-8") for f in files)
     assert "&lt;script&gt;" in raw and EVIL not in raw
@@ -66,23 +78,77 @@ def test_geopackage_layers(out):
 
     plan, ctx = evil_plan()
     layers = {name: kind for name, kind in pyogrio.list_layers(out / "plan.gpkg")}
-    assert set(layers) >= {"routes", "stops", "vital_objects", "hotspots"}
+    # one declared geometry type per layer (QGIS shows "Unknown" for a mixed layer): hotspot areas and points apart
+    assert layers == {"routes": "LineString", "stops": "Point", "vital_objects": "Point",
+                      "hotspot_areas": "MultiPolygon", "hotspot_points": "Point"}
     routes = gpd.read_file(out / "plan.gpkg", layer="routes")
     stops = gpd.read_file(out / "plan.gpkg", layer="stops")
     objs = gpd.read_file(out / "plan.gpkg", layer="vital_objects")
-    hs = gpd.read_file(out / "plan.gpkg", layer="hotspots")
+    areas = gpd.read_file(out / "plan.gpkg", layer="hotspot_areas")
+    points = gpd.read_file(out / "plan.gpkg", layer="hotspot_points")
     assert len(routes) == len(plan.routes) and len(stops) == sum(len(r.stops) for r in plan.routes)
-    assert len(objs) == len(ctx.objects) and len(hs) == len(ctx.hotspots)
+    assert len(objs) == len(ctx.objects)
+    assert len(areas) and len(points) and len(areas) + len(points) == len(ctx.hotspots)
+    assert set(areas["id"]) == {h.id for h in ctx.hotspots if h.geometry_wkt and "POLYGON" in h.geometry_wkt}
+    assert set(areas.geom_type) == {"MultiPolygon"} and set(points.geom_type) == {"Point"}
     assert routes.crs.to_epsg() == 4326 and set(routes.geom_type) == {"LineString"}
     assert set(stops.geom_type) == {"Point"}
+    assert areas.crs.to_epsg() == 4326 and points.crs.to_epsg() == 4326
     assert EVIL in set(objs["name"])
 
 
 def test_stops_csv(out):
+    import pandas as pd
+
     plan, _ctx = evil_plan()
     rows = list(csv.DictReader((out / "stops.csv").open(encoding="utf-8")))
     assert len(rows) == sum(len(r.stops) for r in plan.routes)
-    assert rows[0].keys() >= {"unit", "day", "shift", "seq", "name", "arrival", "lon", "lat"}
+    assert rows[0].keys() >= {"unit", "day", "shift", "seq", "name", "arrival", "timezone", "lon", "lat"}
+    stops = [s for r in plan.routes for s in r.stops]
+    for row, s in zip(rows, stops):
+        # local date-times a spreadsheet reads as such, with the zone stated in its own column
+        assert row["arrival"] == s.arrival.strftime("%Y-%m-%d %H:%M")
+        assert row["departure"] == s.departure.strftime("%Y-%m-%d %H:%M")
+        assert row["timezone"] == "UTC+07:00"
+        if s.kind == "hotspot":
+            assert row["desa"] == ""  # an empty text stays empty, not a lone "'"
+    assert any(r["kind"] == "hotspot" for r in rows)
+    df = pd.read_csv(out / "stops.csv", parse_dates=["arrival", "departure"], date_format="%Y-%m-%d %H:%M")
+    assert str(df["arrival"].dtype).startswith("datetime64") and (df["departure"] >= df["arrival"]).all()
+
+
+def test_csv_neutraliser_leaves_empty_and_plain_text():
+    from routeplan.render.export import neutralise
+
+    assert neutralise("") == "" and neutralise("Kunir Lor") == "Kunir Lor" and neutralise(5) == 5
+    assert neutralise(-8.2) == -8.2  # a number stays a number
+    for payload in ("=1+1", "+62", "-VO-1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert neutralise(payload) == "'" + payload
+
+
+def test_track_times_when_two_stops_share_a_point():
+    import datetime as dt
+
+    from routeplan.model.plan import Route, Visit
+    from routeplan.render.export import track_points
+
+    tz = dt.timezone(dt.timedelta(hours=7))
+    at = dt.datetime(2026, 11, 30, 23, 0, tzinfo=tz)
+
+    def visit(i: str, lon: float, arr: int, dep: int) -> Visit:
+        return Visit(i, "vital_object", i, "bank", at + dt.timedelta(minutes=arr), at + dt.timedelta(minutes=dep),
+                     lon, 0.0, dep - arr, "any")
+
+    path = [(0.0, 0.0), (0.001, 0.0), (0.002, 0.0), (0.002, 0.0), (0.001, 0.0), (0.0, 0.0)]
+    stops = [visit("A", 0.002, 10, 20), visit("B", 0.002, 20, 35)]  # B right after A, at the same place
+    r = Route("R", "car", "", at.date(), "malam", "d", "D", at, at + dt.timedelta(minutes=70), stops, 440.0, 600.0,
+              path=path)
+    pts = track_points(r)
+    times = [t for _x, _y, t in pts]
+    assert times == sorted(times) and times[0] == r.start and times[-1] == r.end
+    assert {s.arrival for s in stops} | {s.departure for s in stops} <= set(times)
+    assert times[1] == at + dt.timedelta(minutes=5)  # halfway to the stop at half the way's time
+    assert times[-1].date() == dt.date(2026, 12, 1)  # after midnight: the next day's date
 
 
 def test_plan_json_has_briefing_fields(out):
@@ -91,3 +157,45 @@ def test_plan_json_has_briefing_fields(out):
     r = d["routes"][0]
     assert {"unit", "day", "shift", "depot", "crew", "depot_name", "stops"} <= r.keys()
     assert {"window", "desa", "name", "arrival"} <= r["stops"][0].keys()
+
+
+def _route_from(path, gaps):
+    import datetime as dt
+
+    from routeplan.model.plan import Route, Visit
+
+    tz = dt.timezone(dt.timedelta(hours=7))
+    t = dt.datetime(2026, 11, 30, 22, 0, tzinfo=tz)
+    start = t
+    stops = []
+    for k, (drive, dwell) in enumerate(gaps):
+        t += dt.timedelta(seconds=drive)
+        x, y = path[(k * 7) % len(path)]
+        stops.append(Visit(f"S{k}", "hotspot", "s", "hotspot", t, t + dt.timedelta(seconds=dwell), x, y, dwell // 60, ""))
+        t += dt.timedelta(seconds=dwell)
+    return Route("R", "car", "", start.date(), "malam", "d", "D", start, t + dt.timedelta(seconds=60), stops, 0.0, 0.0,
+                 path=path)
+
+
+def test_track_times_never_go_back_for_any_route():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from routeplan.render.export import track_points
+
+    coord = st.tuples(st.floats(113.0, 113.01), st.floats(-8.01, -8.0))
+
+    @settings(max_examples=150, deadline=None)
+    @given(path=st.lists(coord, min_size=1, max_size=40),
+           gaps=st.lists(st.tuples(st.integers(0, 3600), st.integers(0, 1800)), max_size=8))
+    def check(path, gaps):
+        r = _route_from(path, gaps)
+        pts = track_points(r)
+        times = [t for _x, _y, t in pts]
+        assert times == sorted(times)
+        assert times[0] == r.start and times[-1] == r.end
+        assert len(pts) >= len(path)
+        for s in r.stops:
+            assert s.arrival in times and s.departure in times
+
+    check()

@@ -174,7 +174,7 @@ def test_plan_weeks_folders_are_marked(tmp_path, capsys) -> None:
     assert json.loads((out / ".routeplan").read_text(encoding="utf-8"))["kind"] == "weeks"
     assert json.loads((out / "week-1" / ".routeplan").read_text(encoding="utf-8"))["kind"] == "plan"
     # a week folder can be replanned in place: it was written by routeplan
-    code, _o, err = run(capsys, "replan", str(out / "week-1"), "--from", "2026-12-01", *FAST)
+    code, _o, err = run(capsys, "replan", str(out / "week-1"), "--from", "2026-12-01", "--replace", *FAST)
     assert code == 0, err
     code, _o, err = run(capsys, "plan", str(sc), "--out", str(out), "--weeks", "2", *FAST)
     assert code == 0, err
@@ -195,7 +195,7 @@ def test_unwritable_out_is_bad_input(tmp_path, capsys) -> None:
 
 def test_replan_in_place_keeps_it_replaceable(planned, capsys) -> None:
     _sc, out = planned
-    code, _o, err = run(capsys, "replan", str(out), "--from", "2026-12-01", *FAST)
+    code, _o, err = run(capsys, "replan", str(out), "--from", "2026-12-01", "--replace", *FAST)
     assert code == 0, err
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["replanned"] and (out / ".routeplan").is_file() and leftovers(out.parent) == []
@@ -213,7 +213,7 @@ def test_replan_in_place_of_an_older_plan_folder_is_refused(planned, capsys) -> 
     _sc, out = planned
     (out / ".routeplan").unlink()  # as written before the marker existed
     before = tree(out)
-    refused(capsys, "replan", str(out), "--from", "2026-12-01", *FAST, fragments=(str(out), "older"))
+    refused(capsys, "replan", str(out), "--from", "2026-12-01", "--replace", *FAST, fragments=(str(out), "older"))
     assert tree(out) == before
 
 

@@ -72,3 +72,21 @@ def test_no_bar_when_stderr_is_not_a_terminal(tmp_path: Path, monkeypatch: pytes
 def test_quiet_prints_no_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rc, err = _plan(tmp_path, monkeypatch, FakeTerminal(), "--quiet")
     assert rc == 0 and err == ""
+
+
+def test_bar_ends_full_when_the_search_ends_before_its_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from routeplan.cli._progress import Progress
+
+    term = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    prog = Progress()
+    prog.bar(60.0, 1000)
+    for it in range(5):  # a search that stops early (e.g. nothing left to improve) reports 5 of 1000 iterations
+        prog.iteration(it, 0.01 * it)
+    assert "100%" not in term.getvalue()
+    prog("building routes")  # the next stage: the search is over
+    err = term.getvalue()
+    assert err.rstrip().endswith("building routes")
+    bar_text = err.split("building routes")[0]
+    assert re.findall(r"(\d+)%", bar_text)[-1] == "100"
+    assert "4/1000 it" in bar_text  # the figures stay the real ones

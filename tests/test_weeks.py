@@ -35,7 +35,8 @@ def test_replan_keeps_past_days_and_drops_the_unit(tmp_path, capsys):
     out = tmp_path / "plan"
     assert main(["plan", str(SAMPLE / "scenario.toml"), "--out", str(out), "--iterations", "800", "--quiet"]) == 0
     before = json.loads((out / "plan.json").read_text())
-    assert main(["replan", str(out), "--from", "2026-12-03", "--unit-off", "R4-1", "--iterations", "800", "--quiet"]) == 0
+    assert main(["replan", str(out), "--from", "2026-12-03", "--unit-off", "R4-1", "--iterations", "800", "--quiet",
+                 "--replace"]) == 0
     after = json.loads((out / "plan.json").read_text())
     past = lambda d: [r for r in d["routes"] if r["day"] < "2026-12-03"]  # noqa: E731
     assert past(after) == past(before) and past(before)

@@ -12,9 +12,10 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from typing import cast
 
-from routeplan.cli import hotspots, objects
+from routeplan.cli import hotspots, init, objects
 from routeplan.cli import plan as plan_commands
 from routeplan.cli._args import Parser, Terminated, on_sigterm
 from routeplan.cli.plan import sample_scenario_path
@@ -24,16 +25,26 @@ __all__ = ["COMMANDS", "build_parser", "main", "sample_scenario_path"]
 
 #: ``register(sub)`` of every subcommand module.
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    init.register,
     plan_commands.register,
     objects.register,
     hotspots.register,
 ]
 
 
+def _version() -> str:
+    """The installed package's version (its metadata), as ``routeplan.__version__``."""
+    try:
+        return metadata.version("routeplan")
+    except metadata.PackageNotFoundError:  # a source tree without install
+        return "0.0.0"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``routeplan`` command."""
     parser = Parser(prog="routeplan", description="Weekly police patrol plans on OpenStreetMap roads.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--version", action="version", version=f"routeplan {_version()}")
     # subparsers are made by the class of their parent (Parser, one-line errors); typed as the base class
     sub = cast("argparse._SubParsersAction[argparse.ArgumentParser]",
                parser.add_subparsers(dest="command", required=True))

@@ -53,7 +53,11 @@ class Progress:
             self._shown = step
 
     def _end_bar(self) -> None:
+        """Close the bar; the next stage has begun, so the search is over: the bar ends full."""
         if self._bar is not None:
+            if self._shown < 1000:
+                self._bar.update(1000 - self._shown)
+                self._shown = 1000
             self._bar.close()  # draws the final state and ends the line
             self._bar = None
 

@@ -47,6 +47,7 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         pred = predictability(plans)
         print(f"predictability over {weeks} weeks: mean hour entropy {pred['mean_hour_entropy_bits']} bits, "
               f"{100 * (pred['mean_repeat_share'] or 0):.0f} % of visits at the same weekday and hour as the week before")
+        print_paths_to_open([Path(args.out) / f"week-{i}" for i in range(1, weeks + 1)])
         return 0
     result, ctx = plan(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
                        progress=stage, solver_progress=prog.iteration)
@@ -54,7 +55,22 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     write_plan(result, ctx, args.out, lang=sc.language)
     prog.done()
     _summary(result, args.out, ctx)
+    print_paths_to_open([Path(args.out)])
     return 0
+
+
+#: What a planner opens in a plan folder, in this order, with the label printed before it.
+TO_OPEN = (("map", "map.html"), ("scorecard", "scorecard.html"), ("briefings", "briefings/index.html"),
+           ("spreadsheet", "plan.xlsx"))
+
+
+def print_paths_to_open(folders: list[Path]) -> None:
+    """Print the pages and files of plan folders to open (those that exist), one per line."""
+    print("open:")
+    for folder in folders:
+        for label, name in TO_OPEN:
+            if (folder / name).is_file():
+                print(f"  {label + ':':13s}{folder / name}")
 
 
 def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> None:
@@ -73,16 +89,18 @@ def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> Non
 def cmd_replan(args: argparse.Namespace) -> int:
     """``routeplan replan``: keep the days before ``--from``, plan the rest again and write the plan folder."""
     prog = progress_for(args)
-    check_output_path(args.out or args.plan_dir)
     try:
         from_date = dt.date.fromisoformat(args.from_date)
     except ValueError:
         raise InputError(f"--from {args.from_date!r} is not an ISO date (YYYY-MM-DD)") from None
     plan_dir = Path(args.plan_dir)
-    out = args.out or args.plan_dir
+    if args.replace and args.out:
+        raise InputError("--replace and --out: give one (--replace writes the new plan over PLAN_DIR)")
+    out = args.plan_dir if args.replace else (args.out or str(replan_folder(plan_dir, from_date)))
+    check_output_path(out)
     # writing back into the plan folder is allowed (it was written by routeplan, and is read in full before
     # the swap); any other --out must not be or hold it
-    read = [] if output_target(out) == output_target(plan_dir) else [plan_dir / "plan.json", plan_dir / "routes.geojson"]
+    read = [] if output_target(out) == output_target(plan_dir) else [plan_dir / "plan.json", plan_dir / "routes.geojson", plan_dir / "inputs"]
     prepare_output_dir(out, read)
 
     def stage(label: str) -> None:
@@ -97,7 +115,20 @@ def cmd_replan(args: argparse.Namespace) -> int:
     write_plan(plan, ctx, out, lang=args.lang or ctx.scenario.language)
     prog.done()
     _summary(plan, out, ctx)
+    print_paths_to_open([Path(out)])
     return 0
+
+
+def replan_folder(plan_dir: Path, from_date: dt.date) -> Path:
+    """The folder a re-plan writes without ``--out``: ``PLAN_DIR-replan-DATE`` beside the plan (``-2``, ``-3``
+    ... when that exists and is not empty)."""
+    stem = f"{plan_dir.resolve().name}-replan-{from_date.isoformat()}"
+    parent = plan_dir.resolve().parent
+    for n in range(1, 1000):
+        cand = parent / (stem if n == 1 else f"{stem}-{n}")
+        if not cand.exists() or (cand.is_dir() and not any(cand.iterdir())):
+            return cand
+    raise InputError(f"{parent}: too many re-plans of {plan_dir.name} from {from_date}; give --out")
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -136,6 +167,8 @@ def cmd_brief(args: argparse.Namespace) -> int:
     out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
     print(f"{n} briefings, index.html and all.html -> {out}")
+    print("open:")
+    print(f"  {'briefings:':13s}{out / 'index.html'}")
     return 0
 
 
@@ -154,10 +187,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--unit-off", action="append", metavar="ID", help="unit not available from --from on (repeatable)")
     add_plan_options(p)
     p.set_defaults(func=cmd_replan)
-    for a in p._actions:  # --out defaults to the plan folder itself for replan
+    p.add_argument("--replace", action="store_true", help="write the new plan over PLAN_DIR (default: a new folder)")
+    for a in p._actions:  # replan writes a new folder beside PLAN_DIR unless --out or --replace
         if a.dest == "out":
             a.required = False
-            a.help = "output folder (default: replace PLAN_DIR)"
+            a.help = "output folder (default: PLAN_DIR-replan-DATE beside PLAN_DIR)"
 
     p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
     add_plan_options(p)

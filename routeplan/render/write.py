@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
-from routeplan._io import atomic_output_dir, write_json_atomic, write_marker, write_text_atomic
+from routeplan._inputs import INPUTS, save_inputs
+from routeplan._io import atomic_output_dir, output_target, write_json_atomic, write_marker, write_text_atomic
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
 from routeplan.prepare.context import PlanContext
@@ -32,6 +34,14 @@ def scenario_inputs(scenario: Scenario | None) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
+def _outside_inputs(ctx: PlanContext, out: str | Path) -> list[Path]:
+    """The scenario's inputs, less the saved copies in ``out/inputs`` itself: a re-plan that replaces its plan
+    folder reads them in full (and copies them into the new folder) before the folder is swapped."""
+    saved = output_target(out) / INPUTS
+    return [p for p in scenario_inputs(getattr(ctx, "scenario", None))
+            if not Path(os.path.abspath(p)).is_relative_to(saved)]
+
+
 def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None = None) -> Path:
     """Write every output of a plan into ``out``; a failure leaves a previous ``out`` untouched.
 
@@ -54,15 +64,18 @@ def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None =
     """
     lang = lang or ctx.scenario.language
     out = Path(out)
-    with atomic_output_dir(out, kind="plan", inputs=scenario_inputs(getattr(ctx, "scenario", None))) as stage:
+    with atomic_output_dir(out, kind="plan", inputs=_outside_inputs(ctx, out)) as stage:
         write_plan_files(plan, ctx, stage, lang)
     log.info("plan written to %s", out)
     return out
 
 
-def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None) -> dict:
+def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None,
+                     inputs_as: Path | None = None) -> dict:
     """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
 
+    Copies the scenario and its layers into ``folder/inputs`` (:func:`routeplan._inputs.save_inputs`; hard
+    links to the copies in ``inputs_as`` where it holds them).
     Returns the scorecard.
     """
     folder = Path(folder)
@@ -70,13 +83,15 @@ def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extr
     card = score_plan(plan, ctx)
     if extra_card:
         card.update(extra_card)
-    write_exports(plan, ctx, folder)
+    write_exports(plan, ctx, folder, lang)
     write_json_atomic(folder / "scorecard.json", card)
     page = render_plan_map(plan, ctx, lang)
     # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
     page = page.replace("</body>", scorecard_panel_html(card, lang) + "\n</body>", 1) if "</body>" in page else page + scorecard_panel_html(card, lang)
     write_text_atomic(folder / "map.html", page)
     write_briefings(plan, folder / "briefings", lang=lang)  # from the plan in memory, not re-read
+    if getattr(ctx, "scenario", None) is not None:
+        save_inputs(ctx.scenario, folder, same_as=inputs_as)  # for routeplan replan, with checksums
     return card
 
 
@@ -102,9 +117,10 @@ def write_weeks(plans: list[Plan], ctx: PlanContext, out: str | Path, lang: str 
     out = Path(out)
     pred = predictability(plans)
     summary = {k: v for k, v in pred.items() if k != "per_object"}
-    with atomic_output_dir(out, kind="weeks", inputs=scenario_inputs(getattr(ctx, "scenario", None))) as stage:
+    with atomic_output_dir(out, kind="weeks", inputs=_outside_inputs(ctx, out)) as stage:
         for i, plan in enumerate(plans, start=1):
-            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary})
+            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary},
+                             inputs_as=stage / "week-1" if i > 1 else None)
             write_marker(stage / f"week-{i}", "plan")  # a week folder can be replanned in place
         write_json_atomic(stage / "predictability.json", pred)
     return out

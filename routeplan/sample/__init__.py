@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from routeplan._io import write_text_atomic
+from routeplan._io import atomic_new_dir, write_text_atomic
+from routeplan.errors import InputError
 from routeplan.sample.frame import DESA_CENTRES, TOWN_Y, primary_x
 from routeplan.sample.layers import desa_polygons, feature_collection, hotspots, vital_objects
 from routeplan.sample.network import build_network, offset_from_road, osm_xml
@@ -29,7 +31,7 @@ from routeplan.sample.scenario import THREE_SHIFTS_TOML, scenario_toml
 
 log = logging.getLogger(__name__)
 
-__all__ = ["generate_sample", "SAMPLE_FILES", "THREE_SHIFTS_TOML"]
+__all__ = ["generate_sample", "init_scenario", "SAMPLE_FILES", "THREE_SHIFTS_TOML"]
 
 #: Files written by :func:`generate_sample`, in writing order.
 SAMPLE_FILES: tuple[str, ...] = (
@@ -106,3 +108,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = generate_sample(args.out_dir, seed=args.seed)
     log.info("wrote %s", path)
     return 0
+
+
+#: Lines put before the sample's own header in a starter scenario (``routeplan init``).
+STARTER_HEADER = """# Starter scenario written by `routeplan init` from the synthetic sample. This folder is yours: edit
+# scenario.toml and the layers here, then plan with
+#   routeplan plan {folder}/scenario.toml --out out/plan
+# Replace roads.osm (or use place/bbox in [area]) and the .geojson layers with your kecamatan's data.
+#
+"""
+
+
+def init_scenario(folder: str | Path) -> Path:
+    """Write a commented starter scenario (the synthetic sample) into a new folder; return its ``scenario.toml``.
+
+    The folder must be missing or empty; it appears whole or not at all (the files are written into a
+    staging folder beside it first). It gets no ``.routeplan`` marker: no later run replaces it.
+
+    Parameters
+    ----------
+    folder
+        The new folder.
+
+    Returns
+    -------
+    Path
+        Its ``scenario.toml``: the sample's, below a header that says what to edit and how to plan it.
+
+    Raises
+    ------
+    InputError
+        ``folder`` is a file, a link, or a folder that is not empty, or cannot be created.
+    """
+    if any(ord(c) < 32 or ord(c) == 127 for c in str(folder)):
+        raise InputError(f"{str(folder)!r}: folder name has a control character; type it on one line")
+    with atomic_new_dir(folder) as stage:
+        toml = generate_sample(stage)
+        _write(toml, STARTER_HEADER.format(folder=folder) + toml.read_text(encoding="utf-8"))
+    return Path(os.path.abspath(folder)) / "scenario.toml"
