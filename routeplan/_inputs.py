@@ -26,7 +26,9 @@ from routeplan.model.scenario import Scenario
 INPUTS = "inputs"
 MANIFEST = "manifest.json"
 #: Roles of the files a scenario reads, in the manifest's order.
-ROLES = ("scenario", "osm_file", "boundary", "vital_objects", "hotspots", "desa")
+ROLES = ("scenario", "osm_file", "boundary", "vital_objects", "hotspots", "desa", "operation_layer")
+#: The one role several files may have: the layers of the scenario's operations.
+_MANY = "operation_layer"
 _CHUNK = 1 << 20
 
 
@@ -39,11 +41,12 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def scenario_files(scenario: Scenario) -> dict[str, Path]:
-    """The files ``scenario`` reads, by role (only those it names)."""
+def scenario_files(scenario: Scenario) -> list[tuple[str, Path]]:
+    """The files ``scenario`` reads, with their role (only those it names; operation layers one by one)."""
     found = {"scenario": scenario.path, "osm_file": scenario.area.osm_file, "boundary": scenario.area.boundary,
              "vital_objects": scenario.vital_objects, "hotspots": scenario.hotspots, "desa": scenario.desa}
-    return {role: Path(p) for role, p in found.items() if p is not None}
+    out = [(role, Path(p)) for role, p in found.items() if p is not None]
+    return out + [(_MANY, Path(p)) for op in scenario.operations for p in op.layers]
 
 
 def _saved_name(role: str, path: Path, base: Path, taken: set[str]) -> str:
@@ -76,11 +79,12 @@ def _read_manifest(folder: Path) -> dict[str, Any] | None:
 
 
 def _origins(scenario: Scenario) -> dict[str, dict[str, Any]]:
-    """Where each file came from: the manifest's entries when ``scenario`` was loaded from saved inputs."""
+    """Where each file came from: the manifest's entries when ``scenario`` was loaded from saved inputs
+    (by role; an operation layer by its saved name)."""
     manifest = _read_manifest(scenario.path.parent) if scenario.path.parent.name == INPUTS else None
     if manifest is None:
         return {}
-    return {f["role"]: f for f in manifest["files"]}
+    return {f"{_MANY}:{f['saved']}" if f["role"] == _MANY else f["role"]: f for f in manifest["files"]}
 
 
 def _copy(src: Path, dst: Path, twin: Path | None) -> None:
@@ -110,7 +114,7 @@ def save_inputs(scenario: Scenario, folder: Path, same_as: Path | None = None) -
     base = scenario.path.parent
     taken: set[str] = set()
     entries = []
-    for role, path in scenario_files(scenario).items():
+    for role, path in scenario_files(scenario):
         if not path.is_file():
             continue  # a boundary or OSM file the run did not need to read (place names are cached)
         name: str | None = _saved_name(role, path, base, taken)
@@ -121,7 +125,7 @@ def save_inputs(scenario: Scenario, folder: Path, same_as: Path | None = None) -
             taken.add(name)
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             _copy(path, dest / name, None if same_as is None else Path(same_as) / INPUTS / name)
-        origin = origins.get(role)
+        origin = origins.get(f"{_MANY}:{name}" if role == _MANY else role)
         entries.append({"role": role, "original": origin["original"] if origin else str(Path(os.path.abspath(path))),
                         "saved": name, "sha256": origin["sha256"] if origin else digest,
                         "bytes": path.stat().st_size})
@@ -141,13 +145,15 @@ def saved_inputs(plan_dir: Path) -> tuple[dict[str, Path], list[str]] | None:
     manifest = _read_manifest(folder)
     if manifest is None:
         return None
-    by_role = {f["role"]: f for f in manifest["files"]}
+    files = manifest["files"]
+    by_role = {f["role"]: f for f in files}
     if "scenario" not in by_role or not by_role["scenario"]["saved"]:
         raise InputError(f"{folder / MANIFEST}: names no saved scenario file; plan again")
-    saved: dict[str, Path] = {}
-    for role, f in by_role.items():
+    saved: dict[str, Path] = {"scenario_original": Path(by_role["scenario"]["original"])}
+    for f in files:
+        key = f"{_MANY}:{f['original']}" if f["role"] == _MANY else f["role"]
         if f["saved"] is None:
-            saved[role] = Path(f["original"])  # too large to copy: the original is used (and checked below)
+            saved[key] = Path(f["original"])  # too large to copy: the original is used (and checked below)
             continue
         p = folder / f["saved"]
         if ".." in Path(f["saved"]).parts or Path(f["saved"]).is_absolute():
@@ -155,11 +161,10 @@ def saved_inputs(plan_dir: Path) -> tuple[dict[str, Path], list[str]] | None:
         if not p.is_file() or sha256_of(p) != f["sha256"]:
             raise InputError(f"{p}: saved input is missing or was edited (checksum differs); plan again from the "
                              "scenario, or restore the file")
-        saved[role] = p
-    changed = [role for role, f in by_role.items()
-               if not Path(f["original"]).is_file() or sha256_of(Path(f["original"])) != f["sha256"]]
-    for role in changed:
-        if by_role[role]["saved"] is None:
-            raise InputError(f"{by_role[role]['original']}: changed since the plan was made and was too large to "
+        saved[key] = p
+    changed = [f for f in files if not Path(f["original"]).is_file() or sha256_of(Path(f["original"])) != f["sha256"]]
+    for f in changed:
+        if f["saved"] is None:
+            raise InputError(f"{f['original']}: changed since the plan was made and was too large to "
                              "keep a copy; plan again")
-    return saved, [f"{role} ({by_role[role]['original']})" for role in changed]
+    return saved, [f"{f['role']} ({f['original']})" for f in changed]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,6 +135,11 @@ def load_saved_scenario(plan_dir: str | Path) -> tuple[Scenario, list[str]] | No
     sc.vital_objects = saved.get("vital_objects", sc.vital_objects)
     sc.hotspots = saved.get("hotspots", sc.hotspots)
     sc.desa = saved.get("desa", sc.desa)
+    # an operation layer's copy, found by the original path its relative name had beside the original scenario
+    origin = saved["scenario_original"].parent
+    sc.operations = [dataclasses.replace(op, layers=tuple(
+        saved.get(f"operation_layer:{os.path.abspath(origin / os.path.relpath(p, saved['scenario'].parent))}", p)
+        for p in op.layers)) for op in sc.operations]
     return sc, changed
 
 

@@ -192,3 +192,20 @@ def test_replan_inside_the_operation_keeps_its_rules(tmp_path, capsys, op_plan):
     assert not [r for r in new.routes if r.unit == "R4-1" and r.day >= dt.date(2026, 12, 4)]
     row = score_plan(new, ctx2)["operations"][0]
     assert row["required"] == score_plan(plan, ctx)["operations"][0]["required"]
+
+
+def test_replan_uses_the_saved_operation_layer(tmp_path, capsys):
+    work = tmp_path / "work"
+    shutil.copytree(SAMPLE, work)
+    out = tmp_path / "plan"
+    assert main(["plan", str(work / "scenario_operasi.toml"), "--out", str(out), "--iterations", "60", "--quiet"]) == 0
+    manifest = json.loads((out / "inputs" / "manifest.json").read_text(encoding="utf-8"))
+    assert [f["saved"] for f in manifest["files"] if f["role"] == "operation_layer"] == ["tps_pilkades.geojson"]
+    (work / "tps_pilkades.geojson").unlink()  # the planner moved the original away: the saved copy is used
+    capsys.readouterr()
+    assert main(["replan", str(out), "--from", "2026-12-04", "--out", str(tmp_path / "again"),
+                 "--iterations", "60", "--quiet"]) == 0
+    assert "tps_pilkades.geojson" in capsys.readouterr().out  # named among the changed originals
+    plan = json.loads((tmp_path / "again" / "plan.json").read_text(encoding="utf-8"))
+    ids = {s["id"] for r in plan["routes"] for s in r["stops"]}
+    assert any(i.startswith("TPS-P") for i in ids)
