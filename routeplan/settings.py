@@ -76,3 +76,35 @@ objects_same_name_m: float = 25.0
 #: A plan folder keeps copies of its scenario and layers (``inputs/``, for ``routeplan replan``); an OSM file
 #: larger than this (bytes, 50 MiB) is not copied, only its checksum is kept.
 max_saved_osm_bytes: int = 50 * 1024 * 1024
+#: Plan against actual (``routeplan actual``): refuse a GPX track or check-in file larger than this (100 MiB),
+max_track_bytes: int = 100 * 1024 * 1024
+#: and a track file with more points than this (a week at one point per second is about 600 000).
+max_track_points: int = 2_000_000
+#: A track stays at a place (a dwell) while its points keep within this radius (metres) of their centre
+#: for at least ``actual_min_stay_minutes``.
+actual_stay_radius_m: float = 50.0
+actual_min_stay_minutes: float = 2.0
+#: A stay or check-in counts for a planned visit when it is this close (metres) to the object; the
+#: distance from the object to the planned route's road is added (officers park on the road).
+actual_visit_radius_m: float = 75.0
+#: A check-in farther than this (metres) from its object is flagged ``far`` and not trusted.
+actual_checkin_max_m: float = 200.0
+#: Evidence is looked for from this many minutes before a route's start to as many after its end.
+actual_slack_minutes: float = 60.0
+#: A visit that starts more than this many minutes before or after the planned arrival is early or late.
+actual_tolerance_minutes: float = 30.0
+#: A stay shorter than this share of the planned dwell is ``too_short``.
+actual_min_dwell_share: float = 0.5
+#: A hotspot's area, when its layer gives it as a point: a circle of this radius (metres).
+actual_hotspot_radius_m: float = 150.0
+#: A stay of at least this many minutes that serves no planned visit and is not at a depot is listed as an
+#: unplanned stop.
+actual_unplanned_min_minutes: float = 5.0
+#: Time between two track points above which the track is taken as interrupted (minutes).
+actual_max_gap_minutes: float = 10.0
+#: Map matching (hidden-Markov, Viterbi): GPS noise (metres, the emission's standard deviation), the scale of
+#: the difference between road and straight-line distance of two points (metres, the transition), and the
+#: radius (metres) in which road edges are candidates for a point.
+match_sigma_m: float = 15.0
+match_beta_m: float = 50.0
+match_radius_m: float = 60.0

@@ -1,0 +1,137 @@
+"""Figures of plan against actual: per unit (km, patrol minutes, compliance) and per hotspot (presence)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+import routeplan.settings as settings
+from routeplan.actual.compare import DELIVERED, VisitResult, route_span
+from routeplan.actual.matching import Frame, RoadMatcher
+from routeplan.actual.tracks import Track
+from routeplan.model.plan import Plan
+
+
+def route_tracks(plan: Plan, tracks: Mapping[str, Track]) -> list[Track | None]:
+    """The part of its unit's track in each route's span (None when the unit has no track)."""
+    out: list[Track | None] = []
+    for r in plan.routes:
+        tr = tracks.get(r.unit)
+        out.append(None if tr is None else tr.between(*route_span(r)))
+    return out
+
+
+def _away_minutes(tr: Track, depot: tuple[float, float] | None, frame: Frame) -> float:
+    """Minutes of recorded track (gaps above the setting left out) with a point away from the depot."""
+    if len(tr) < 2:
+        return 0.0
+    x, y = frame.xy(tr.lon, tr.lat)
+    gaps = np.diff(tr.t)
+    ok = gaps <= settings.actual_max_gap_minutes * 60
+    if depot is not None:
+        dx, dy = frame.xy(np.array([depot[0]]), np.array([depot[1]]))
+        away = np.hypot(x - dx[0], y - dy[0]) > 2 * settings.actual_visit_radius_m
+        ok &= away[:-1] | away[1:]
+    return float(gaps[ok].sum() / 60)
+
+
+def unit_figures(plan: Plan, results: list[VisitResult], parts: list[Track | None],
+                 matcher: RoadMatcher) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per route and per unit: planned and actual km and patrol minutes, visits and compliance."""
+    depots = {d.id: (d.lon, d.lat) for d in (plan.depots or [])}
+    by_route: dict[int, list[VisitResult]] = {}
+    for v in results:
+        by_route.setdefault(id(v.route), []).append(v)
+    routes: list[dict[str, Any]] = []
+    for r, tr in zip(plan.routes, parts):
+        vs = by_route.get(id(r), [])
+        m = matcher.match(tr.lon, tr.lat, tr.t) if tr is not None and len(tr) > 1 else None
+        routes.append({
+            "unit": r.unit, "day": r.day.isoformat(), "shift": r.shift,
+            "planned_km": r.distance_km, "km": round(m.km, 2) if m else 0.0,
+            "planned_minutes": round((r.end - r.start).total_seconds() / 60, 1),
+            "patrol_minutes": round(_away_minutes(tr, depots.get(r.depot), matcher.frame), 1) if tr is not None else 0.0,
+            "track_points": len(tr) if tr is not None else 0,
+            "matched_share": round(m.matched_share, 3) if m else None,
+            "visits": len(vs), "delivered": sum(1 for v in vs if v.status in DELIVERED),
+            "on_time": sum(1 for v in vs if v.status == "done"),
+        })
+    units = []
+    for unit in sorted({r["unit"] for r in routes}):
+        rs = [r for r in routes if r["unit"] == unit]
+        n = sum(r["visits"] for r in rs)
+        delivered = sum(r["delivered"] for r in rs)
+        units.append({
+            "unit": unit, "routes": len(rs),
+            "planned_km": round(sum(r["planned_km"] for r in rs), 2), "km": round(sum(r["km"] for r in rs), 2),
+            "planned_minutes": round(sum(r["planned_minutes"] for r in rs), 1),
+            "patrol_minutes": round(sum(r["patrol_minutes"] for r in rs), 1),
+            "visits": n, "delivered": delivered, "on_time": sum(r["on_time"] for r in rs),
+            "compliance_pct": round(100 * delivered / n, 1) if n else None,
+        })
+    return routes, units
+
+
+def hotspot_area(lon: float, lat: float, wkt: str, frame: Frame) -> BaseGeometry:
+    """A hotspot's area in the local plane: its polygon, or a circle of ``actual_hotspot_radius_m``."""
+    if wkt:
+        g = shapely.from_wkt(wkt)
+        if g.geom_type in ("Polygon", "MultiPolygon"):
+            return shapely.transform(g, lambda c: np.column_stack(frame.xy(c[:, 0], c[:, 1])))
+    x, y = frame.xy(np.array([lon]), np.array([lat]))
+    return shapely.Point(x[0], y[0]).buffer(settings.actual_hotspot_radius_m)
+
+
+def _in_hours(when: dt.datetime, hours: tuple[tuple[int, int], ...]) -> bool:
+    if not hours:
+        return True
+    m = when.hour * 60 + when.minute
+    return any((a <= m < b) if a < b else (m >= a or m < b) for a, b in hours)
+
+
+def hotspot_figures(plan: Plan, results: list[VisitResult], tracks: Mapping[str, Track],
+                    areas: Mapping[str, BaseGeometry], active: Mapping[str, tuple[tuple[int, int], ...]],
+                    frame: Frame) -> list[dict[str, Any]]:
+    """Per planned hotspot: planned and delivered minutes of presence inside its area, and hours.
+
+    Presence is the recorded time (gaps above the setting left out) between two consecutive points of any
+    unit inside the area; ``active_minutes`` counts the part inside the hotspot's active hours. An hour of
+    the plan (date and clock hour of a planned stop) is ``matched`` when presence was delivered in it.
+    """
+    tz = plan.routes[0].start.tzinfo if plan.routes else None
+    planned: dict[str, list[VisitResult]] = {}
+    for v in results:
+        if v.visit.kind == "hotspot":
+            planned.setdefault(v.visit.id, []).append(v)
+    out = []
+    for hid in sorted(planned):
+        area = areas.get(hid)
+        hours_planned = {(v.visit.arrival.date(), v.visit.arrival.hour) for v in planned[hid]}
+        minutes = active_min = 0.0
+        hours_done: set[tuple[dt.date, int]] = set()
+        for tr in (tracks[u] for u in sorted(tracks)):
+            if area is None or len(tr) < 2:
+                continue
+            x, y = frame.xy(tr.lon, tr.lat)
+            inside = shapely.contains_xy(area, x, y)
+            gaps = np.diff(tr.t)
+            ok = inside[:-1] & inside[1:] & (gaps <= settings.actual_max_gap_minutes * 60)
+            for i in np.flatnonzero(ok):
+                when = dt.datetime.fromtimestamp(float(tr.t[i]), tz)
+                minutes += gaps[i] / 60
+                if _in_hours(when, active.get(hid, ())):
+                    active_min += gaps[i] / 60
+                hours_done.add((when.date(), when.hour))
+        out.append({
+            "id": hid, "name": planned[hid][0].visit.name, "planned_stops": len(planned[hid]),
+            "planned_minutes": sum(v.visit.dwell_minutes for v in planned[hid]),
+            "delivered_minutes": round(minutes, 1), "active_minutes": round(active_min, 1),
+            "planned_hours": len(hours_planned), "hours_matched": len(hours_planned & hours_done),
+            "hours_with_presence": len(hours_done),
+        })
+    return out
