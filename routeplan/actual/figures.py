@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 import routeplan.settings as settings
 from routeplan.actual.compare import DELIVERED, VisitResult, route_span
+from routeplan.actual.dwell import Stay
 from routeplan.actual.matching import Frame, RoadMatcher
 from routeplan.actual.tracks import Track
 from routeplan.model.plan import Plan
@@ -40,8 +41,22 @@ def _away_minutes(tr: Track, depot: tuple[float, float] | None, frame: Frame) ->
     return float(gaps[ok].sum() / 60)
 
 
+def moving(tr: Track, stays: list[Stay]) -> Track:
+    """The track with each stay collapsed to one point at its centre (standing still adds no distance, and GPS
+    noise while standing would add zig-zags)."""
+    keep = np.ones(len(tr), dtype=bool)
+    lon, lat = tr.lon.copy(), tr.lat.copy()
+    for s in stays:
+        lo, hi = np.searchsorted(tr.t, [s.start, s.end], side="left")
+        hi = min(int(hi) + 1, len(tr))
+        if hi - lo > 1:
+            keep[lo + 1:hi] = False
+            lon[lo], lat[lo] = s.lon, s.lat
+    return Track(tr.unit, tr.files, tr.t[keep], lon[keep], lat[keep])
+
+
 def unit_figures(plan: Plan, results: list[VisitResult], parts: list[Track | None],
-                 matcher: RoadMatcher) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+                 matcher: RoadMatcher, stays: Mapping[str, list[Stay]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per route and per unit: planned and actual km and patrol minutes, visits and compliance."""
     depots = {d.id: (d.lon, d.lat) for d in (plan.depots or [])}
     by_route: dict[int, list[VisitResult]] = {}
@@ -50,7 +65,8 @@ def unit_figures(plan: Plan, results: list[VisitResult], parts: list[Track | Non
     routes: list[dict[str, Any]] = []
     for r, tr in zip(plan.routes, parts):
         vs = by_route.get(id(r), [])
-        m = matcher.match(tr.lon, tr.lat, tr.t) if tr is not None and len(tr) > 1 else None
+        mv = moving(tr, stays.get(r.unit, [])) if tr is not None else None
+        m = matcher.match(mv.lon, mv.lat, mv.t) if mv is not None and len(mv) > 1 else None
         routes.append({
             "unit": r.unit, "day": r.day.isoformat(), "shift": r.shift,
             "planned_km": r.distance_km, "km": round(m.km, 2) if m else 0.0,
@@ -130,7 +146,7 @@ def hotspot_figures(plan: Plan, results: list[VisitResult], tracks: Mapping[str,
         out.append({
             "id": hid, "name": planned[hid][0].visit.name, "planned_stops": len(planned[hid]),
             "planned_minutes": sum(v.visit.dwell_minutes for v in planned[hid]),
-            "delivered_minutes": round(minutes, 1), "active_minutes": round(active_min, 1),
+            "delivered_minutes": round(float(minutes), 1), "active_minutes": round(float(active_min), 1),
             "planned_hours": len(hours_planned), "hours_matched": len(hours_planned & hours_done),
             "hours_with_presence": len(hours_done),
         })

@@ -32,7 +32,7 @@ from shapely.geometry import LineString
 import routeplan.settings as settings
 
 #: Points closer than this (metres) to the last kept point are thinned out before matching.
-THIN_M = 10.0
+THIN_M = 20.0
 #: Two consecutive points whose straight-line speed is above this (m/s, 180 km/h) are a GPS jump.
 MAX_SPEED_MS = 50.0
 #: Most candidate edges per point.

@@ -75,11 +75,11 @@ def compare_actual(plan: Plan, ctx: PlanContext, tracks: dict[str, Track], check
     """Classify every planned visit, and the figures per unit and hotspot (see :mod:`routeplan.actual.compare`)."""
     matcher = RoadMatcher(ctx.graph)
     stays: dict[str, list[Stay]] = {u: detect_stays(u, tr.t, tr.lon, tr.lat, matcher.frame) for u, tr in tracks.items()}
-    objects = {s.id: (s.lon, s.lat) for r in plan.routes for s in r.stops if s.kind == "vital_object"}
+    objects = {s.id: (s.lon, s.lat) for r in plan.routes for s in r.stops}  # vital objects and hotspots
     flag_checkins(checkins, {r.unit for r in plan.routes}, objects, _period(plan))
     results = classify(plan, stays, checkins)
     tz = plan.routes[0].start.tzinfo if plan.routes else None
-    routes, units = unit_figures(plan, results, route_tracks(plan, tracks), matcher)
+    routes, units = unit_figures(plan, results, route_tracks(plan, tracks), matcher, stays)
     hs = {h.id: h for h in ctx.hotspots}
     areas = {h.id: hotspot_area(h.lon, h.lat, h.geometry_wkt, matcher.frame) for h in ctx.hotspots}
     for r in plan.routes:  # a planned hotspot that is no longer in the layer: a circle at its planned place

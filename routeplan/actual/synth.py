@@ -22,6 +22,7 @@ import gpxpy.gpx
 import numpy as np
 
 import routeplan.settings as settings
+from routeplan.actual.checkins import metres
 from routeplan.actual.matching import Frame
 from routeplan.model.plan import Plan, Route
 
@@ -35,6 +36,7 @@ class Synthetic:
 
     points: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     truth: dict[tuple[str, str, str, str, int], str] = field(default_factory=dict)  # (unit, day, shift, id, n)
+    at_depot: list[tuple[str, str, str]] = field(default_factory=list)  # routes whose track never left the depot
 
 
 def _anchor_indices(path: np.ndarray, r: Route, frame: Frame) -> list[int]:
@@ -173,8 +175,10 @@ def synthesise(plan: Plan, frame: Frame, *, seed: int = 0, interval_s: float = 5
     rng = np.random.default_rng(seed)
     out = Synthetic()
     parts: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    stay_home = set(rng.choice(len(plan.routes), size=min(depot_routes, len(plan.routes)), replace=False).tolist()) \
-        if plan.routes else set()
+    # the routes whose track never leaves the depot: among those with stops all far from it
+    away = [n for n, r in enumerate(plan.routes) if len(r.stops) >= 2 and r.path
+            and min(metres(v.lon, v.lat, *r.path[0]) for v in r.stops) > 500]
+    stay_home = set(rng.choice(away, size=min(depot_routes, len(away)), replace=False).tolist()) if away else set()
     seen: dict[tuple[str, str, str, str], int] = {}
     for n, r in enumerate(plan.routes):
         fates = []
@@ -190,6 +194,7 @@ def synthesise(plan: Plan, frame: Frame, *, seed: int = 0, interval_s: float = 5
             fates.append("done" if not alone or fate == "too_short" and _s.dwell_minutes < 10 else fate)
         if n in stay_home:
             fates = ["missed"] * len(r.stops)
+            out.at_depot.append((r.unit, r.day.isoformat(), r.shift))
         for s, fate in zip(r.stops, fates):
             key = (r.unit, r.day.isoformat(), r.shift, s.id)
             seen[key] = seen.get(key, 0) + 1
