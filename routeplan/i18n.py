@@ -52,6 +52,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "act_compliance": {"id": "Kepatuhan", "en": "Compliance"},
     "act_evidence": {"id": "Bukti", "en": "Evidence"},
     "act_unit": {"id": "Unit", "en": "Unit"},
+    "sc_last_week": {"id": "Pelaksanaan minggu lalu", "en": "Last week's delivery"},
+    "sc_last_week_value": {"id": "{pct} %, {n} objek dibawa ke minggu ini", "en": "{pct} %, {n} objects carried over"},
     "sc_required_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
     "sc_hotspot_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
     "sc_hotspot_minutes": {"id": "Menit di titik rawan / target", "en": "Hotspot minutes / target"},

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from routeplan._inputs import INPUTS, saved_inputs
+from routeplan.actual.carry import CarryOver, carried_objects
 from routeplan.errors import InputError
 from routeplan.load.scenario import check_operation_dates, load_scenario
 from routeplan.model.plan import Plan
@@ -41,6 +42,7 @@ def plan(
     progress: Progress | None = None,
     solver_progress: Callable[[int, float], None] | None = None,
     ctx: PlanContext | None = None,
+    carry_over: CarryOver | None = None,
 ) -> tuple[Plan, PlanContext]:
     """Plan one week (the scenario's days) end to end, without writing anything.
 
@@ -61,6 +63,9 @@ def plan(
         :meth:`routeplan.optimize.routing.RoutingModel.solve`); it does not change the plan.
     ctx
         A prepared context of this scenario to reuse (:func:`routeplan.prepare.context.prepare`).
+    carry_over
+        Last week's missed required visits (:func:`routeplan.actual.carry.read_carry_over`): their objects
+        get the carry-over priority, above every priority of the layer.
 
     Returns
     -------
@@ -71,7 +76,8 @@ def plan(
     check_operation_dates(scenario, scenario.days)
     ctx = ctx or prepare(scenario, progress)
     matrices = plan_matrices(ctx, progress)
-    result = plan_week(scenario, ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
+    run_ctx = ctx if carry_over is None else dataclasses.replace(ctx, objects=carried_objects(ctx.objects, carry_over))
+    result = plan_week(scenario, run_ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
                        progress=progress, solver_progress=solver_progress)
     return result, ctx
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import routeplan.settings as settings
 from routeplan._checks import check_output_path
 from routeplan._io import output_target, prepare_output_dir
+from routeplan.actual.carry import last_week_card, read_carry_over
 from routeplan.cli._args import MAX_WEEKS, add_plan_options, whole
 from routeplan.cli._progress import Progress, progress_for
 from routeplan.errors import InputError
@@ -28,7 +29,11 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
     sc = load_scenario(scenario_path)
     if args.lang:
         sc.language = args.lang
-    prepare_output_dir(args.out, scenario_inputs(sc))  # refuse a bad --out before the long search
+    carry = read_carry_over(args.carry_over) if getattr(args, "carry_over", None) else None
+    if carry is not None and getattr(args, "weeks", 1) > 1:
+        raise InputError("--carry-over plans the next week only; leave out --weeks")
+    # refuse a bad --out before the long search
+    prepare_output_dir(args.out, scenario_inputs(sc) + ([Path(args.carry_over)] if carry else []))
 
     def stage(label: str) -> None:
         prog(label)
@@ -50,11 +55,17 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         print_paths_to_open([Path(args.out) / f"week-{i}" for i in range(1, weeks + 1)])
         return 0
     result, ctx = plan(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
-                       progress=stage, solver_progress=prog.iteration)
+                       progress=stage, solver_progress=prog.iteration, carry_over=carry)
     prog("writing outputs")
-    write_plan(result, ctx, args.out, lang=sc.language)
+    card = last_week_card(carry, result) if carry else None
+    write_plan(result, ctx, args.out, lang=sc.language, extra_card=card)
     prog.done()
     _summary(result, args.out, ctx)
+    if card:
+        items = card["last_week"]["carried_over"]
+        print(f"carried over from {args.carry_over}: {len(items)} objects with missed required visits"
+              + "".join(f"\n  {c['id']}: missed {c['missed_last_week']}, planned {c['visits_this_week']} this week"
+                        for c in items))
     print_paths_to_open([Path(args.out)])
     return 0
 
@@ -177,6 +188,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("plan", help="plan a week of patrols for a scenario")
     p.add_argument("scenario", help="scenario TOML file")
     add_plan_options(p)
+    p.add_argument("--carry-over", metavar="ACTUAL_DIR",
+                   help="folder written by 'routeplan actual' for last week: its missed required visits get priority")
     p.add_argument("--weeks", type=whole(1, MAX_WEEKS), default=1,
                    help=f"plan N (1..{MAX_WEEKS}) consecutive weeks that vary visit hours (writes week-1/ .. week-N/)")
     p.set_defaults(func=cmd_plan)

@@ -42,7 +42,8 @@ def _outside_inputs(ctx: PlanContext, out: str | Path) -> list[Path]:
             if not Path(os.path.abspath(p)).is_relative_to(saved)]
 
 
-def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None = None) -> Path:
+def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None = None,
+               extra_card: dict | None = None) -> Path:
     """Write every output of a plan into ``out``; a failure leaves a previous ``out`` untouched.
 
     Parameters
@@ -56,6 +57,8 @@ def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None =
         and must not hold an input of the scenario (:func:`routeplan._io.check_output_dir`).
     lang
         Language of maps and briefings; defaults to the scenario's.
+    extra_card
+        Sections added to the scorecard (e.g. ``last_week`` of a carry-over).
 
     Returns
     -------
@@ -65,7 +68,7 @@ def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None =
     lang = lang or ctx.scenario.language
     out = Path(out)
     with atomic_output_dir(out, kind="plan", inputs=_outside_inputs(ctx, out)) as stage:
-        write_plan_files(plan, ctx, stage, lang)
+        write_plan_files(plan, ctx, stage, lang, extra_card)
     log.info("plan written to %s", out)
     return out
 

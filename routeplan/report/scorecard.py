@@ -253,6 +253,10 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     if pred and pred.get("mean_repeat_share") is not None:
         rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
         rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
+    last = card.get("last_week")
+    if last and last["summary"].get("compliance_pct") is not None:
+        rows.append((t("sc_last_week", lang), t("sc_last_week_value", lang).format(
+            pct=last["summary"]["compliance_pct"], n=len(last["carried_over"]))))
     ready = card.get("readiness")
     if ready and ready.get("mean_share") is not None and ready.get("worst"):
         key = "sc_readiness" if ready.get("basis") == "desa" else "sc_readiness_points"
