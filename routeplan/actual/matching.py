@@ -13,9 +13,9 @@ paths on the undirected road graph, cached per node and cut off near the straigh
 whose candidates cannot be reached from the previous ones starts a new stretch). Points that barely moved
 are thinned out first: they carry no information on the road and dominate a track that dwells.
 
-Why not a library: ``leuvenmapmatching`` (the maintained HMM matcher on PyPI) works point by point in
-Python with its own map structure; this one uses the road graph as loaded, shapely's STRtree for the
-candidates and numpy per step, and matches a week of six units in seconds (``benchmarks/actual.py``).
+Why not a library: ``leuvenmapmatching`` (the HMM matcher on PyPI) needs the graph copied into its own map
+structure; it was not tried. This one uses the road graph as loaded, shapely's STRtree for the candidates and
+numpy per step, and matches a week of six units in seconds (``benchmarks/actual.py``).
 """
 
 from __future__ import annotations
