@@ -35,14 +35,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
+from shapely.geometry import LineString
 
-from routeplan.actual.dwell import detect_stays
-from routeplan.actual.figures import moving, route_tracks
-from routeplan.actual.matching import RoadMatcher, frame_of
-from routeplan.actual.run import compare_actual, plan_context, read_tracks
-from routeplan.actual.synth import synthesise, write_tracks
-from routeplan.cli import main as cli
+import routeplan
+from routeplan import (
+    RoadMatcher,
+    actual_context,
+    collapse_stays,
+    compare_actual,
+    detect_stays,
+    read_tracks,
+    route_tracks,
+    synthesise_tracks,
+    write_tracks,
+)
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "data" / "sample" / "scenario.toml"
@@ -62,16 +70,16 @@ def run(seeds: int, iterations: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-actual-"))
     try:
         plan_dir = work / "plan"
-        assert cli(["plan", str(SAMPLE), "--out", str(plan_dir), "--iterations", str(iterations), "--seed", "1",
-                    "--quiet"]) == 0
-        plan, ctx = plan_context(plan_dir)
+        planned, pctx = routeplan.plan(SAMPLE, seed=1, max_iterations=iterations, time_limit=600)
+        routeplan.write_plan(planned, pctx, plan_dir)
+        plan, ctx = actual_context(plan_dir)
         t0 = time.perf_counter()
         matcher = RoadMatcher(ctx.graph)
         build_s = time.perf_counter() - t0
         rows = []
         for seed in range(seeds):
             folder = work / f"tracks-{seed}"
-            syn = synthesise(plan, frame_of(ctx.graph), seed=seed, noise_m=10.0, gaps=0.08)
+            syn = synthesise_tracks(plan, matcher.frame, seed=seed, noise_m=10.0, gaps=0.08)
             write_tracks(syn, folder)
             t0 = time.perf_counter()
             tracks = read_tracks([folder], plan, ctx)
@@ -79,7 +87,7 @@ def run(seeds: int, iterations: int) -> dict:
             t0 = time.perf_counter()
             stays = {u: detect_stays(u, tr.t, tr.lon, tr.lat, matcher.frame) for u, tr in tracks.items()}
             stays_s = time.perf_counter() - t0
-            parts = [moving(tr, stays[tr.unit]) for tr in route_tracks(plan, tracks) if tr is not None]
+            parts = [collapse_stays(tr, stays[tr.unit]) for tr in route_tracks(plan, tracks) if tr is not None]
             used = sum(len(p) for p in parts)
             t0 = time.perf_counter()
             km = sum(matcher.match(p.lon, p.lat, p.t).km for p in parts if len(p) > 1)
@@ -131,11 +139,6 @@ def real_roads(drives: int = 60, seed: int = 0) -> dict | None:
     if not BUAHBATU.exists():
         print(f"skipped the real-road part: {BUAHBATU} not found")
         return None
-    import networkx as nx
-    from shapely.geometry import LineString
-
-    import routeplan
-
     G = routeplan.graph_from_file(BUAHBATU, routeplan.DEFAULT_SPEEDS_KMH)
     t0 = time.perf_counter()
     m = RoadMatcher(G)

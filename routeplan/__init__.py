@@ -21,6 +21,18 @@ stage's package (``from routeplan.prepare.matrix import travel_matrix``).
 
 from importlib.metadata import PackageNotFoundError, version
 
+from routeplan.actual import (
+    RoadMatcher,
+    actual_context,
+    collapse_stays,
+    compare_actual,
+    detect_stays,
+    read_tracks,
+    route_tracks,
+    run_actual,
+    synthesise_tracks,
+    write_tracks,
+)
 from routeplan.hotspots import estimate_hotspots, evaluate, run_hotspots
 from routeplan.load.roads import add_travel_times, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH, load_scenario
@@ -72,4 +84,7 @@ __all__ = [
     "generate_sample", "THREE_SHIFTS_TOML",
     # a starter scenario to edit, in a new folder (``routeplan init``)
     "init_scenario",
+    # plan against actual: tracks and check-ins against a plan folder, and synthetic tracks with a known truth
+    "run_actual", "compare_actual", "actual_context", "read_tracks", "RoadMatcher", "detect_stays",
+    "collapse_stays", "route_tracks", "synthesise_tracks", "write_tracks",
 ]

@@ -140,6 +140,6 @@ def run_actual(plan_dir: str | Path, out: str | Path, tracks: Sequence[str | Pat
     tz = (plan.routes[0].start.tzinfo if plan.routes else None) or dt.UTC
     cks = read_checkins(checkins, tz) if checkins is not None else []
     result = compare_actual(plan, ctx, trs, cks, lang or plan.language or ctx.scenario.language)
-    inputs = [Path(plan_dir), *map(Path, tracks)] + ([Path(checkins)] if checkins else [])
+    inputs = [Path(plan_dir), *map(Path, tracks)] + [Path(p) for p in (checkins, track_units) if p]
     write_actual(result, out, inputs)
     return result

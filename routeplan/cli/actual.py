@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from routeplan._checks import check_output_path
+from routeplan.actual.posters import DEFAULT_URL, write_posters
 from routeplan.actual.run import run_actual
 
 
@@ -28,6 +29,14 @@ def cmd_actual(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_posters(args: argparse.Namespace) -> int:
+    """``routeplan posters``: printable QR posters per vital object for check-ins."""
+    check_output_path(args.out)
+    n = write_posters(args.plan_dir, args.out, url=args.url, lang=args.lang)
+    print(f"{n} posters -> {args.out}/posters.html")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``actual`` to the subcommands."""
     p = sub.add_parser("actual", help="compare a plan with GPS tracks and check-ins (plan against actual)")
@@ -39,3 +48,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
     p.add_argument("--lang", choices=["id", "en"], default=None, help="language of the page (default: the plan's)")
     p.set_defaults(func=cmd_actual)
+
+    p = sub.add_parser("posters", help="printable QR posters per vital object, scanned for check-ins")
+    p.add_argument("plan_dir", help="plan folder written by 'routeplan plan'")
+    p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
+    p.add_argument("--url", default=DEFAULT_URL,
+                   help=f"text of each QR code, {{id}} replaced by the object id (default {DEFAULT_URL!r})")
+    p.add_argument("--lang", choices=["id", "en"], default=None, help="language (default: the plan's)")
+    p.set_defaults(func=cmd_posters)
