@@ -2,8 +2,10 @@
 
 Per planned stop (vital object or hotspot) of a route, the evidence is looked for among the stays of the
 route's unit and the trusted check-ins of that unit for that object, from ``actual_slack_minutes`` before
-the route's start to as long after its end. The stay (and the check-in) whose start is nearest the planned
-arrival is taken; each piece of evidence serves one visit of an object. The status is then
+the route's start to as long after its end. The stay that covers most of the planned time is taken, else
+the one nearest the planned arrival, and the check-in nearest the planned arrival; each piece of evidence
+serves one visit of an object (a stay that spans the planned times of consecutive visits of one object serves
+each of them). A unit that was there at the planned arrival started on time. The status is then
 
 * ``missed``: no evidence;
 * ``too_short``: a track stay shorter than ``actual_min_dwell_share`` of the planned dwell;
@@ -92,9 +94,12 @@ def classify(plan: Plan, stays: dict[str, list[Stay]], checkins: list[CheckIn]) 
         for v in r.stops:
             radius = stop_radius(r, v)
             planned = v.arrival.timestamp()
-            near = [(i, s) for i, s in unit_stays if (r.unit, i, v.id) not in used_stays
-                    and metres(s.lon, s.lat, v.lon, v.lat) <= radius]
-            stay = min(near, key=lambda p: (abs(p[1].start - planned), p[0]), default=None)
+            # a stay serves one visit of an object, or several when it spans their planned times (a plan may
+            # split a long presence at a hotspot into consecutive stops)
+            near = [(i, s) for i, s in unit_stays if metres(s.lon, s.lat, v.lon, v.lat) <= radius
+                    and ((r.unit, i, v.id) not in used_stays
+                         or s.start < v.departure.timestamp() and s.end > v.arrival.timestamp())]
+            stay = min(near, key=lambda p: (-_overlap(p[1], v), _gap(p[1], planned), p[0]), default=None)
             cands = [c for c in trusted.get((r.unit, v.id), []) if c.row not in used_checkins
                      and lo <= c.time.timestamp() <= hi]
             chk = min(cands, key=lambda c: (abs(c.time.timestamp() - planned), c.row), default=None)
@@ -117,18 +122,33 @@ def _combine(stay: Stay | None, chk: CheckIn | None) -> Evidence:
     return Evidence(stay, None)
 
 
+def _overlap(s: Stay, v: Visit) -> float:
+    """Seconds of the stay inside the visit's planned time."""
+    return max(0.0, min(s.end, v.departure.timestamp()) - max(s.start, v.arrival.timestamp()))
+
+
+def _gap(s: Stay, planned: float) -> float:
+    """Seconds between a stay and the planned arrival (0 when the unit was there at that time)."""
+    return 0.0 if s.start <= planned <= s.end else min(abs(s.start - planned), abs(s.end - planned))
+
+
 def _status(r: Route, v: Visit, ev: Evidence) -> VisitResult:
     if ev.stay is None and ev.checkin is None:
         return VisitResult(r, v, "missed", ev)
-    # a stay that began before the route (the unit parked there, e.g. near the depot) starts with the route
-    starts = [x for x in (max(ev.stay.start, r.start.timestamp()) if ev.stay else None, ev.checkin.time.timestamp() if ev.checkin else None)
-              if x is not None]
+    planned = v.arrival.timestamp()
+    starts = []
+    if ev.stay is not None:
+        # there at the planned arrival: on time from then (also when it stood there since before, e.g. beside
+        # the depot); otherwise from when the stay began, and never before the route
+        starts.append(planned if ev.stay.start <= planned <= ev.stay.end else max(ev.stay.start, r.start.timestamp()))
+    if ev.checkin is not None:
+        starts.append(ev.checkin.time.timestamp())
     start = min(starts)
     end = ev.stay.end if ev.stay is not None else None
     res = VisitResult(r, v, "done", ev, start, end)
-    delay = (start - v.arrival.timestamp()) / 60
+    delay = (start - planned) / 60
     tol = settings.actual_tolerance_minutes
-    if ev.stay is not None and ev.stay.minutes < settings.actual_min_dwell_share * v.dwell_minutes:
+    if end is not None and (end - start) / 60 < settings.actual_min_dwell_share * v.dwell_minutes:
         res.status = "too_short"
     elif delay > tol:
         res.status = "done_late"
