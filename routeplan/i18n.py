@@ -43,6 +43,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "act_title": {"id": "Rencana dan pelaksanaan patroli", "en": "Patrol plan against actual"},
     "act_planned": {"id": "rencana", "en": "planned"},
     "act_track": {"id": "jejak GPS", "en": "GPS track"},
+    "act_actual": {"id": "pelaksanaan", "en": "actual"},
     "act_done": {"id": "dilaksanakan", "en": "done"},
     "act_done_late": {"id": "terlambat", "en": "done late"},
     "act_done_early": {"id": "terlalu awal", "en": "done early"},

@@ -82,7 +82,7 @@ def _unit_day_layer(actual: Actual, unit: str, day: dt.date, colour: str, show: 
         col = STATUS_COLOURS[v["status"]]
         text = (f"<b>{E(v['name'] or v['id'])}</b> ({E(v['id'])})<br>{E(t('act_' + v['status'], lang))}"
                 f"<br>{E(t('act_planned', lang))}: {E(v['planned_arrival'][11:16])}–{E(v['planned_departure'][11:16])}"
-                + (f"<br>{E(v['actual_arrival'][11:16])}–{E((v['actual_departure'] or '')[11:16])}"
+                + (f"<br>{E(t('act_actual', lang))}: {E(v['actual_arrival'][11:16])}–{E((v['actual_departure'] or '')[11:16])}"
                    if v["actual_arrival"] else "")
                 + (f"<br>{E(t('act_evidence', lang))}: {E(v['evidence'])}" if v["evidence"] else ""))
         folium.CircleMarker([v["lat"], v["lon"]], radius=8, color=col, fill=True, fill_color=col, fill_opacity=0.8,
