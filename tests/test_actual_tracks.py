@@ -157,6 +157,7 @@ def test_a_folder_without_gpx_files_is_refused(plan_dir, tmp_path, capsys):
     ("unit,object_id,time,lat,lon\nR4-1,VO-001,2026-11-30T07:00,south,east\n", "are not numbers"),
     ("unit,object_id,time,lat,lon\nR4-1,VO-001,2026-11-30T07:00,-95,113\n", "are not degrees"),
     ("unit,object_id,time\n", "no check-in rows"),
+    ("unit,object_id,time\nR4-1,VO-001,2025-11-30T07:00\n", "wrong year"),
     ("unit,object_id,time\nR4-1,VO\x07-001,2026-11-30T07:00\n", "control character"),
 ])
 def test_bad_checkin_files_are_one_line_errors(plan_dir, tmp_path, capsys, text, words):
@@ -164,5 +165,5 @@ def test_bad_checkin_files_are_one_line_errors(plan_dir, tmp_path, capsys, text,
     f.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
     assert main(["actual", str(plan_dir), "--checkins", str(f), "--out", str(out)]) == 2
-    _one_line_error(capsys, words)
+    _one_line_error(capsys, str(f), words)
     assert not out.exists()

@@ -38,6 +38,7 @@ class CheckIn:
     lon: float | None = None
     flag: str = ""
     distance_m: float | None = None
+    source: str = ""  # the file it was read from
 
 
 def parse_time(text: str, tz: dt.tzinfo) -> dt.datetime:
@@ -105,12 +106,22 @@ def _row(path: Path, n: int, row: list[str], col: dict[str, int], tz: dt.tzinfo)
             raise InputError(f"{path} row {n}: lat {lat_s[:20]!r} / lon {lon_s[:20]!r} are not numbers") from None
         if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
             raise InputError(f"{path} row {n}: lat {lat_s[:20]} / lon {lon_s[:20]} are not degrees")
-    return CheckIn(n, unit, obj, time, lat, lon)
+    return CheckIn(n, unit, obj, time, lat, lon, source=str(path))
 
 
 def flag_checkins(checkins: list[CheckIn], units: set[str], objects: dict[str, tuple[float, float]],
                   period: tuple[dt.datetime, dt.datetime]) -> None:
-    """Set the ``flag`` (and ``distance_m``) of each check-in; ``objects`` maps object id -> (lon, lat)."""
+    """Set the ``flag`` (and ``distance_m``) of each check-in; ``objects`` maps object id -> (lon, lat).
+
+    Raises
+    ------
+    InputError
+        When no check-in at all is inside the plan's dates (a wrong year or clock, or another week's file).
+    """
+    if checkins and not any(period[0] <= c.time <= period[1] for c in checkins):
+        first = min(c.time for c in checkins).date().isoformat()
+        raise InputError(f"{checkins[0].source or 'check-ins'}: every time (from {first}) is outside the plan "
+                         f"({period[0].date().isoformat()} .. {period[1].date().isoformat()}); wrong year or clock?")
     for c in checkins:
         if c.unit not in units:
             c.flag = "unknown_unit"
