@@ -9,16 +9,16 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from routeplan._inputs import INPUTS, saved_inputs
-from routeplan.actual.carry import CarryOver, carried_objects
 from routeplan.errors import InputError
 from routeplan.load.scenario import check_operation_dates, load_scenario
 from routeplan.model.plan import Plan
 from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.candidates import CARRY_OVER_PRIORITY
 from routeplan.optimize.weekly import plan_week
 from routeplan.optimize.weeks import plan_consecutive_weeks, replan_rest
 from routeplan.prepare.context import PlanContext, plan_matrices, prepare
@@ -42,7 +42,7 @@ def plan(
     progress: Progress | None = None,
     solver_progress: Callable[[int, float], None] | None = None,
     ctx: PlanContext | None = None,
-    carry_over: CarryOver | None = None,
+    carry_over: Collection[str] = (),
 ) -> tuple[Plan, PlanContext]:
     """Plan one week (the scenario's days) end to end, without writing anything.
 
@@ -64,8 +64,9 @@ def plan(
     ctx
         A prepared context of this scenario to reuse (:func:`routeplan.prepare.context.prepare`).
     carry_over
-        Last week's missed required visits (:func:`routeplan.actual.carry.read_carry_over`): their objects
-        get the carry-over priority, above every priority of the layer.
+        Ids of the vital objects whose required visits were missed last week
+        (:func:`routeplan.actual.carry.read_carry_over`): they get the carry-over priority, above every
+        priority of the layer (:data:`routeplan.optimize.candidates.CARRY_OVER_PRIORITY`).
 
     Returns
     -------
@@ -76,7 +77,9 @@ def plan(
     check_operation_dates(scenario, scenario.days)
     ctx = ctx or prepare(scenario, progress)
     matrices = plan_matrices(ctx, progress)
-    run_ctx = ctx if carry_over is None else dataclasses.replace(ctx, objects=carried_objects(ctx.objects, carry_over))
+    carried = set(carry_over)
+    run_ctx = ctx if not carried else dataclasses.replace(ctx, objects=[
+        dataclasses.replace(o, priority=CARRY_OVER_PRIORITY) if o.id in carried else o for o in ctx.objects])
     result = plan_week(scenario, run_ctx, matrices, seed=seed, time_limit=time_limit, max_iterations=max_iterations,
                        progress=progress, solver_progress=solver_progress)
     return result, ctx

@@ -9,7 +9,7 @@ import pytest
 from conftest import SAMPLE
 
 import routeplan
-from routeplan.actual.carry import CarryOver, read_carry_over
+from routeplan.actual.carry import read_carry_over
 from routeplan.cli import main
 from routeplan.errors import InputError
 
@@ -34,8 +34,7 @@ def test_missed_visits_carried_over_are_served_before_others(tight):
     full = sorted({u.id for u in before.unserved if u.reason == "shifts_full" and pri[u.id] >= 2})
     assert len(full) >= 2, "the scenario must leave visits out for full shifts"
     carried = full[:2]
-    carry = CarryOver({i: 1 for i in carried}, {}, [], "2026-11-23", "last-week")
-    after, _ = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=800, ctx=ctx, carry_over=carry)
+    after, _ = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=800, ctx=ctx, carry_over=carried)
     served = {s.id for r in after.routes for s in r.stops}
     assert set(carried) <= served
     assert {o.id: o.priority for o in ctx.objects} == pri  # the context (and its outputs) keep the layer's priorities

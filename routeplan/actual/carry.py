@@ -1,8 +1,9 @@
 """Carry-over: the required visits a ``routeplan actual`` folder found missed, for the next week's plan.
 
-:func:`read_carry_over` reads ``ACTUAL_DIR/actual.json`` (checked: a damaged file is one line);
-:func:`carried_objects` gives the vital objects with the carry-over priority, which the optimizer values
-above every priority of the layer (:data:`routeplan.optimize.candidates.REQUIRED_PRIZE`);
+:func:`read_carry_over` reads ``ACTUAL_DIR/actual.json`` (checked: a damaged file is one line); the ids of
+its ``missed`` objects go to :func:`routeplan.pipeline.plan` as ``carry_over``, which gives them the
+carry-over priority (:data:`routeplan.optimize.candidates.CARRY_OVER_PRIORITY`, valued above every priority
+of the layer);
 :func:`last_week_card` is the scorecard's ``last_week`` section: last week's delivery beside this week's
 plan, and whether each carried-over object is visited this week.
 """
@@ -10,18 +11,14 @@ plan, and whether each carried-over object is visited this week.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
-from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
-
-#: The priority of a carried-over visit: above 1 (high), the highest a layer may give.
-CARRY_OVER_PRIORITY = 0
 
 
 @dataclass
@@ -62,11 +59,6 @@ def read_carry_over(actual_dir: str | Path) -> CarryOver:
         return CarryOver(dict(sorted(missed.items())), summary, units, str(plan["start_date"]), str(actual_dir))
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: damaged or edited by hand ({str(exc)[:80]}); run 'routeplan actual' again") from None
-
-
-def carried_objects(objects: list[VitalObject], carry: CarryOver) -> list[VitalObject]:
-    """The objects with the carry-over priority on those whose required visits were missed."""
-    return [replace(o, priority=CARRY_OVER_PRIORITY) if o.id in carry.missed else o for o in objects]
 
 
 def last_week_card(carry: CarryOver, plan: Plan) -> dict[str, Any]:

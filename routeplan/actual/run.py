@@ -27,6 +27,7 @@ from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario
 from routeplan.model.plan import Plan
 from routeplan.model.planfile import read_plan
+from routeplan.pipeline import load_saved_scenario
 from routeplan.prepare.context import PlanContext, prepare
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,16 @@ CSV_COLUMNS = ["unit", "day", "shift", "id", "kind", "name", "status", "evidence
 
 
 def plan_context(plan_dir: Path) -> tuple[Plan, PlanContext]:
-    """The plan of a folder and its prepared scenario (roads and layers), as ``routeplan replan`` reads them."""
+    """The plan of a folder and its prepared scenario (roads and layers), as ``routeplan replan`` reads them:
+    from the copies of the inputs saved in the folder, else from the scenario file it names."""
     plan = read_plan(plan_dir)
-    if not plan.scenario_file:
+    saved = load_saved_scenario(plan_dir)
+    if saved is not None:  # the copies of the inputs the plan was made from
+        scenario = saved[0]
+    elif not plan.scenario_file:
         raise InputError(f"{plan_dir}/plan.json: damaged or from an older version (no scenario_file); plan again")
-    scenario = load_scenario(plan.scenario_file)
+    else:  # a plan folder of an earlier version, without inputs/: the scenario file as it is now
+        scenario = load_scenario(plan.scenario_file)
     scenario.start_date, scenario.days = plan.start_date, plan.days
     ctx = prepare(scenario)
     if not plan.depots:

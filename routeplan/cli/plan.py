@@ -55,7 +55,8 @@ def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progres
         print_paths_to_open([Path(args.out) / f"week-{i}" for i in range(1, weeks + 1)])
         return 0
     result, ctx = plan(sc, seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations,
-                       progress=stage, solver_progress=prog.iteration, carry_over=carry)
+                       progress=stage, solver_progress=prog.iteration,
+                       carry_over=list(carry.missed) if carry else ())
     prog("writing outputs")
     card = last_week_card(carry, result) if carry else None
     write_plan(result, ctx, args.out, lang=sc.language, extra_card=card)

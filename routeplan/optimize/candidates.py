@@ -32,7 +32,8 @@ from routeplan.optimize.routing import Stop
 
 #: Prize of a required visit by priority (1 high .. 3 low), in seconds of route time: far above any
 #: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
-REQUIRED_PRIZE = {0: 4_000_000, 1: 3_000_000, 2: 2_000_000, 3: 1_000_000}  # 0: carried over (routeplan.actual.carry)
+CARRY_OVER_PRIORITY = 0  # a required visit missed last week (routeplan plan --carry-over)
+REQUIRED_PRIZE = {CARRY_OVER_PRIORITY: 4_000_000, 1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
 
 
 @dataclass
