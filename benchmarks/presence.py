@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import routeplan
-from routeplan.report.presence import presence_metrics
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -76,7 +75,7 @@ def run_plan(code: Path | None, scenario: Path, out: Path, seed: int, iterations
 def measure(plan_dir: Path, scenario: Path, wall_s: float) -> dict[str, Any]:
     """Presence metrics of a plan folder, against this checkout's context of ``scenario``."""
     ctx = routeplan.prepare_scenario(routeplan.load_scenario(scenario))
-    return presence_metrics(routeplan.read_plan(plan_dir), ctx) | {"wall_s": round(wall_s, 1)}
+    return routeplan.presence_metrics(routeplan.read_plan(plan_dir), ctx) | {"wall_s": round(wall_s, 1)}
 
 
 def markdown(case: str, before: dict[str, Any], after: dict[str, Any], baseline: str) -> str:

@@ -59,6 +59,7 @@ from routeplan.prepare.context import PlanContext
 from routeplan.prepare.context import prepare as prepare_scenario
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
+from routeplan.report.presence import presence_metrics
 from routeplan.report.scorecard import score_plan
 from routeplan.sample import THREE_SHIFTS_TOML, generate_sample, init_scenario
 
@@ -70,7 +71,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 __all__ = [
     "__version__",
     # the flow
-    "load_scenario", "prepare_scenario", "plan", "plan_weeks", "replan", "score_plan", "write_plan", "write_weeks",
+    "load_scenario", "prepare_scenario", "plan", "plan_weeks", "replan", "score_plan", "presence_metrics", "write_plan", "write_weeks",
     "read_plan",
     # hotspots from incident records
     "estimate_hotspots", "evaluate", "run_hotspots",
