@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from routeplan.cli._args import whole
+from routeplan.cli._args import positive, whole
 from routeplan.errors import InputError
 
 INSTALL_HINT = "routeplan serve needs the 'serve' extra: pip install 'routeplan[serve]'"
@@ -26,7 +26,10 @@ def _need_extra() -> None:
 def _config(args: argparse.Namespace) -> Any:
     from routeplan.serve.settings import ServeConfig  # lazy: the optional 'serve' extra
 
-    return ServeConfig(data=Path(args.data), db_url=getattr(args, "db", None) or "")
+    cfg = ServeConfig(data=Path(args.data), db_url=getattr(args, "db", None) or "")
+    if getattr(args, "max_upload_mb", None):
+        cfg.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
+    return cfg
 
 
 def _loopback(host: str) -> bool:
@@ -79,6 +82,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this computer only)")
     p.add_argument("--port", type=whole(1, 65535), default=8000)
     p.add_argument("--db", default=None, help="database URL (default: SQLite in DATA; or postgresql://...)")
+    p.add_argument("--max-upload-mb", type=positive, default=50.0, help="largest scenario upload (MiB)")
     p.set_defaults(func=cmd_serve)
 
     u = sub.add_parser("users", help="accounts of the web workspace")

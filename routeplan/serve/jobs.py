@@ -48,7 +48,7 @@ class _Reporter:
         self.last = now
         with transaction(self.factory) as db:
             job = db.get(Job, self.job_id)
-            if job is None or job.cancel_requested:
+            if job is None or job.cancel_requested or job.state != "running":  # cancelled, or failed by a restart
                 raise Cancelled()
             job.progress = round(self.progress, 3)
             if stage is not None:
@@ -80,6 +80,7 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
         job.state, job.stage = "running", "starting"
         seed, time_limit, iterations, who = job.seed, job.time_limit, job.iterations, job.created_by
         scenario_id = job.scenario_id
+    checksum = folder_checksum(Path(scenario_file).parent)  # the inputs as the plan reads them
     rep = _Reporter(factory, job_id, time_limit, iterations)
     out = Path(plans_dir) / f"job-{job_id}"
     try:
@@ -89,7 +90,7 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
         rep.stage("writing outputs")
         write_plan(result, ctx, out, lang=sc.language)
     except Cancelled:
-        _finish(factory, job_id, "cancelled", None)
+        _finish(factory, job_id, "cancelled", None, only_running=True)
         return
     except (InputError, NetworkError) as exc:
         _finish(factory, job_id, "failed", str(exc))
@@ -99,21 +100,23 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
         _finish(factory, job_id, "failed", f"internal error: {type(exc).__name__}: {exc}")
         return
     with transaction(factory) as db:
+        job = db.get(Job, job_id)
+        if job is None or job.state != "running":  # a restart marked it failed meanwhile: keep that verdict
+            return
         row = PlanRow(scenario_id=scenario_id, job_id=job_id, folder=str(out),
-                      inputs_checksum=folder_checksum(Path(scenario_file).parent), seed=seed, created_by=who,
+                      inputs_checksum=checksum, seed=seed, created_by=who,
                       served=result.served_required, required=result.required_visits)
         db.add(row)
         db.flush()
-        job = db.get(Job, job_id)
-        assert job is not None
         job.state, job.progress, job.stage, job.plan_id, job.finished = "done", 1.0, "done", row.id, utcnow()
         audit(db, who, "plan_done", f"job {job_id} -> plan {row.id}")
 
 
-def _finish(factory: sessionmaker[Session], job_id: int, state: str, error: str | None) -> None:
+def _finish(factory: sessionmaker[Session], job_id: int, state: str, error: str | None,
+            only_running: bool = False) -> None:
     with transaction(factory) as db:
         job = db.get(Job, job_id)
-        if job is not None:
+        if job is not None and not (only_running and job.state != "running"):
             job.state, job.error, job.finished = state, error, utcnow()
 
 
