@@ -75,10 +75,11 @@ def user_for_token(db: Session, token: str) -> User | None:
 def throttled(db: Session, cfg: ServeConfig, name: str, address: str) -> bool:
     """True when the name or the address has too many failed logins inside the throttle window."""
     since = utcnow() - dt.timedelta(seconds=cfg.throttle_seconds)
-    for column, value in ((LoginAttempt.name, name), (LoginAttempt.address, address)):
+    for column, value, limit in ((LoginAttempt.name, name, cfg.max_failed_logins),
+                                 (LoginAttempt.address, address, cfg.max_failed_logins_per_address)):
         n = db.scalar(select(func.count()).select_from(LoginAttempt).where(
             column == value, LoginAttempt.ok.is_(False), LoginAttempt.at >= since))
-        if (n or 0) >= cfg.max_failed_logins:
+        if (n or 0) >= limit:
             return True
     return False
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from routeplan.errors import InputError
 from routeplan.model.planfile import read_plan
+from routeplan.model.scenario import Scenario
 from routeplan.render.briefing import route_slugs
 from routeplan.sample import generate_sample
 from routeplan.serve.db import audit, transaction
@@ -30,10 +31,26 @@ class NotFound(Exception):
     """No such scenario, job, plan or file (HTTP 404), also for what the user may not see."""
 
 
+class StaleVersion(InputError):
+    def __init__(self, current: int, given: int) -> None:
+        super().__init__(f"the scenario was changed by someone else (version {current}, you edited {given}); "
+                         "reload it and apply your change again")
+
+
+def _validated(scenario_file: Path, shown: str | None = None) -> Scenario:
+    """The library's validation; its messages name files relative to the scenario folder, not the server's paths."""
+    try:
+        return validate_folder(scenario_file)
+    except InputError as exc:
+        msg = str(exc).replace(str(scenario_file), shown or scenario_file.name)
+        msg = msg.replace(str(scenario_file.parent) + "/", "").replace(str(scenario_file.parent), ".")
+        raise type(exc)(msg) from None
+
+
 def _adopt(st: State, staged: Path, scenario_file: Path, who: str) -> ScenarioRow:
     """Validate a staged scenario folder and move it to ``scenarios/<id>``; the staging folder goes either way."""
     try:
-        sc = validate_folder(scenario_file)
+        sc = _validated(scenario_file)
         with transaction(st.factory) as db:
             row = ScenarioRow(name=sc.name[:200], folder="", version=1, checksum="", created_by=who)
             db.add(row)
@@ -88,7 +105,7 @@ def save_scenario_text(st: State, user: User, scenario_id: int, text: str, versi
     trial = folder / ".scenario-edit.toml"
     trial.write_text(text, encoding="utf-8")
     try:
-        validate_folder(trial)
+        _validated(trial, "scenario.toml")
         with transaction(st.factory) as db:
             fresh = db.get(ScenarioRow, scenario_id, with_for_update=True)
             assert fresh is not None
@@ -104,12 +121,6 @@ def save_scenario_text(st: State, user: User, scenario_id: int, text: str, versi
         return fresh
     finally:
         trial.unlink(missing_ok=True)
-
-
-class StaleVersion(InputError):
-    def __init__(self, current: int, given: int) -> None:
-        super().__init__(f"the scenario was changed by someone else (version {current}, you edited {given}); "
-                         "reload it and apply your change again")
 
 
 def start_plan(st: State, user: User, scenario_id: int, seed: int, time_limit: float, iterations: int) -> Job:

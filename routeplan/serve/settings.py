@@ -40,8 +40,10 @@ class ServeConfig:
     max_zip_files: int = 200
     #: Session cookie lifetime, seconds.
     session_seconds: int = 12 * 3600
-    #: Failed logins of one user name (or from one address) inside ``throttle_seconds`` before logins are refused.
+    #: Failed logins of one user name inside ``throttle_seconds`` before logins are refused.
     max_failed_logins: int = 5
+    #: Failed logins from one address (many users may share an office's address) before it is refused.
+    max_failed_logins_per_address: int = 50
     throttle_seconds: int = 15 * 60
     #: Worker processes for plan jobs.
     workers: int = 1

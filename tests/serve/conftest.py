@@ -24,10 +24,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from routeplan.serve.app import open_state
+from routeplan.serve.auth import add_user, new_token
+from routeplan.serve.settings import ServeConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample"
 PASSWORD = "correct horse battery"
-USERS = {"admin": "admin", "plan": "planner", "chief": "commander", "ana": "analyst", "off": "officer"}
+USERS = {"admin": "admin", "plan": "planner", "chief": "commander", "ana": "analyst", "off": "officer", "victim": "analyst"}
 OFFICER_UNIT = "R2-1"
 #: A tiny search budget: plans of the sample take seconds instead of a minute.
 TINY = {"seed": 1, "time_limit": 20, "iterations": 30}
@@ -152,10 +156,11 @@ def _pg_database() -> Iterator[str | None]:
 def new_server(tmp: Path, db: str | None) -> Server:
     data = tmp / "data"
     srv = Server(data=data, db=db)
+    # in-process through the library (the `routeplan users` command itself is tested in test_serve_cli.py)
+    st = open_state(ServeConfig(data=data, db_url=db or ""))
     for name, role in USERS.items():
-        extra = ["--unit", OFFICER_UNIT] if role == "officer" else []
-        cli("users", "add", name, "--role", role, *extra, stdin=PASSWORD + "\n", data=data, db=db)
-        srv.tokens[name] = cli("users", "token", name, data=data, db=db)
+        add_user(st.factory, name, role, PASSWORD, OFFICER_UNIT if role == "officer" else None)
+        srv.tokens[name] = new_token(st.factory, name)
     return srv.start()
 
 
