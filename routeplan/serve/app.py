@@ -10,7 +10,7 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xleaflet
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from routeplan.errors import InputError
@@ -62,6 +62,10 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def _favicon() -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
