@@ -26,7 +26,7 @@ PU = Depends(page_user)
 ST = Depends(state)
 
 
-def _render(request: Request, name: str, pu: PageUser | None, status: int = 200, **ctx: Any) -> HTMLResponse:
+def render(request: Request, name: str, pu: PageUser | None, status: int = 200, **ctx: Any) -> HTMLResponse:
     lang = pu.lang if pu else request.cookies.get("rp_lang", "id")
     lang = lang if lang in ("id", "en") else "id"
     return templates.TemplateResponse(request, name, {
@@ -43,7 +43,7 @@ def _check_csrf(pu: PageUser, token: str | None) -> None:
 @router.get("/login")
 def login_page(request: Request) -> Response:
     token = secrets.token_urlsafe(24)
-    resp = _render(request, "login.html", None, login_csrf=token, error="")
+    resp = render(request, "login.html", None, login_csrf=token, error="")
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return resp
 
@@ -56,10 +56,10 @@ def login(request: Request, name: str = Form(""), password: str = Form(""), csrf
     address = request.client.host if request.client else "?"
     with transaction(st.factory) as db:
         if throttled(db, st.cfg, name, address):
-            return _render(request, "login.html", None, 429, login_csrf=csrf, error="throttled")
+            return render(request, "login.html", None, 429, login_csrf=csrf, error="throttled")
         user = check_login(db, name, password, address)
         if user is None:
-            return _render(request, "login.html", None, 401, login_csrf=csrf, error="bad_login")
+            return render(request, "login.html", None, 401, login_csrf=csrf, error="bad_login")
         lang = request.cookies.get("rp_lang", "id")
         cookie = open_session(db, st.cfg, user, lang if lang in ("id", "en") else "id")
     redirect = RedirectResponse("/", status_code=303)
@@ -97,8 +97,8 @@ def home(request: Request, pu: PageUser = PU, st: State = ST) -> Response:
     if pu.user.role not in READERS:  # an officer: the briefings of their unit, per plan
         rows = [(p, service.officer_briefings(p, pu.user.unit)) for p in service.list_plans(st)
                 if Path(p.folder).is_dir()]
-        return _render(request, "officer.html", pu, plans=rows)
-    return _render(request, "scenarios.html", pu, scenarios=service.list_scenarios(st, pu.user),
+        return render(request, "officer.html", pu, plans=rows)
+    return render(request, "scenarios.html", pu, scenarios=service.list_scenarios(st, pu.user),
                    plans=service.list_plans(st), error="")
 
 
@@ -119,7 +119,7 @@ async def upload(request: Request, file: UploadFile, csrf: str = Form(""), pu: P
     try:
         row = service.scenario_from_zip(st, pu.user, data)
     except InputError as exc:
-        return _render(request, "scenarios.html", pu, 400, scenarios=service.list_scenarios(st, pu.user),
+        return render(request, "scenarios.html", pu, 400, scenarios=service.list_scenarios(st, pu.user),
                        plans=service.list_plans(st), error=str(exc))
     return RedirectResponse(f"/scenarios/{row.id}", status_code=303)
 
@@ -128,7 +128,7 @@ def _scenario_page(request: Request, pu: PageUser, st: State, scenario_id: int, 
                    **ctx: Any) -> Response:
     row = service.get_scenario(st, pu.user, scenario_id)
     toml = ctx.pop("toml", None) or (Path(row.folder) / "scenario.toml").read_text(encoding="utf-8")
-    return _render(request, "scenario.html", pu, status, scenario=row, toml=toml,
+    return render(request, "scenario.html", pu, status, scenario=row, toml=toml,
                    jobs=service.list_jobs(st, scenario_id), plans=service.list_plans(st, scenario_id),
                    error=ctx.pop("error", ""), saved=ctx.pop("saved", False), **ctx)
 
@@ -163,7 +163,7 @@ def start(request: Request, scenario_id: int, seed: int = Form(1), time_limit: f
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: int, pu: PageUser = PU, st: State = ST) -> Response:
-    return _render(request, "job.html", pu, job=service.get_job(st, pu.user, job_id))
+    return render(request, "job.html", pu, job=service.get_job(st, pu.user, job_id))
 
 
 @router.get("/jobs/{job_id}/status")
@@ -192,7 +192,7 @@ def plan_page(request: Request, plan_id: int, pu: PageUser = PU, st: State = ST)
     gpx = sorted(p.name for p in (folder / "gpx").glob("*.gpx")) if (folder / "gpx").is_dir() else []
     files = [n for n in ("plan.json", "stops.csv", "routes.geojson", "plan.gpkg", "scorecard.json")
              if (folder / n).is_file()]
-    return _render(request, "plan.html", pu, plan=row, gpx=gpx, files=files)
+    return render(request, "plan.html", pu, plan=row, gpx=gpx, files=files)
 
 
 @router.get("/plans/{plan_id}/files/{rel:path}")

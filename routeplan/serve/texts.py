@@ -46,6 +46,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "my_briefings": ("Lembar arahan unit saya", "My unit's briefings"),
     "language": ("Bahasa", "Language"),
     "back": ("Kembali", "Back"),
+    "edit_objects": ("Ubah objek vital di peta", "Edit vital objects on the map"),
+    "add_object": ("Tambah objek (klik di peta)", "Add an object (click on the map)"),
+    "delete": ("Hapus", "Delete"),
+    "name": ("Nama", "Name"),
+    "category": ("Kategori", "Category"),
+    "priority": ("Prioritas", "Priority"),
+    "visits_per_week": ("Kunjungan per minggu", "Visits per week"),
+    "drag_hint": ("Geser penanda untuk memindahkan objek; klik untuk mengubah datanya.",
+                  "Drag a marker to move the object; click it to edit its data."),
 }
 
 

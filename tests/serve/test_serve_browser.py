@@ -6,6 +6,7 @@ Only requests to the test server (loopback) are let through; any other request i
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -69,6 +70,42 @@ def chromium():
     b.close()
 
 
+def _move_an_object(b: ServerBrowser, server: Server, scenario_path: str) -> None:
+    """Drag the first vital object on the editor's map with the mouse and save: the layer file moves it."""
+    sid = scenario_path.rsplit("/", 1)[1]
+    layer_file = server.data / "scenarios" / sid / "vital_objects.geojson"
+    b.click("#edit-objects")
+    end = time.monotonic() + 20
+    while b.js("document.getElementById('objects-map').getAttribute('data-ready')") != "1":
+        assert time.monotonic() < end
+        b.pump(0.2)
+    b.screenshot("serve-objects.png")
+    # a marker not covered by another one: the element under its point is its own icon
+    i, x, y = b.js("""(() => { const ms = rpEditor.state.markers;
+        for (let i = 0; i < ms.length; i++) { const r = ms[i].getElement().getBoundingClientRect();
+          const x = r.left + r.width / 2, y = r.top + r.height - 6;
+          if (x > 50 && y > 50 && document.elementFromPoint(x, y) === ms[i].getElement()) return [i, x, y]; }
+        return null; })()""")
+    before = json.loads(layer_file.read_text(encoding="utf-8"))["features"][i]
+    b.call("Input.dispatchMouseEvent", session=True, type="mousePressed", x=x, y=y, button="left", clickCount=1)
+    for k in range(1, 11):
+        b.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x + 6 * k, y=y + 4 * k, button="left")
+    b.call("Input.dispatchMouseEvent", session=True, type="mouseReleased", x=x + 60, y=y + 40, button="left",
+           clickCount=1)
+    b.pump(0.3)
+    assert b.js("document.getElementById('f-id').value") == before["properties"]["id"]
+    b.fill("#f-name", "Pasar <b>baru</b> {{7*7}}")
+    b.js("document.getElementById('f-name').dispatchEvent(new Event('change'))")
+    assert b.js("rpEditor.save()") == 200
+    after = json.loads(layer_file.read_text(encoding="utf-8"))["features"][i]
+    assert after["properties"]["id"] == before["properties"]["id"]
+    assert after["properties"]["name"] == "Pasar <b>baru</b> {{7*7}}"
+    lon0, lat0 = before["geometry"]["coordinates"]
+    lon1, lat1 = after["geometry"]["coordinates"]
+    assert lon1 > lon0 and lat1 < lat0  # dragged right and down
+    b.screenshot("serve-objects-moved.png")
+
+
 @pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 def test_sample_to_approved_plan_in_the_browser(chromium: ServerBrowser, server: Server) -> None:
     b = chromium
@@ -78,6 +115,9 @@ def test_sample_to_approved_plan_in_the_browser(chromium: ServerBrowser, server:
     b.click("#new-sample")
     assert b.js("location.pathname").startswith("/scenarios/")
     assert "Kunir" in b.js("document.getElementById('scenario-name').textContent")
+    scenario_path = b.js("location.pathname")
+    _move_an_object(b, server, scenario_path)
+    b.goto(server.url + scenario_path)
     b.fill("#iterations", "30")
     b.fill("#time_limit", "20")
     b.screenshot("serve-scenario.png")

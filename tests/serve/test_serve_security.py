@@ -4,6 +4,7 @@ uploads (zip-slip, symbolic links, size, type) and file routes (no path outside 
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import zipfile
@@ -165,3 +166,33 @@ def test_scenario_edit_checks_version_and_validates(server: Server, planned: dic
     assert stale.status_code == 409 and "changed by someone else" in stale.text
     now = (server.data / "scenarios" / str(sid) / "scenario.toml").read_text(encoding="utf-8")
     assert "edited by plan" in now and "edited by admin" not in now
+
+
+def test_layer_editor_validates_checks_version_and_csrf(server: Server, planned: dict) -> None:
+    r = server.api("POST", "/api/scenarios", "plan", files={"file": ("s.zip", zip_folder(SAMPLE))})
+    sid = r.json()["id"]
+    s = server.login("plan")
+    page = s.get(f"{server.url}/scenarios/{sid}/objects", timeout=30)
+    assert page.status_code == 200 and "/static/leaflet/leaflet.js" in page.text and "unpkg" not in page.text
+    csrf = page.text.split('data-csrf="', 1)[1].split('"', 1)[0]
+    got = s.get(f"{server.url}/scenarios/{sid}/objects.geojson", timeout=30).json()
+    layer, version = got["layer"], got["version"]
+    url = f"{server.url}/scenarios/{sid}/objects.geojson"
+    assert s.post(url, json={"version": version, "layer": layer}, timeout=30).status_code == 403  # no CSRF header
+    bad = json.loads(json.dumps(layer))
+    bad["features"][1]["properties"]["category"] = "casino"
+    r = s.post(url, json={"version": version, "layer": bad}, headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 400 and "unknown category 'casino'" in r.json()["error"]
+    assert str(server.data) not in r.json()["error"]
+    del layer["features"][0]
+    r = s.post(url, json={"version": version, "layer": layer}, headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 200 and r.json()["version"] == version + 1
+    r = s.post(url, json={"version": version, "layer": layer}, headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 409
+    stored = json.loads((server.data / "scenarios" / str(sid) / "vital_objects.geojson").read_text(encoding="utf-8"))
+    assert len(stored["features"]) == len(layer["features"])
+    ana = server.login("ana")
+    page = ana.get(f"{server.url}/scenarios/{sid}/objects", timeout=30).text
+    csrf = page.split('data-csrf="', 1)[1].split('"', 1)[0]
+    r = ana.post(url, json={"version": version + 1, "layer": layer}, headers={"X-CSRF-Token": csrf}, timeout=30)
+    assert r.status_code == 403
