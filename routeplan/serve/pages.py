@@ -18,6 +18,7 @@ from routeplan.serve.db import transaction
 from routeplan.serve.deps import COOKIE, LOGIN_CSRF_COOKIE, PageUser, State, page_user, state
 from routeplan.serve.models import WebSession
 from routeplan.serve.settings import APPROVERS, PLANNERS, READERS
+from routeplan.serve.storage import TooLarge
 from routeplan.serve.texts import text
 
 router = APIRouter(include_in_schema=False)
@@ -119,7 +120,8 @@ async def upload(request: Request, file: UploadFile, csrf: str = Form(""), pu: P
     try:
         row = service.scenario_from_zip(st, pu.user, data)
     except InputError as exc:
-        return render(request, "scenarios.html", pu, 400, scenarios=service.list_scenarios(st, pu.user),
+        status = 413 if isinstance(exc, TooLarge) else 400
+        return render(request, "scenarios.html", pu, status, scenarios=service.list_scenarios(st, pu.user),
                        plans=service.list_plans(st), error=str(exc))
     return RedirectResponse(f"/scenarios/{row.id}", status_code=303)
 
