@@ -194,7 +194,8 @@ def plan_page(request: Request, plan_id: int, pu: PageUser = PU, st: State = ST)
     gpx = sorted(p.name for p in (folder / "gpx").glob("*.gpx")) if (folder / "gpx").is_dir() else []
     files = [n for n in ("plan.json", "stops.csv", "routes.geojson", "plan.gpkg", "scorecard.json")
              if (folder / n).is_file()]
-    return render(request, "plan.html", pu, plan=row, gpx=gpx, files=files)
+    others = [p for p in service.list_plans(st, row.scenario_id) if p.id != row.id]
+    return render(request, "plan.html", pu, plan=row, gpx=gpx, files=files, others=others)
 
 
 @router.get("/plans/{plan_id}/files/{rel:path}")

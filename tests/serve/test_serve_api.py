@@ -8,7 +8,7 @@ import signal
 import time
 import zipfile
 
-from conftest import OFFICER_UNIT, SAMPLE, TINY, Server, new_server, zip_folder
+from .conftest import OFFICER_UNIT, SAMPLE, TINY, Server, new_server, zip_folder
 
 
 def test_health_needs_no_token(server: Server) -> None:

@@ -10,8 +10,9 @@ import json
 import time
 
 import pytest
-from conftest import PASSWORD, Server
 from test_browser import Browser, chromium_path
+
+from .conftest import PASSWORD, Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

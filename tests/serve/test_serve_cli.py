@@ -8,12 +8,13 @@ import sys
 
 import pytest
 import uvicorn
-from conftest import ROOT
 
 from routeplan.cli import main
 from routeplan.serve.app import open_state
 from routeplan.serve.auth import check_login, user_for_token
 from routeplan.serve.settings import ServeConfig
+
+from .conftest import ROOT
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

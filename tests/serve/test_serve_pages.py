@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import OFFICER_UNIT, Server, csrf_of
+from .conftest import OFFICER_UNIT, Server, csrf_of
 
 
 def test_language_switch(server: Server) -> None:
@@ -35,3 +35,24 @@ def test_plan_page_history_and_zip(server: Server, planned: dict) -> None:
     names = z.namelist()
     assert f"plan-{planned['plan']}/plan.json" in names and any("/gpx/" in n for n in names)
     assert all(n.startswith(f"plan-{planned['plan']}/") and ".." not in n for n in names)
+
+
+def test_diff_of_two_plans(server: Server, planned: dict) -> None:
+    """A second plan with another seed: the diff page lists visits that moved and the change of the figures."""
+    r = server.api("POST", f"/api/scenarios/{planned['scenario']}/plans", "plan",
+                   json={"seed": 7, "time_limit": 20, "iterations": 30})
+    job = server.wait_job(r.json()["id"])
+    assert job["state"] == "done", job
+    s = server.login("ana")
+    page = s.get(f"{server.url}/plans/{job['plan_id']}", timeout=30).text
+    assert f'href="/plans/{planned["plan"]}/diff/{job["plan_id"]}"' in page
+    diff = s.get(f"{server.url}/plans/{planned['plan']}/diff/{job['plan_id']}", timeout=30)
+    assert diff.status_code == 200
+    a = server.api("GET", f"/api/plans/{planned['plan']}", "ana").json()
+    b = server.api("GET", f"/api/plans/{job['plan_id']}", "ana").json()
+    km_a = round(sum(r["distance_km"] for r in a["routes"]), 1)
+    km_b = round(sum(r["distance_km"] for r in b["routes"]), 1)
+    assert f"<td>{km_a}</td><td>{km_b}</td>" in diff.text
+    moved = diff.text.split('id="moved"', 1)[1]
+    assert moved.count("<tr>") >= 2  # header + at least one object whose visits changed with the seed
+    assert s.get(f"{server.url}/plans/{planned['plan']}/diff/999999", timeout=30).status_code == 404

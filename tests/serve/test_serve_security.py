@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import PASSWORD, SAMPLE, Server, csrf_of, zip_folder
+
+from .conftest import PASSWORD, SAMPLE, Server, csrf_of, zip_folder
 
 EVIL = "<script>alert(1)</script>{{7*7}}{% raw %}x"
 
