@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from routeplan.errors import InputError
@@ -86,14 +86,44 @@ def _commit(db: Session, pu: PageUser, scenario_id: int, version: int, trial: Pa
 def editor_page(request: Request, scenario_id: int, pu: PageUser = PU, st: State = ST) -> Response:
     row = service.get_scenario(st, pu.user, scenario_id)
     _layer_path(row)
-    return render(request, "objects.html", pu, scenario=row, categories=sorted(CATEGORIES))
+    return render(request, "objects.html", pu, scenario=row, categories=sorted(CATEGORIES), error="")
 
 
 @router.get("/scenarios/{scenario_id}/objects.geojson")
-def layer(scenario_id: int, pu: PageUser = PU, st: State = ST) -> Response:
+def layer(scenario_id: int, download: int = 0, pu: PageUser = PU, st: State = ST) -> Response:
+    """The layer with the scenario's version for the editor, or (``?download=1``) the GeoJSON file itself."""
     row = service.get_scenario(st, pu.user, scenario_id)
-    data = json.loads(_layer_path(row).read_text(encoding="utf-8"))
-    return JSONResponse({"version": row.version, "layer": data})
+    path = _layer_path(row)
+    if download:
+        return Response(path.read_bytes(), media_type="application/geo+json",
+                        headers={"Content-Disposition": f'attachment; filename="{path.name}"'})
+    return JSONResponse({"version": row.version, "layer": json.loads(path.read_text(encoding="utf-8"))})
+
+
+@router.post("/scenarios/{scenario_id}/objects/import")
+async def import_layer(request: Request, scenario_id: int, file: UploadFile, csrf: str = Form(""),
+                       version: int = Form(-1), pu: PageUser = PU, st: State = ST) -> Response:
+    """Replace the vital-object layer by an uploaded GeoJSON file (validated like an edit on the map)."""
+    if not same_token(pu.session.csrf, csrf):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
+    data = await file.read(MAX_LAYER_BYTES + 1)
+    if len(data) > MAX_LAYER_BYTES:
+        raise HTTPException(413, f"the layer is above the {MAX_LAYER_BYTES}-byte limit")
+    row = service.get_scenario(st, pu.user, scenario_id)
+    try:
+        if not data.lstrip().startswith(b"{"):
+            raise InputError(f"{file.filename or 'the file'}: not a GeoJSON file (a JSON object); export the layer "
+                             "as GeoJSON (EPSG:4326)")
+        try:
+            layer = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{file.filename or 'the file'}: not valid UTF-8 JSON ({exc})") from None
+        save_layer(st, pu, scenario_id, layer, version)
+    except InputError as exc:
+        status = 409 if isinstance(exc, service.StaleVersion) else 400
+        return render(request, "objects.html", pu, status, scenario=row, categories=sorted(CATEGORIES),
+                      error=str(exc))
+    return RedirectResponse(f"/scenarios/{scenario_id}/objects", status_code=303)
 
 
 @router.post("/scenarios/{scenario_id}/objects.geojson")

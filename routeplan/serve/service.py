@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -208,7 +209,7 @@ def plan_file(st: State, user: User, plan_id: int, rel: str) -> tuple[Path, byte
         text = path.read_text(encoding="utf-8")
         lang = "en" if '<html lang="en"' in text else "id"
         banner = approval_banner(row, lang)
-        text = text.replace("<body>", "<body>" + banner, 1)
+        text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, text, count=1)
         return path, text.encode("utf-8")
     return path, None
 

@@ -56,6 +56,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "f_hotspot_stops": ("Singgah di titik rawan", "Hotspot stops"),
     "f_distance_km": ("Jarak tempuh (km)", "Distance (km)"),
     "f_unserved": ("Tidak terlayani", "Not served"),
+    "import_geojson": ("Impor lapisan objek vital (GeoJSON)", "Import the vital-object layer (GeoJSON)"),
+    "export_geojson": ("Ekspor lapisan (GeoJSON)", "Export the layer (GeoJSON)"),
     "edit_objects": ("Ubah objek vital di peta", "Edit vital objects on the map"),
     "add_object": ("Tambah objek (klik di peta)", "Add an object (click on the map)"),
     "delete": ("Hapus", "Delete"),

@@ -197,3 +197,26 @@ def test_layer_editor_validates_checks_version_and_csrf(server: Server, planned:
     csrf = page.split('data-csrf="', 1)[1].split('"', 1)[0]
     r = ana.post(url, json={"version": version + 1, "layer": layer}, headers={"X-CSRF-Token": csrf}, timeout=30)
     assert r.status_code == 403
+
+
+def test_layer_import_and_export(server: Server) -> None:
+    sid = server.api("POST", "/api/scenarios", "plan", files={"file": ("s.zip", zip_folder(SAMPLE))}).json()["id"]
+    s = server.login("plan")
+    page = s.get(f"{server.url}/scenarios/{sid}/objects", timeout=30).text
+    exported = s.get(f"{server.url}/scenarios/{sid}/objects.geojson?download=1", timeout=30)
+    assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+    layer = json.loads(exported.content)
+    layer["features"] = layer["features"][:5]
+    layer["features"][0]["properties"]["name"] = EVIL
+    url = f"{server.url}/scenarios/{sid}/objects/import"
+    form = {"csrf": csrf_of(page), "version": page.split('name="version" value="', 1)[1].split('"', 1)[0]}
+    r = s.post(url, data=form, files={"file": ("x.csv", b"id,name\n1,a\n")}, timeout=30)
+    assert r.status_code == 400 and "not a GeoJSON file" in r.text
+    r = s.post(url, data=form, files={"file": ("v.geojson", json.dumps(layer).encode())}, timeout=30)
+    assert r.status_code == 200 and "<script>alert(1)" not in r.text
+    stored = json.loads((server.data / "scenarios" / str(sid) / "vital_objects.geojson").read_text(encoding="utf-8"))
+    assert len(stored["features"]) == 5 and stored["features"][0]["properties"]["name"] == EVIL
+    r = s.post(url, data={**form, "csrf": "wrong"}, files={"file": ("v.geojson", b"{}")}, timeout=30)
+    assert r.status_code == 403
+    r = s.post(url, data=form, files={"file": ("v.geojson", json.dumps(layer).encode())}, timeout=30)
+    assert r.status_code == 409  # the version of the page is old now
