@@ -14,11 +14,11 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 
 from routeplan.errors import InputError
-from routeplan.serve import api, diff, editor, pages
+from routeplan.serve import analysis, api, diff, editor, pages
 from routeplan.serve.db import make_engine, migrate, session_factory
 from routeplan.serve.deps import LoginRequired, State
 from routeplan.serve.jobs import JobRunner
-from routeplan.serve.service import Forbidden, NotFound
+from routeplan.serve.service import Forbidden, NotFound, StaleVersion
 from routeplan.serve.settings import ServeConfig
 from routeplan.serve.storage import TooLarge
 
@@ -62,6 +62,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(editor.router)
     app.include_router(diff.router)
+    app.include_router(analysis.router)
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
 
@@ -83,7 +84,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.exception_handler(InputError)
     async def _bad_input(request: Request, exc: InputError) -> Response:
-        return _error(request, 413 if isinstance(exc, TooLarge) else 400, str(exc))
+        status = 413 if isinstance(exc, TooLarge) else 409 if isinstance(exc, StaleVersion) else 400
+        return _error(request, status, str(exc))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -13,11 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from routeplan.errors import InputError, NetworkError
+from routeplan.hotspots import run_hotspots
 from routeplan.load.scenario import load_scenario
 from routeplan.pipeline import plan as plan_scenario
 from routeplan.render.write import write_plan
 from routeplan.serve.db import audit, make_engine, session_factory, transaction
-from routeplan.serve.models import Job, PlanRow, ScenarioRow, utcnow
+from routeplan.serve.models import HotspotRun, Job, PlanRow, ScenarioRow, utcnow
 from routeplan.serve.storage import folder_checksum
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,28 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
         audit(db, who, "plan_done", f"job {job_id} -> plan {row.id}")
 
 
+def run_hotspot_job(db_url: str, run_id: int, incidents: str, out_dir: str, lang: str) -> None:
+    """Run one hotspot analysis (in a worker process) into ``out_dir`` with the library's ``run_hotspots``."""
+    factory = session_factory(make_engine(db_url))
+    with transaction(factory) as db:
+        run = db.get(HotspotRun, run_id)
+        if run is None or run.state != "queued":
+            return
+        run.state = "running"
+    state, error = "done", None
+    try:
+        run_hotspots(incidents, out_dir, lang=lang)
+    except (InputError, NetworkError) as exc:
+        state, error = "failed", str(exc).replace(str(Path(incidents).parent) + "/", "")
+    except Exception as exc:  # a bug: the run fails with the reason, the server goes on
+        log.exception("hotspot run %s failed", run_id)
+        state, error = "failed", f"internal error: {type(exc).__name__}: {exc}"
+    with transaction(factory) as db:
+        run = db.get(HotspotRun, run_id)
+        if run is not None and run.state == "running":
+            run.state, run.error, run.finished = state, error, utcnow()
+
+
 def _finish(factory: sessionmaker[Session], job_id: int, state: str, error: str | None,
             only_running: bool = False) -> None:
     with transaction(factory) as db:
@@ -135,14 +158,23 @@ class JobRunner:
             for job in db.scalars(select(Job).where(Job.state.in_(("queued", "running")))):
                 job.state, job.error, job.finished = "failed", RESTART_REASON.format(state=job.state), utcnow()
                 n += 1
+            for run in db.scalars(select(HotspotRun).where(HotspotRun.state.in_(("queued", "running")))):
+                run.state, run.error, run.finished = "failed", RESTART_REASON.format(state=run.state), utcnow()
+                n += 1
         return n
 
-    def submit(self, job_id: int, scenario_file: Path) -> None:
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: the server process has threads (the event loop's), which fork would copy half-way
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def submit_hotspots(self, run_id: int, incidents: Path, out_dir: Path, lang: str) -> None:
+        self._executor().submit(run_hotspot_job, self.db_url, run_id, str(incidents), str(out_dir), lang)
+
+    def submit(self, job_id: int, scenario_file: Path) -> None:
         self.plans_dir.mkdir(parents=True, exist_ok=True)
-        fut = self._pool.submit(run_job, self.db_url, job_id, str(scenario_file), str(self.plans_dir))
+        fut = self._executor().submit(run_job, self.db_url, job_id, str(scenario_file), str(self.plans_dir))
         self._futures[job_id] = fut
         fut.add_done_callback(functools.partial(self._done, job_id))
 

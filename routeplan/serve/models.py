@@ -123,3 +123,19 @@ class AuditEntry(Base):
     user: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class HotspotRun(Base):
+    """A hotspot analysis of uploaded incidents for a scenario; its outputs may be adopted as the hotspot layer."""
+
+    __tablename__ = "hotspot_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id"))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    folder: Mapped[str] = mapped_column(String(500))
+    source_name: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    adopted_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
