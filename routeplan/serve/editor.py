@@ -97,7 +97,24 @@ def layer(scenario_id: int, download: int = 0, pu: PageUser = PU, st: State = ST
     if download:
         return Response(path.read_bytes(), media_type="application/geo+json",
                         headers={"Content-Disposition": f'attachment; filename="{path.name}"'})
-    return JSONResponse({"version": row.version, "layer": json.loads(path.read_text(encoding="utf-8"))})
+    return JSONResponse({"version": row.version, "layer": json.loads(path.read_text(encoding="utf-8")),
+                         "desa": _desa(row)})
+
+
+def _desa(row: ScenarioRow) -> dict[str, Any] | None:
+    """The scenario's desa polygons (GeoJSON) as the editor's background, when it has them."""
+    sc = validate_scenario(Path(row.folder) / "scenario.toml")
+    if sc.desa is None or Path(sc.desa).suffix.lower() not in (".geojson", ".json"):
+        return None
+    rel = Path(sc.desa).resolve().relative_to(Path(row.folder).resolve()).as_posix()
+    path = safe_file(Path(row.folder), rel)
+    if path is None or path.stat().st_size > MAX_LAYER_BYTES:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return data
 
 
 @router.post("/scenarios/{scenario_id}/objects/import")

@@ -79,6 +79,10 @@
   fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
     state.version = data.version;
     state.layer = data.layer;
+    if (data.desa) {  // desa boundaries as the background (no tiles: the page sends no request elsewhere)
+      L.geoJSON(data.desa, {interactive: false, style: {color: "#777", weight: 1, fillColor: "#dfe8d8", fillOpacity: 0.5}})
+        .addTo(map);
+    }
     state.layer.features.forEach(function (f, i) { if (f.geometry && f.geometry.type === "Point") { addMarker(i); } });
     var pts = state.markers.filter(Boolean).map(function (m) { return m.getLatLng(); });
     if (pts.length) { map.fitBounds(L.latLngBounds(pts).pad(0.1)); } else { map.setView([-2, 118], 5); }
