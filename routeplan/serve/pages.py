@@ -132,6 +132,7 @@ def _scenario_page(request: Request, pu: PageUser, st: State, scenario_id: int, 
     toml = ctx.pop("toml", None) or (Path(row.folder) / "scenario.toml").read_text(encoding="utf-8")
     return render(request, "scenario.html", pu, status, scenario=row, toml=toml,
                    jobs=service.list_jobs(st, scenario_id), plans=service.list_plans(st, scenario_id),
+                   edits=service.list_edits(st, scenario_id),
                    error=ctx.pop("error", ""), saved=ctx.pop("saved", False), **ctx)
 
 
@@ -216,3 +217,8 @@ def approve(plan_id: int, csrf: str = Form(""), pu: PageUser = PU, st: State = S
     _check_csrf(pu, csrf)
     service.approve(st, pu.user, plan_id)
     return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request, pu: PageUser = PU, st: State = ST) -> Response:
+    return render(request, "audit.html", pu, entries=service.list_audit(st, pu.user))

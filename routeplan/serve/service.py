@@ -19,7 +19,7 @@ from routeplan.render.briefing import route_slugs
 from routeplan.sample import generate_sample
 from routeplan.serve.db import audit, transaction
 from routeplan.serve.deps import State
-from routeplan.serve.models import Job, PlanRow, ScenarioEdit, ScenarioRow, User
+from routeplan.serve.models import AuditEntry, Job, PlanRow, ScenarioEdit, ScenarioRow, User
 from routeplan.serve.settings import APPROVERS, PLANNERS, READERS
 from routeplan.serve.storage import folder_checksum, safe_file, staging_dir, unpack_zip, validate_folder
 
@@ -247,3 +247,16 @@ def list_plans(st: State, scenario_id: int | None = None) -> list[PlanRow]:
 def list_jobs(st: State, scenario_id: int) -> list[Job]:
     with st.factory() as db:
         return list(db.scalars(select(Job).where(Job.scenario_id == scenario_id).order_by(Job.id.desc())))
+
+
+def list_edits(st: State, scenario_id: int) -> list[ScenarioEdit]:
+    with st.factory() as db:
+        return list(db.scalars(select(ScenarioEdit).where(ScenarioEdit.scenario_id == scenario_id)
+                               .order_by(ScenarioEdit.id.desc())))
+
+
+def list_audit(st: State, user: User, limit: int = 500) -> list[AuditEntry]:
+    if user.role != "admin":
+        raise Forbidden()
+    with st.factory() as db:
+        return list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

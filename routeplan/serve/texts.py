@@ -62,6 +62,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_incidents": ("Unggah data kejadian (CSV atau GeoJSON)", "Upload incidents (CSV or GeoJSON)"),
     "adopt": ("Jadikan lapisan titik rawan skenario", "Adopt as the scenario's hotspot layer"),
     "adopted": ("Dipakai", "Adopted"),
+    "edits": ("Riwayat perubahan skenario", "Scenario edit history"),
+    "audit": ("Log audit", "Audit log"),
     "edit_objects": ("Ubah objek vital di peta", "Edit vital objects on the map"),
     "add_object": ("Tambah objek (klik di peta)", "Add an object (click on the map)"),
     "delete": ("Hapus", "Delete"),

@@ -56,3 +56,15 @@ def test_diff_of_two_plans(server: Server, planned: dict) -> None:
     moved = diff.text.split('id="moved"', 1)[1]
     assert moved.count("<tr>") >= 2  # header + at least one object whose visits changed with the seed
     assert s.get(f"{server.url}/plans/{planned['plan']}/diff/999999", timeout=30).status_code == 404
+
+
+def test_edit_history_and_audit_log(server: Server, planned: dict) -> None:
+    s = server.login("admin")
+    page = s.get(f"{server.url}/scenarios/{planned['scenario']}", timeout=30).text
+    edits = page.split('id="edits"', 1)[1].split("</table>", 1)[0]
+    assert "created" in edits and "<td>plan</td>" in edits
+    audit = s.get(f"{server.url}/audit", timeout=30)
+    assert audit.status_code == 200
+    for action in ("scenario_add", "plan_start", "plan_done", "login"):
+        assert f"<td>{action}</td>" in audit.text, action
+    assert server.login("chief").get(f"{server.url}/audit", timeout=30).status_code == 403
