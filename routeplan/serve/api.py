@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -96,7 +95,8 @@ def plan_json(plan_id: int, user: User = Depends(api_user), st: State = Depends(
 @router.post("/plans/{plan_id}/approve")
 def approve(plan_id: int, user: User = Depends(api_user), st: State = Depends(state)) -> dict[str, Any]:  # noqa: B008
     row = service.approve(st, user, plan_id)
-    return {"id": row.id, "approved_by": row.approved_by, "approved_at": json.loads(json.dumps(str(row.approved_at)))}
+    when = row.approved_at.isoformat() + "Z" if row.approved_at else None
+    return {"id": row.id, "approved_by": row.approved_by, "approved_at": when}
 
 
 @router.get("/plans/{plan_id}/files/{rel:path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -182,6 +183,15 @@ def officer_briefings(row: PlanRow, unit: str | None) -> list[str]:
     return [f"{slug}.html" for r, slug in zip(plan.routes, route_slugs(plan.routes)) if r.unit == unit]
 
 
+def _plan_offset(row: PlanRow) -> dt.tzinfo | None:
+    """The UTC offset of the plan's times (from its first route's start), or None."""
+    try:
+        plan = json.loads((Path(row.folder) / "plan.json").read_text(encoding="utf-8"))
+        return dt.datetime.fromisoformat(plan["routes"][0]["start"]).tzinfo
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def approval_banner(row: PlanRow, lang: str = "id") -> str:
     """The approval line placed on every briefing page served of an approved plan (escaped)."""
     if not row.approved_by or row.approved_at is None:
@@ -189,6 +199,10 @@ def approval_banner(row: PlanRow, lang: str = "id") -> str:
     word = "Disetujui" if lang == "id" else "Approved"
     by = "oleh" if lang == "id" else "by"
     when = row.approved_at.strftime("%Y-%m-%d %H:%M UTC")
+    offset = _plan_offset(row)
+    if offset is not None:  # in the plan's own time (WIB for Kunir), as the briefings' times are
+        local = row.approved_at.replace(tzinfo=dt.UTC).astimezone(offset)
+        when = local.strftime("%Y-%m-%d %H:%M ") + (local.strftime("UTC%z")[:-2] + ":" + local.strftime("%z")[-2:])
     return (f'<div class="rp-approved" style="border:2px solid #1a7f37;color:#1a7f37;padding:4px 8px;margin:4px 0;'
             f'font-weight:bold">{word} {by} {html.escape(row.approved_by)} — {html.escape(when)}</div>')
 

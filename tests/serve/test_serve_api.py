@@ -57,7 +57,7 @@ def test_approval_shows_on_briefings_and_officer_sees_only_their_unit(server: Se
     r = server.api("POST", f"/api/plans/{pid}/approve", "chief")
     assert r.status_code == 200 and r.json()["approved_by"] == "chief"
     index = server.api("GET", f"/api/plans/{pid}/files/briefings/index.html", "ana").text
-    assert "Disetujui oleh chief" in index
+    assert "Disetujui oleh chief" in index and "UTC+07:00" in index  # in the plan's time (WIB)
     names = sorted({r["unit"] for r in plan["routes"]})
     assert OFFICER_UNIT in names and len(names) > 1
     z = zipfile.ZipFile(io.BytesIO(_zip_of(server, pid)))
