@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +27,21 @@ log = logging.getLogger(__name__)
 #: States a job ends in.
 FINAL = ("done", "failed", "cancelled")
 RESTART_REASON = "the server stopped while this job was {state}; start the plan again"
+
+
+#: The server process that started this worker (set in each worker by the pool's initializer).
+_parent: int | None = None
+
+
+def _init_worker() -> None:
+    global _parent
+    _parent = os.getppid()
+
+
+def _exit_if_orphaned() -> None:
+    """A worker whose server died (a crash, SIGKILL) ends after its job instead of idling forever."""
+    if _parent is not None and os.getppid() != _parent:
+        os._exit(0)
 
 
 class Cancelled(Exception):
@@ -70,6 +86,13 @@ class _Reporter:
 
 def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> None:
     """Run one plan job (in a worker process): plan the scenario and write the plan folder ``plans_dir/job-ID``."""
+    try:
+        _run_job(db_url, job_id, scenario_file, plans_dir)
+    finally:
+        _exit_if_orphaned()
+
+
+def _run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> None:
     factory = session_factory(make_engine(db_url))
     with transaction(factory) as db:
         job = db.get(Job, job_id)
@@ -115,6 +138,13 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
 
 def run_hotspot_job(db_url: str, run_id: int, incidents: str, out_dir: str, lang: str) -> None:
     """Run one hotspot analysis (in a worker process) into ``out_dir`` with the library's ``run_hotspots``."""
+    try:
+        _run_hotspot_job(db_url, run_id, incidents, out_dir, lang)
+    finally:
+        _exit_if_orphaned()
+
+
+def _run_hotspot_job(db_url: str, run_id: int, incidents: str, out_dir: str, lang: str) -> None:
     factory = session_factory(make_engine(db_url))
     with transaction(factory) as db:
         run = db.get(HotspotRun, run_id)
@@ -166,7 +196,8 @@ class JobRunner:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: the server process has threads (the event loop's), which fork would copy half-way
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_init_worker)
         return self._pool
 
     def submit_hotspots(self, run_id: int, incidents: Path, out_dir: Path, lang: str) -> None:

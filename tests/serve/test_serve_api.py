@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import signal
 import time
 import zipfile
@@ -95,6 +97,7 @@ def test_cancel_a_running_job(server: Server, planned: dict) -> None:
 def test_restart_marks_in_flight_jobs_failed(tmp_path) -> None:
     """A server killed while a plan runs: the next start marks the job failed with the reason."""
     srv = new_server(tmp_path, None)
+    old_group = 0
     try:
         sid = srv.api("POST", "/api/scenarios", "plan", files={"file": ("s.zip", zip_folder(SAMPLE))}).json()["id"]
         jid = srv.api("POST", f"/api/scenarios/{sid}/plans", "plan",
@@ -103,15 +106,31 @@ def test_restart_marks_in_flight_jobs_failed(tmp_path) -> None:
         while srv.api("GET", f"/api/jobs/{jid}", "plan").json()["state"] != "running":
             assert time.monotonic() < deadline
             time.sleep(0.3)
+        old_group = srv.proc.pid
         srv.proc.send_signal(signal.SIGKILL)  # the server alone; its worker is left behind, as after a crash
         srv.proc.wait(timeout=30)
         srv.start()
         job = srv.api("GET", f"/api/jobs/{jid}", "plan").json()
         assert job["state"] == "failed" and "server stopped" in job["error"], job
-        time.sleep(2)  # the orphaned worker sees the verdict at its next report and stops; the verdict stays
+        # the orphaned worker sees the verdict at its next report, stops its job and exits; the verdict stays
+        deadline = time.monotonic() + 60
+        while _group_alive(old_group):
+            assert time.monotonic() < deadline, "the orphaned job worker did not exit"
+            time.sleep(0.5)
         assert srv.api("GET", f"/api/jobs/{jid}", "plan").json()["state"] == "failed"
     finally:
         srv.stop()
+        if old_group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(old_group, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_plan_request_is_validated(server: Server, planned: dict) -> None:
