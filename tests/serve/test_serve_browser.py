@@ -1,0 +1,156 @@
+"""The planner's flow in real Chromium against a real server: log in, create a scenario from the sample, plan with
+live progress, open the map, approve as the commander and see "Disetujui" on the briefings.
+
+Only requests to the test server (loopback) are let through; any other request is failed and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from test_browser import Browser, chromium_path
+
+from .conftest import PASSWORD, Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+class ServerBrowser(Browser):
+    """The test's Browser, with the one server it tests allowed through the request block."""
+
+    allowed = "http://127.0.0.1:0/"
+
+    def _event(self, method: str, p: dict) -> None:
+        url = p.get("request", {}).get("url", "")
+        if method == "Fetch.requestPaused" and url.startswith(self.allowed):
+            self._send("Fetch.continueRequest", True, {"requestId": p["requestId"]})
+        elif method == "Network.requestWillBeSent" and url.startswith(self.allowed):
+            pass
+        else:
+            super()._event(method, p)
+
+    def goto(self, url: str) -> None:
+        self._loaded = False
+        self.call("Page.navigate", session=True, url=url)
+        self.wait_load()
+
+    def wait_load(self, seconds: float = 30) -> None:
+        end = time.monotonic() + seconds
+        while not self._loaded and time.monotonic() < end:
+            self.pump(0.2)
+        assert self._loaded, "page did not load"
+        self.pump(0.3)
+
+    def click(self, selector: str, navigates: bool = True) -> None:
+        self._loaded = False
+        assert self.js(f"(() => {{ const e = document.querySelector({selector!r}); if (!e) return false; "
+                       "e.click(); return true; })()"), selector
+        if navigates:
+            self.wait_load()
+
+    def fill(self, selector: str, value: str) -> None:
+        assert self.js(f"(() => {{ const e = document.querySelector({selector!r}); if (!e) return false; "
+                       f"e.value = {value!r}; return true; }})()"), selector
+
+    def login(self, url: str, name: str) -> None:
+        self.goto(url + "/login")
+        self.fill("#name", name)
+        self.fill("#password", PASSWORD)
+        self.click("#login")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("Chromium not installed (Debian: apt-get install chromium)")
+    b = ServerBrowser(exe)
+    yield b
+    b.close()
+
+
+def _move_an_object(b: ServerBrowser, server: Server, scenario_path: str) -> None:
+    """Drag the first vital object on the editor's map with the mouse and save: the layer file moves it."""
+    sid = scenario_path.rsplit("/", 1)[1]
+    layer_file = server.data / "scenarios" / sid / "vital_objects.geojson"
+    b.click("#edit-objects")
+    end = time.monotonic() + 20
+    while b.js("document.getElementById('objects-map').getAttribute('data-ready')") != "1":
+        assert time.monotonic() < end
+        b.pump(0.2)
+    b.screenshot("serve-objects.png")
+    # a marker not covered by another one: the element under its point is its own icon
+    i, x, y = b.js("""(() => { const ms = rpEditor.state.markers;
+        for (let i = 0; i < ms.length; i++) { const r = ms[i].getElement().getBoundingClientRect();
+          const x = r.left + r.width / 2, y = r.top + r.height - 6;
+          if (x > 50 && y > 50 && document.elementFromPoint(x, y) === ms[i].getElement()) return [i, x, y]; }
+        return null; })()""")
+    before = json.loads(layer_file.read_text(encoding="utf-8"))["features"][i]
+    b.call("Input.dispatchMouseEvent", session=True, type="mousePressed", x=x, y=y, button="left", clickCount=1)
+    for k in range(1, 11):
+        b.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x + 6 * k, y=y + 4 * k, button="left")
+    b.call("Input.dispatchMouseEvent", session=True, type="mouseReleased", x=x + 60, y=y + 40, button="left",
+           clickCount=1)
+    b.pump(0.3)
+    assert b.js("document.getElementById('f-id').value") == before["properties"]["id"]
+    b.fill("#f-name", "Pasar <b>baru</b> {{7*7}}")
+    b.js("document.getElementById('f-name').dispatchEvent(new Event('change'))")
+    assert b.js("rpEditor.save()") == 200
+    after = json.loads(layer_file.read_text(encoding="utf-8"))["features"][i]
+    assert after["properties"]["id"] == before["properties"]["id"]
+    assert after["properties"]["name"] == "Pasar <b>baru</b> {{7*7}}"
+    lon0, lat0 = before["geometry"]["coordinates"]
+    lon1, lat1 = after["geometry"]["coordinates"]
+    assert lon1 > lon0 and lat1 < lat0  # dragged right and down
+    b.screenshot("serve-objects-moved.png")
+
+
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+def test_sample_to_approved_plan_in_the_browser(chromium: ServerBrowser, server: Server) -> None:
+    b = chromium
+    b.allowed = server.url + "/"
+    b.login(server.url, "plan")
+    assert b.js("location.pathname") == "/"
+    b.click("#new-sample")
+    assert b.js("location.pathname").startswith("/scenarios/")
+    assert "Kunir" in b.js("document.getElementById('scenario-name').textContent")
+    scenario_path = b.js("location.pathname")
+    _move_an_object(b, server, scenario_path)
+    b.goto(server.url + scenario_path)
+    b.fill("#iterations", "30")
+    b.fill("#time_limit", "20")
+    b.screenshot("serve-scenario.png")
+    b.click("#start-plan")
+    assert b.js("location.pathname").startswith("/jobs/")
+    seen_progress, end = set(), time.monotonic() + 240
+    while time.monotonic() < end:
+        state = b.js("[document.getElementById('state').textContent, document.getElementById('bar').value, "
+                     "document.getElementById('open-plan').hidden]")
+        seen_progress.add(round(state[1], 2))
+        if not state[2]:
+            break
+        b.pump(0.5)
+    assert state[0] == "selesai" and state[1] == 1.0, state
+    assert len(seen_progress) >= 2  # the bar moved while the page was open
+    b.screenshot("serve-job.png")
+    b.click("#open-plan")
+    assert b.js("location.pathname").startswith("/plans/")
+    plan_path = b.js("location.pathname")
+    b.pump(3)
+    assert b.js("document.getElementById('map').contentWindow.document.querySelectorAll('.leaflet-container')"
+                ".length") == 1
+    assert b.js("document.getElementById('approve')") is None  # a planner may not approve
+    b.screenshot("serve-plan.png")
+    b.click("#logout")
+    b.login(server.url, "chief")
+    b.goto(server.url + plan_path)
+    b.click("#approve")
+    assert "Disetujui oleh chief" in b.js("document.getElementById('approval').textContent")
+    b.goto(server.url + plan_path + "/files/briefings/index.html")
+    assert "Disetujui oleh chief" in b.js("document.body.innerText")
+    b.screenshot("serve-briefings-approved.png")
+    assert b.external == [], b.external
+    assert b.errors == [], b.errors
+    assert b.dialogs == []
