@@ -16,19 +16,21 @@ from collections.abc import Callable
 
 import numpy as np
 
+from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.areas import PatrolArea, patrol_areas
 from routeplan.optimize.candidates import (
     Candidate,
     Candidates,
     add_break_candidates,
-    add_hotspot_candidates,
     add_object_candidates,
     add_pin_candidates,
     check_stop_count,
 )
-from routeplan.optimize.decode import build_plan, decode_routes, snap_unserved, unserved_after_solve
+from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
 from routeplan.optimize.fleet import Fleet, build_fleet
+from routeplan.optimize.presence import add_presence_candidates
 from routeplan.optimize.routing import RoutingModel, RoutingResult
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.matrix import LocationMatrices
@@ -89,11 +91,14 @@ def plan_week(
     say = progress or (lambda _msg: None)
     rng = np.random.default_rng(seed)
     loc_of = matrices.index()
-    fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off)
+    desa = ctx.desa if ctx.desa is not None or scenario.desa is None else read_desa(scenario.desa)
+    areas = patrol_areas(ctx.graph, desa, matrices.nodes, list(matrices.kinds), ctx.objects, ctx.hotspots)
+    fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off,
+                        areas=[(a.kind, a.entry) for a in areas])
 
     say("weekly model")
     cs = _candidates(scenario, ctx, fleet, loc_of, rng, from_day=from_day, done_visits=done_visits,
-                     avoid_hours=avoid_hours)
+                     avoid_hours=avoid_hours, areas=areas)
     model = fleet.model
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
 
@@ -107,14 +112,17 @@ def plan_week(
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
     snapped_out, snapped_visits = snap_unserved(ctx.problems)
     unserved = cs.unserved + unserved_after_solve(cs, fleet, result, loc_of, gaps) + snapped_out
-    return build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
+    plan = build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
                       result=result, fleet=fleet, gap_violations=gap_violations)
+    plan.patrol = patrol_summary(result, cs, fleet, scenario)
+    return plan
 
 
 def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,
                 *, from_day: int, done_visits: dict[str, int] | None,
-                avoid_hours: dict[tuple[str, int], set[int]] | None) -> Candidates:
-    """The candidate stops of the week: vital objects, pinned visits, breaks and hotspots, checked for their count."""
+                avoid_hours: dict[tuple[str, int], set[int]] | None, areas: list[PatrolArea]) -> Candidates:
+    """The candidate stops of the week: vital objects, pinned visits, breaks and reserves, and the presence that
+    fills patrol time (hotspot slots and area patrols), checked for their count."""
     # pinned visits count against the object's visits of the week
     done = dict(done_visits or {})
     for p in fleet.pins:
@@ -124,7 +132,7 @@ def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict
                           avoid_hours=avoid_hours)
     add_pin_candidates(cs, fleet)
     add_break_candidates(cs, fleet)
-    add_hotspot_candidates(cs, fleet, scenario, ctx.hotspots, loc_of, rng, from_day=from_day)
+    add_presence_candidates(cs, fleet, scenario, ctx.hotspots, areas, loc_of, rng, from_day=from_day)
     check_stop_count(fleet, scenario)
     return cs
 
