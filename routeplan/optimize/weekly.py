@@ -10,6 +10,7 @@ be served is listed with its binding reason instead of being dropped silently.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -148,7 +149,10 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
     """
     model = fleet.model
     deadline = time.monotonic() + time_limit
-    result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations, progress=solver_progress)
+    warm = _required_first(model, candidates, seed=seed, time_limit=time_limit / 3,
+                           max_iterations=None if max_iterations is None else max(1, max_iterations // 3))
+    result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed, max_iterations=max_iterations,
+                         progress=solver_progress, initial_routes=warm)
     for _round in range(3 if gaps else 0):
         violations = _push_gaps(model, candidates, result, gaps)
         if not violations:
@@ -158,6 +162,28 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
         result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
                              max_iterations=max_iterations)
     return result, (_push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else [])
+
+
+def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: int, time_limit: float,
+                    max_iterations: int | None) -> list[tuple[int, list[int]]] | None:
+    """Routes of the model without its presence candidates, as the warm start of the whole model.
+
+    Required visits come first: solved alone (vital objects, pins, breaks and reserves), the search serves
+    them all where it can; the whole model then starts from those routes and fills the patrol time around them,
+    and never gives up a required visit (worth far more) for presence.
+    """
+    keep = [i for i, c in enumerate(candidates) if c.kind not in ("hotspot", "area_patrol")]
+    if len(keep) == len(candidates) or not keep:
+        return None
+    sub = RoutingModel(model.durations, model.distances)
+    for v in model.vehicles:
+        sub.add_vehicle(v)
+    for _members, required in model.groups:
+        sub.add_group(required)
+    for i in keep:
+        sub.add_stop(dataclasses.replace(model.stops[i]))
+    res = sub.solve(time_limit=max(1.0, time_limit), seed=seed, max_iterations=max_iterations)
+    return [(rr.vehicle, [keep[si] for si, _a, _b in rr.visits]) for rr in res.routes]
 
 
 def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: RoutingResult, gaps: dict[str, float],
