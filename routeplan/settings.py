@@ -67,6 +67,9 @@ default_utc_offset: str = "+07:00"
 default_patrol_share: float = 0.6
 #: A unit-shift patrols enough when its patrol minutes reach ``target × (1 − tolerance)``.
 patrol_tolerance: float = 0.15
+#: The reserve of a shift is planned in parts of this many minutes: a required visit that needs more than the
+#: patrol time may take a part of it (the patrol then runs over its target), presence never does.
+reserve_chunk_minutes: int = 30
 #: Presence is spread: no stretch longer than this between two stops (or the depot) where candidates allow it.
 max_stretch_minutes: float = 60
 #: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every

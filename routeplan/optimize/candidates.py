@@ -33,6 +33,9 @@ from routeplan.optimize.routing import Stop
 #: Prize of a required visit by priority (1 high .. 3 low), in seconds of route time: far above any
 #: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
 REQUIRED_PRIZE = {1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
+#: Prize of a minute of a shift's reserve: above any presence minute (``settings.presence_prize_per_minute`` ×
+#: at most 1.5), so presence never takes reserve time; a required visit outweighs about 100 such minutes.
+RESERVE_PRIZE_PER_MINUTE = 10_000
 
 
 @dataclass
@@ -352,10 +355,13 @@ def add_break_candidates(cs: Candidates, fleet: Fleet) -> None:
     for vi, a, b, minutes in fleet.breaks:
         fleet.model.add_stop(Stop(fleet.depot_copy[vi], a * 60, (b - minutes) * 60, minutes * 60, PIN_PRIZE, name="break"))
         cs.stops.append(Candidate("break", None, 0, fleet.specs[vi].day, (a, b)))
+    chunk = max(1, int(settings.reserve_chunk_minutes))
     for vi, minutes in fleet.reserves:
         s = fleet.specs[vi]
-        # required: a prize alone is not enough, the search fills the shift with presence first and then
-        # cannot make room for a long stay
-        fleet.model.add_stop(Stop(fleet.depot_copy[vi], s.start * 60, (s.end - minutes) * 60, minutes * 60, 0,
-                                  required=True, name="reserve"))
-        cs.stops.append(Candidate("reserve", None, 0, s.day, (s.start, s.end)))
+        # in parts, each worth more than any presence of its length and less than a required visit: a required
+        # visit that needs more than the patrol time takes a part of the reserve, presence never does
+        parts = [chunk] * (minutes // chunk) + ([minutes % chunk] if minutes % chunk else [])
+        for m in parts:
+            fleet.model.add_stop(Stop(fleet.depot_copy[vi], s.start * 60, (s.end - m) * 60, m * 60,
+                                      RESERVE_PRIZE_PER_MINUTE * m, name="reserve"))
+            cs.stops.append(Candidate("reserve", None, 0, s.day, (s.start, s.end)))

@@ -62,8 +62,9 @@ class Fleet:
     pins, breaks
         The pinned visits and the breaks.
     reserves
-        (vehicle, minutes) of the reserve of each vehicle whose patrol target leaves one: a required stay at the
-        depot (110 calls, guard duty, reporting), so that the patrol cannot take more than its planned minutes.
+        (vehicle, minutes) of the reserve of each vehicle whose patrol target leaves one: a stay at the depot
+        (110 calls, guard duty, reporting), in parts worth more than presence, so that the patrol takes no more
+        than its planned minutes unless a required visit needs a part of the reserve.
     depot_copy
         Location of each vehicle's own copy of its depot, where its break and reserve are taken. The pins'
         copies come first after the ``n_locations`` plan locations, then the depot copies.

@@ -168,22 +168,31 @@ def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: i
                     max_iterations: int | None) -> list[tuple[int, list[int]]] | None:
     """Routes of the model without its presence candidates, as the warm start of the whole model.
 
-    Required visits come first: solved alone (vital objects, pins, breaks and reserves), the search serves
-    them all where it can; the whole model then starts from those routes and fills the patrol time around them,
-    and never gives up a required visit (worth far more) for presence.
+    Required visits come first: solved alone (vital objects, pins and breaks, in the whole shift), the search
+    serves them all where it can; then the reserve is added around them (parts of it give way to a required
+    visit, nothing else); the whole model starts from those routes and fills the patrol time, and never gives up
+    a required visit or the reserve (each worth more) for presence.
     """
-    keep = [i for i, c in enumerate(candidates) if c.kind not in ("hotspot", "area_patrol")]
-    if len(keep) == len(candidates) or not keep:
+    if not any(c.kind in ("hotspot", "area_patrol") for c in candidates):
         return None
-    sub = RoutingModel(model.durations, model.distances)
-    for v in model.vehicles:
-        sub.add_vehicle(v)
-    for _members, required in model.groups:
-        sub.add_group(required)
-    for i in keep:
-        sub.add_stop(dataclasses.replace(model.stops[i]))
-    res = sub.solve(time_limit=max(1.0, time_limit), seed=seed, max_iterations=max_iterations)
-    return [(rr.vehicle, [keep[si] for si, _a, _b in rr.visits]) for rr in res.routes]
+    warm: list[tuple[int, list[int]]] | None = None
+    for leave_out in (("hotspot", "area_patrol", "reserve"), ("hotspot", "area_patrol")):
+        keep = [i for i, c in enumerate(candidates) if c.kind not in leave_out]
+        if not keep:
+            continue
+        sub = RoutingModel(model.durations, model.distances)
+        for v in model.vehicles:
+            sub.add_vehicle(v)
+        for _members, required in model.groups:
+            sub.add_group(required)
+        for i in keep:
+            sub.add_stop(dataclasses.replace(model.stops[i]))
+        pos = {i: k for k, i in enumerate(keep)}
+        init = None if warm is None else [(v, [pos[i] for i in visits]) for v, visits in warm]
+        res = sub.solve(time_limit=max(1.0, time_limit / 2), seed=seed, initial_routes=init,
+                        max_iterations=None if max_iterations is None else max(1, max_iterations // 2))
+        warm = [(rr.vehicle, [keep[si] for si, _a, _b in rr.visits]) for rr in res.routes]
+    return warm
 
 
 def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: RoutingResult, gaps: dict[str, float],
