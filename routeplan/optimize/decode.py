@@ -126,7 +126,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
                 id=ref.id, kind="area_patrol", name=ref.name, category="area_patrol",
                 arrival=t0 + dt.timedelta(seconds=int(s_start)), departure=t0 + dt.timedelta(seconds=int(s_end)),
                 lon=float(x), lat=float(y), dwell_minutes=(s_end - s_start) // 60, window=_fmt_window(cand.window, t0),
-                desa=ref.name if ref.is_desa else "", node=ref.entry))
+                node=ref.entry))  # the name is the desa's (or the cell's): no desa field, it would repeat it
             continue
         if cand.kind == "break" or ref is None:
             brks.append((t0 + dt.timedelta(seconds=int(s_start)), t0 + dt.timedelta(seconds=int(s_end))))
