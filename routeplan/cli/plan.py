@@ -170,8 +170,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("demo", help="plan the synthetic offline sample end to end")
     add_plan_options(p)
-    # the presence model fills every unit-shift (about 3900 candidate stops on the sample): 10 000 iterations
-    # fill all 65 sample unit-shifts within their tolerance in about 70 s on two cores
+    # the presence model has about 3900 candidate stops on the sample: 10 000 iterations fill all or all but one
+    # of its 65 unit-shifts within their tolerance, in 70-85 s on two cores
     p.set_defaults(func=cmd_demo, time_limit=75.0, iterations=10000)
 
     p = sub.add_parser("brief", help="render printable patrol briefings from a plan folder")
