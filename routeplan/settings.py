@@ -108,3 +108,40 @@ actual_max_gap_minutes: float = 10.0
 match_sigma_m: float = 15.0
 match_beta_m: float = 50.0
 match_radius_m: float = 60.0
+#: Default planned patrol share of a shift (less its break): the rest is the reserve for 110 calls, guard posts
+#: and reporting. A Samapta shift covers all the Turjawali duties, patrol being one share of it (DOMAIN.md, "How a
+#: shift is spent"); issue #12 puts a share a Polsek would recognise at 50-70 %, 0.6 is its middle.
+default_patrol_share: float = 0.6
+#: A unit-shift patrols enough when its patrol minutes reach ``target × (1 − tolerance)``.
+patrol_tolerance: float = 0.15
+#: The reserve of a shift is planned in parts of this many minutes: a required visit that needs more than the
+#: patrol time may take a part of it (the patrol then runs over its target), presence never does.
+reserve_chunk_minutes: int = 30
+#: Presence is spread: no stretch longer than this between two stops (or the depot) where candidates allow it.
+max_stretch_minutes: float = 60
+#: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every
+#: couple of hours) and may start up to ``hotspot_slot_window_minutes`` later, so that two stops of one hotspot
+#: are at least ``hotspot_slot_minutes - hotspot_slot_window_minutes`` apart (the spacing).
+hotspot_slot_minutes: int = 90
+hotspot_slot_window_minutes: int = 30
+#: Value of the k-th slot of a hotspot on a day: ``decay ** k`` in a random order per day (diminishing returns).
+presence_decay: float = 0.85
+#: Area patrol: a loop through a desa's roads, at most this long for the unit's kind (minutes of driving).
+area_loop_max_minutes: float = 25
+#: ... and at least this long (shorter loops are not worth a slot).
+area_loop_min_minutes: float = 5
+#: Without a desa layer, area patrols loop through square cells of this side (metres) of the road network.
+area_cell_m: float = 1500.0
+#: An area with no plan location inside is entered at the nearest one up to this far (metres) from its middle.
+area_entry_max_m: float = 1500.0
+#: Area patrol slots of an area and unit kind start every this many minutes and may start up to
+#: ``area_slot_window_minutes`` later (wide windows leave little waiting between stops).
+area_slot_minutes: int = 90
+area_slot_window_minutes: int = 60
+#: Value floor of an area patrol, so that a rural desa without hotspots or objects still counts.
+area_value_floor: float = 0.1
+#: Prize of one minute of presence at risk 1 and full hour intensity, in seconds of route time: route time
+#: costs 1 a second, so presence wins over driving and travel is only a tie-break.
+presence_prize_per_minute: float = 3000.0
+#: Bound on the presence candidates (hotspot slots and area patrols) of one model; the least valuable go first.
+max_presence_candidates: int = 6000

@@ -186,7 +186,7 @@ def test_minimum_gap_between_visits_of_one_object():
     # 10 visits a week at any time, at least 12 hours apart: several fall on one day, never close together
     obj = VitalObject(**{**spbu.__dict__, "visits_per_week": 10, "min_gap_hours": 12.0})
     plan = _plan(sc, ctx, [obj], [], seed=0, time_limit=30, max_iterations=300)
-    times = sorted(s.arrival for r in plan.routes for s in r.stops)
+    times = sorted(s.arrival for r in plan.routes for s in r.stops if s.id == obj.id)  # area patrols fill the rest
     assert len(times) == 10 and not plan.unserved
     assert not plan.solver["min_gap_violations"]
     assert all((b - a).total_seconds() >= 12 * 3600 for a, b in zip(times, times[1:]))

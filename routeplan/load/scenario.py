@@ -20,6 +20,7 @@ from routeplan._checks import check_tree
 from routeplan._io import read_text
 from routeplan.errors import InputError
 from routeplan.errors import one_line as _one_line
+from routeplan.load.patrol import plan_patrol, shift_patrol, unit_patrol
 from routeplan.model.layers import CATEGORIES
 from routeplan.model.operations import RISK_CLASS_DEFAULTS
 from routeplan.model.scenario import (
@@ -65,11 +66,13 @@ SCENARIO_KEYS: dict[str, tuple[str, ...]] = {
     "": ("name", "area", "plan", "layers", "depots", "shifts", "units", "speeds", "pins", "operations"),
     "area": ("place", "osm_file", "bbox", "boundary", "name"),
     "plan": ("start_date", "days", "language", "utc_offset", "default_dwell_minutes", "hotspot_dwell_minutes",
-             "hotspot_value_minutes", "hotspot_target_minutes_per_week", "hotspot_max_stops_per_day"),
+             "hotspot_value_minutes", "hotspot_target_minutes_per_week", "hotspot_max_stops_per_day",
+             "patrol_share", "patrol_tolerance"),
     "layers": ("vital_objects", "hotspots", "desa"),
     "depots": ("id", "name", "lat", "lon"),
-    "shifts": ("name", "start", "end", "break_minutes", "break_window"),
-    "units": ("id", "kind", "depot", "crew", "shifts", "days", "unavailable"),
+    "shifts": ("name", "start", "end", "break_minutes", "break_window", "patrol_share", "patrol_minutes"),
+    "units": ("id", "kind", "depot", "crew", "shifts", "days", "patrol_share", "patrol_minutes", "standby",
+              "unavailable"),
     "pins": ("object", "unit", "date", "time"),
     "operations": ("name", "start", "end", "layers", "visits_per_day", "dwell_minutes", "windows", "risk_classes"),
     "risk_classes": ("visits_per_day", "dwell_minutes"),
@@ -344,6 +347,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     htarget, hmax = _hotspot_limits(pl.table, f)
     pins = _pins(raw, f, units, pl.dates, vo)
     operations = _operations(raw, f, base)
+    pshare, ptol = plan_patrol(pl.table, f)
     return Scenario(
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
         units=units, shifts=shifts, start_date=pl.start_date, days=pl.days, vital_objects=vo, hotspots=hs,
@@ -351,6 +355,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         language=pl.language, utc_offset=pl.offset, hotspot_value_minutes=float(pl.hvalue),
         hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
         operations=operations,
+        patrol_share=pshare, patrol_tolerance=ptol,
     )
 
 
@@ -464,7 +469,8 @@ def _shifts(raw: dict[str, Any], f: str) -> dict[str, Shift]:
         if isinstance(bmin, bool) or not isinstance(bmin, int) or bmin < 0:
             raise InputError(f"{where}.break_minutes: must be whole minutes >= 0")
         bwin = parse_window(s["break_window"], where + ".break_window") if "break_window" in s else None
-        shifts[sname] = Shift(sname, start % 1440, end % 1440 if end != 1440 else 0, bmin, bwin)
+        pshare, pmin = shift_patrol(s, where)
+        shifts[sname] = Shift(sname, start % 1440, end % 1440 if end != 1440 else 0, bmin, bwin, pshare, pmin)
         _check_break(shifts[sname], where)
     return shifts
 
@@ -521,7 +527,8 @@ def _units(raw: dict[str, Any], f: str, shifts: dict[str, Shift], depots: dict[s
         if not udays:
             log.warning("%s: unit %r works none of the plan's days", where, uid)
         ushifts = list(dict.fromkeys(str(s) for s in ushifts))
-        units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", "")),
+        patrol, standby = unit_patrol(u, where, shifts)
+        units.append(PatrolUnit(uid, ukind, depot, tuple(ushifts), udays, str(u.get("crew", "")), patrol, standby,
                                 _date_ranges(u.get("unavailable", []), where + ".unavailable")))
     if not any(u.days for u in units):
         raise InputError(f"{f}: no unit works any day of the plan ({dates[0].isoformat()}, {len(dates)} days); "
@@ -567,9 +574,9 @@ def _hotspot_limits(plan_t: dict[str, Any], f: str) -> tuple[float, int]:
     htarget = plan_t.get("hotspot_target_minutes_per_week", 84)
     if isinstance(htarget, bool) or not isinstance(htarget, (int, float)) or not 0 <= htarget <= 10080:
         raise InputError(f"{f} [plan].hotspot_target_minutes_per_week: must be minutes from 0 to 10080")
-    hmax = plan_t.get("hotspot_max_stops_per_day", 2)
-    if isinstance(hmax, bool) or not isinstance(hmax, int) or not 0 <= hmax <= 6:
-        raise InputError(f"{f} [plan].hotspot_max_stops_per_day: must be a whole number from 0 to 6")
+    hmax = plan_t.get("hotspot_max_stops_per_day", 16)  # a slot every 90 minutes of the day: no cap
+    if isinstance(hmax, bool) or not isinstance(hmax, int) or not 0 <= hmax <= 16:
+        raise InputError(f"{f} [plan].hotspot_max_stops_per_day: must be a whole number from 0 to 16")
     return htarget, hmax
 
 

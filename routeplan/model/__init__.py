@@ -6,7 +6,7 @@ cannot be used), optimize makes a :class:`Plan`, report and render read it, and
 """
 
 from routeplan.model.layers import CATEGORIES, CategoryDefaults, Hotspot, VitalObject, road_node
-from routeplan.model.plan import Plan, Problem, Route, Unserved, Visit
+from routeplan.model.plan import Plan, Problem, Route, ShiftPatrol, Unserved, Visit
 from routeplan.model.scenario import (
     PASARAN,
     UNIT_KINDS,
@@ -21,6 +21,6 @@ from routeplan.model.scenario import (
 
 __all__ = [
     "CATEGORIES", "CategoryDefaults", "Hotspot", "VitalObject", "road_node",
-    "Plan", "Problem", "Route", "Unserved", "Visit",
+    "Plan", "Problem", "Route", "ShiftPatrol", "Unserved", "Visit",
     "PASARAN", "UNIT_KINDS", "WEEKDAYS", "Area", "Depot", "PatrolUnit", "Scenario", "Shift", "pasaran_of",
 ]

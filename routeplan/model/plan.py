@@ -19,7 +19,7 @@ class Visit:
     """One planned stop of a route."""
 
     id: str
-    kind: str  # "vital_object" or "hotspot"
+    kind: str  # "vital_object", "hotspot" or "area_patrol" (a loop through a desa's or cell's roads)
     name: str
     category: str
     arrival: dt.datetime
@@ -110,6 +110,40 @@ class Problem:
 
 
 @dataclass
+class ShiftPatrol:
+    """The patrol of one staffed unit-shift against its planned patrol minutes.
+
+    Attributes
+    ----------
+    unit, day, shift
+        The unit, the date the shift starts and the shift's name.
+    target_minutes
+        Planned patrol minutes (:meth:`~routeplan.model.scenario.Scenario.patrol_target`); None on standby.
+    patrol_minutes
+        Minutes driven and present at stops (breaks, the reserve at the depot and waiting left out).
+    stops
+        Stops of the route (visits, hotspot stops and area patrols).
+    longest_stretch_minutes
+        The longest time between leaving one stop (or the depot) and reaching the next.
+    reason
+        Empty when the patrol reaches ``target × (1 − tolerance)``; else ``standby``, ``few_candidates`` (not
+        enough presence can be reached in the shift) or ``unfilled`` (the search left time unused).
+    detail
+        One line for people saying why.
+    """
+
+    unit: str
+    day: dt.date
+    shift: str
+    target_minutes: int | None
+    patrol_minutes: float
+    stops: int
+    longest_stretch_minutes: float
+    reason: str = ""
+    detail: str = ""
+
+
+@dataclass
 class Plan:
     """The result of planning: routes per unit, day and shift, and what could not be served.
 
@@ -132,3 +166,6 @@ class Plan:
     language: str | None = None
     depots: list[Depot] | None = None
     units: list[PatrolUnit] | None = None
+    #: One entry per staffed unit-shift of the plan (standby included), in route order; empty in a plan read
+    #: from a ``plan.json`` written before patrol targets.
+    patrol: list[ShiftPatrol] = field(default_factory=list)

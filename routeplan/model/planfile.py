@@ -23,7 +23,7 @@ import routeplan.settings as settings
 from routeplan._checks import check_tree
 from routeplan._io import read_text, write_json_atomic
 from routeplan.errors import InputError
-from routeplan.model.plan import Plan, Route, Unserved, Visit
+from routeplan.model.plan import Plan, Route, ShiftPatrol, Unserved, Visit
 from routeplan.model.scenario import Depot, PatrolUnit
 
 #: The version of the plan.json format this routeplan writes, and the newest it reads.
@@ -174,6 +174,24 @@ def _check_plan(d: Any) -> None:
     for i, x in enumerate(_get(d, "replanned", "", list, required=False) or []):
         if not isinstance(x, dict):
             raise _Bad(f"replanned[{i}]", "is not an object")
+    for i, x in enumerate(_get(d, "patrol", "", list, required=False) or []):
+        _check_patrol(x, f"patrol[{i}]")
+
+
+def _check_patrol(x: Any, p: str) -> None:
+    """One entry of the optional ``patrol`` list (a plan written before patrol targets has none)."""
+    if not isinstance(x, dict):
+        raise _Bad(p, "is not an object")
+    for key in ("unit", "shift"):
+        _get(x, key, p, str)
+    _date(x, "day", p)
+    if x.get("target_minutes") is not None:  # null: on standby
+        _get(x, "target_minutes", p, int)
+    for key in ("patrol_minutes", "longest_stretch_minutes"):
+        _get(x, key, p, (int, float))
+    _get(x, "stops", p, int)
+    for key in ("reason", "detail"):
+        _get(x, key, p, str, required=False)
 
 
 def _check_version(d: Any, pj: Path) -> None:
@@ -281,6 +299,9 @@ def plan_from_dict(d: dict[str, Any], paths: dict[tuple[str, str, str], list[tup
                                             for x in depots],
         units=None if units is None else [PatrolUnit(x["id"], x.get("kind", ""), x.get("depot", ""), (), (),
                                                      x.get("crew", "")) for x in units],
+        patrol=[ShiftPatrol(x["unit"], dt.date.fromisoformat(x["day"]), x["shift"], x.get("target_minutes"),
+                            float(x["patrol_minutes"]), x["stops"], float(x["longest_stretch_minutes"]),
+                            x.get("reason", ""), x.get("detail", "")) for x in d.get("patrol") or []],
     )
 
 
@@ -367,6 +388,11 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         d["depots"] = [{"id": x.id, "name": x.name, "lon": round(x.lon, 7), "lat": round(x.lat, 7)} for x in plan.depots]
     if plan.units is not None:
         d["units"] = [{"id": u.id, "kind": u.kind, "depot": u.depot, "crew": u.crew} for u in plan.units]
+    if plan.patrol:
+        d["patrol"] = [{"unit": x.unit, "day": x.day.isoformat(), "shift": x.shift, "target_minutes": x.target_minutes,
+                        "patrol_minutes": x.patrol_minutes, "stops": x.stops,
+                        "longest_stretch_minutes": x.longest_stretch_minutes, "reason": x.reason, "detail": x.detail}
+                       for x in plan.patrol]
     return d
 
 

@@ -36,6 +36,10 @@ class Shift:
     end: int
     break_minutes: int = 0
     break_window: tuple[int, int] | None = None
+    #: Patrol time of this shift for every unit (overridden by a unit's own): a share of the shift less its
+    #: break, or whole minutes; None = the plan's ``patrol_share``.
+    patrol_share: float | None = None
+    patrol_minutes: int | None = None
 
     @property
     def crosses_midnight(self) -> bool:
@@ -73,6 +77,11 @@ class PatrolUnit:
     shifts: tuple[str, ...]
     days: tuple[int, ...]  # plan-day indices the unit works
     crew: str = ""
+    #: Patrol time per shift name ("*" = every shift): ("share", 0.6) or ("minutes", 240); the shift's or
+    #: the plan's value applies to a shift not named here.
+    patrol: tuple[tuple[str, str, float], ...] = ()
+    #: Shift names on which the unit is on standby (no patrol: reserve, guard post); "*" = every shift.
+    standby: tuple[str, ...] = ()
     unavailable: tuple[tuple[dt.date, dt.date], ...] = ()  # inclusive date ranges: leave, seconded elsewhere
 
     def available(self, date: dt.date) -> bool:
@@ -140,9 +149,13 @@ class Scenario:
     utc_offset: str = "+07:00"
     hotspot_value_minutes: float = 60.0
     hotspot_target_minutes_per_week: float = 84.0
-    hotspot_max_stops_per_day: int = 2
+    hotspot_max_stops_per_day: int = 16
     pins: list[dict[str, Any]] = field(default_factory=list)
     operations: list[Operation] = field(default_factory=list)
+    #: Planned patrol share of a shift (less its break) when neither the unit nor the shift says otherwise.
+    patrol_share: float = 0.6
+    #: A unit-shift patrols enough when its patrol minutes reach ``target × (1 − patrol_tolerance)``.
+    patrol_tolerance: float = 0.15
 
     @property
     def dates(self) -> list[dt.date]:
@@ -153,6 +166,26 @@ class Scenario:
         """Return the plan days (indexes) ``unit`` works: its days, less those its ``unavailable`` ranges take."""
         dates = self.dates
         return [d for d in unit.days if d < len(dates) and unit.available(dates[d])]
+    def patrol_target(self, unit: PatrolUnit, shift: Shift) -> int | None:
+        """Planned patrol minutes of ``unit`` on ``shift``, or None when the unit is on standby then.
+
+        The first of these that is set applies: the unit's value for this shift, the unit's value for every
+        shift, the shift's own value, the plan's ``patrol_share``. A share is of the shift's length less its
+        break; minutes are capped there too. The rest of the shift is the reserve (110 calls, guard duty,
+        reporting).
+        """
+        if shift.name in unit.standby or "*" in unit.standby:
+            return None
+        base = max(shift.length - shift.break_minutes, 0)
+        rules = {name: (how, value) for name, how, value in unit.patrol}
+        rule = rules.get(shift.name) or rules.get("*")
+        if rule is None and shift.patrol_minutes is not None:
+            rule = ("minutes", float(shift.patrol_minutes))
+        if rule is None:
+            rule = ("share", shift.patrol_share if shift.patrol_share is not None else self.patrol_share)
+        how, value = rule
+        minutes = value if how == "minutes" else value * base
+        return int(round(min(max(minutes, 0.0), base)))
 
     def day_index(self, date: dt.date) -> int:
         """Return the index of ``date`` in the plan (0 for ``start_date``)."""

@@ -27,6 +27,7 @@ from routeplan.model.layers import (
 from routeplan.model.operations import DayRule, day_rules, weekly_share
 from routeplan.model.plan import Unserved
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.areas import PatrolArea
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
 from routeplan.optimize.routing import Stop
 
@@ -34,14 +35,17 @@ from routeplan.optimize.routing import Stop
 #: route's duration, so a required visit is dropped only when shifts are full, lowest priority first.
 CARRY_OVER_PRIORITY = 0  # a required visit missed last week (routeplan plan --carry-over)
 REQUIRED_PRIZE = {CARRY_OVER_PRIORITY: 4_000_000, 1: 3_000_000, 2: 2_000_000, 3: 1_000_000}
+#: Prize of a minute of a shift's reserve: above any presence minute (``settings.presence_prize_per_minute`` ×
+#: at most 1.5), so presence never takes reserve time; a required visit outweighs about 100 such minutes.
+RESERVE_PRIZE_PER_MINUTE = 10_000
 
 
 @dataclass
 class Candidate:
     """What a stop of the model stands for."""
 
-    kind: str  # "vital_object", "hotspot" or "break"
-    ref: VitalObject | Hotspot | None
+    kind: str  # "vital_object", "hotspot", "area_patrol", "break" or "reserve"
+    ref: VitalObject | Hotspot | PatrolArea | None
     visit_no: int
     day: int
     window: tuple[int, int]  # minutes from plan start
@@ -371,61 +375,18 @@ def add_pin_candidates(cs: Candidates, fleet: Fleet) -> None:
 
 
 def add_break_candidates(cs: Candidates, fleet: Fleet) -> None:
-    """One stop per shift that has a break, at the unit's depot (its own location), inside the break window."""
-    n = fleet.n_locations + len(fleet.pins)
-    for j, (vi, a, b, minutes) in enumerate(fleet.breaks):
-        fleet.model.add_stop(Stop(n + j, a * 60, (b - minutes) * 60, minutes * 60, PIN_PRIZE, name="break"))
+    """One stop per shift that has a break, at the unit's depot (its own location), inside the break window;
+    and one per shift with a reserve (:attr:`Fleet.reserves`), anywhere in the shift."""
+    for vi, a, b, minutes in fleet.breaks:
+        fleet.model.add_stop(Stop(fleet.depot_copy[vi], a * 60, (b - minutes) * 60, minutes * 60, PIN_PRIZE, name="break"))
         cs.stops.append(Candidate("break", None, 0, fleet.specs[vi].day, (a, b)))
-
-
-def add_hotspot_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, hotspots: list[Hotspot],
-                           loc_of: dict[int, int], rng: np.random.Generator, *, from_day: int = 0) -> None:
-    """Optional stops inside hotspots' active hours, at most a few per hotspot and day, in different shifts.
-
-    Presence recurs through the day. Dosage follows risk with diminishing returns: a hotspot's weekly
-    target (minutes, in proportion to risk) sets how many stops carry the full prize; further stops are
-    worth a quarter, and a day's second stop half. Which stops carry the full prize is drawn at random per
-    week (``rng``), so that presence is not predictable.
-    """
-    model = fleet.model
-    hvalue = scenario.hotspot_value_minutes * 60
-    hservice = scenario.hotspot_dwell_minutes * 60
-    week_share = (scenario.days - from_day) / 7
-    for h in hotspots:
-        loc = loc_of[road_node(h)]
-        slots = _hotspot_slots(fleet, scenario, h, loc, rng, from_day)
-        target_stops = int(np.ceil(h.risk * scenario.hotspot_target_minutes_per_week * week_share
-                                   / max(scenario.hotspot_dwell_minutes, 1)))
-        full = set(rng.permutation(len(slots))[:target_stops].tolist()) if slots else set()
-        for k, (day, rank, a, b) in enumerate(slots):
-            g = model.add_group(required=False)
-            cs.groups.append((None, 0))
-            prize = int(round(h.risk * hvalue * (1.0 if k in full else 0.25) * (0.5 ** rank)))
-            model.add_stop(Stop(loc, a * 60, b * 60 - hservice, hservice, prize, group=g, name=h.id))
-            cs.stops.append(Candidate("hotspot", h, 0, day, (a, b)))
-        check_stop_count(fleet, scenario)
-
-
-def _hotspot_slots(fleet: Fleet, scenario: Scenario, h: Hotspot, loc: int, rng: np.random.Generator,
-                   from_day: int) -> list[tuple[int, int, int, int]]:
-    """(day, rank within the day, start, end) of the hotspot's stops: per day, up to
-    ``hotspot_max_stops_per_day`` of its active hours within shifts, drawn at random, that a vehicle can serve."""
-    hservice = scenario.hotspot_dwell_minutes * 60
-    shift_spans = sorted({(sh.start, sh.length) for sh in scenario.shifts.values()})
-    slots = []
-    for day in range(from_day, scenario.days):
-        parts = []
-        for (s0, slen) in shift_spans:
-            for (ws, we) in (h.active_hours or ((0, 1440),)):
-                wlen = (we - ws) % 1440 or 1440
-                for shift_day in (-1, 0, 1):  # the active window may start the day before
-                    a = max(day * 1440 + ws + shift_day * 1440, day * 1440 + s0)
-                    b = min(day * 1440 + ws + shift_day * 1440 + wlen, day * 1440 + s0 + slen)
-                    if b - a >= scenario.hotspot_dwell_minutes and (a, b) not in parts:
-                        parts.append((a, b))
-        order: list[int] | np.ndarray = rng.permutation(len(parts)) if parts else []
-        for rank, pi in enumerate(order[: scenario.hotspot_max_stops_per_day]):
-            a, b = parts[int(pi)]
-            if b * 60 - hservice >= a * 60 and fleet.feasible(loc, a * 60, b * 60 - hservice, hservice).any():
-                slots.append((day, rank, a, b))
-    return slots
+    chunk = max(1, int(settings.reserve_chunk_minutes))
+    for vi, minutes in fleet.reserves:
+        s = fleet.specs[vi]
+        # in parts, each worth more than any presence of its length and less than a required visit: a required
+        # visit that needs more than the patrol time takes a part of the reserve, presence never does
+        parts = [chunk] * (minutes // chunk) + ([minutes % chunk] if minutes % chunk else [])
+        for m in parts:
+            fleet.model.add_stop(Stop(fleet.depot_copy[vi], s.start * 60, (s.end - m) * 60, m * 60,
+                                      RESERVE_PRIZE_PER_MINUTE * m, name="reserve"))
+            cs.stops.append(Candidate("reserve", None, 0, s.day, (s.start, s.end)))

@@ -11,11 +11,12 @@ from pathlib import Path
 import networkx as nx
 
 from routeplan.model.layers import Hotspot, VitalObject, road_node
-from routeplan.model.plan import Plan, Problem, Route, Unserved, Visit
+from routeplan.model.plan import Plan, Problem, Route, ShiftPatrol, Unserved, Visit
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.areas import PatrolArea
 from routeplan.optimize.candidates import Candidates
 from routeplan.optimize.fleet import Fleet
-from routeplan.optimize.routing import RouteResult, RoutingResult
+from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
 from routeplan.prepare.matrix import LocationMatrices, TravelMatrix
 
 
@@ -89,9 +90,8 @@ def decode_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario:
                   matrices: LocationMatrices, G: nx.MultiDiGraph) -> list[Route]:
     """One :class:`Route` per solved route with a patrol stop, ordered by day, shift and unit."""
     t0 = dt.datetime.combine(scenario.start_date, dt.time(0, 0), tzinfo=_offset(scenario.utc_offset))
-    # the road node of every location, the copies of pins and breaks after the plan's own locations
-    all_nodes = (matrices.nodes + [road_node(p.obj) for p in fleet.pins]
-                 + [matrices.nodes[fleet.specs[b[0]].loc] for b in fleet.breaks])
+    # the road node of every location, the copies (pins, depots, area entries) after the plan's own locations
+    all_nodes = matrices.nodes + [matrices.nodes[src] for src in fleet.extra_src]
     routes = []
     for rr in result.routes:
         r = _route(rr, cs, fleet, t0, matrices, all_nodes, G)
@@ -112,10 +112,22 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
     stops: list[Visit] = []
     seq_locs = [model.vehicles[rr.vehicle].start]
     brks: list[tuple[dt.datetime, dt.datetime]] = []
+    loops: dict[int, tuple[int, ...]] = {}
     for (si, s_start, s_end) in rr.visits:
         cand = cs.stops[si]
         ref = cand.ref
         seq_locs.append(model.stops[si].location)
+        if cand.kind == "reserve":
+            continue
+        if isinstance(ref, PatrolArea):
+            loops[len(seq_locs) - 1] = ref.nodes
+            x, y = G.nodes[ref.entry]["x"], G.nodes[ref.entry]["y"]
+            stops.append(Visit(
+                id=ref.id, kind="area_patrol", name=ref.name, category="area_patrol",
+                arrival=t0 + dt.timedelta(seconds=int(s_start)), departure=t0 + dt.timedelta(seconds=int(s_end)),
+                lon=float(x), lat=float(y), dwell_minutes=(s_end - s_start) // 60, window=_fmt_window(cand.window, t0),
+                node=ref.entry))  # the name is the desa's (or the cell's): no desa field, it would repeat it
+            continue
         if cand.kind == "break" or ref is None:
             brks.append((t0 + dt.timedelta(seconds=int(s_start)), t0 + dt.timedelta(seconds=int(s_end))))
             continue
@@ -132,7 +144,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
     seq_locs.append(model.vehicles[rr.vehicle].end)
     legs = [float(model.durations[prof][a, b]) for a, b in zip(seq_locs, seq_locs[1:])]
     dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
-    path = _route_path(G, matrices.by_kind[u.kind], [all_nodes[i] for i in seq_locs], u.kind)
+    path = _route_path(G, matrices.by_kind[u.kind], [all_nodes[i] for i in seq_locs], u.kind, loops)
     return Route(
         unit=u.id, unit_kind=u.kind, crew=u.crew, day=t0.date() + dt.timedelta(days=day), shift=sh.name, depot=dep.id,
         depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
@@ -172,25 +184,117 @@ def _fmt_window(window: tuple[int, int], t0: dt.datetime) -> str:
     return f"{a:%H:%M}-{b:%H:%M}"
 
 
-def _route_path(G: nx.MultiDiGraph, mat: TravelMatrix, seq_nodes: list[int], kind: str) -> list[tuple[float, float]]:
-    """Longitude/latitude points along the roads of a route (edge geometry where osmnx kept it)."""
+def _route_path(G: nx.MultiDiGraph, mat: TravelMatrix, seq_nodes: list[int], kind: str,
+                loops: dict[int, tuple[int, ...]] | None = None) -> list[tuple[float, float]]:
+    """Longitude/latitude points along the roads of a route (edge geometry where osmnx kept it); ``loops``
+    are the road nodes of the area patrol driven at a stop of the sequence (by its position)."""
     pos = {n: i for i, n in enumerate(mat.nodes)}
     weight = f"travel_time_{kind}"
-    coords: list[tuple[float, float]] = []
-    for a, b in zip(seq_nodes, seq_nodes[1:]):
-        nodes = mat.path(pos[a], pos[b])
-        if not coords:
-            coords.append((G.nodes[nodes[0]]["x"], G.nodes[nodes[0]]["y"]))
-        for u, v in zip(nodes, nodes[1:]):
-            data = min((d for d in G[u][v].values() if weight in d), key=lambda d: d[weight])
-            geom = data.get("geometry")
-            if geom is not None:
-                pts = list(geom.coords)
-                # osmnx stores geometry from u to v; reverse if it was digitised the other way
-                if pts and (abs(pts[0][0] - G.nodes[u]["x"]) + abs(pts[0][1] - G.nodes[u]["y"])) > \
-                        (abs(pts[-1][0] - G.nodes[u]["x"]) + abs(pts[-1][1] - G.nodes[u]["y"])):
-                    pts = pts[::-1]
-                coords.extend(pts[1:])
-            else:
-                coords.append((G.nodes[v]["x"], G.nodes[v]["y"]))
+    coords: list[tuple[float, float]] = [(G.nodes[seq_nodes[0]]["x"], G.nodes[seq_nodes[0]]["y"])] if seq_nodes else []
+    for i, (a, b) in enumerate(zip(seq_nodes, seq_nodes[1:])):
+        _along(G, mat.path(pos[a], pos[b]), weight, coords)
+        if loops and i + 1 in loops:
+            _along(G, list(loops[i + 1]), weight, coords)
     return coords
+
+
+def _along(G: nx.MultiDiGraph, nodes: list[int], weight: str, coords: list[tuple[float, float]]) -> None:
+    """Append the points along the road nodes ``nodes`` (from the second node on) to ``coords``."""
+    for u, v in zip(nodes, nodes[1:]):
+        data = min((d for d in G[u][v].values() if weight in d), key=lambda d: d[weight])
+        geom = data.get("geometry")
+        if geom is not None:
+            pts = list(geom.coords)
+            # osmnx stores geometry from u to v; reverse if it was digitised the other way
+            if pts and (abs(pts[0][0] - G.nodes[u]["x"]) + abs(pts[0][1] - G.nodes[u]["y"])) > \
+                    (abs(pts[-1][0] - G.nodes[u]["x"]) + abs(pts[-1][1] - G.nodes[u]["y"])):
+                pts = pts[::-1]
+            coords.extend(pts[1:])
+        else:
+            coords.append((G.nodes[v]["x"], G.nodes[v]["y"]))
+
+
+# long: one pass over every staffed unit-shift, its solved route and, when short, the candidates it could reach
+def patrol_summary(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario) -> list[ShiftPatrol]:
+    """The patrol of every staffed unit-shift against its target, with the reason where it falls short.
+
+    Patrol minutes are the minutes driven and spent at stops (area patrols included), without the break, the
+    reserve at the depot and any waiting. Unit-shifts on standby are listed with reason ``standby``.
+
+    Parameters
+    ----------
+    result, cs, fleet
+        The solved model, its candidates and vehicles.
+    scenario
+        Patrol targets and tolerance.
+
+    Returns
+    -------
+    list of ShiftPatrol
+        In the order of the vehicles (unit, day, shift), standby unit-shifts among them.
+    """
+    model = fleet.model
+    t0 = scenario.start_date
+    by_vehicle = {rr.vehicle: rr for rr in result.routes}
+    out: list[ShiftPatrol] = []
+    done: set[tuple[str, int, str]] = set()
+    for vi, spec in enumerate(fleet.specs):
+        done.add((spec.unit.id, spec.day, spec.shift.name))
+        target = scenario.patrol_target(spec.unit, spec.shift) or 0
+        rr = by_vehicle.get(vi)
+        minutes, stops, stretch = _patrol_figures(rr, cs, model.vehicles[vi].profile, model) if rr else (0.0, 0, 0.0)
+        sp = ShiftPatrol(spec.unit.id, t0 + dt.timedelta(days=spec.day), spec.shift.name, target,
+                         round(minutes, 1), stops, round(stretch, 1))
+        need = target * (1 - scenario.patrol_tolerance)
+        if minutes + 1e-6 < need:
+            reach = _reachable_minutes(cs, fleet, vi)
+            if reach < need:
+                sp.reason, sp.detail = "few_candidates", (
+                    f"only about {reach:.0f} min of presence can be reached in this shift (visits, hotspot stops, "
+                    f"area patrols), against {target} min planned")
+            else:
+                sp.reason, sp.detail = "unfilled", (
+                    f"the search left {target - minutes:.0f} of {target} min unused; more --iterations or a "
+                    "longer --time-limit may fill it")
+        out.append(sp)
+    for u in scenario.units:  # standby unit-shifts have no vehicle
+        for day in u.days:
+            for name in u.shifts:
+                if (u.id, day, name) not in done and scenario.patrol_target(u, scenario.shifts[name]) is None:
+                    out.append(ShiftPatrol(u.id, t0 + dt.timedelta(days=day), name, None, 0.0, 0, 0.0, "standby",
+                                           f"{u.id} is on standby in shift {name}: no patrol planned"))
+    order = {u.id: i for i, u in enumerate(scenario.units)}
+    shift_order = {s: i for i, s in enumerate(scenario.shifts)}
+    out.sort(key=lambda p: (p.day, shift_order[p.shift], order[p.unit]))
+    return out
+
+
+def _patrol_figures(rr: RouteResult, cs: Candidates, prof: int, model: RoutingModel) -> tuple[float, int, float]:
+    """(patrol minutes, stops, longest stretch in minutes) of a solved route."""
+    loc = model.vehicles[rr.vehicle].start
+    drive = present = 0.0
+    stops = 0
+    stretch, last_end = 0.0, float(rr.start)
+    for si, s_start, s_end in rr.visits:
+        nxt = model.stops[si].location
+        drive += float(model.durations[prof][loc, nxt])
+        loc = nxt
+        stretch = max(stretch, (s_start - last_end) / 60)
+        last_end = float(s_end)
+        if cs.stops[si].kind not in ("break", "reserve"):
+            present += s_end - s_start
+            stops += 1
+    drive += float(model.durations[prof][loc, model.vehicles[rr.vehicle].end])
+    stretch = max(stretch, (rr.end - last_end) / 60)
+    return (drive + present) / 60, stops, stretch
+
+
+def _reachable_minutes(cs: Candidates, fleet: Fleet, vi: int) -> float:
+    """Minutes of presence among the candidates vehicle ``vi`` can serve (each with the drive to and from it)."""
+    total = 0.0
+    for st, cand in zip(fleet.model.stops, cs.stops):
+        if cand.kind in ("break", "reserve") or st.tw_late < fleet.v_start[vi] or st.tw_early > fleet.v_end[vi]:
+            continue
+        if fleet.feasible(st.location, st.tw_early, st.tw_late, st.service)[vi]:
+            total += st.service / 60
+    return total

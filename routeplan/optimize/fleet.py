@@ -7,7 +7,8 @@ that only the one vehicle they belong to can reach: that vehicle gets a matrix p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -59,7 +60,18 @@ class Fleet:
     specs
         One :class:`VehicleSpec` per vehicle of ``model``, in order.
     pins, breaks
-        The pinned visits and the breaks; their locations follow the ``n_locations`` plan locations.
+        The pinned visits and the breaks.
+    reserves
+        (vehicle, minutes) of the reserve of each vehicle whose patrol target leaves one: a stay at the depot
+        (110 calls, guard duty, reporting), in parts worth more than presence, so that the patrol takes no more
+        than its planned minutes unless a required visit needs a part of the reserve.
+    depot_copy
+        Location of each vehicle's own copy of its depot, where its break and reserve are taken. The pins'
+        copies come first after the ``n_locations`` plan locations, then the depot copies.
+    area_copy
+        Location of each area patrol's entry copy (after the depot copies), reached only by its unit kind.
+    extra_src
+        The plan location each copy after the ``n_locations`` plan locations stands for, in order.
     model
         The routing model, with its matrix profiles and vehicles (stops are added later).
     n_locations
@@ -74,6 +86,10 @@ class Fleet:
     model: RoutingModel
     n_locations: int
     profile: dict[str, int]
+    reserves: list[tuple[int, int]] = field(default_factory=list)
+    depot_copy: dict[int, int] = field(default_factory=dict)
+    area_copy: list[int] = field(default_factory=list)
+    extra_src: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         v = self.model.vehicles
@@ -91,18 +107,18 @@ class Fleet:
         return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= self.v_end)
 
     def reachable(self, loc: int) -> bool:
-        """Whether some unit kind's roads lead from one of its depots to ``loc`` and back."""
+        """Whether some vehicle's roads lead from its depot to ``loc`` and back."""
         dur = self.model.durations
-        return any(
-            np.any(dur[p][self.v_loc[self.v_prof == p], loc] < UNREACHABLE)
-            and np.any(dur[p][loc, self.v_loc[self.v_prof == p]] < UNREACHABLE)
-            for p in self.profile.values()
-        )
+        return any(dur[p][dl, loc] < UNREACHABLE and dur[p][loc, dl] < UNREACHABLE
+                   for p, dl in zip(self.v_prof, self.v_loc))
 
 
 def vehicle_specs(scenario: Scenario, depot_locs: dict[str, int], from_day: int = 0,
                   units_off: set[str] | frozenset[str] = frozenset()) -> list[VehicleSpec]:
-    """One :class:`VehicleSpec` per unit, working day from ``from_day`` on and shift, in the scenario's order."""
+    """One :class:`VehicleSpec` per unit, working day from ``from_day`` on and shift, in the scenario's order.
+
+    A unit-shift on standby (:meth:`~routeplan.model.scenario.Scenario.patrol_target` None) gets no vehicle.
+    """
     out = []
     for u in scenario.units:
         if u.id in units_off:
@@ -111,6 +127,8 @@ def vehicle_specs(scenario: Scenario, depot_locs: dict[str, int], from_day: int 
         for day in (d for d in scenario.working_days(u) if d >= from_day):
             for sname in u.shifts:
                 sh = scenario.shifts[sname]
+                if scenario.patrol_target(u, sh) is None:
+                    continue
                 s0, s1 = sh.absolute(day)
                 out.append(VehicleSpec(u, day, sh, dep, depot_locs[dep.id], s0, s1))
     return out
@@ -173,13 +191,24 @@ def shift_breaks(vspecs: list[VehicleSpec]) -> list[Break]:
     return out
 
 
+def shift_reserves(scenario: Scenario, vspecs: list[VehicleSpec]) -> list[tuple[int, int]]:
+    """(vehicle, minutes) of the reserve of every vehicle: its shift less its break and its patrol target."""
+    out = []
+    for vi, s in enumerate(vspecs):
+        target = scenario.patrol_target(s.unit, s.shift)
+        reserve = s.shift.length - s.shift.break_minutes - (target or 0)
+        if reserve > 0:
+            out.append((vi, reserve))
+    return out
 
-def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], extras: list[tuple[int, int]],
+
+def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], extras: list[tuple[int | str, int]],
                       profile: dict[str, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
     """Duration and distance matrices per profile, and the profile of each vehicle.
 
-    ``extras`` are (vehicle, source location) of the extra locations after the plan's locations: a copy
-    of the source that only that vehicle reaches, through a profile of its own.
+    ``extras`` are (owner, source location) of the extra locations after the plan's locations: a copy of the
+    source that only its owner reaches: a vehicle (its index; it gets a profile of its own) or every vehicle of
+    a unit kind (its name; the kind's profile).
     """
     kinds = matrices.kinds
     n = len(matrices.nodes)
@@ -188,29 +217,37 @@ def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], ext
     vprofile = [profile[s.unit.kind] for s in vspecs]
     if not extras:
         return durs, dists, vprofile
-    base_d = [np.pad(m, ((0, len(extras)), (0, len(extras))), constant_values=np.inf) for m in durs]
-    base_l = [np.pad(m, ((0, len(extras)), (0, len(extras))), constant_values=np.inf) for m in dists]
-    durs, dists = list(base_d), list(base_l)
-    for vi in sorted({vi for vi, _ in extras}):
+    src = np.array([e[1] for e in extras])
+
+    def widen(k: int, mine: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Profile ``k``'s matrices over all locations, the extras in ``mine`` reachable as their sources."""
+        out = []
+        for m in (durs[k], dists[k]):
+            w = np.full((n + len(extras), n + len(extras)), np.inf)
+            w[:n, :n] = m
+            idx = np.array(mine, dtype=int)
+            if len(idx):
+                w[n + idx, :n] = m[src[idx], :]
+                w[:n, n + idx] = m[:, src[idx]]
+                w[np.ix_(n + idx, n + idx)] = m[np.ix_(src[idx], src[idx])]
+            out.append(w)
+        return out[0], out[1]
+
+    base = [widen(k, [j for j, (owner, _s) in enumerate(extras) if owner == kind]) for k, kind in enumerate(kinds)]
+    out_d, out_l = [b[0] for b in base], [b[1] for b in base]
+    for vi in sorted({owner for owner, _ in extras if isinstance(owner, int)}):
         k = vprofile[vi]
-        d, dist = base_d[k].copy(), base_l[k].copy()
-        mine = [j for j, (vj, _) in enumerate(extras) if vj == vi]
-        for j in mine:
-            src = extras[j][1]
-            d[n + j, :n], d[:n, n + j] = d[src, :n], d[:n, src]
-            dist[n + j, :n], dist[:n, n + j] = dist[src, :n], dist[:n, src]
-            for j2 in mine:  # between two extras of the same vehicle: as between their sources
-                d[n + j, n + j2] = d[src, extras[j2][1]]
-                dist[n + j, n + j2] = dist[src, extras[j2][1]]
-        durs.append(d)
-        dists.append(dist)
-        vprofile[vi] = len(durs) - 1
-    return durs, dists, vprofile
+        d, dist = widen(k, [j for j, (owner, _s) in enumerate(extras) if owner in (vi, kinds[k])])
+        out_d.append(d)
+        out_l.append(dist)
+        vprofile[vi] = len(out_d) - 1
+    return out_d, out_l, vprofile
 
 
 def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: LocationMatrices,
                 depot_nodes: dict[str, int], *, from_day: int = 0,
-                units_off: set[str] | frozenset[str] = frozenset()) -> Fleet:
+                units_off: set[str] | frozenset[str] = frozenset(),
+                areas: Sequence[tuple[str, int]] = ()) -> Fleet:
     """The vehicles of the week (from ``from_day`` on, without ``units_off``), their pins and breaks.
 
     Parameters
@@ -225,6 +262,9 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
         Road node of each depot, as snapped by :func:`routeplan.prepare.context.prepare`.
     from_day, units_off
         As in :func:`routeplan.optimize.weekly.plan_week`.
+    areas
+        (unit kind, road node) of each area patrol's entry: a copy of it that only units of that kind reach
+        (:attr:`Fleet.area_copy`), since the loop is timed for that kind.
 
     Returns
     -------
@@ -239,9 +279,16 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     vspecs = vehicle_specs(scenario, {d: loc_of[n] for d, n in depot_nodes.items()}, from_day, units_off)
     pins = resolve_pins(scenario, objects, vspecs, from_day)
     breaks = shift_breaks(vspecs)
-    # extra locations: a copy per pin (at its object) and per break (at the depot), each reachable
-    # only through the profile of the one vehicle it belongs to
-    extras = [(p.vehicle, loc_of[road_node(p.obj)]) for p in pins] + [(b[0], vspecs[b[0]].loc) for b in breaks]
+    reserves = shift_reserves(scenario, vspecs)
+    # extra locations: a copy per pin (at its object) and per vehicle with a break or reserve (at its depot),
+    # each reachable only through the profile of the one vehicle it belongs to
+    at_depot = sorted({b[0] for b in breaks} | {r[0] for r in reserves})
+    extras: list[tuple[int | str, int]] = [(p.vehicle, loc_of[road_node(p.obj)]) for p in pins]
+    extras += [(vi, vspecs[vi].loc) for vi in at_depot]
+    n = len(matrices.nodes)
+    depot_copy = {vi: n + len(pins) + j for j, vi in enumerate(at_depot)}
+    area_copy = [n + len(extras) + j for j in range(len(areas))]
+    extras += [(kind, loc_of[node]) for kind, node in areas]
     profile = {k: i for i, k in enumerate(matrices.kinds)}
     durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
     model = RoutingModel(durs, dists)
@@ -249,4 +296,4 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
         model.add_vehicle(Vehicle(s.loc, s.loc, s.start * 60, s.end * 60, prof, name=f"{s.unit.id}/{s.day}/{s.shift.name}"))
     if not model.vehicles:
         raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
-    return Fleet(vspecs, pins, breaks, model, len(matrices.nodes), profile)
+    return Fleet(vspecs, pins, breaks, model, n, profile, reserves, depot_copy, area_copy, [e[1] for e in extras])

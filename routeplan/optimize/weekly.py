@@ -10,26 +10,29 @@ be served is listed with its binding reason instead of being dropped silently.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
 
 import numpy as np
 
+from routeplan.load.layers import read_desa
 from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.areas import PatrolArea, patrol_areas
 from routeplan.optimize.candidates import (
     Candidate,
     Candidates,
     add_break_candidates,
-    add_hotspot_candidates,
     add_object_candidates,
     add_pin_candidates,
     check_stop_count,
 )
-from routeplan.optimize.decode import build_plan, decode_routes, snap_unserved, unserved_after_solve
+from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
 from routeplan.optimize.fleet import Fleet, build_fleet
+from routeplan.optimize.presence import add_presence_candidates
 from routeplan.optimize.routing import RoutingModel, RoutingResult
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.matrix import LocationMatrices
@@ -90,11 +93,14 @@ def plan_week(
     say = progress or (lambda _msg: None)
     rng = np.random.default_rng(seed)
     loc_of = matrices.index()
-    fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off)
+    desa = ctx.desa if ctx.desa is not None or scenario.desa is None else read_desa(scenario.desa)
+    areas = patrol_areas(ctx.graph, desa, matrices.nodes, list(matrices.kinds), ctx.objects, ctx.hotspots)
+    fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off,
+                        areas=[(a.kind, a.entry) for a in areas])
 
     say("weekly model")
     cs = _candidates(scenario, ctx, fleet, loc_of, rng, from_day=from_day, done_visits=done_visits,
-                     avoid_hours=avoid_hours)
+                     avoid_hours=avoid_hours, areas=areas)
     model = fleet.model
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
 
@@ -108,14 +114,17 @@ def plan_week(
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
     snapped_out, snapped_visits = snap_unserved(ctx.problems)
     unserved = cs.unserved + unserved_after_solve(cs, fleet, result, loc_of, gaps) + snapped_out
-    return build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
+    plan = build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
                       result=result, fleet=fleet, gap_violations=gap_violations)
+    plan.patrol = patrol_summary(result, cs, fleet, scenario)
+    return plan
 
 
 def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,
                 *, from_day: int, done_visits: dict[str, int] | None,
-                avoid_hours: dict[tuple[str, int], set[int]] | None) -> Candidates:
-    """The candidate stops of the week: vital objects, pinned visits, breaks and hotspots, checked for their count."""
+                avoid_hours: dict[tuple[str, int], set[int]] | None, areas: list[PatrolArea]) -> Candidates:
+    """The candidate stops of the week: vital objects, pinned visits, breaks and reserves, and the presence that
+    fills patrol time (hotspot slots and area patrols), checked for their count."""
     # pinned visits count against the object's visits of the week
     done = dict(done_visits or {})
     for p in fleet.pins:
@@ -125,7 +134,7 @@ def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict
                           avoid_hours=avoid_hours)
     add_pin_candidates(cs, fleet)
     add_break_candidates(cs, fleet)
-    add_hotspot_candidates(cs, fleet, scenario, ctx.hotspots, loc_of, rng, from_day=from_day)
+    add_presence_candidates(cs, fleet, scenario, ctx.hotspots, areas, loc_of, rng, from_day=from_day)
     check_stop_count(fleet, scenario)
     return cs
 
@@ -141,7 +150,10 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
     """
     model = fleet.model
     deadline = time.monotonic() + time_limit
-    result = model.solve(time_limit=time_limit, seed=seed, max_iterations=max_iterations, progress=solver_progress)
+    warm = _required_first(model, candidates, seed=seed, time_limit=time_limit / 3,
+                           max_iterations=None if max_iterations is None else max(1, max_iterations // 3))
+    result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed, max_iterations=max_iterations,
+                         progress=solver_progress, initial_routes=warm)
     for _round in range(3 if gaps else 0):
         violations = _push_gaps(model, candidates, result, gaps)
         if not violations:
@@ -151,6 +163,37 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
         result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
                              max_iterations=max_iterations)
     return result, (_push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else [])
+
+
+def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: int, time_limit: float,
+                    max_iterations: int | None) -> list[tuple[int, list[int]]] | None:
+    """Routes of the model without its presence candidates, as the warm start of the whole model.
+
+    Required visits come first: solved alone (vital objects, pins and breaks, in the whole shift), the search
+    serves them all where it can; then the reserve is added around them (parts of it give way to a required
+    visit, nothing else); the whole model starts from those routes and fills the patrol time, and never gives up
+    a required visit or the reserve (each worth more) for presence.
+    """
+    if not any(c.kind in ("hotspot", "area_patrol") for c in candidates):
+        return None
+    warm: list[tuple[int, list[int]]] | None = None
+    for leave_out in (("hotspot", "area_patrol", "reserve"), ("hotspot", "area_patrol")):
+        keep = [i for i, c in enumerate(candidates) if c.kind not in leave_out]
+        if not keep:
+            continue
+        sub = RoutingModel(model.durations, model.distances)
+        for v in model.vehicles:
+            sub.add_vehicle(v)
+        for _members, required in model.groups:
+            sub.add_group(required)
+        for i in keep:
+            sub.add_stop(dataclasses.replace(model.stops[i]))
+        pos = {i: k for k, i in enumerate(keep)}
+        init = None if warm is None else [(v, [pos[i] for i in visits]) for v, visits in warm]
+        res = sub.solve(time_limit=max(1.0, time_limit / 2), seed=seed, initial_routes=init,
+                        max_iterations=None if max_iterations is None else max(1, max_iterations // 2))
+        warm = [(rr.vehicle, [keep[si] for si, _a, _b in rr.visits]) for rr in res.routes]
+    return warm
 
 
 def _push_gaps(model: RoutingModel, candidates: list[Candidate], result: RoutingResult, gaps: dict[str, float],

@@ -101,6 +101,7 @@ def replan_rest(old: Plan, scenario: Scenario, ctx: PlanContext, matrices: Locat
                     progress=progress, solver_progress=solver_progress, from_day=from_day, done_visits=dict(done),
                     units_off=set(units_off))
     new.routes = kept + new.routes
+    new.patrol = [x for x in old.patrol if x.day < from_date] + new.patrol
     new.required_visits += sum(done.values())
     new.served_required += sum(done.values())
     new.scenario_file = old.scenario_file

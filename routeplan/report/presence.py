@@ -103,10 +103,9 @@ def _staffed_unit_shifts(ctx: PlanContext) -> list[tuple[str, dt.date, str]]:
     dates = sc.dates
     keys: list[tuple[str, dt.date, str]] = []
     for u in sc.units:
-        standby = set(getattr(u, "standby_shifts", ()) or ())
-        if getattr(u, "standby", False):
-            continue
-        keys.extend((u.id, dates[d], s) for d in sc.working_days(u) for s in u.shifts if s not in standby)
+        # a unit-shift on standby (no patrol target) is not staffed for patrol
+        keys.extend((u.id, dates[d], s) for d in sc.working_days(u) for s in u.shifts
+                    if sc.patrol_target(u, sc.shifts[s]) is not None)
     return keys
 
 

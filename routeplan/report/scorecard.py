@@ -49,8 +49,9 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``required_visits``, ``hotspots``, ``units``, ``workload``, ``gaps``, ``desa`` and ``readiness``
-        (:func:`routeplan.report.readiness.readiness`) sections (JSON-ready, rounded).
+        ``required_visits``, ``hotspots``, ``units``, ``workload``, ``gaps``, ``desa``, ``readiness``
+        (:func:`routeplan.report.readiness.readiness`) and ``patrol`` (:func:`patrol_section`) sections
+        (JSON-ready, rounded).
     """
     sc = ctx.scenario
     req = _required_visits(plan, {p.id for p in ctx.problems if p.layer == "hotspot"})
@@ -83,6 +84,35 @@ def score_plan(plan: Plan, ctx: PlanContext) -> dict[str, Any]:
         "required_visits": req, "hotspots": hot, "units": units, "workload": workload,
         "largest_gap_per_object": gaps, "desa": desa, "readiness": readiness(plan, ctx),
         "operations": operations_report(plan, ctx),
+        "patrol": patrol_section(plan, sc.patrol_tolerance),
+    }
+
+
+def patrol_section(plan: Plan, tolerance: float) -> dict[str, Any]:
+    """The patrol section: staffed unit-shifts that use their patrol time, the fairness band and every shortfall.
+
+    Per unit, the mean patrol minutes per staffed shift against the mean over units (``band_pct`` is the largest
+    deviation, in % of that mean); each unit-shift below ``target × (1 − tolerance)`` is listed with its reason.
+    """
+    staffed = [x for x in plan.patrol if x.target_minutes is not None]
+    per_unit: dict[str, list[float]] = defaultdict(list)
+    for x in staffed:
+        per_unit[x.unit].append(x.patrol_minutes)
+    means = {u: sum(v) / len(v) for u, v in per_unit.items()}
+    overall = sum(means.values()) / len(means) if means else 0.0
+    return {
+        "staffed_shifts": len(staffed),
+        "standby_shifts": len(plan.patrol) - len(staffed),
+        "within_tolerance": sum(1 for x in staffed if not x.reason),
+        "tolerance": tolerance,
+        "patrol_hours": round(sum(x.patrol_minutes for x in staffed) / 60, 1),
+        "target_hours": round(sum(x.target_minutes or 0 for x in staffed) / 60, 1),
+        "longest_stretch_minutes": max((x.longest_stretch_minutes for x in staffed), default=None),
+        "per_unit_minutes_per_shift": {u: round(m, 1) for u, m in means.items()},
+        "band_pct": round(100 * max(abs(m - overall) for m in means.values()) / overall, 1) if overall else None,
+        "short": [{"unit": x.unit, "day": x.day.isoformat(), "shift": x.shift, "patrol_minutes": x.patrol_minutes,
+                   "target_minutes": x.target_minutes, "reason": x.reason, "detail": x.detail}
+                  for x in staffed if x.reason],
     }
 
 
