@@ -85,6 +85,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "hotspots": {"id": "Titik rawan", "en": "Hotspots"},
     "hotspot": {"id": "Titik rawan", "en": "Hotspot"},
     "cat_area_patrol": {"id": "Patroli wilayah", "en": "Area patrol"},
+    "area_patrol": {"id": "Patroli wilayah", "en": "Area patrol"},
     "vital_objects": {"id": "Objek vital", "en": "Vital objects"},
     "vital_object": {"id": "Objek vital", "en": "Vital object"},
     "name": {"id": "Nama", "en": "Name"},

@@ -110,3 +110,14 @@ def test_same_plan_same_bytes() -> None:
     with zipfile.ZipFile(io.BytesIO(first)) as z:
         core = z.read("docProps/core.xml").decode("utf-8")
     assert "2026-11-30T00:00:00Z" in core
+
+
+def test_every_kind_of_stop_has_a_label(demo_plan) -> None:
+    """The sample's plan has every kind of stop the planner makes (vital objects, hotspots, area patrols)."""
+    plan, _ctx = demo_plan
+    kinds = {s.kind for r in plan.routes for s in r.stops}
+    assert {"vital_object", "hotspot", "area_patrol"} <= kinds
+    for lang in ("id", "en"):
+        wb = openpyxl.load_workbook(io.BytesIO(plan_workbook(plan, lang=lang)))
+        cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+        assert ("Patroli wilayah" if lang == "id" else "Area patrol") in cells
