@@ -167,6 +167,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "en": "Visit and observe; note anything that needs follow-up."},
     "todo_hotspot": {"id": "Berhenti 10–15 menit, turun dari kendaraan, ngobrol dengan warga; pantau motor parkir dan orang berkumpul.",
                      "en": "Stop 10–15 minutes, get out of the vehicle, talk with residents; watch parked motorcycles and gatherings."},
+    # --- briefings: navigation per stop, PDFs (issue #13)
+    "direction": {"id": "arah jalan", "en": "direction"},
+    "coordinates": {"id": "Koordinat", "en": "Coordinates"},
+    "qr": {"id": "QR", "en": "QR"},
+    "qr_caption": {"id": "Navigasi ke titik: pindai kode QR nomor titik (OsmAnd / Google Maps)",
+                   "en": "Navigate to a stop: scan the QR code of its number (OsmAnd / Google Maps)"},
+    "qr_hint": {"id": "Kode QR dan koordinat membuka navigasi ke titik di OsmAnd atau Google Maps (geo:lintang,bujur).",
+                "en": "QR codes and coordinates open navigation to the stop in OsmAnd or Google Maps (geo:lat,lon)."},
+    "pdf_files": {"id": "PDF (untuk WhatsApp)", "en": "PDF (for WhatsApp)"},
+    "pdf_week": {"id": "PDF seminggu", "en": "PDF of the week"},
+    "open_scorecard": {"id": "Buka rapor rencana", "en": "Open the scorecard"},
 }
 
 

@@ -61,3 +61,9 @@ max_incidents: int = 1_000_000
 readiness_minutes: float = 15
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"
+#: Decimals of the coordinates, ``geo:`` links and QR codes of briefing stops (5 decimals: about 1 m).
+briefing_coordinate_decimals: int = 5
+#: Route sketches of the briefings draw the roads within this margin (metres) around the route.
+sketch_margin_m: float = 250.0
+#: At most this many road names are written on a route sketch (the longest named main roads first).
+sketch_road_labels: int = 6
