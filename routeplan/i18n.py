@@ -13,12 +13,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "hs_legend": {"id": "Risiko sel (termasuk lantai {floor:.0%} merata)", "en": "Cell risk (incl. a {floor:.0%} uniform floor)"},
     "break_at": {"id": "Istirahat (ishoma) di", "en": "Break at"},
     "sc_required_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
-    "sc_hotspot_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
+    "sc_hotspot_risk": {"id": "Kebutuhan titik rawan terpenuhi (menurut risiko)", "en": "Hotspot need met (risk-weighted)"},
     "sc_hotspot_minutes": {"id": "Menit di titik rawan / target", "en": "Hotspot minutes / target"},
     "sc_km_total": {"id": "Jarak tempuh total", "en": "Total distance"},
-    "sc_workload": {"id": "Beban kerja per unit", "en": "Workload per unit"},
+    "sc_workload": {"id": "Jam sibuk per unit", "en": "Busy hours per unit"},
     "sc_repeat_share": {"id": "Kunjungan di jam yang sama dengan minggu lalu", "en": "Visits at last week's hour"},
-    "sc_hour_entropy": {"id": "Sebaran jam kunjungan (entropi)", "en": "Spread of visit hours (entropy)"},
+    "sc_hour_entropy": {"id": "Jam kunjungan tersebar seperti", "en": "Visit hours spread like"},
     "sc_readiness": {"id": "Desa terjangkau unit dinas dalam {minutes} menit",
                      "en": "Desa within {minutes} min of a unit on duty"},
     "sc_readiness_points": {"id": "Objek vital dan titik rawan terjangkau unit dinas dalam {minutes} menit (tanpa peta desa)",
@@ -178,6 +178,52 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "pdf_files": {"id": "PDF (untuk WhatsApp)", "en": "PDF (for WhatsApp)"},
     "pdf_week": {"id": "PDF seminggu", "en": "PDF of the week"},
     "open_scorecard": {"id": "Buka rapor rencana", "en": "Open the scorecard"},
+    # --- scorecard.html (issue #13)
+    "sc_hours_alike": {"id": "± {n} jam berbeda", "en": "± {n} different hours"},
+    "scorecard_title": {"id": "Rapor rencana patroli", "en": "Patrol plan scorecard"},
+    "days_word": {"id": "hari", "en": "days"},
+    "sp_h_required": {"id": "kunjungan wajib ke objek vital terlaksana ({pct} %)",
+                      "en": "required visits to vital objects are planned ({pct} %)"},
+    "sp_h_hotspots": {"id": "titik rawan dikunjungi; {minutes} dari {target} menit yang dibutuhkan di titik rawan",
+                      "en": "hotspots visited; {minutes} of the {target} minutes they need"},
+    "sp_h_risk": {"id": "waktu yang dibutuhkan titik rawan terpenuhi, dihitung menurut bobot risikonya (titik paling rawan paling berat)",
+                  "en": "of the time hotspots need is given, weighted by their risk (the riskiest count most)"},
+    "sp_h_km": {"id": "jarak tempuh semua unit dalam rencana ini", "en": "driven by all units in this plan"},
+    "sp_range_hours": {"id": "{lo} sampai {hi} jam", "en": "{lo} to {hi} hours"},
+    "sp_h_busy": {"id": "waktu sibuk per unit (berkendara dan singgah); rata-rata {mean} jam",
+                  "en": "busy time per unit (driving and stops); {mean} hours on average"},
+    "sp_h_ready_worst": {"id": "jam terburuk {worst} % ({at})", "en": "worst hour {worst} % ({at})"},
+    "sp_unserved": {"id": "Kunjungan wajib yang tidak terlaksana", "en": "Required visits not planned"},
+    "sp_units": {"id": "Per unit", "en": "Per unit"},
+    "sp_units_explain": {"id": "Jam sibuk = berkendara + singgah. Menganggur = bagian waktu sif tanpa tugas (siaga di markas, siap panggilan 110).",
+                         "en": "Busy = driving + stops. Idle = share of shift time without a task (on standby, ready for 110 calls)."},
+    "sp_kind": {"id": "Jenis", "en": "Kind"},
+    "sp_routes": {"id": "Rute", "en": "Routes"},
+    "sp_busy": {"id": "Jam sibuk", "en": "Busy hours"},
+    "sp_idle_share": {"id": "Menganggur", "en": "Idle"},
+    "sp_desa": {"id": "Cakupan per desa", "en": "Coverage per desa"},
+    "sp_desa_explain": {"id": "Kunjungan ke objek vital yang terlaksana dari yang wajib, dan menit di titik rawan, per desa.",
+                        "en": "Planned against required visits to vital objects, and minutes at hotspots, per desa."},
+    "sp_desa_name": {"id": "Desa", "en": "Desa"},
+    "sp_visits_served": {"id": "Kunjungan terlaksana / wajib", "en": "Visits planned / required"},
+    "sp_hotspot_minutes": {"id": "Menit di titik rawan", "en": "Minutes at hotspots"},
+    "sp_gaps": {"id": "Jeda terpanjang antar kunjungan", "en": "Longest gap between visits"},
+    "sp_gaps_explain": {"id": "Per objek vital: waktu terlama tanpa kunjungan patroli dalam minggu ini (yang terpanjang di atas).",
+                        "en": "Per vital object: the longest time without a patrol visit this week (longest first)."},
+    "sp_object": {"id": "Objek vital", "en": "Vital object"},
+    "sp_visits": {"id": "Kunjungan", "en": "Visits"},
+    "sp_largest_gap": {"id": "Jeda terpanjang", "en": "Longest gap"},
+    "sp_gap_value": {"id": "{h} jam ({d} hari)", "en": "{h} hours ({d} days)"},
+    "sp_no_gap": {"id": "- (satu kunjungan atau kurang)", "en": "- (one visit or none)"},
+    "sp_predictability": {"id": "Seberapa mudah jam patroli ditebak", "en": "How predictable the patrol hours are"},
+    "sp_pred_spread": {"id": "Selama {weeks} minggu, kunjungan ke satu objek tersebar seperti diundi dari sekitar {hours} jam yang berbeda (makin banyak, makin sulit ditebak).",
+                       "en": "Over {weeks} weeks, visits to an object are spread as if drawn from about {hours} different hours (more is harder to predict)."},
+    "sp_pred_repeat": {"id": "{pct} % kunjungan jatuh pada hari dan jam yang sama dengan minggu sebelumnya (makin kecil, makin baik).",
+                       "en": "{pct} % of visits fall on the same weekday and hour as the week before (lower is better)."},
+    "sp_pred_week": {"id": "Minggu ini {n} objek dikunjungi lebih dari sekali: rata-rata pada {hours} jam yang berbeda dari {visits} kunjungan.",
+                     "en": "This week {n} objects are visited more than once: on average at {hours} different hours out of {visits} visits."},
+    "sp_pred_more_weeks": {"id": "Keterdugaan antar minggu dinilai bila beberapa minggu direncanakan (routeplan plan --weeks N).",
+                           "en": "Predictability across weeks is measured when several weeks are planned (routeplan plan --weeks N)."},
 }
 
 
@@ -210,3 +256,9 @@ def guidance(category: str, lang: str = "id") -> str:
     """Short guidance for a stop of ``category`` (what the crew does there)."""
     key = f"todo_{category}"
     return t(key if key in CATALOGUE else "todo_lainnya", lang)
+
+
+def number(x: float, lang: str = "id", decimals: int = 1) -> str:
+    """A number as people write it: ``1.234,5`` in Bahasa Indonesia, ``1,234.5`` in English."""
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", " ").replace(".", ",").replace(" ", ".") if lang == "id" else s

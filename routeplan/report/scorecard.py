@@ -13,7 +13,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from routeplan._html import escape
-from routeplan.i18n import t
+from routeplan.i18n import number, t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
@@ -242,15 +242,17 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     wl = card["workload"]
     rows = [
         (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({req['served_pct']:.1f} %)"),
-        (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{hot['risk_covered_pct']:.1f} %"),
+        (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{number(hot['risk_covered_pct'], lang)} %"),
         (t("sc_hotspot_minutes", lang), f"{hot['dwell_minutes']:.0f} / {hot['target_minutes']:.0f}"),
         (t("sc_km_total", lang), f"{wl['km_total']:.1f} km"),
-        (t("sc_workload", lang), f"{wl['busy_hours_min']:.1f}–{wl['busy_hours_max']:.1f} h"),
+        (t("sc_workload", lang), t("sp_range_hours", lang).format(lo=number(wl["busy_hours_min"], lang),
+                                                                    hi=number(wl["busy_hours_max"], lang))),
     ]
     pred = card.get("predictability")
     if pred and pred.get("mean_repeat_share") is not None:
         rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
-        rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
+        rows.append((t("sc_hour_entropy", lang),
+                     t("sc_hours_alike", lang).format(n=number(2 ** pred["mean_hour_entropy_bits"], lang))))
     ready = card.get("readiness")
     if ready and ready.get("mean_share") is not None and ready.get("worst"):
         key = "sc_readiness" if ready.get("basis") == "desa" else "sc_readiness_points"
@@ -271,7 +273,8 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
         'border:1px solid #999;border-radius:4px;padding:6px 10px;font:12px/1.4 sans-serif;max-width:300px">'
         f"<summary><b>{E(t('scorecard', lang))}</b></summary><table>{body}</table>"
         f"<table style='margin-top:4px'><tr><th>{E(t('unit', lang))}</th><th>km</th><th>{E(t('sc_drive_h', lang))}</th>"
-        f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table></details>"
+        f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table>"
+        f"<a id='routeplan-scorecard-link' href='scorecard.html'>{E(t('open_scorecard', lang))}</a></details>"
         # on a phone the open panel would cover the layer list: start it folded there
         "<script>if(window.innerWidth<700){document.getElementById('routeplan-scorecard').removeAttribute('open');}</script>"
     )
