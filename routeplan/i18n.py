@@ -178,6 +178,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "pdf_files": {"id": "PDF (untuk WhatsApp)", "en": "PDF (for WhatsApp)"},
     "pdf_week": {"id": "PDF seminggu", "en": "PDF of the week"},
     "open_scorecard": {"id": "Buka rapor rencana", "en": "Open the scorecard"},
+    # --- map filters and legend (issue #13)
+    "filter": {"id": "Saring rute", "en": "Filter routes"},
+    "all": {"id": "semua", "en": "all"},
+    "car_short": {"id": "Mobil", "en": "Car"},
+    "motorcycle_short": {"id": "Motor", "en": "Motorcycle"},
+    "legend_objects": {"id": "Objek vital: {visited}/{objects} objek dikunjungi, {served}/{required} kunjungan wajib",
+                       "en": "Vital objects: {visited}/{objects} objects visited, {served}/{required} required visits"},
     # --- scorecard.html (issue #13)
     "sc_hours_alike": {"id": "± {n} jam berbeda", "en": "± {n} different hours"},
     "scorecard_title": {"id": "Rapor rencana patroli", "en": "Patrol plan scorecard"},
