@@ -241,10 +241,10 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     hot = card["hotspots"]
     wl = card["workload"]
     rows = [
-        (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({req['served_pct']:.1f} %)"),
+        (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({number(req['served_pct'], lang)} %)"),
         (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{number(hot['risk_covered_pct'], lang)} %"),
         (t("sc_hotspot_minutes", lang), f"{hot['dwell_minutes']:.0f} / {hot['target_minutes']:.0f}"),
-        (t("sc_km_total", lang), f"{wl['km_total']:.1f} km"),
+        (t("sc_km_total", lang), f"{number(wl['km_total'], lang)} km"),
         (t("sc_workload", lang), t("sp_range_hours", lang).format(lo=number(wl["busy_hours_min"], lang),
                                                                     hi=number(wl["busy_hours_max"], lang))),
     ]
@@ -264,7 +264,7 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
         return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
 
     unit_rows = "".join(
-        f"<tr><td>{E(u['unit'])}</td><td>{u['km']:.1f}</td><td>{u['drive_hours']:.1f}</td><td>{idle(u)}</td></tr>"
+        f"<tr><td>{E(u['unit'])}</td><td>{number(u['km'], lang)}</td><td>{number(u['drive_hours'], lang)}</td><td>{idle(u)}</td></tr>"
         for u in card["units"]
     )
     body = "".join(f"<tr><th style='text-align:left;font-weight:normal'>{E(k)}</th><td><b>{E(v)}</b></td></tr>" for k, v in rows)
