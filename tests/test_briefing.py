@@ -137,3 +137,17 @@ def test_brief_from_the_folder_draws_the_same_sketches(out, tmp_path):
         assert again == page.read_text(encoding="utf-8"), page.name
     for pdf in (out / "briefings" / "pdf").glob("*.pdf"):
         assert (tmp_path / "b" / "pdf" / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
+
+
+def test_brief_replaces_the_briefings_of_its_own_plan_folder(out, tmp_path):
+    import shutil
+
+    from routeplan.render.briefing import brief
+
+    plan = shutil.copytree(out, tmp_path / "plan")
+    brief(plan, plan / "briefings", lang="en")  # the folder written with the plan, PDFs included, is replaced
+    brief(plan, plan / "briefings", lang="en")  # ... and again
+    idx = (plan / "briefings" / "index.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in idx and 'href="../scorecard.html"' in idx
+    assert sorted(p.name for p in (plan / "briefings" / "pdf").glob("*.pdf")) == sorted(
+        p.name for p in (out / "briefings" / "pdf").glob("*.pdf"))

@@ -266,7 +266,7 @@ def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_hr
     for name, data in pdfs.items():
         write_bytes_atomic(out / "pdf" / name, data)
     # so that `routeplan brief PLAN --out PLAN/briefings` may replace them later
-    write_marker(out, "briefings", list(files) + ["pdf"] + (before["files"] if before else []))
+    write_marker(out, "briefings", list(files) + ["pdf"] + [f"pdf/{n}" for n in pdfs] + (before["files"] if before else []))
     return out
 
 
