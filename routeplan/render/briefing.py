@@ -32,7 +32,7 @@ from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Depot
 from routeplan.render.export import route_slugs
 from routeplan.render.navlinks import geo_uri, maps_url, qr_svg
-from routeplan.render.pdf import route_pdf
+from routeplan.render.pdf import route_pdf, split_pdf
 from routeplan.render.sketch import layout, read_roads, to_svg
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
@@ -176,11 +176,15 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict
         File name (inside ``briefings/pdf/``) to PDF bytes.
     """
     sheets = briefing_sheets(plan, lang, roads)
-    files = {f"{b['slug']}.pdf": route_pdf([b], plan.scenario, lang, title=b["slug"]) for b in sheets}
+    files: dict[str, bytes] = {}
     for unit, stem in _week_stems(plan).items():
         mine = [b for b, r in zip(sheets, plan.routes) if r.unit == unit]
-        files[f"{stem}.pdf"] = route_pdf(mine, plan.scenario, lang, title=f"{unit} {t('week_of', lang)} {plan.start_date}")
-    return files
+        week, pages = route_pdf(mine, plan.scenario, lang, title=f"{unit} {t('week_of', lang)} {plan.start_date}")
+        files[f"{stem}.pdf"] = week
+        # each shift's file is its pages of the week's, cut out rather than drawn again
+        for b, data in zip(mine, split_pdf(week, pages, [b["slug"] for b in mine])):
+            files[f"{b['slug']}.pdf"] = data
+    return dict(sorted(files.items()))
 
 
 def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html",

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 from pathlib import Path
 from typing import Any
 
+import pypdf
 from fpdf import FPDF
 
 from routeplan.i18n import t
@@ -200,9 +202,11 @@ def _row(pdf: FPDF, cells: list[str], qr: str | None, T: dict[str, str], bold_fi
 
 
 # long: the page of one route, top to bottom, in one place
-def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> None:
+def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> tuple[int, int]:
+    """Write one route from a new page; its first and last page numbers (1-based)."""
     T = {k: t(k, lang) for k in ("no", "planned_time", "place", "what_to_do", "coordinates", "qr")}
     pdf.add_page()  # ends the page before, with its own footer
+    first = pdf.page_no()
     pdf.footer_text = f"{b['unit']} · {b['weekday']} {b['date']} · {t('shift', lang)} {b['shift']}"
     pdf.set_font("DejaVu", "B", 12)
     pdf.multi_cell(0, 6, f"{t('briefing', lang)} · {b['unit']} · {b['weekday']} {b['date']} · {t('shift', lang)} {b['shift']}",
@@ -257,17 +261,35 @@ def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> None
         pdf.add_page()
     pdf.ln(1)
     pdf.multi_cell(0, LINE, guide, border=1, new_x="LMARGIN", new_y="NEXT")
+    return first, pdf.page_no()
 
 
-def route_pdf(sheets: list[dict[str, Any]], scenario: str, lang: str = "id", title: str = "") -> bytes:
-    """A PDF of one or more briefing sheets (:func:`routeplan.render.briefing.sheets`), each from a new page."""
+def route_pdf(sheets: list[dict[str, Any]], scenario: str, lang: str = "id", title: str = "") -> tuple[bytes, list[tuple[int, int]]]:
+    """A PDF of briefing sheets (:func:`routeplan.render.briefing.briefing_sheets`), each from a new page, and the
+    first and last page (1-based) of each sheet."""
     pdf = _Doc()
     pdf.set_title(title or scenario)
     # the same plan gives the same bytes: the creation date is the first route's day, not the clock
     first = sheets[0]["start_dt"] if sheets else dt.datetime(2000, 1, 1)
     pdf.set_creation_date(first.replace(tzinfo=first.tzinfo or dt.UTC))
-    for b in sheets:
-        _route_pages(pdf, b, scenario, lang)
+    pages = [_route_pages(pdf, b, scenario, lang) for b in sheets]
     if not sheets:
         pdf.add_page()
-    return bytes(pdf.output())
+    return bytes(pdf.output()), pages
+
+
+def split_pdf(data: bytes, pages: list[tuple[int, int]], titles: list[str]) -> list[bytes]:
+    """Cut a PDF into one file per page range (1-based, inclusive), titled (a week into its shifts, without
+    rendering them again)."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    out = []
+    for (a, b), title in zip(pages, titles):
+        writer = pypdf.PdfWriter()
+        for i in range(a - 1, b):
+            writer.add_page(reader.pages[i])
+        meta = {k: v for k, v in (reader.metadata or {}).items() if k in ("/Producer", "/Creator", "/CreationDate")}
+        writer.add_metadata(meta | {"/Title": title})
+        buf = io.BytesIO()
+        writer.write(buf)
+        out.append(buf.getvalue())
+    return out
