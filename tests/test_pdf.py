@@ -81,3 +81,11 @@ def test_long_words_wrap_inside_their_column():
 def test_same_plan_same_bytes(pdfs):
     again = render_pdfs(night_plan(40), "id", roads())
     assert again == pdfs
+
+
+def test_names_beyond_the_font_do_not_break_the_pdf():
+    plan = night_plan(3)
+    plan.routes[2].stops[0].name = "Masjid 清真寺 🚓 Ωmega e\u0301 Żabka"
+    data = render_pdfs(plan, "id")["R2-1_2026-11-30_pagi.pdf"]
+    text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "Masjid" in text and "Ωmega" in text and "Żabka" in text
