@@ -145,3 +145,9 @@ area_value_floor: float = 0.1
 presence_prize_per_minute: float = 3000.0
 #: Bound on the presence candidates (hotspot slots and area patrols) of one model; the least valuable go first.
 max_presence_candidates: int = 6000
+#: Decimals of the coordinates, ``geo:`` links and QR codes of briefing stops (5 decimals: about 1 m).
+briefing_coordinate_decimals: int = 5
+#: Route sketches of the briefings draw the roads within this margin (metres) around the route.
+sketch_margin_m: float = 250.0
+#: At most this many road names are written on a route sketch (the longest named main roads first).
+sketch_road_labels: int = 6

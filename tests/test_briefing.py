@@ -82,3 +82,72 @@ def test_every_template_text_is_in_catalogue():
     for cat in list(CATEGORIES) + ["hotspot"]:
         assert f"todo_{cat}" in CATALOGUE
         assert guidance(cat, "id") != guidance(cat, "en")
+
+
+def test_night_shift_times_carry_their_calendar_date():
+    from fieldplans import night_plan
+
+    from routeplan.render.briefing import render_briefings
+
+    html = render_briefings(night_plan(30), "id")["R4-1_2026-11-30_malam.html"]
+    times = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    assert len(times) == 30
+    for iso, shown in times:
+        day, month = iso[8:10], iso[5:7]
+        assert shown.startswith(f"{day}-{month} {iso[11:16]}"), (iso, shown)
+    assert any(iso.startswith("2026-12-01T0") for iso, _ in times)  # stops after midnight, dated Tuesday
+    assert "30-11 22:00" in html and "01-12 " in html  # start and end of the shift with their dates
+
+
+def test_each_stop_has_coordinates_geo_link_and_qr():
+    from fieldplans import night_plan
+
+    from routeplan.render.briefing import render_briefings
+    from routeplan.render.navlinks import geo_uri
+
+    plan = night_plan(8)
+    html = render_briefings(plan, "en")["R4-1_2026-11-30_malam.html"]
+    for s in plan.routes[0].stops:
+        geo = geo_uri(s.lat, s.lon)
+        assert f'href="{geo}"' in html and f'data-geo="{geo}"' in html
+        assert f"{s.lat:.5f}, {s.lon:.5f}" in html
+    assert html.count('<svg class="qr"') == 8
+    assert html.count("https://www.google.com/maps/dir/?api=1&amp;destination=") == 8
+
+
+def test_index_links_pdfs_and_scorecard(out):
+    idx = (out / "briefings" / "index.html").read_text(encoding="utf-8")
+    pdfs = sorted(p.name for p in (out / "briefings" / "pdf").glob("*.pdf"))
+    for name in pdfs:
+        assert f'href="pdf/{name}"' in idx, name
+    assert 'href="../scorecard.html"' in idx
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    units = {r["unit"] for r in plan["routes"]}
+    assert len(pdfs) == len(plan["routes"]) + len(units)
+
+
+def test_brief_from_the_folder_draws_the_same_sketches(out, tmp_path):
+    from routeplan.render.briefing import brief
+
+    assert (out / "roads.geojson").is_file()
+    brief(out, tmp_path / "b")
+    for page in (out / "briefings").glob("*_*.html"):
+        again = (tmp_path / "b" / page.name).read_text(encoding="utf-8")
+        assert 'class="road ' in again
+        assert again == page.read_text(encoding="utf-8"), page.name
+    for pdf in (out / "briefings" / "pdf").glob("*.pdf"):
+        assert (tmp_path / "b" / "pdf" / pdf.name).read_bytes() == pdf.read_bytes(), pdf.name
+
+
+def test_brief_replaces_the_briefings_of_its_own_plan_folder(out, tmp_path):
+    import shutil
+
+    from routeplan.render.briefing import brief
+
+    plan = shutil.copytree(out, tmp_path / "plan")
+    brief(plan, plan / "briefings", lang="en")  # the folder written with the plan, PDFs included, is replaced
+    brief(plan, plan / "briefings", lang="en")  # ... and again
+    idx = (plan / "briefings" / "index.html").read_text(encoding="utf-8")
+    assert 'lang="en"' in idx and 'href="../scorecard.html"' in idx
+    assert sorted(p.name for p in (plan / "briefings" / "pdf").glob("*.pdf")) == sorted(
+        p.name for p in (out / "briefings" / "pdf").glob("*.pdf"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -371,7 +372,9 @@ READ_MAP_TEXT = """
     }
   });
   const text = id => { const el = document.getElementById(id); return el ? el.textContent : null; };
+  const filter = document.querySelector('.rp-filter');
   return {title: document.title, legend: text('routeplan-legend'), panel: text('routeplan-scorecard'),
+          filter: filter ? filter.textContent : null,
           popups, tooltips, pwned: typeof window.__pwned,
           scripts: document.querySelectorAll('.leaflet-popup-pane script, .leaflet-tooltip-pane script').length};
 })()
@@ -397,7 +400,7 @@ def test_payload_names_show_literally_on_the_map(browser):
     assert shown["scripts"] == 0
     assert None not in shown["popups"] and None not in shown["tooltips"]
     assert text["SCN"] in shown["title"] and text["SCN"] in shown["legend"]
-    assert text["UNIT"] in shown["legend"] and text["UNIT"] in shown["panel"]
+    assert text["UNIT"] in shown["legend"] and text["UNIT"] in shown["panel"] and text["UNIT"] in shown["filter"]
     popups, tooltips = "\n".join(shown["popups"]), "\n".join(shown["tooltips"])
     visited = {s["id"] for r in plan["routes"] for s in r["stops"]}
     for field in ("DEPOT_ID", "DEPOT_NAME", "UNIT", "VO1_ID", "VO1_NAME", "VO2_ID", "VO2_NAME",
@@ -474,3 +477,123 @@ def test_payload_incident_types_show_literally_on_hotspot_map(browser, tmp_path)
         assert value in joined, kind
     assert shown["pwned"] == "undefined" and b.js("typeof window.__pwned") == "undefined"
     assert b.errors == [] and b.dialogs == [] and b.external == [], (b.errors, b.dialogs, b.external)
+
+
+# ------------------------------------------------------------------ issue #13: map filters, scale, phones; QR codes
+
+CONTROLS = """
+(() => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const sel = ['.leaflet-control-layers', '.rp-filter', '#routeplan-legend', '#routeplan-scorecard',
+               '.leaflet-control-scale', '.leaflet-control-zoom'];
+  const boxes = {};
+  sel.forEach(s => { const el = document.querySelector(s);
+    if (el) { const r = el.getBoundingClientRect(); boxes[s] = [r.left, r.top, r.right, r.bottom]; } });
+  // share of the viewport covered by controls, counted on a 10 px grid (overlaps once)
+  let covered = 0, cells = 0;
+  for (let x = 5; x < vw; x += 10) for (let y = 5; y < vh; y += 10) {
+    cells++;
+    if (Object.values(boxes).some(b => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3])) covered++;
+  }
+  const scale = document.querySelectorAll('.leaflet-control-scale-line');
+  const sb = scale.length ? scale[0].getBoundingClientRect() : null;
+  const top = sb ? document.elementFromPoint((sb.left + sb.right) / 2, (sb.top + sb.bottom) / 2) : null;
+  return {boxes, share: covered / cells, scale: Array.from(scale).map(e => e.textContent),
+          scale_on_top: !!(top && top.closest('.leaflet-control-scale')),
+          layers_open: !!document.querySelector('.leaflet-control-layers-expanded'),
+          filter_open: !!document.querySelector('.rp-filter details[open]'),
+          legend_open: document.getElementById('routeplan-legend').hasAttribute('open'),
+          panel_open: document.getElementById('routeplan-scorecard').hasAttribute('open')};
+})()
+"""
+
+VISIBLE_ROUTES = """
+(() => { const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+  const seen = []; map.eachLayer(l => { if (l.options && l.options.className === 'rp-route') seen.push(l.options.color); });
+  return {routes: seen.length, arrows: document.querySelectorAll('.rp-arrow').length}; })()
+"""
+
+
+def _click_filters(b, dim: str, keep: list[int]) -> None:
+    b.js(f"""(() => {{ document.querySelectorAll('.rp-filter input[data-dim="{dim}"]').forEach(i => {{
+        const want = {json.dumps(keep)}.includes(Number(i.dataset.k));
+        if (i.checked !== want) i.click(); }}); }})()""")
+    b.pump(0.3)
+
+
+def test_map_filters_scale_and_phone_layout(browser, plan_dir):
+    from test_maps import evil_plan
+
+    plan, ctx = evil_plan()
+    units = [u.id for u in ctx.scenario.units]
+    shifts = list(ctx.scenario.shifts)
+    b = browser
+    _reset(b)
+    b.open(plan_dir / "map.html", width=1366, height=768)
+    b.screenshot("map-filters-desktop.png")
+    c = b.js(CONTROLS)
+    assert set(c["boxes"]) >= {".leaflet-control-layers", ".rp-filter", "#routeplan-legend", ".leaflet-control-scale"}
+    assert c["share"] < 0.40, c
+    # one metric scale, in metres or kilometres, not covered by the legend or anything else
+    assert len(c["scale"]) == 1 and re.fullmatch(r"\d+ (m|km)", c["scale"][0]), c["scale"]
+    assert c["scale_on_top"], c
+    lg, sc = c["boxes"]["#routeplan-legend"], c["boxes"][".leaflet-control-scale"]
+    assert sc[0] >= lg[2] or sc[2] <= lg[0] or sc[1] >= lg[3] or sc[3] <= lg[1]
+    assert c["layers_open"] and c["filter_open"] and c["legend_open"]
+    first = [r for r in plan.routes if r.day == ctx.scenario.dates[0]]
+    assert b.js(VISIBLE_ROUTES)["routes"] == sum(1 for r in first if len(r.path) >= 2)
+    # one unit's week: every day, that unit only
+    _click_filters(b, "d", list(range(len(ctx.scenario.dates))))
+    _click_filters(b, "u", [1])
+    mine = [r for r in plan.routes if r.unit == units[1] and len(r.path) >= 2]
+    shown = b.js(VISIBLE_ROUTES)
+    assert shown["routes"] == len(mine) and shown["arrows"] >= len(mine), shown
+    b.screenshot("map-one-unit-week.png")
+    # ... and of its shifts the first only
+    _click_filters(b, "s", [0])
+    assert b.js(VISIBLE_ROUTES)["routes"] == sum(1 for r in mine if r.shift == shifts[0])
+    assert b.external == [] and b.errors == [] and b.dialogs == [], (b.external, b.errors)
+
+    _reset(b)
+    b.open(plan_dir / "map.html", width=390, height=844, mobile=True)
+    b.screenshot("map-filters-phone.png")
+    c = b.js(CONTROLS)
+    assert not (c["layers_open"] or c["filter_open"] or c["legend_open"] or c["panel_open"]), c
+    assert c["share"] < 0.12, c
+    assert len(c["scale"]) == 1 and c["scale_on_top"]
+    assert b.external == [] and b.errors == []
+
+
+def _decode_png(png: bytes) -> list[str]:
+    import io
+
+    import numpy as np
+    from matplotlib.image import imread
+
+    zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp not installed (pip install -e .[test])")
+    img = imread(io.BytesIO(png), format="png")
+    grey = (np.asarray(img)[..., :3].mean(axis=2) * 255).astype(np.uint8)
+    return [r.text for r in zxingcpp.read_barcodes(grey)]
+
+
+def test_briefing_qr_codes_decode_to_the_stops(browser, plan_dir):
+    from routeplan.model.planfile import read_plan
+    from routeplan.render.export import route_slug
+    from routeplan.render.navlinks import geo_uri
+
+    plan = read_plan(plan_dir)
+    r = max(plan.routes, key=lambda r: len(r.stops))
+    b = browser
+    _reset(b)
+    b.open(plan_dir / "briefings" / f"{route_slug(r)}.html", width=900, height=1200, mobile=True)
+    b.js("document.querySelector('.qrs').scrollIntoView()")
+    b.pump(0.3)
+    shot = b.screenshot("briefing-qr.png", full_page=True)
+    found = set(_decode_png(shot.read_bytes()))
+    assert found == {geo_uri(s.lat, s.lon) for s in r.stops}
+    # the night dates as a person reads them
+    times = b.js("Array.from(document.querySelectorAll('table.stops time[datetime]')).map(t => [t.dateTime, t.textContent])")
+    assert len(times) == len(r.stops)
+    for iso, shown in times:
+        assert shown.startswith(f"{iso[8:10]}-{iso[5:7]} {iso[11:16]}")
+    assert b.external == [] and b.errors == []

@@ -187,5 +187,11 @@ def test_briefings_from_memory_equal_briefings_from_the_folder(demo_plan, tmp_pa
     plan, ctx = demo_plan
     out = write_plan(plan, ctx, tmp_path / "plan")
     assert render_briefings(plan, "id") == render_briefings(read_plan(out), "id")
-    for name, html in render_briefings(plan, "id").items():
+    from routeplan.render.sketch import read_roads
+
+    # written with the roads of the sketches (kept in the folder) and the link to the scorecard page
+    written = render_briefings(plan, "id", roads=read_roads(out / "roads.geojson"), scorecard_href="../scorecard.html")
+    assert written == render_briefings(read_plan(out), "id", roads=read_roads(out / "roads.geojson"),
+                                       scorecard_href="../scorecard.html")
+    for name, html in written.items():
         assert (out / "briefings" / name).read_text(encoding="utf-8") == html, name

@@ -10,20 +10,30 @@ Every piece of plan text is escaped by Jinja's autoescape.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from routeplan._io import atomic_output_dir, read_marker, write_marker, write_text_atomic
+from routeplan import settings
+from routeplan._io import (
+    atomic_output_dir,
+    read_marker,
+    unique_file_stems,
+    write_bytes_atomic,
+    write_marker,
+    write_text_atomic,
+)
 from routeplan.errors import InputError
 from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Depot
 from routeplan.render.export import route_slugs
+from routeplan.render.navlinks import geo_uri, maps_url, qr_svg
+from routeplan.render.pdf import route_pdf, split_pdf
+from routeplan.render.sketch import layout, read_roads, to_svg
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -41,71 +51,33 @@ def _duration(minutes: float, lang: str) -> str:
     return f"{m // 60} {t('hours_short', lang)} {m % 60:02d} {t('minutes', lang)}"
 
 
+def _when(t: dt.datetime) -> str:
+    """A time with its calendar date (``01-12 01:51``): a night shift's times after midnight carry the next day."""
+    return t.strftime("%d-%m %H:%M")
+
+
+def _span(a: dt.datetime, b: dt.datetime) -> str:
+    """``01-12 01:51–02:06``; the end's date is repeated when it falls on another day."""
+    return f"{_when(a)}\u2013{_hm(b) if b.date() == a.date() else _when(b)}"
+
+
 def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, lang: str = "id",
-              width: int = 600, max_height: int = 420) -> str:
-    """A small SVG map of a route: the road path, the depot (square) and numbered stops.
+              width: int = 600, max_height: int = 440, roads: list | None = None) -> str:
+    """A route sketch as SVG: roads around the route, the path with direction arrows, the depot and numbered stops.
 
-    Coordinates are lon/lat, projected equirectangularly (x scaled by cos(latitude)); a scale bar and a
-    north mark are drawn. Black on white so it prints in black and white.
+    See :mod:`routeplan.render.sketch`; ``roads`` are ``(name, class, points)`` of the road graph or None.
     """
-    pts = [(float(x), float(y)) for x, y in path]
-    pts += [(s["lon"], s["lat"]) for s in stops]
-    if depot:
-        pts.append(depot)
-    if not pts:
-        return ""
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    lat0 = (min(ys) + max(ys)) / 2
-    kx = math.cos(math.radians(lat0))
-    span_x = max((max(xs) - min(xs)) * kx, 1e-4)
-    span_y = max(max(ys) - min(ys), 1e-4)
-    pad = 22
-    scale = min((width - 2 * pad) / span_x, (max_height - 2 * pad) / span_y)
-    height = int(min(max_height, span_y * scale + 2 * pad))
-    height = max(height, 160)
-    ox = (width - span_x * scale) / 2
-    oy = (height - span_y * scale) / 2
-
-    def P(lon: float, lat: float) -> tuple[float, float]:
-        return (round(ox + (lon - min(xs)) * kx * scale, 1), round(height - oy - (lat - min(ys)) * scale, 1))
-
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-           f'font-family="sans-serif"><rect width="{width}" height="{height}" fill="#fff"/>']
-    if len(path) >= 2:
-        d = " ".join(f"{a},{b}" for a, b in (P(float(x), float(y)) for x, y in path))
-        out.append(f'<polyline points="{d}" fill="none" stroke="#fff" stroke-width="7" stroke-linejoin="round"/>')
-        out.append(f'<polyline class="route" points="{d}" fill="none" stroke="#111" stroke-width="3" '
-                   'stroke-linejoin="round" stroke-linecap="round"/>')
-    if depot:
-        x, y = P(*depot)
-        out.append(f'<rect class="depot" x="{x - 10}" y="{y - 10}" width="20" height="20" fill="#111"/>')
-    for i, s in enumerate(stops, start=1):
-        x, y = P(s["lon"], s["lat"])
-        hot = s.get("kind") == "hotspot"
-        out.append(f'<circle class="stop" cx="{x}" cy="{y}" r="12" fill="{"#555" if hot else "#fff"}" stroke="#111" stroke-width="2"/>'
-                   f'<text x="{x}" y="{y + 5}" font-size="14" font-weight="700" text-anchor="middle" '
-                   f'fill="{"#fff" if hot else "#111"}">{i}</text>')
-    # scale bar: a round length near a quarter of the width
-    metres_per_px = 111_320 / scale
-    target = metres_per_px * width / 4
-    nice = min((c for c in (100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000) if c >= target / 2), default=20000)
-    px = nice / metres_per_px
-    label = f"{nice // 1000} km" if nice >= 1000 else f"{nice} m"
-    out.append(f'<g class="scale"><line x1="10" y1="{height - 10}" x2="{10 + px:.1f}" y2="{height - 10}" stroke="#111" stroke-width="3"/>'
-               f'<text x="10" y="{height - 16}" font-size="15">{label}</text></g>')
-    out.append(f'<g class="north"><path d="M{width - 16} 8 l6 16 h-12 z" fill="#111"/>'
-               f'<text x="{width - 16}" y="40" font-size="15" text-anchor="middle">{t("north", lang)}</text></g>')
-    out.append("</svg>")
-    return "".join(out)
+    return to_svg(layout([(float(x), float(y)) for x, y in path], stops, depot, roads, width, max_height), lang)
 
 
-def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
+def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = None) -> dict[str, Any]:
     """What one briefing page shows of a route.
 
     Coordinates and totals are taken at the precision the plan files keep (plan.json, routes.geojson), so
     that a briefing rendered from a plan in memory equals one rendered later from its folder.
     """
     dep = depots.get(r.depot)
+    dec = settings.briefing_coordinate_decimals
     first_of: dict[str, int] = {}
     stops = []
     for i, s in enumerate(r.stops, start=1):
@@ -118,12 +90,15 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
             "n": i, "kind": s.kind, "name": s.name, "desa": s.desa,
             "category": category_label(s.category, lang), "arrival": _hm(s.arrival), "departure": _hm(s.departure),
             "dwell": s.dwell_minutes, "todo": todo, "lon": round(s.lon, 7), "lat": round(s.lat, 7),
+            "when": _span(s.arrival, s.departure), "iso": s.arrival.isoformat(timespec="minutes"),
+            "coords": f"{s.lat:.{dec}f}, {s.lon:.{dec}f}", "geo": geo_uri(s.lat, s.lon),
+            "gmaps": maps_url(s.lat, s.lon), "qr": qr_svg(geo_uri(s.lat, s.lon), 80, str(i)),
         })
     depot_name = r.depot_name or (dep.name if dep else "") or r.depot
     # breaks (at the depot) are listed among the stops at their time, without a stop number
     rows: list[dict[str, Any]] = [dict(x, row="stop") for x in stops]
     for b0, b1 in r.breaks:
-        rows.append({"row": "break", "arrival": _hm(b0), "departure": _hm(b1),
+        rows.append({"row": "break", "arrival": _hm(b0), "departure": _hm(b1), "when": _span(b0, b1),
                      "sort": b0.isoformat(timespec="seconds"), "name": depot_name})
     times = {i: s.arrival.isoformat(timespec="seconds") for i, s in enumerate(r.stops)}
     rows.sort(key=lambda x: x.get("sort") or times[x["n"] - 1])
@@ -136,6 +111,7 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
         "unit_kind": t(r.unit_kind, lang) if r.unit_kind in CATALOGUE else r.unit_kind,
         "crew": r.crew, "date": r.day.strftime("%d-%m-%Y"), "weekday": weekday(r.day, lang),
         "shift": r.shift, "start": f"{r.start:%H:%M}", "end": f"{r.end:%H:%M}",
+        "start_dt": r.start, "start_when": _when(r.start), "end_when": _when(r.end), "span": _span(r.start, r.end),
         "depot_name": depot_name,
         "km": f"{r.distance_km:.1f}",
         "duration": _duration((r.end - r.start).total_seconds() / 60, lang),
@@ -143,7 +119,8 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str) -> dict[str, Any]:
         "stops": stops,
         "density": "xdense" if len(stops) > XDENSE_STOPS else "dense" if len(stops) > DENSE_STOPS else "",
         "zoom": round(ZOOM_STOPS / len(stops), 3) if len(stops) > ZOOM_STOPS else None,
-        "svg": route_svg(path, stops, (round(dep.lon, 7), round(dep.lat, 7)) if dep else None, lang),
+        "sketch": (sk := layout(path, stops, (round(dep.lon, 7), round(dep.lat, 7)) if dep else None, roads)),
+        "svg": to_svg(sk, lang),
     }
 
 
@@ -164,7 +141,54 @@ class _Texts:
         return t(key, self.lang)
 
 
-def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html") -> dict[str, str]:
+def briefing_sheets(plan: Plan, lang: str = "id", roads: list | None = None) -> list[dict[str, Any]]:
+    """What each briefing page shows, per route in plan order (``slug`` names its files)."""
+    if lang not in LANGUAGES:
+        raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    depots = {d.id: d for d in plan.depots or []}
+    sheets = [_sheet(r, depots, lang, roads) for r in plan.routes]
+    for b, slug in zip(sheets, route_slugs(plan.routes)):
+        b["slug"] = slug
+    return sheets
+
+
+def _week_stems(plan: Plan) -> dict[str, str]:
+    """File stem of each unit's week PDF, by unit id in plan order."""
+    units = list(dict.fromkeys(r.unit for r in plan.routes))
+    return dict(zip(units, unique_file_stems([(u, "week") for u in units])))
+
+
+def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict[str, bytes]:
+    """The PDF briefings of a plan as ``{file name: bytes}``: ``<route>.pdf`` per shift, ``<unit>-week.pdf`` per unit.
+
+    Parameters
+    ----------
+    plan
+        The plan.
+    lang
+        ``id`` or ``en``.
+    roads
+        Roads for the sketches, as for :func:`render_briefings`.
+
+    Returns
+    -------
+    dict
+        File name (inside ``briefings/pdf/``) to PDF bytes.
+    """
+    sheets = briefing_sheets(plan, lang, roads)
+    files: dict[str, bytes] = {}
+    for unit, stem in _week_stems(plan).items():
+        mine = [b for b, r in zip(sheets, plan.routes) if r.unit == unit]
+        week, pages = route_pdf(mine, plan.scenario, lang, title=f"{unit} {t('week_of', lang)} {plan.start_date}")
+        files[f"{stem}.pdf"] = week
+        # each shift's file is its pages of the week's, cut out rather than drawn again
+        for b, data in zip(mine, split_pdf(week, pages, [b["slug"] for b in mine])):
+            files[f"{b['slug']}.pdf"] = data
+    return dict(sorted(files.items()))
+
+
+def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html",
+                     roads: list | None = None, scorecard_href: str | None = None) -> dict[str, str]:
     """Every briefing page of a plan as ``{file name: html}``: one per route, ``index.html`` and ``all.html``.
 
     Parameters
@@ -175,6 +199,11 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
         ``id`` or ``en``.
     map_href
         Link from the index to the plan's map, or None for no link.
+    roads
+        ``(name, class, points)`` of the road graph for the route sketches (:mod:`routeplan.render.sketch`),
+        or None to draw the route lines alone.
+    scorecard_href
+        Link from the index to the plan's ``scorecard.html``, or None for no link.
 
     Returns
     -------
@@ -187,10 +216,7 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
     css = resources.files("routeplan.render").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
     T = _Texts(lang)
     scenario = plan.scenario
-    depots = {d.id: d for d in plan.depots or []}
-    sheets = [_sheet(r, depots, lang) for r in plan.routes]
-    for b, slug in zip(sheets, route_slugs(plan.routes)):
-        b["slug"] = slug
+    sheets = briefing_sheets(plan, lang, roads)
     page = env.get_template("briefing.html.j2")
     files: dict[str, str] = {}
     for b in sheets:
@@ -200,14 +226,17 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
     files["all.html"] = page.render(lang=lang, T=T, css=css, sheets=sheets, scenario=scenario,
                                     title=f"{t('briefings', lang)} — {scenario}", index_href="index.html")
     objects = sorted({s.name for r in plan.routes for s in r.stops if s.kind == "vital_object"})
-    rows = [dict(b, href=f"{b['slug']}.html") for b in sheets]
+    rows = [dict(b, href=f"{b['slug']}.html", pdf=f"pdf/{b['slug']}.pdf") for b in sheets]
+    weeks = [{"unit": u, "pdf": f"pdf/{stem}.pdf"} for u, stem in _week_stems(plan).items()]
     files["index.html"] = env.get_template("index.html.j2").render(
         lang=lang, T=T, css=css, rows=rows, scenario=scenario, start_date=plan.start_date.isoformat(),
-        title=f"{t('briefing_index', lang)} — {scenario}", all_href="all.html", map_href=map_href, objects=objects)
+        title=f"{t('briefing_index', lang)} — {scenario}", all_href="all.html", map_href=map_href, objects=objects,
+        scorecard_href=scorecard_href, weeks=weeks)
     return files
 
 
-def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_href: str | None = "../map.html") -> Path:
+def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_href: str | None = "../map.html",
+                    roads: list | None = None, scorecard_href: str | None = "../scorecard.html") -> Path:
     """Write the briefings of a plan into ``out`` (inside a plan folder being written), with their marker.
 
     Parameters
@@ -220,6 +249,10 @@ def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_hr
         ``id`` or ``en``; defaults to the plan's language, else Bahasa Indonesia.
     map_href
         Link from the index to the plan's map.
+    roads
+        Roads for the route sketches (:func:`routeplan.render.sketch.roads_from_graph`), or None.
+    scorecard_href
+        Link from the index to the plan's scorecard page.
 
     Returns
     -------
@@ -227,12 +260,17 @@ def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_hr
         ``out``.
     """
     out = Path(out)
-    files = render_briefings(plan, lang or plan.language or "id", map_href=map_href)
+    lang = lang or plan.language or "id"
+    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=scorecard_href)
     before = read_marker(out)
     for name, text in files.items():
         write_text_atomic(out / name, text)
+    pdfs = render_pdfs(plan, lang, roads)
+    (out / "pdf").mkdir(exist_ok=True)
+    for name, data in pdfs.items():
+        write_bytes_atomic(out / "pdf" / name, data)
     # so that `routeplan brief PLAN --out PLAN/briefings` may replace them later
-    write_marker(out, "briefings", list(files) + (before["files"] if before else []))
+    write_marker(out, "briefings", list(files) + ["pdf"] + [f"pdf/{n}" for n in pdfs] + (before["files"] if before else []))
     return out
 
 
@@ -256,9 +294,17 @@ def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None) -> Pat
     """
     plan_dir, out = Path(plan_dir), Path(out)
     plan = read_plan(plan_dir, paths_required=False)
-    map_href = "../map.html" if (out.parent.resolve() == plan_dir.resolve()) else None
-    files = render_briefings(plan, lang or plan.language or "id", map_href=map_href)
+    inside = out.parent.resolve() == plan_dir.resolve()
+    map_href = "../map.html" if inside else None
+    card_href = "../scorecard.html" if inside and (plan_dir / "scorecard.html").is_file() else None
+    roads = read_roads(plan_dir / "roads.geojson")
+    lang = lang or plan.language or "id"
+    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=card_href)
+    pdfs = render_pdfs(plan, lang, roads)
     with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
         for name, text in files.items():
             write_text_atomic(stage / name, text)
+        (stage / "pdf").mkdir()
+        for name, data in pdfs.items():
+            write_bytes_atomic(stage / "pdf" / name, data)
     return out

@@ -8,9 +8,10 @@ Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to 
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any, cast
 
 import folium
@@ -19,7 +20,7 @@ from branca.element import Figure
 from shapely import wkt
 from shapely.geometry import LineString
 
-from routeplan._html import Raw, escape, popup, tooltip
+from routeplan._html import Raw, escape, js_string, popup, tooltip
 from routeplan.i18n import category_label, t, weekday
 from routeplan.model.plan import Plan, Route, Visit
 from routeplan.model.scenario import Scenario
@@ -28,9 +29,22 @@ from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
 log = logging.getLogger(__name__)
 
-#: Colour-blind-friendly palette (Okabe-Ito plus dark tones), one colour per unit.
-UNIT_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-                "#8C564B", "#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A"]
+#: One colour per unit: Okabe-Ito (colour-blind safe; without its yellow, too faint on the base map) and Paul
+#: Tol's muted scheme. Units 9 to 16 draw dashed lines (``UNIT_DASH``), so that a unit stays distinct from the
+#: first eight also where two colours look alike to a colour-blind reader.
+UNIT_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255",
+                "#332288", "#117733", "#999933", "#AA4499", "#44AA99", "#CC6677", "#663333", "#88CCEE"]
+UNIT_DASH = "10 6"
+#: Style of the filter control and the arrows (the control folds to one line on phones).
+FILTER_CSS = (".rp-filter{background:#fff;padding:4px 8px;font:12px/1.35 sans-serif;max-height:55vh;overflow:auto;max-width:230px}"
+              ".rp-filter summary{font-weight:700;cursor:pointer}.rp-filter fieldset{border:0;margin:2px 0;padding:0}"
+              ".rp-filter legend{font-weight:600;padding:0}.rp-filter label{display:block;white-space:nowrap}"
+              ".rp-filter button{font:11px sans-serif;padding:0 4px;margin-left:4px}"
+              ".rp-swatch{display:inline-block;width:18px;margin:0 4px 2px 0;vertical-align:middle}"
+              ".rp-arrow{background:none;border:none}"
+              "@media (max-width:640px){.rp-filter{max-height:40vh;font-size:11px}}")
+#: Metres between direction arrows along a route line.
+ARROW_EVERY_M = 700
 
 #: Road classes of the vector base map: (name, OSM highway values, colour, weight).
 ROAD_CLASSES: list[tuple[str, set[str] | None, str, float]] = [
@@ -55,6 +69,11 @@ def unit_colours(plan: Plan, units: list[str] | None = None) -> dict[str, str]:
     """A stable colour per unit id (in scenario order when ``units`` is given)."""
     ids = units or sorted({r.unit for r in plan.routes})
     return {u: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, u in enumerate(ids)}
+
+
+def unit_dashes(colours: dict[str, str]) -> dict[str, str | None]:
+    """The dash pattern of each unit's line: solid for the first eight, dashed for the next eight, and so on."""
+    return {u: (UNIT_DASH if (i // 8) % 2 else None) for i, u in enumerate(colours)}
 
 
 def compact_line(coords: Iterable[tuple[float, float]], tolerance: float = SIMPLIFY_DEG,
@@ -143,7 +162,7 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
     lats = [d.lat for d in sc.depots.values()] + [o.lat for o in ctx.objects]
     lons = [d.lon for d in sc.depots.values()] + [o.lon for o in ctx.objects]
     m = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], zoom_start=13, tiles=None,
-                   control_scale=True, prefer_canvas=True)
+                   control_scale=False, prefer_canvas=True)  # a metric-only scale is added by the filter script
     prepare_map(m)
     if lats:
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(10, 10))
@@ -160,15 +179,18 @@ def plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool = True,
 
     # hotspots first so routes draw above them
     _hotspot_layer(ctx, lang).add_to(m)
-    for di, date in enumerate(sc.dates):
-        _day_layer(plan, date, di == 0, colours, lang).add_to(m)
+    groups = _route_layers(plan, sc, colours, lang)
+    for g in groups:
+        g[0].add_to(m)
     _depot_layer(sc, lang).add_to(m)
     _not_served_layer(plan, ctx, lang).add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    layers = folium.LayerControl(collapsed=False)
+    layers.add_to(m)
     # page parts with user text are Raw: rendered as written, never compiled as templates (see routeplan._html)
     page = _page(m)
     page.html.add_child(Raw(_legend_html(plan, ctx, colours, lang)))
+    page.html.add_child(Raw(filter_script(m, layers, groups, plan, sc, colours, lang)))  # runs once the page is read
     page.header.add_child(Raw(f"<title>{E(t('plan_title', lang))} — {E(sc.name)}</title>"))
     page.header.add_child(Raw(f'<meta name="description" content="{E(t("plan_title", lang))}">'))
     return m
@@ -199,18 +221,54 @@ def _hotspot_layer(ctx: PlanContext, lang: str) -> folium.FeatureGroup:
     return hs_layer
 
 
-def _day_layer(plan: Plan, date: dt.date, show: bool, colours: dict[str, str], lang: str) -> folium.FeatureGroup:
-    """The layer of one day: each route's line in its unit's colour and its numbered stops."""
-    layer = folium.FeatureGroup(name=f"{t('day', lang)}: {weekday(date, lang)} {date.isoformat()}", show=show)
-    for r in (r for r in plan.routes if r.day == date):
+def _route_layers(plan: Plan, sc: Scenario, colours: dict[str, str],
+                  lang: str) -> list[tuple[folium.FeatureGroup, int, int, int]]:
+    """A layer per route (its line in its unit's colour and its numbered stops), with the indexes of its day,
+    shift and unit; the filter control (:func:`filter_script`) shows them, the first day at first."""
+    dashes = unit_dashes(colours)
+    days = {d: i for i, d in enumerate(sc.dates)}
+    shifts = {s: i for i, s in enumerate(sc.shifts)}
+    units = {u: i for i, u in enumerate(colours)}
+    out = []
+    for r in plan.routes:
+        layer = folium.FeatureGroup(name=E(f"{r.unit} {r.day.isoformat()} {r.shift}"), show=False, control=False)
         col = colours.get(r.unit, "#333333")
-        tip = E(f"{r.unit} · {r.shift} · {r.start:%H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
+        tip = E(f"{r.unit} · {r.shift} · {r.start:%d-%m %H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
         line = compact_line(r.path)
         if len(line) >= 2:
-            folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85,
+            folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85, dash_array=dashes.get(r.unit),
                             smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_to(layer)
         _add_stops(layer, r, col, lang)
-    return layer
+        out.append((layer, days.get(r.day, 0), shifts.get(r.shift, 0), units.get(r.unit, 0)))
+    return out
+
+
+def filter_script(m: folium.Map, layers: folium.LayerControl, groups: list[tuple[folium.FeatureGroup, int, int, int]],
+                  plan: Plan, sc: Scenario, colours: dict[str, str], lang: str) -> str:
+    """The script of the filter control (day, shift, unit), the direction arrows, the metric scale and the
+    phone layout; its labels are escaped HTML passed as one JSON string (:func:`routeplan._html.js_string`)."""
+    kinds = {u.id: u.kind for u in sc.units}
+
+    def boxes(dim: str, labels: list[str], checked: list[bool]) -> str:
+        return "".join(f'<label><input type="checkbox" data-dim="{dim}" data-k="{i}"{" checked" if c else ""}> {lab}</label>'
+                       for i, (lab, c) in enumerate(zip(labels, checked)))
+
+    days = [f"{E(weekday(d, lang))} {d:%d-%m}" for d in sc.dates]
+    units = [f'<span class="rp-swatch" style="border-top:4px {"dashed" if dash else "solid"} {colours[u]}"></span>'
+             f"{E(u)} ({E(t(kinds.get(u, 'car') + '_short', lang))})" for u, dash in unit_dashes(colours).items()]
+    html = (f'<details><summary>{E(t("filter", lang))}</summary>'
+            f'<fieldset><legend>{E(t("day", lang))} <button type="button" data-all="d">{E(t("all", lang))}</button></legend>'
+            f"{boxes('d', days, [i == 0 for i in range(len(days))])}</fieldset>"
+            f'<fieldset><legend>{E(t("shift", lang))} <button type="button" data-all="s">{E(t("all", lang))}</button></legend>'
+            f"{boxes('s', [E(s) for s in sc.shifts], [True] * len(sc.shifts))}</fieldset>"
+            f'<fieldset><legend>{E(t("unit", lang))} <button type="button" data-all="u">{E(t("all", lang))}</button></legend>'
+            f"{boxes('u', units, [True] * len(units))}</fieldset></details>")
+    data = json.dumps({"map": m.get_name(), "html": "__HTML__", "arrow_m": ARROW_EVERY_M,
+                       "groups": [[g.get_name(), d, s, u] for g, d, s, u in groups]})
+    data = data.replace('"__HTML__"', js_string(html))
+    js = resources.files("routeplan.render").joinpath("templates", "map_filters.js").read_text(encoding="utf-8")
+    js = js.replace("__DATA__", data).replace("__LAYERS__", layers.get_name())  # a folium name: [a-z_0-9]
+    return f"<style>{FILTER_CSS}</style><script>{js}</script>"
 
 
 def _add_stops(layer: folium.FeatureGroup, r: Route, col: str, lang: str) -> None:
@@ -268,23 +326,29 @@ def render_plan_map(plan: Plan, ctx: PlanContext, lang: str = "id", tiles: bool 
 
 def _legend_html(plan: Plan, ctx: PlanContext, colours: dict[str, str], lang: str) -> str:
     kinds = {u.id: u.kind for u in ctx.scenario.units}
+    dashes = unit_dashes(colours)
     rows = "".join(
-        f'<div><span style="display:inline-block;width:18px;height:4px;background:{c};margin-right:6px;vertical-align:middle"></span>'
-        f"{E(u)} ({E(t(kinds.get(u, 'car'), lang))})</div>"
+        f'<div><span style="display:inline-block;width:22px;border-top:4px {"dashed" if dashes[u] else "solid"} {c};'
+        f'margin-right:6px;vertical-align:middle"></span>{E(u)} ({E(t(kinds.get(u, "car") + "_short", lang))})</div>'
         for u, c in colours.items()
     )
-    served = f"{plan.served_required}/{plan.required_visits}"
+    n_objects = len(ctx.objects) + sum(1 for p in ctx.problems if p.layer == "vital_object")
+    visited = len({s.id for r in plan.routes for s in r.stops if s.kind == "vital_object"})
+    counts = t("legend_objects", lang).format(visited=visited, objects=n_objects, served=plan.served_required,
+                                              required=plan.required_visits)
     return (
-        '<div id="routeplan-legend" style="position:fixed;bottom:24px;left:10px;z-index:9999;background:#fff;'
-        'padding:8px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px">'
-        f"<b>{E(t('legend', lang))}</b> — {E(ctx.scenario.name)}{rows}"
+        '<details id="routeplan-legend" open style="position:fixed;bottom:24px;left:10px;z-index:999;background:#fff;'
+        'padding:6px 10px;border:1px solid #999;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px;'
+        'max-height:45vh;overflow:auto">'
+        f"<summary><b>{E(t('legend', lang))}</b></summary><div>{E(ctx.scenario.name)}</div>{rows}"
         '<div><span style="display:inline-block;width:10px;height:10px;border:2px solid #333;border-radius:50%;'
         f'background:#fff;margin-right:6px"></span>{E(t("vital_object", lang))}</div>'
         '<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:#EF8A62;'
         f'margin-right:6px"></span>{E(t("hotspot", lang))}</div>'
+        f'<div><span style="margin-right:6px">&#10148;</span>{E(t("direction", lang))}</div>'
         '<div><span style="display:inline-block;width:18px;height:4px;background:#9a8f7c;margin-right:6px;'
         f'vertical-align:middle"></span>{E(t("main_road", lang))}</div>'
-        f"<div>{E(t('vital_objects', lang))}: {served}</div>"
+        f"<div class='rp-counts'>{E(counts)}</div>"
         f"<div class='rp-more' style='color:#555'>{E(t('tiles_hint', lang))}</div>"
-        f"<div style='color:#555'>{E(t('attribution', lang))}</div></div>"
+        f"<div style='color:#555'>{E(t('attribution', lang))}</div></details>"
     )

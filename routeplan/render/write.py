@@ -14,6 +14,8 @@ from routeplan.prepare.context import PlanContext
 from routeplan.render.briefing import write_briefings
 from routeplan.render.export import write_exports
 from routeplan.render.maps import render_plan_map
+from routeplan.render.scorecard_page import render_scorecard_page
+from routeplan.render.sketch import road_lines, roads_from_graph
 from routeplan.report.scorecard import predictability, score_plan, scorecard_panel_html
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def write_plan(plan: Plan, ctx: PlanContext, out: str | Path, lang: str | None =
 
 def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extra_card: dict | None = None,
                      inputs_as: Path | None = None) -> dict:
-    """Write exports, ``scorecard.json``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
+    """Write exports, ``scorecard.json``, ``scorecard.html``, ``map.html`` (with the scorecard panel) and briefings into ``folder``.
 
     Copies the scenario and its layers into ``folder/inputs`` (:func:`routeplan._inputs.save_inputs`; hard
     links to the copies in ``inputs_as`` where it holds them).
@@ -92,7 +94,11 @@ def write_plan_files(plan: Plan, ctx: PlanContext, folder: Path, lang: str, extr
     # the panel is plain HTML placed before </body>; all its text is escaped by scorecard_panel_html
     page = page.replace("</body>", scorecard_panel_html(card, lang) + "\n</body>", 1) if "</body>" in page else page + scorecard_panel_html(card, lang)
     write_text_atomic(folder / "map.html", page)
-    write_briefings(plan, folder / "briefings", lang=lang)  # from the plan in memory, not re-read
+    write_text_atomic(folder / "scorecard.html", render_scorecard_page(card, plan, ctx, lang))
+    graph = getattr(ctx, "graph", None)
+    if graph is not None:  # the roads of the briefing sketches, kept so that `routeplan brief` draws the same
+        write_json_atomic(folder / "roads.geojson", road_lines(graph))
+    write_briefings(plan, folder / "briefings", lang=lang, roads=roads_from_graph(graph))  # the plan in memory
     if getattr(ctx, "scenario", None) is not None:
         save_inputs(ctx.scenario, folder, same_as=inputs_as)  # for routeplan replan, with checksums
     return card

@@ -13,7 +13,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from routeplan._html import escape
-from routeplan.i18n import t
+from routeplan.i18n import number, t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
@@ -273,16 +273,18 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
     hot = card["hotspots"]
     wl = card["workload"]
     rows = [
-        (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({req['served_pct']:.1f} %)"),
-        (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{hot['risk_covered_pct']:.1f} %"),
+        (t("sc_required_served", lang), f"{req['served']}/{req['required']} ({number(req['served_pct'], lang)} %)"),
+        (t("sc_hotspot_risk", lang), "-" if hot["risk_covered_pct"] is None else f"{number(hot['risk_covered_pct'], lang)} %"),
         (t("sc_hotspot_minutes", lang), f"{hot['dwell_minutes']:.0f} / {hot['target_minutes']:.0f}"),
-        (t("sc_km_total", lang), f"{wl['km_total']:.1f} km"),
-        (t("sc_workload", lang), f"{wl['busy_hours_min']:.1f}–{wl['busy_hours_max']:.1f} h"),
+        (t("sc_km_total", lang), f"{number(wl['km_total'], lang)} km"),
+        (t("sc_workload", lang), t("sp_range_hours", lang).format(lo=number(wl["busy_hours_min"], lang),
+                                                                    hi=number(wl["busy_hours_max"], lang))),
     ]
     pred = card.get("predictability")
     if pred and pred.get("mean_repeat_share") is not None:
         rows.append((t("sc_repeat_share", lang), f"{100 * pred['mean_repeat_share']:.0f} %"))
-        rows.append((t("sc_hour_entropy", lang), f"{pred['mean_hour_entropy_bits']:.2f} bit"))
+        rows.append((t("sc_hour_entropy", lang),
+                     t("sc_hours_alike", lang).format(n=number(2 ** pred["mean_hour_entropy_bits"], lang))))
     last = card.get("last_week")
     if last and last["summary"].get("compliance_pct") is not None:
         rows.append((t("sc_last_week", lang), t("sc_last_week_value", lang).format(
@@ -300,7 +302,7 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
         return "-" if u["idle_share"] is None else f"{100 * u['idle_share']:.0f} %"
 
     unit_rows = "".join(
-        f"<tr><td>{E(u['unit'])}</td><td>{u['km']:.1f}</td><td>{u['drive_hours']:.1f}</td><td>{idle(u)}</td></tr>"
+        f"<tr><td>{E(u['unit'])}</td><td>{number(u['km'], lang)}</td><td>{number(u['drive_hours'], lang)}</td><td>{idle(u)}</td></tr>"
         for u in card["units"]
     )
     body = "".join(f"<tr><th style='text-align:left;font-weight:normal'>{E(k)}</th><td><b>{E(v)}</b></td></tr>" for k, v in rows)
@@ -309,7 +311,8 @@ def scorecard_panel_html(card: dict[str, Any], lang: str = "id") -> str:
         'border:1px solid #999;border-radius:4px;padding:6px 10px;font:12px/1.4 sans-serif;max-width:300px">'
         f"<summary><b>{E(t('scorecard', lang))}</b></summary><table>{body}</table>"
         f"<table style='margin-top:4px'><tr><th>{E(t('unit', lang))}</th><th>km</th><th>{E(t('sc_drive_h', lang))}</th>"
-        f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table></details>"
+        f"<th>{E(t('sc_idle', lang))}</th></tr>{unit_rows}</table>"
+        f"<a id='routeplan-scorecard-link' href='scorecard.html'>{E(t('open_scorecard', lang))}</a></details>"
         # on a phone the open panel would cover the layer list: start it folded there
         "<script>if(window.innerWidth<700){document.getElementById('routeplan-scorecard').removeAttribute('open');}</script>"
     )

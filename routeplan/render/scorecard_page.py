@@ -1,0 +1,112 @@
+"""``scorecard.html``: the scorecard in plain language for a Kapolsek or a planner, no JSON needed.
+
+Headline figures as sentences, a table per unit, coverage per desa, the largest gap between visits of every
+vital object, and how predictable the visiting hours are, explained in words; small inline SVG bars (no
+script, no network). Rendered by Jinja with autoescape from ``templates/scorecard.html.j2``; plan text only
+reaches it as variables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from routeplan.i18n import CATALOGUE, LANGUAGES, t
+from routeplan.i18n import number as num
+from routeplan.model.plan import Plan
+from routeplan.prepare.context import PlanContext
+from routeplan.render.briefing import _env, _Texts
+
+
+def bar(value: float, top: float, width: int = 120, colour: str = "#0072B2") -> str:
+    """A small horizontal bar as inline SVG (``value`` of ``top``)."""
+    w = 0.0 if top <= 0 else max(0.0, min(1.0, value / top)) * width
+    return (f'<svg class="bar" width="{width}" height="10" viewBox="0 0 {width} 10" aria-hidden="true">'
+            f'<rect width="{width}" height="10" fill="#e6e6e6"/><rect width="{w:.1f}" height="10" fill="{colour}"/></svg>')
+
+
+def _headlines(card: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    req, hot, wl = card["required_visits"], card["hotspots"], card["workload"]
+    out = [{"big": f"{req['served']}/{req['required']}",
+            "text": t("sp_h_required", lang).format(pct=num(req["served_pct"], lang))}]
+    if hot["count"]:
+        out.append({"big": f"{hot['visited']}/{hot['count']}", "text": t("sp_h_hotspots", lang).format(
+            minutes=num(hot["dwell_minutes"], lang, 0), target=num(hot["target_minutes"], lang, 0))})
+        if hot["risk_covered_pct"] is not None:
+            out.append({"big": f"{num(hot['risk_covered_pct'], lang)} %", "text": t("sp_h_risk", lang)})
+    out.append({"big": f"{num(wl['km_total'], lang)} km", "text": t("sp_h_km", lang)})
+    out.append({"big": t("sp_range_hours", lang).format(lo=num(wl["busy_hours_min"], lang), hi=num(wl["busy_hours_max"], lang)),
+                "text": t("sp_h_busy", lang).format(mean=num(wl["busy_hours_mean"], lang))})
+    ready = card.get("readiness")
+    if ready and ready.get("mean_share") is not None and ready.get("worst"):
+        key = "sc_readiness" if ready.get("basis") == "desa" else "sc_readiness_points"
+        out.append({"big": f"{num(100 * ready['mean_share'], lang, 0)} %",
+                    "text": t(key, lang).format(minutes=f"{ready['minutes']:g}") + " — " + t("sp_h_ready_worst", lang).format(
+                        worst=num(100 * ready["worst"]["share"], lang, 0), at=str(ready["worst"]["start"])[:16].replace("T", " "))})
+    return out
+
+
+def _predictability(card: dict[str, Any], plan: Plan, lang: str) -> list[str]:
+    """Sentences on how predictable the visiting hours are (over weeks when planned, else within the week)."""
+    lines = []
+    pred = card.get("predictability")
+    if pred and pred.get("mean_hour_entropy_bits") is not None:
+        eff = 2 ** pred["mean_hour_entropy_bits"]
+        lines.append(t("sp_pred_spread", lang).format(weeks=pred["weeks"], hours=num(eff, lang)))
+        if pred.get("mean_repeat_share") is not None:
+            lines.append(t("sp_pred_repeat", lang).format(pct=num(100 * pred["mean_repeat_share"], lang, 0)))
+    hours: dict[str, list[int]] = defaultdict(list)
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "vital_object":
+                hours[s.id].append(s.arrival.hour)
+    multi = [h for h in hours.values() if len(h) >= 2]
+    if multi:
+        distinct = sum(len(set(h)) for h in multi) / len(multi)
+        visits = sum(len(h) for h in multi) / len(multi)
+        lines.append(t("sp_pred_week", lang).format(n=len(multi), hours=num(distinct, lang), visits=num(visits, lang)))
+    if not pred:
+        lines.append(t("sp_pred_more_weeks", lang))
+    return lines
+
+
+def render_scorecard_page(card: dict[str, Any], plan: Plan, ctx: PlanContext, lang: str = "id",
+                          map_href: str = "map.html", briefings_href: str = "briefings/index.html") -> str:
+    """The ``scorecard.html`` text of a plan's scorecard (:func:`routeplan.report.scorecard.score_plan`).
+
+    Parameters
+    ----------
+    card
+        The scorecard (with ``predictability`` when several weeks were planned).
+    plan, ctx
+        The plan and its context (names of objects, visiting hours).
+    lang
+        ``id`` or ``en``.
+    map_href, briefings_href
+        Links to the plan's map and briefing index.
+    """
+    if lang not in LANGUAGES:
+        lang = "id"
+    objects = {o.id: o for o in ctx.objects}
+    kinds = {"car": t("car", lang), "motorcycle": t("motorcycle", lang)}
+    busy_top = max((u["drive_hours"] + u["dwell_hours"] for u in card["units"]), default=0.0)
+    units = [{"unit": u["unit"], "kind": kinds.get(u["kind"], u["kind"]), "routes": u["routes"], "stops": u["stops"],
+              "km": num(u["km"], lang), "busy": num(u["drive_hours"] + u["dwell_hours"], lang),
+              "idle": "-" if u["idle_share"] is None else f"{num(100 * u['idle_share'], lang, 0)} %",
+              "bar": bar(u["drive_hours"] + u["dwell_hours"], busy_top)} for u in card["units"]]
+    desa = [{"desa": d["desa"], "objects": d["objects"], "served": f"{d['served_visits']}/{d['required_visits']}",
+             "minutes": num(d["hotspot_minutes"], lang, 0),
+             "bar": bar(d["served_visits"], d["required_visits"], colour="#009E73")} for d in card.get("desa", [])]
+    gaps_in = sorted(card["largest_gap_per_object"], key=lambda g: (-(g["largest_gap_hours"] or -1), g["id"]))
+    top = max((g["largest_gap_hours"] or 0 for g in gaps_in), default=0)
+    gaps = [{"name": objects[g["id"]].name if g["id"] in objects else g["id"],
+             "desa": objects[g["id"]].desa if g["id"] in objects else "", "visits": g["visits"],
+             "gap": t("sp_no_gap", lang) if g["largest_gap_hours"] is None else
+             t("sp_gap_value", lang).format(h=num(g["largest_gap_hours"], lang), d=num(g["largest_gap_hours"] / 24, lang)),
+             "bar": bar(g["largest_gap_hours"] or 0, top, colour="#D55E00")} for g in gaps_in]
+    unserved = [f"{n} × {t('reason_' + r, lang) if 'reason_' + r in CATALOGUE else r}"
+                for r, n in card["required_visits"]["unserved_by_reason"].items()]
+    return _env().get_template("scorecard.html.j2").render(
+        lang=lang, T=_Texts(lang), card=card, start=card["start_date"], headlines=_headlines(card, lang), units=units,
+        desa=desa, gaps=gaps, unserved=unserved, predictability=_predictability(card, plan, lang),
+        map_href=map_href, briefings_href=briefings_href)

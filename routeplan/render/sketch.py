@@ -1,0 +1,280 @@
+"""Route sketches of the briefings: the route on the roads around it, main road names, numbered stops whose
+labels do not overlap, the depot, a scale bar and north.
+
+A sketch is laid out once (:func:`layout`, in pixels of a fixed-width canvas) and drawn twice: as inline SVG
+for the HTML pages (:func:`to_svg`) and with PDF primitives (:mod:`routeplan.render.pdf`). The roads come
+from the plan's road graph (:func:`road_lines`, kept in the plan folder as ``roads.geojson`` so that
+``routeplan brief`` draws the same sketch later); without them the route lines alone are drawn.
+Black, grey and white only, so it prints in black and white.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from shapely.geometry import LineString, box
+
+from routeplan import settings
+from routeplan.i18n import t
+
+#: Road classes drawn on sketches: highway values -> (class, stroke width px, grey).
+MAIN = {"motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link", "primary_link", "secondary_link"}
+TERTIARY = {"tertiary", "tertiary_link"}
+ROAD_STYLE = {"main": (4.0, "#8a8a8a"), "tertiary": (2.6, "#a8a8a8"), "minor": (1.2, "#c4c4c4")}
+
+Pt = tuple[float, float]
+
+
+def _first(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        v = v[0] if v else ""
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def road_lines(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """The road graph as GeoJSON lines with ``name`` and ``cls`` (main, tertiary, minor), each street once."""
+    feats = []
+    seen: set[tuple[Any, ...]] = set()
+    for u, v, data in G.edges(data=True):
+        key = (min(u, v), max(u, v), _first(data.get("osmid")))
+        if key in seen:
+            continue
+        seen.add(key)
+        geom = data.get("geometry")
+        pts = list(geom.coords) if geom is not None else [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+        hw = _first(data.get("highway"))
+        cls = "main" if hw in MAIN else "tertiary" if hw in TERTIARY else "minor"
+        feats.append({"type": "Feature", "properties": {"name": _first(data.get("name")), "cls": cls},
+                      "geometry": {"type": "LineString", "coordinates": [[round(x, 6), round(y, 6)] for x, y in pts]}})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def read_roads(path: Path) -> list[tuple[str, str, list[Pt]]] | None:
+    """Roads of a ``roads.geojson`` written by :func:`road_lines` as ``(name, cls, points)``; None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [(str(f["properties"].get("name") or ""), str(f["properties"].get("cls") or "minor"),
+                 [(float(x), float(y)) for x, y in f["geometry"]["coordinates"]]) for f in data["features"]]
+    except (ValueError, KeyError, TypeError):
+        return None  # a damaged optional file: the sketch falls back to the route lines
+
+
+def roads_from_graph(G: nx.MultiDiGraph | None) -> list[tuple[str, str, list[Pt]]] | None:
+    """:func:`road_lines` of a graph as ``(name, cls, points)``, or None without a graph."""
+    if G is None:
+        return None
+    return [(f["properties"]["name"], f["properties"]["cls"], [tuple(p) for p in f["geometry"]["coordinates"]])
+            for f in road_lines(G)["features"]]
+
+
+@dataclass
+class Label:
+    """A stop-number label: its text, box centre and size, and the point it names."""
+
+    text: str
+    x: float
+    y: float
+    w: float
+    h: float
+    ax: float
+    ay: float
+
+
+@dataclass
+class Sketch:
+    """A laid-out route sketch in pixels (origin top left)."""
+
+    width: float
+    height: float
+    roads: list[tuple[str, list[Pt]]] = field(default_factory=list)
+    route: list[Pt] = field(default_factory=list)
+    depot: Pt | None = None
+    stops: list[tuple[float, float, bool]] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    road_labels: list[tuple[str, float, float, float]] = field(default_factory=list)
+    arrows: list[tuple[float, float, float]] = field(default_factory=list)
+    scale_px: float = 0.0
+    scale_text: str = ""
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Overlapping area of two boxes (x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+# long: one layout pass (projection, roads, labels, road names, arrows, scale) reads best in one place
+def layout(path: list[Pt], stops: list[dict[str, Any]], depot: Pt | None,
+           roads: list[tuple[str, str, list[Pt]]] | None = None, width: int = 600, max_height: int = 440) -> Sketch | None:
+    """Lay out a route sketch: project lon/lat (equirectangular), place labels, pick road names.
+
+    Parameters
+    ----------
+    path
+        The route's road path (lon, lat).
+    stops
+        Stops in visiting order, dicts with ``lon``, ``lat`` and ``kind``.
+    depot
+        The depot (lon, lat), or None.
+    roads
+        ``(name, cls, points)`` of the road graph, or None to draw the route lines alone.
+    width, max_height
+        Canvas size in pixels.
+    """
+    pts = list(path) + [(s["lon"], s["lat"]) for s in stops] + ([depot] if depot else [])
+    if not pts:
+        return None
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    lat0 = (min(ys) + max(ys)) / 2
+    kx = math.cos(math.radians(lat0))
+    margin = settings.sketch_margin_m / 111_320
+    x0, x1 = min(xs) - margin / kx * 0.3, max(xs) + margin / kx * 0.3
+    y0, y1 = min(ys) - margin * 0.3, max(ys) + margin * 0.3
+    span_x, span_y = max((x1 - x0) * kx, 1e-4), max(y1 - y0, 1e-4)
+    pad = 26
+    scale = min((width - 2 * pad) / span_x, (max_height - 2 * pad) / span_y)
+    height = max(int(min(max_height, span_y * scale + 2 * pad)), 180)
+    ox, oy = (width - span_x * scale) / 2, (height - span_y * scale) / 2
+
+    def P(lon: float, lat: float) -> Pt:
+        return (round(ox + (lon - x0) * kx * scale, 1), round(height - oy - (lat - y0) * scale, 1))
+
+    sk = Sketch(width=width, height=height)
+    # roads within the canvas (clipped to its lon/lat box)
+    lon_lo, lon_hi = x0 - (ox / scale) / kx, x0 + ((width - ox) / scale) / kx
+    lat_lo, lat_hi = y0 - oy / scale, y0 + (height - oy) / scale
+    frame = box(lon_lo, lat_lo, lon_hi, lat_hi)
+    named: dict[str, tuple[float, str, list[Pt]]] = {}
+    for name, cls, line in roads or []:
+        if len(line) < 2:
+            continue
+        g = LineString(line)
+        if not g.intersects(frame):
+            continue
+        g = g.intersection(frame)
+        for part in getattr(g, "geoms", [g]):
+            if part.geom_type != "LineString" or len(part.coords) < 2:
+                continue
+            pp = [P(x, y) for x, y in part.coords]
+            sk.roads.append((cls, pp))
+            if name and cls != "minor":
+                length = sum(math.dist(a, b) for a, b in zip(pp, pp[1:]))
+                rank = length * (3 if cls == "main" else 1)
+                if rank > named.get(name, (0.0, "", []))[0]:
+                    named[name] = (rank, cls, pp)
+    sk.roads.sort(key=lambda r: ("minor", "tertiary", "main").index(r[0]))
+    sk.route = [P(x, y) for x, y in path]
+    if depot:
+        sk.depot = P(*depot)
+    sk.stops = [(*P(s["lon"], s["lat"]), s.get("kind") == "hotspot") for s in stops]
+    blocked: list[tuple[float, float, float, float]] = [(x - 5, y - 5, x + 5, y + 5) for x, y, _ in sk.stops]
+    if sk.depot:
+        dx, dy = sk.depot
+        blocked.append((dx - 9, dy - 9, dx + 9, dy + 9))
+    # stop numbers: stops drawn within 7 px of each other share one label ("3/7")
+    groups: list[tuple[float, float, list[int]]] = []
+    for i, (x, y, _h) in enumerate(sk.stops, start=1):
+        g0 = next((g for g in groups if math.dist((g[0], g[1]), (x, y)) < 7), None)
+        if g0:
+            g0[2].append(i)
+        else:
+            groups.append((x, y, [i]))
+    for x, y, nums in groups:
+        text = "/".join(map(str, nums)) if len(nums) <= 3 else f"{nums[0]}/…/{nums[-1]}"
+        w, h = max(20.0, 8.5 * len(text) + 8), 18.0
+        best: tuple[float, Pt] | None = None
+        for dist in (17, 25, 36, 50):
+            for k in range(8):
+                ang = math.radians(-45 + 45 * k)
+                cx, cy = x + dist * math.cos(ang) * (1 + w / 60), y - dist * math.sin(ang)
+                bx = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+                out = bx[0] < 2 or bx[1] < 2 or bx[2] > width - 2 or bx[3] > height - 22
+                cost = sum(_overlap(bx, o) for o in blocked) + (1e6 if out else 0) + dist * 0.01
+                if best is None or cost < best[0]:
+                    best = (cost, (cx, cy))
+            if best and best[0] < 1:
+                break
+        assert best is not None
+        cx, cy = best[1]
+        blocked.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+        sk.labels.append(Label(text, round(cx, 1), round(cy, 1), w, h, x, y))
+    # road names along their longest stretch, where they do not cover a label
+    for name, (_rank, _cls, pp) in sorted(named.items(), key=lambda kv: -kv[1][0])[: settings.sketch_road_labels]:
+        segs = sorted(zip(pp, pp[1:]), key=lambda ab: -math.dist(*ab))
+        (ax, ay), (bx2, by2) = segs[0]
+        ang = math.degrees(math.atan2(by2 - ay, bx2 - ax))
+        if ang > 90:
+            ang -= 180
+        elif ang < -90:
+            ang += 180
+        mx, my = (ax + bx2) / 2, (ay + by2) / 2
+        half = 3.3 * len(name)
+        bxn = (mx - half, my - 7, mx + half, my + 7)
+        if any(_overlap(bxn, o) > 0 for o in blocked) or not (half < mx < width - half and 10 < my < height - 24):
+            continue
+        blocked.append(bxn)
+        sk.road_labels.append((name, round(mx, 1), round(my, 1), round(ang, 1)))
+    # direction arrows at about every 80 px of the route
+    run = 0.0
+    for a, b in zip(sk.route, sk.route[1:]):
+        seg = math.dist(a, b)
+        run += seg
+        if run >= 80 and seg > 6:
+            run = 0.0
+            sk.arrows.append(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))))
+    metres_per_px = 111_320 / scale
+    target = metres_per_px * width / 4
+    nice = min((c for c in (100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000) if c >= target / 2), default=20000)
+    sk.scale_px = round(nice / metres_per_px, 1)
+    sk.scale_text = f"{nice / 1000:g} km" if nice >= 1000 else f"{nice} m"
+    return sk
+
+
+def to_svg(sk: Sketch | None, lang: str = "id") -> str:
+    """The sketch as inline SVG; every text is escaped (road names come from OSM)."""
+    if sk is None:
+        return ""
+    W, H = sk.width, sk.height
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" font-family="sans-serif">'
+           f'<rect width="{W}" height="{H}" fill="#fff"/>']
+    for cls, pp in sk.roads:
+        sw, grey = ROAD_STYLE.get(cls, ROAD_STYLE["minor"])
+        out.append(f'<polyline class="road {cls}" points="{" ".join(f"{x},{y}" for x, y in pp)}" fill="none" '
+                   f'stroke="{grey}" stroke-width="{sw}" stroke-linecap="round"/>')
+    if len(sk.route) >= 2:
+        d = " ".join(f"{x},{y}" for x, y in sk.route)
+        out.append(f'<polyline points="{d}" fill="none" stroke="#fff" stroke-width="7" stroke-linejoin="round"/>')
+        out.append(f'<polyline class="route" points="{d}" fill="none" stroke="#111" stroke-width="3" '
+                   'stroke-linejoin="round" stroke-linecap="round"/>')
+    for x, y, ang in sk.arrows:
+        out.append(f'<path class="arrow" d="M-5,-4 L4,0 L-5,4 z" fill="#111" transform="translate({x:.1f},{y:.1f}) rotate({ang:.0f})"/>')
+    for name, x, y, ang in sk.road_labels:
+        out.append(f'<text class="road-name" x="{x}" y="{y}" transform="rotate({ang} {x} {y})" font-size="11" '
+                   f'font-style="italic" text-anchor="middle" dominant-baseline="middle" fill="#333" stroke="#fff" '
+                   f'stroke-width="3" paint-order="stroke">{escape(name)}</text>')
+    if sk.depot:
+        x, y = sk.depot
+        out.append(f'<rect class="depot" x="{x - 8}" y="{y - 8}" width="16" height="16" fill="#111" stroke="#fff" stroke-width="1.5"/>')
+    for x, y, hot in sk.stops:
+        out.append(f'<circle class="stop" cx="{x}" cy="{y}" r="4.5" fill="{"#555" if hot else "#fff"}" stroke="#111" stroke-width="2"/>')
+    for lb in sk.labels:
+        out.append(f'<line x1="{lb.ax}" y1="{lb.ay}" x2="{lb.x}" y2="{lb.y}" stroke="#111" stroke-width="1"/>'
+                   f'<g class="label"><rect x="{lb.x - lb.w / 2:.1f}" y="{lb.y - lb.h / 2:.1f}" width="{lb.w:.1f}" '
+                   f'height="{lb.h:.1f}" rx="8" fill="#fff" stroke="#111" stroke-width="1.5"/>'
+                   f'<text x="{lb.x}" y="{lb.y + 4.5}" font-size="13" font-weight="700" text-anchor="middle">'
+                   f"{escape(lb.text)}</text></g>")
+    out.append(f'<g class="scale"><line x1="10" y1="{H - 10}" x2="{10 + sk.scale_px:.1f}" y2="{H - 10}" stroke="#111" stroke-width="3"/>'
+               f'<text x="10" y="{H - 16}" font-size="14">{sk.scale_text}</text></g>')
+    out.append(f'<g class="north"><path d="M{W - 16} 8 l6 16 h-12 z" fill="#111"/>'
+               f'<text x="{W - 16}" y="40" font-size="14" text-anchor="middle">{escape(t("north", lang))}</text></g>')
+    out.append("</svg>")
+    return "".join(out)
