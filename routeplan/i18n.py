@@ -167,6 +167,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "en": "Visit and observe; note anything that needs follow-up."},
     "todo_hotspot": {"id": "Berhenti 10–15 menit, turun dari kendaraan, ngobrol dengan warga; pantau motor parkir dan orang berkumpul.",
                      "en": "Stop 10–15 minutes, get out of the vehicle, talk with residents; watch parked motorcycles and gatherings."},
+    # routeplan batch: the regional overview (index.html)
+    "batch_title": {"id": "Ringkasan rencana patroli wilayah", "en": "Regional patrol plan overview"},
+    "batch_kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "batch_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
+    "batch_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
+    "batch_readiness": {"id": "Kesiapan 110 (rata-rata)", "en": "110 readiness (mean)"},
+    "batch_units": {"id": "Unit", "en": "Units"},
+    "batch_km": {"id": "Jarak (km)", "en": "Distance (km)"},
+    "batch_map": {"id": "peta", "en": "map"},
+    "batch_briefings": {"id": "surat perintah", "en": "briefings"},
+    "batch_failed": {"id": "Gagal direncanakan", "en": "Not planned"},
+    "batch_total": {"id": "Total wilayah", "en": "Region total"},
+    "batch_legend": {"id": "Warna: kunjungan wajib terlayani", "en": "Colour: required visits served"},
+    "batch_no_map": {"id": "Peta membutuhkan JavaScript; tabel di bawah berisi semua angka.",
+                     "en": "The map needs JavaScript; the table below has every figure."},
 }
 
 

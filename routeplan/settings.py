@@ -61,3 +61,5 @@ max_incidents: int = 1_000_000
 readiness_minutes: float = 15
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"
+#: Most kecamatan scenarios one region file of ``routeplan batch`` may list (a Polda has hundreds).
+max_region_scenarios: int = 5000

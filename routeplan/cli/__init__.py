@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from routeplan.cli import hotspots, objects
+from routeplan.cli import batch, hotspots, objects
 from routeplan.cli import plan as plan_commands
 from routeplan.cli._args import Parser, Terminated, on_sigterm
 from routeplan.cli.plan import sample_scenario_path
@@ -27,6 +27,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     plan_commands.register,
     objects.register,
     hotspots.register,
+    batch.register,
 ]
 
 

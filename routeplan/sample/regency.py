@@ -132,9 +132,9 @@ def _layers(fr: _Frame, kec: str, xy: np.ndarray, n_obj: int,
     for k in range(n_obj):
         cat, stem, _ = _KINDS[int(kinds[k])]
         x, y = flat[int(rng.integers(0, len(flat)))] + rng.uniform(-30.0, 30.0, 2)
-        desa = f"{kec} {_DESA[_desa_of(fr, x, y)]}"
+        desa_name = f"{kec} {_DESA[_desa_of(fr, x, y)]}"
         objects.append({"type": "Feature", "geometry": _point(fr, x, y), "properties": {
-            "id": f"VO-{k + 1:03d}", "name": f"{stem} {desa} {k + 1}", "category": cat, "desa": desa}})
+            "id": f"VO-{k + 1:03d}", "name": f"{stem} {desa_name} {k + 1}", "category": cat, "desa": desa_name}})
     hotspots = []
     for k in range(max(3, n_obj // 15)):
         x, y = flat[int(rng.integers(0, len(flat)))] + rng.uniform(-20.0, 20.0, 2)
