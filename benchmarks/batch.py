@@ -24,15 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from routeplan.batch import PlanOptions, run_batch
-from routeplan.sample.regency import generate_regency
+import routeplan
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _run(region: Path, out: Path, workers: int, options: PlanOptions) -> dict:
+def _run(region: Path, out: Path, workers: int, options: routeplan.BatchOptions) -> dict:
     t0 = time.perf_counter()
-    res = run_batch(region, out, options=options, workers=workers)
+    res = routeplan.run_batch(region, out, options=options, workers=workers)
     wall = time.perf_counter() - t0
     tasks = [r for r in res.results if r["status"] == "ok"]
     peak: dict[int, float] = {}
@@ -62,10 +61,10 @@ def main() -> None:
     ap.add_argument("--tiny", action="store_true", help="tiny kecamatan (8-12 objects) for a quick look")
     a = ap.parse_args()
     load0 = os.getloadavg()
-    options = PlanOptions(seed=a.seed, time_limit=3600.0, max_iterations=a.iterations)
+    options = routeplan.BatchOptions(seed=a.seed, time_limit=3600.0, max_iterations=a.iterations)
     with tempfile.TemporaryDirectory(prefix="routeplan-batch-bench-") as tmp:
         kw = {"objects": (8, 12), "units": (2, 3), "side_m": 2500.0} if a.tiny else {}
-        region = generate_regency(Path(tmp) / "regency", a.kecamatan, seed=7, **kw)
+        region = routeplan.generate_regency(Path(tmp) / "regency", a.kecamatan, seed=7, **kw)
         runs = [_run(region, Path(tmp) / f"out-{w}", int(w), options) for w in a.workers.split(",")]
         names = [p.name for p in (Path(tmp) / "regency").iterdir() if p.is_dir()]
         same = all((Path(tmp) / f"out-{runs[0]['workers']}" / n / "plan.json").read_bytes()

@@ -21,6 +21,7 @@ stage's package (``from routeplan.prepare.matrix import travel_matrix``).
 
 from importlib.metadata import PackageNotFoundError, version
 
+from routeplan.batch import BatchOptions, BatchResult, run_batch
 from routeplan.hotspots import estimate_hotspots, evaluate, run_hotspots
 from routeplan.load.roads import add_travel_times, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH, load_scenario
@@ -48,7 +49,7 @@ from routeplan.prepare.context import prepare as prepare_scenario
 from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
 from routeplan.report.scorecard import score_plan
-from routeplan.sample import THREE_SHIFTS_TOML, generate_sample
+from routeplan.sample import THREE_SHIFTS_TOML, generate_regency, generate_sample
 
 try:
     __version__ = version("routeplan")
@@ -60,6 +61,8 @@ __all__ = [
     # the flow
     "load_scenario", "prepare_scenario", "plan", "plan_weeks", "replan", "score_plan", "write_plan", "write_weeks",
     "read_plan",
+    # a whole Polres or Polda on Dask, one kecamatan per task
+    "run_batch", "BatchOptions", "BatchResult",
     # hotspots from incident records
     "estimate_hotspots", "evaluate", "run_hotspots",
     # the model
@@ -69,5 +72,5 @@ __all__ = [
     "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
     "RoutingModel", "RoutingResult", "Stop", "Vehicle",
     # the synthetic sample, and its three-shift day for scenarios that tests and benchmarks build
-    "generate_sample", "THREE_SHIFTS_TOML",
+    "generate_sample", "THREE_SHIFTS_TOML", "generate_regency",
 ]

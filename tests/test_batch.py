@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import routeplan
-from routeplan.batch import PlanOptions, run_batch
+from routeplan.batch import BatchOptions, run_batch
 from routeplan.batch.task import input_checksum
 from routeplan.cli import main
 from routeplan.render.offline import remote_assets
@@ -140,7 +140,7 @@ def test_separately_started_scheduler_and_two_workers_give_the_same_plans(dask_p
                                                                           tmp_path):
     _, local = local_batch
     result = run_batch(regency / "good.toml", tmp_path / "cluster", scheduler=dask_processes,
-                       options=PlanOptions(seed=SEED, time_limit=60.0, max_iterations=ITER))
+                       options=BatchOptions(seed=SEED, time_limit=60.0, max_iterations=ITER))
     assert not result.failed and result.workers == 2
     assert len({r["pid"] for r in result.results}) == 2  # both worker processes planned
     for name in GOOD:
@@ -150,7 +150,7 @@ def test_separately_started_scheduler_and_two_workers_give_the_same_plans(dask_p
 def test_resume_replans_only_the_kecamatan_whose_inputs_changed(regency, tmp_path):
     root = tmp_path / "region"
     shutil.copytree(regency, root, ignore=shutil.ignore_patterns("rusak"))
-    opts = PlanOptions(seed=SEED, time_limit=60.0, max_iterations=ITER)
+    opts = BatchOptions(seed=SEED, time_limit=60.0, max_iterations=ITER)
     first = run_batch(root / "good.toml", tmp_path / "out", options=opts, workers=2)
     assert sorted(first.planned) == sorted(GOOD)
     kept = {n: (tmp_path / "out" / n / "plan.json").stat().st_mtime_ns for n in GOOD}
@@ -166,4 +166,4 @@ def test_resume_replans_only_the_kecamatan_whose_inputs_changed(regency, tmp_pat
     assert [r.split(",")[2] for r in rows] == ["ok"] * 3  # the summary still lists the kept kecamatan
     # other options are other inputs: a kecamatan planned with another seed is not skipped
     scenario = root / "tempursari" / "scenario.toml"
-    assert input_checksum(scenario, opts) != input_checksum(scenario, PlanOptions(seed=SEED + 1, max_iterations=ITER))
+    assert input_checksum(scenario, opts) != input_checksum(scenario, BatchOptions(seed=SEED + 1, max_iterations=ITER))

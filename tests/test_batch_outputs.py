@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from routeplan.batch.outputs import index_html, regional_scorecard, summary_csv, summary_rows, summary_xlsx
 from routeplan.batch.region import Kecamatan, Region
-from routeplan.batch.task import PlanOptions
+from routeplan.batch.task import BatchOptions
 from routeplan.render.offline import remote_assets
 
 PAYLOADS = ("{{7*7}}", "{% raw %}x", "</script><script>alert(1)</script>", "=HYPERLINK(\"http://x\")", "a\u2028b")
@@ -36,10 +36,10 @@ def _region(name: str = "Polres <i>{{7*7}}</i>") -> Region:
 
 def test_index_page_keeps_user_text_as_data():
     results = _results()
-    card = regional_scorecard(_region(), results, PlanOptions())
+    card = regional_scorecard(_region(), results, BatchOptions())
     page = index_html(_region(), results, card, "en")
     plain = index_html(Region(Path("r.toml"), "R", ()), [_ok("k0", "plain")], regional_scorecard(
-        _region(), [_ok("k0", "plain")], PlanOptions()), "en")
+        _region(), [_ok("k0", "plain")], BatchOptions()), "en")
     assert page.count("<script") == plain.count("<script") and page.count("</script") == plain.count("</script")
     visible = page.split("<main>", 1)[1].split("</main>", 1)[0] + page.split("<title>", 1)[1].split("</header>")[0]
     assert "<i>" not in visible and "<b>" not in visible and "49" not in visible and "{{" not in visible
@@ -62,7 +62,7 @@ def test_summary_neutralises_formulas_in_csv_and_workbook():
 
 
 def test_regional_scorecard_sums_the_planned_kecamatan():
-    card = regional_scorecard(_region(), _results(), PlanOptions(seed=4))
+    card = regional_scorecard(_region(), _results(), BatchOptions(seed=4))
     n = len(PAYLOADS)
     assert card["planned"] == n and card["kecamatan"] == n + 1
     assert (card["required_visits"], card["served_visits"], card["served_pct"]) == (10 * n, 9 * n, 90.0)

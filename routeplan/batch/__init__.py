@@ -7,7 +7,7 @@ regional summary, scorecard and overview map (:mod:`.outputs`).
 
 from routeplan.batch.region import Kecamatan, Region, read_region
 from routeplan.batch.run import BatchResult, dask_client, run_batch
-from routeplan.batch.task import PlanOptions, plan_kecamatan
+from routeplan.batch.task import BatchOptions, plan_kecamatan
 
-__all__ = ["Kecamatan", "Region", "read_region", "BatchResult", "dask_client", "run_batch", "PlanOptions",
+__all__ = ["Kecamatan", "Region", "read_region", "BatchResult", "dask_client", "run_batch", "BatchOptions",
            "plan_kecamatan"]

@@ -16,7 +16,7 @@ from typing import Any
 from routeplan._html import escape
 from routeplan._io import write_bytes_atomic, write_json_atomic, write_text_atomic
 from routeplan.batch.region import Region
-from routeplan.batch.task import PlanOptions
+from routeplan.batch.task import BatchOptions
 from routeplan.i18n import t
 from routeplan.render.offline import leaflet_css, leaflet_js
 
@@ -72,7 +72,7 @@ def summary_xlsx(rows: list[dict[str, Any]]) -> bytes:
     return buf.getvalue()
 
 
-def regional_scorecard(region: Region, results: list[dict[str, Any]], options: PlanOptions) -> dict[str, Any]:
+def regional_scorecard(region: Region, results: list[dict[str, Any]], options: BatchOptions) -> dict[str, Any]:
     """Totals over the kecamatan planned: visits served, hotspot risk, readiness, distance; failures by name."""
     ok = [r for r in results if r["status"] == "ok"]
     req = sum(r["required_visits"] for r in ok)
@@ -186,7 +186,7 @@ def index_html(region: Region, results: list[dict[str, Any]], card: dict[str, An
         f"<script>{body_js}</script></body></html>\n")
 
 
-def write_regional_outputs(region: Region, out: Path, results: list[dict[str, Any]], options: PlanOptions,
+def write_regional_outputs(region: Region, out: Path, results: list[dict[str, Any]], options: BatchOptions,
                            lang: str | None = None) -> list[str]:
     """Write the regional files into ``out``; the names written."""
     rows = summary_rows(results)

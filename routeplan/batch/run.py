@@ -21,7 +21,7 @@ from typing import Any
 from routeplan._io import prepare_output_dir, read_marker, write_marker
 from routeplan.batch.outputs import write_regional_outputs
 from routeplan.batch.region import BATCH_FILES, Region, read_region
-from routeplan.batch.task import PlanOptions, input_checksum, plan_is_current, plan_kecamatan
+from routeplan.batch.task import BatchOptions, input_checksum, plan_is_current, plan_kecamatan
 from routeplan.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def run_batch(
     region: Region | str | Path,
     out: str | Path,
     *,
-    options: PlanOptions | None = None,
+    options: BatchOptions | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
     resume: bool = False,
@@ -125,7 +125,7 @@ def run_batch(
     """
     t0 = time.perf_counter()
     region = region if isinstance(region, Region) else read_region(region)
-    options = options or PlanOptions()
+    options = options or BatchOptions()
     out = prepare_output_dir(out, [region.path, *(k.scenario for k in region.kecamatan)])
     old_marker = read_marker(out)
     previous = _previous(out) if resume else {}

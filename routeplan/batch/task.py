@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class PlanOptions:
+class BatchOptions:
     """The options every kecamatan of a batch is planned with (part of the ``--resume`` checksum)."""
 
     seed: int = 0
@@ -46,6 +46,9 @@ class PlanOptions:
                 "lang": self.lang}
 
 
+PlanOptions = BatchOptions  # TEMP alias while a benchmark started before the rename runs
+
+
 def _version() -> str:
     try:
         return version("routeplan")
@@ -53,7 +56,7 @@ def _version() -> str:
         return "0.0.0"
 
 
-def input_checksum(scenario: Path, options: PlanOptions) -> str:
+def input_checksum(scenario: Path, options: BatchOptions) -> str:
     """sha256 over the scenario file, every file it references, the options and the routeplan version.
 
     Raises :class:`InputError` when the scenario or one of its files cannot be read.
@@ -100,7 +103,7 @@ def _figures(card: dict[str, Any], seconds: float) -> dict[str, Any]:
     }
 
 
-def plan_kecamatan(name: str, scenario: str, out: str, options: PlanOptions, checksum: str) -> dict[str, Any]:
+def plan_kecamatan(name: str, scenario: str, out: str, options: BatchOptions, checksum: str) -> dict[str, Any]:
     """Plan one kecamatan and write its plan folder ``out`` (atomically, by :func:`routeplan.write_plan`).
 
     Returns a JSON-ready result: ``name``, ``status`` (``ok`` or ``failed``), ``error`` (one line),

@@ -11,7 +11,7 @@ from typing import Any
 from tqdm import tqdm
 
 from routeplan._checks import check_output_path
-from routeplan.batch import PlanOptions, read_region, run_batch
+from routeplan.batch import BatchOptions, read_region, run_batch
 from routeplan.cli._args import add_plan_options, whole
 
 
@@ -56,7 +56,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if not args.quiet:
         where = args.scheduler or ("a local cluster of " + (f"{args.workers} workers" if args.workers else "one worker per core"))
         print(f"routeplan batch: {len(region.kecamatan)} kecamatan of {region.name} on {where}", file=sys.stderr)
-    options = PlanOptions(seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations, lang=args.lang)
+    options = BatchOptions(seed=args.seed, time_limit=args.time_limit, max_iterations=args.iterations, lang=args.lang)
     try:
         result = run_batch(region, args.out, options=options, scheduler=args.scheduler, workers=args.workers,
                            resume=args.resume, progress=prog)
