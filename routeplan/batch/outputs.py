@@ -94,6 +94,10 @@ def regional_scorecard(region: Region, results: list[dict[str, Any]], options: B
     }
 
 
+#: Columns left out of the table on a phone's narrow screen.
+_WIDE = ("batch_units", "batch_km")
+
+
 def _json_in_script(data: Any) -> str:
     """JSON for a ``<script type="application/json">`` block: no ``<``, ``>`` or ``&`` that could end it."""
     return (json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
@@ -110,8 +114,9 @@ header{padding:8px 12px;background:#1f3b63;color:#fff}h1{font-size:17px;margin:0
 #map{height:55vh;min-height:260px;background:#f4f1ea}
 main{padding:8px 12px}table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-td.n{text-align:right;white-space:nowrap}.failed td{color:#a40000}.legend span{display:inline-block;width:12px;height:12px;margin:0 3px 0 8px}
-@media (max-width:640px){.wide{display:none}}
+td.n,th.n{text-align:right;white-space:nowrap}.failed td{color:#a40000}.legend span{display:inline-block;width:12px;height:12px;margin:0 3px 0 8px}
+.scroll{overflow-x:auto}
+@media (max-width:640px){.wide{display:none}table{font-size:12px}th,td{padding:3px}td.n{white-space:normal}}
 """
 
 _PAGE_JS = """
@@ -131,7 +136,7 @@ d.kecamatan.forEach(function(k){
     box.appendChild(a);box.appendChild(document.createTextNode(' '));});
   lyr.bindPopup(box);lyr.bindTooltip(k.label,{sticky:true});lyr.addTo(all);
 });
-if(all.getLayers().length){map.fitBounds(all.getBounds());}else{map.setView([0,0],2);}
+if(all.getLayers().length){map.fitBounds(all.getBounds(),{padding:[8,8]});}else{map.setView([0,0],2);}
 })();
 """
 
@@ -162,12 +167,12 @@ def index_html(region: Region, results: list[dict[str, Any]], card: dict[str, An
             f'<a href="{folder}/briefings/index.html">{escape(t("batch_briefings", lang))}</a></td>'
             f'<td class="n">{r["served_visits"]}/{r["required_visits"]} ({_pct(r["served_pct"])})</td>'
             f'<td class="n">{_pct(r.get("hotspot_risk_covered_pct"))}</td>'
-            f'<td class="n">{_pct(r.get("readiness_mean_pct"))}</td><td class="n">{r["units"]}</td>'
-            f'<td class="n">{r["km_total"]:.1f}</td></tr>')
+            f'<td class="n">{_pct(r.get("readiness_mean_pct"))}</td><td class="n wide">{r["units"]}</td>'
+            f'<td class="n wide">{r["km_total"]:.1f}</td></tr>')
     rows.append(f'<tr><th>{escape(t("batch_total", lang))}</th><th class="n">{card["served_visits"]}/'
                 f'{card["required_visits"]} ({_pct(card["served_pct"])})</th><th class="n">'
                 f'{_pct(card["hotspot_risk_covered_pct"])}</th><th class="n">{_pct(card["readiness_mean_pct"])}</th>'
-                f'<th class="n">{card["units"]}</th><th class="n">{card["km_total"]:.1f}</th></tr>')
+                f'<th class="n wide">{card["units"]}</th><th class="n wide">{card["km_total"]:.1f}</th></tr>')
     legend = "".join(f'<span style="background:{c}"></span>{escape(x)}' for c, x in
                      (("#1a9641", "≥ 95 %"), ("#a6d96a", "85–95 %"), ("#fdae61", "70–85 %"), ("#d7191c", "< 70 %")))
     body_js = _PAGE_JS.replace("</", "<\\/")
@@ -179,8 +184,9 @@ def index_html(region: Region, results: list[dict[str, Any]], card: dict[str, An
         f"<header>{tag('h1', region.name)}<div>{escape(t('batch_title', lang))}</div></header>"
         f'<div id="map"><noscript>{escape(t("batch_no_map", lang))}</noscript></div><main>'
         f'<p class="legend">{escape(t("batch_legend", lang))}:{legend}</p>'
-        "<table><thead><tr>" + "".join(tag("th", t(h, lang)) for h in heads) + "</tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table></main>"
+        "<div class=scroll><table><thead><tr>" + "".join(f'<th{" class=wide" if h in _WIDE else ""}>{escape(t(h, lang))}</th>'
+                                        for h in heads) + "</tr></thead><tbody>"
+        + "".join(rows) + "</tbody></table></div></main>"
         f'<script type="application/json" id="rp-data">{_json_in_script(data)}</script>'
         "<script>" + leaflet_js().replace("</script", "<\\/script") + "</script>"
         f"<script>{body_js}</script></body></html>\n")
