@@ -63,3 +63,5 @@ readiness_minutes: float = 15
 default_utc_offset: str = "+07:00"
 #: Most kecamatan scenarios one region file of ``routeplan batch`` may list (a Polda has hundreds).
 max_region_scenarios: int = 5000
+#: Seconds ``routeplan batch --scheduler`` waits to connect to a Dask scheduler.
+batch_connect_timeout_s: float = 20.0

@@ -59,3 +59,36 @@ def test_out_must_not_be_a_foreign_folder(tmp_path, capsys):
     assert main(["batch", str(region), "--out", str(tmp_path / "mine")]) == 2
     assert "not written by routeplan" in capsys.readouterr().err
     assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_out_must_not_be_a_plan_folder(tmp_path, capsys):
+    from routeplan._io import write_marker
+
+    region = _region(tmp_path, 'scenarios = ["a/s.toml"]\n')
+    (tmp_path / "plan").mkdir()
+    write_marker(tmp_path / "plan", "plan")
+    assert main(["batch", str(region), "--out", str(tmp_path / "plan")]) == 2
+    assert "holds a routeplan plan folder, not a batch" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    import socket
+
+    from routeplan import settings
+
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(settings, "batch_connect_timeout_s", 2.0)
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from routeplan.sample.regency import generate_regency
+
+    region = _region(tmp_path, 'scenarios = ["b/scenario.toml"]\n')  # a good kecamatan: it needs the scheduler
+    generate_regency(tmp_path / "gen", 1, objects=(3, 3), units=(1, 1), side_m=1500.0)
+    (tmp_path / "gen" / "tempursari").rename(tmp_path / "b")
+    rc = main(["batch", str(region), "--out", str(tmp_path / "out"), "--scheduler", f"tcp://127.0.0.1:{port}",
+               "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err.startswith(f"routeplan: error: --scheduler tcp://127.0.0.1:{port}: cannot connect")
+    assert len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing written when the cluster cannot be reached

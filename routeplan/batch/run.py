@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routeplan import settings
 from routeplan._io import prepare_output_dir, read_marker, write_marker
 from routeplan.batch.outputs import write_regional_outputs
-from routeplan.batch.region import BATCH_FILES, Region, read_region
+from routeplan.batch.region import BATCH_FILES, Kecamatan, Region, read_region
 from routeplan.batch.task import BatchOptions, input_checksum, plan_is_current, plan_kecamatan
 from routeplan.errors import InputError
 
@@ -69,7 +70,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         raise InputError("routeplan batch needs Dask distributed: pip install 'routeplan[batch]'") from None
     if scheduler:
         try:
-            client = distributed.Client(scheduler, timeout=20)
+            client = distributed.Client(scheduler, timeout=settings.batch_connect_timeout_s)
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"--scheduler {scheduler}: cannot connect ({' '.join(str(exc).split())[:160]})") from None
         with client:
@@ -87,6 +88,27 @@ def _input_bytes(scenario: Path) -> int:
         return sum(p.stat().st_size for p in scenario.parent.iterdir() if p.is_file())
     except OSError:
         return 0
+
+
+def _run_tasks(client: Any, todo: list[tuple[Kecamatan, str]], out: Path,
+               options: BatchOptions) -> Iterator[dict[str, Any]]:
+    """Submit one task per kecamatan (largest inputs first) and yield their results as they finish."""
+    from distributed import as_completed  # lazy: see dask_client
+
+    ranked = sorted(todo, key=lambda kc: -_input_bytes(kc[0].scenario))  # the last task to finish is a small one
+    futures = {}
+    for rank, (kec, checksum) in enumerate(ranked):
+        fut = client.submit(plan_kecamatan, kec.name, str(kec.scenario.resolve()), str(out / kec.name), options,
+                            checksum, key=f"plan-{kec.name}-{checksum[:12]}", pure=False,
+                            priority=len(ranked) - rank, retries=0)
+        futures[fut] = kec
+    for fut in as_completed(list(futures)):
+        kec = futures[fut]
+        try:
+            yield fut.result()
+        except Exception as exc:  # the worker died (memory, killed): this kecamatan fails, the others go on
+            yield {"name": kec.name, "scenario": str(kec.scenario), "status": "failed", "outline": None,
+                   "error": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"}
 
 
 # long: the batch's one flow (checks, resume, tasks, outputs) reads best in one piece
@@ -128,6 +150,8 @@ def run_batch(
     options = options or BatchOptions()
     out = prepare_output_dir(out, [region.path, *(k.scenario for k in region.kecamatan)])
     old_marker = read_marker(out)
+    if old_marker is not None and old_marker.get("kind") != "batch":
+        raise InputError(f"{out}: holds a routeplan {old_marker.get('kind')} folder, not a batch; choose another --out")
     previous = _previous(out) if resume else {}
     results: dict[str, dict[str, Any]] = {}
     todo = []
@@ -143,35 +167,20 @@ def run_batch(
             results[kec.name] = {**prev, "skipped": True}
             continue
         todo.append((kec, checksum))
-    out.mkdir(parents=True, exist_ok=True)
-    # the folder is routeplan's from now on (its kecamatan folders carry markers of their own)
-    write_marker(out, "batch", files=[f for f in (old_marker or {}).get("files", []) if (out / f).exists()])
-    done = len(results)
-    total = len(region.kecamatan)
+    done, total = len(results), len(region.kecamatan)
     if progress:
         for r in results.values():
             progress(done, total, r)
     n_workers = 0
-    if todo:
-        with dask_client(scheduler, workers) as client:
+    # connect first: a cluster that cannot be reached leaves no output folder behind
+    with dask_client(scheduler, workers) if todo else contextlib.nullcontext() as client:
+        out.mkdir(parents=True, exist_ok=True)
+        # the folder is routeplan's from now on (its kecamatan folders carry markers of their own)
+        write_marker(out, "batch", files=[f for f in (old_marker or {}).get("files", []) if (out / f).exists()])
+        if client is not None:
             n_workers = len(client.scheduler_info().get("workers", {}))
-            # largest inputs first, so that the last task to finish is a small one
-            ranked = sorted(todo, key=lambda kc: -_input_bytes(kc[0].scenario))
-            futures = {}
-            for rank, (kec, checksum) in enumerate(ranked):
-                fut = client.submit(plan_kecamatan, kec.name, str(kec.scenario.resolve()),
-                                    str(out / kec.name), options, checksum, key=f"plan-{kec.name}-{checksum[:12]}",
-                                    pure=False, priority=len(ranked) - rank, retries=0)
-                futures[fut] = kec
-            from distributed import as_completed  # lazy: see dask_client
-            for fut in as_completed(list(futures)):
-                kec = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # the worker died (memory, killed): this kecamatan fails
-                    res = {"name": kec.name, "scenario": str(kec.scenario), "status": "failed", "outline": None,
-                           "error": f"worker failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"}
-                results[kec.name] = res
+            for res in _run_tasks(client, todo, out, options):
+                results[res["name"]] = res
                 done += 1
                 if progress:
                     progress(done, total, res)
