@@ -46,8 +46,6 @@ class BatchOptions:
                 "lang": self.lang}
 
 
-PlanOptions = BatchOptions  # TEMP alias while a benchmark started before the rename runs
-
 
 def _version() -> str:
     try:
