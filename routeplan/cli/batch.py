@@ -82,4 +82,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                    help="worker processes of the local cluster (default: one per core)")
     p.add_argument("--resume", action="store_true",
                    help="skip kecamatan whose inputs and options are unchanged since their last plan in --out")
+    for a in p._actions:
+        if a.dest == "out":
+            a.help = ("output folder: a plan folder per kecamatan (each replaced whole when planned), summary.csv, "
+                      "summary.xlsx, scorecard.json, index.html")
+        elif a.dest in ("time_limit", "iterations"):
+            a.help = f"{a.help}; per kecamatan"
     p.set_defaults(func=cmd_batch)
