@@ -179,7 +179,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "batch_briefings": {"id": "surat perintah", "en": "briefings"},
     "batch_failed": {"id": "Gagal direncanakan", "en": "Not planned"},
     "batch_total": {"id": "Total wilayah", "en": "Region total"},
-    "batch_legend": {"id": "Warna: kunjungan wajib terlayani", "en": "Colour: required visits served"},
+    "batch_legend": {"id": "Warna menurut", "en": "Colour by"},
     "batch_no_map": {"id": "Peta membutuhkan JavaScript; tabel di bawah berisi semua angka.",
                      "en": "The map needs JavaScript; the table below has every figure."},
 }

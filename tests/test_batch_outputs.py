@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from routeplan.batch.outputs import index_html, regional_scorecard, summary_csv, summary_rows, summary_xlsx
@@ -68,3 +69,36 @@ def test_regional_scorecard_sums_the_planned_kecamatan():
     assert (card["required_visits"], card["served_visits"], card["served_pct"]) == (10 * n, 9 * n, 90.0)
     assert card["failed"] == [{"kecamatan": "bad", "error": _results()[-1]["error"]}]
     assert card["options"]["seed"] == 4 and card["km_total"] == 12.5 * n
+
+
+@pytest.mark.browser
+def test_overview_page_in_a_real_browser(tmp_path):
+    """Offline, no console error; outlines coloured by visits served, then by readiness; popups show names as text."""
+    pytest.importorskip("websocket", reason="websocket-client not installed (pip install -e .[test])")
+    from test_browser import Browser, chromium_path
+
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("Chromium not installed (Debian: apt-get install chromium)")
+    results = _results()
+    results[0].update(served_pct=99.0, readiness_mean_pct=50.0)
+    page = tmp_path / "index.html"
+    page.write_text(index_html(_region(), results, regional_scorecard(_region(), results, BatchOptions()), "en"),
+                    encoding="utf-8")
+    b = Browser(exe)
+    try:
+        b.open(page, width=400, height=800, mobile=True)
+        fills = "Array.from(document.querySelectorAll('.leaflet-overlay-pane path')).map(p => p.getAttribute('fill'))"
+        assert b.js(fills) == ["#1a9641"] + ["#a6d96a"] * (len(PAYLOADS) - 1)  # 99 %, then 90 %
+        b.js("(() => { const s = document.getElementById('rp-colour'); s.value = 'readiness_mean_pct';"
+             " s.dispatchEvent(new Event('change')); })()")
+        assert b.js(fills) == ["#d7191c"] + ["#fdae61"] * (len(PAYLOADS) - 1)  # 50 %, then 80 %
+        b.js("document.querySelectorAll('.leaflet-overlay-pane path')[2]"
+             ".dispatchEvent(new MouseEvent('click', {bubbles: true, clientX: 200, clientY: 200}))")
+        b.pump(0.5)
+        popup = b.js("document.querySelector('.leaflet-popup-content').textContent")
+        assert PAYLOADS[2] in popup and "map" in popup
+        assert b.js("document.querySelector('.leaflet-popup-content a').getAttribute('href')") == "k2/map.html"
+        assert not b.errors and not b.external and not b.dialogs
+    finally:
+        b.close()

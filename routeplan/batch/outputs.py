@@ -124,10 +124,13 @@ _PAGE_JS = """
 var d=JSON.parse(document.getElementById('rp-data').textContent);
 var map=L.map('map',{zoomSnap:0.25});
 function colour(p){return p===null?'#999':p>=95?'#1a9641':p>=85?'#a6d96a':p>=70?'#fdae61':'#d7191c';}
-var all=L.featureGroup().addTo(map);
+var all=L.featureGroup().addTo(map),shown=[];
+var pick=document.getElementById('rp-colour');
+function paint(){shown.forEach(function(x){x[1].setStyle({fillColor:colour(x[0][pick.value])});});}
+pick.addEventListener('change',paint);
 d.kecamatan.forEach(function(k){
   if(!k.outline)return;
-  var lyr=L.geoJSON(k.outline,{style:{color:'#333',weight:1,fillColor:colour(k.served_pct),fillOpacity:0.6}});
+  var lyr=L.geoJSON(k.outline,{style:{color:'#333',weight:1,fillOpacity:0.6}});shown.push([k,lyr]);
   var box=document.createElement('div');
   var h=document.createElement('b');h.textContent=k.label;box.appendChild(h);
   k.lines.forEach(function(l){var p=document.createElement('div');p.textContent=l;box.appendChild(p);});
@@ -136,6 +139,7 @@ d.kecamatan.forEach(function(k){
     box.appendChild(a);box.appendChild(document.createTextNode(' '));});
   lyr.bindPopup(box);lyr.bindTooltip(k.label,{sticky:true});lyr.addTo(all);
 });
+paint();
 if(all.getLayers().length){map.fitBounds(all.getBounds(),{padding:[8,8]});}else{map.setView([0,0],2);}
 })();
 """
@@ -148,7 +152,7 @@ def index_html(region: Region, results: list[dict[str, Any]], card: dict[str, An
 
     data = {"t_map": t("batch_map", lang), "t_briefings": t("batch_briefings", lang), "kecamatan": [
         {"name": r["name"], "label": r.get("scenario_name") or r["name"], "outline": r.get("outline"),
-         "served_pct": r.get("served_pct"),
+         "served_pct": r.get("served_pct"), "readiness_mean_pct": r.get("readiness_mean_pct"),
          "lines": [f"{t('batch_served', lang)}: {r['served_visits']}/{r['required_visits']} ({_pct(r['served_pct'])})",
                    f"{t('batch_risk', lang)}: {_pct(r.get('hotspot_risk_covered_pct'))}",
                    f"{t('batch_readiness', lang)}: {_pct(r.get('readiness_mean_pct'))}"]}
@@ -183,7 +187,10 @@ def index_html(region: Region, results: list[dict[str, Any]], card: dict[str, An
         f"<style>{leaflet_css()}{_PAGE_CSS}</style></head><body>"
         f"<header>{tag('h1', region.name)}<div>{escape(t('batch_title', lang))}</div></header>"
         f'<div id="map"><noscript>{escape(t("batch_no_map", lang))}</noscript></div><main>'
-        f'<p class="legend">{escape(t("batch_legend", lang))}:{legend}</p>'
+        f'<p class="legend"><label>{escape(t("batch_legend", lang))} <select id="rp-colour">'
+        f'<option value="served_pct">{escape(t("batch_served", lang))}</option>'
+        f'<option value="readiness_mean_pct">{escape(t("batch_readiness", lang))}</option></select></label>'
+        f"{legend}</p>"
         "<div class=scroll><table><thead><tr>" + "".join(f'<th{" class=wide" if h in _WIDE else ""}>{escape(t(h, lang))}</th>'
                                         for h in heads) + "</tr></thead><tbody>"
         + "".join(rows) + "</tbody></table></div></main>"
