@@ -167,9 +167,10 @@ def run_batch(
             results[kec.name] = {**prev, "skipped": True}
             continue
         todo.append((kec, checksum))
-    done, total = len(results), len(region.kecamatan)
-    if progress:
-        for r in results.values():
+    done, total = 0, len(region.kecamatan)
+    for r in results.values():  # failed before planning, or kept by --resume
+        done += 1
+        if progress:
             progress(done, total, r)
     n_workers = 0
     # connect first: a cluster that cannot be reached leaves no output folder behind
