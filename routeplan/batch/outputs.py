@@ -54,7 +54,7 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def summary_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    from openpyxl import Workbook  # lazy: optional 'batch' extra
+    from openpyxl import Workbook  # lazy: only the batch summary needs it
 
     wb = Workbook()
     ws = wb.active

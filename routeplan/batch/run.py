@@ -64,10 +64,7 @@ def _previous(out: Path) -> dict[str, dict[str, Any]]:
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: on the cluster at ``scheduler``, else on a new loopback ``LocalCluster``
     of ``workers`` single-threaded processes (default: one per core); closed when the block ends."""
-    try:
-        import distributed  # lazy: optional 'batch' extra, and slow to import for the other commands
-    except ImportError:
-        raise InputError("routeplan batch needs Dask distributed: pip install 'routeplan[batch]'") from None
+    import distributed  # lazy: slow to import (about a second), and only the batch needs it
     if scheduler:
         try:
             client = distributed.Client(scheduler, timeout=settings.batch_connect_timeout_s)
