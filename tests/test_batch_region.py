@@ -25,7 +25,8 @@ def test_scenarios_are_read_in_order_and_named_after_their_folder(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('osm_file = "jatim.osm.pbf"\nkecamatan = "kec.geojson"\n', "regional form ('osm_file'"),
+    ('scenarios = ["a/s.toml"]\nosm_file = "jatim.osm.pbf"\n', "'osm_file' belongs to the regional form"),
+    ('osm_file = "jatim.osm.pbf"\nkecamatan = "kec.geojson"\ntemplate = "t.toml"\n', "jatim.osm.pbf: OSM file not found"),
     ('scenarios = ["a/s.toml"]\nscenario = 1\n', "unknown key 'scenario'; did you mean 'scenarios'?"),
     ("scenarios = []\n", "no scenarios"),
     ("scenarios = [1]\n", "scenarios[0]: must be the path of a scenario file"),
@@ -39,11 +40,11 @@ def test_bad_region_files_are_one_line_errors(tmp_path, text, message):
         read_region(_region(tmp_path, text))
 
 
-def test_cli_refuses_the_regional_form_with_exit_status_2(tmp_path, capsys):
+def test_cli_refuses_a_regional_form_without_its_files_with_exit_status_2(tmp_path, capsys):
     region = _region(tmp_path, 'osm_file = "jatim.osm.pbf"\n')
     assert main(["batch", str(region), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "not supported yet" in err and "Traceback" not in err
+    assert len(err.splitlines()) == 1 and "'kecamatan' must be a file path" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 

@@ -6,8 +6,8 @@
     scenarios = ["kunir/scenario.toml", "tempeh/scenario.toml"]
 
 Paths are relative to the region file; each kecamatan's output folder is named after its scenario's folder.
-The regional form (one road file, kecamatan boundaries, regional layers and units per Polsek) is refused with
-one line: it is not supported yet.
+The regional form (one road file, kecamatan boundaries, regional layers and a template with the units of every
+Polsek) is split into one scenario per kecamatan by :mod:`routeplan.batch.regional`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from routeplan import settings
 from routeplan._io import read_text, safe_filename
+from routeplan.batch.regional import split_region
 from routeplan.errors import InputError
 
 #: Keys of the regional form (one road file + kecamatan boundaries), which is not supported yet.
@@ -35,6 +36,7 @@ class Kecamatan:
 
     name: str
     scenario: Path
+    error: str = ""  # the regional form could not make this kecamatan's scenario (one line)
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,12 @@ def read_region(path: str | Path) -> Region:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: not valid TOML ({_one_line(exc)})") from None
+    if "scenarios" not in raw and any(k in raw for k in ("osm_file", "kecamatan", "template")):
+        return _regional(path, raw)
     regional = [k for k in raw if k in REGIONAL_FORM_KEYS]
     if regional:
-        raise InputError(
-            f"{path}: the regional form ({regional[0]!r}: one road file + kecamatan boundaries) is not supported "
-            "yet; list one scenario file per kecamatan in scenarios = [...]")
+        raise InputError(f"{path}: {regional[0]!r} belongs to the regional form (osm_file, kecamatan, template), "
+                         "which cannot be mixed with scenarios = [...]")
     for key in raw:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(str(key)[:60], KNOWN_KEYS, n=1)
@@ -80,6 +83,18 @@ def read_region(path: str | Path) -> Region:
     if len(items) > settings.max_region_scenarios:
         raise InputError(f"{path}: {len(items)} scenarios, above the limit of {settings.max_region_scenarios}")
     return Region(path, name.strip() or path.stem, _kecamatan(path, items))
+
+
+def _regional(path: Path, raw: dict[str, object]) -> Region:
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or any(ord(c) < 32 for c in name):
+        raise InputError(f"{path}: 'name' must be one line of text")
+    made = split_region(path, dict(raw))
+    for folder, _, _ in made:
+        if folder in BATCH_FILES:
+            raise InputError(f"{path}: the kecamatan folder name {folder!r} is taken by a batch output; rename it")
+    kec = tuple(Kecamatan(folder, scenario or path, error) for folder, scenario, error in made)
+    return Region(path, name.strip() or path.stem, kec)
 
 
 def _kecamatan(path: Path, items: list[object]) -> tuple[Kecamatan, ...]:

@@ -153,6 +153,10 @@ def run_batch(
     results: dict[str, dict[str, Any]] = {}
     todo = []
     for kec in region.kecamatan:
+        if kec.error:
+            results[kec.name] = {"name": kec.name, "scenario": "", "status": "failed", "error": kec.error,
+                                 "outline": None}
+            continue
         try:
             checksum = input_checksum(kec.scenario, options)
         except InputError as exc:

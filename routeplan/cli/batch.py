@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from typing import Any
@@ -50,6 +51,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     """``routeplan batch``: plan a region's kecamatan and write the regional outputs; 2 if one failed."""
     check_output_path(args.out)
     if not getattr(args, "debug", False):  # Dask logs every start and stop of its workers at INFO
+        # read when distributed is first imported (here and in the worker processes, which inherit it)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
         logging.getLogger("distributed").setLevel(logging.ERROR)
     region = read_region(args.region)  # a bad region file is one line, before anything starts
     prog = _BatchProgress(args.quiet)

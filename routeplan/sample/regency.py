@@ -9,8 +9,11 @@ kecamatan's files depend only on the seed and its index (not on how many kecamat
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
+import tomllib
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -18,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 
 from routeplan._io import write_text_atomic
+from routeplan._toml import toml_table
 from routeplan.sample.scenario import THREE_SHIFTS_TOML
 
 __all__ = ["generate_regency", "LUMAJANG_KECAMATAN"]
@@ -171,6 +175,49 @@ def _scenario_toml(kec: str, fr: _Frame, xy: np.ndarray, n_units: int, rng: np.r
     return "\n".join(lines)
 
 
+def _shift_id(shift: int, m: re.Match[str]) -> str:
+    return f'{m.group(1)}="{int(m.group(2)) + shift}"'
+
+
+def _write_regional(out: Path, squares: list[tuple[str, list[list[float]]]]) -> None:
+    """The regency in the regional form: ``regional/`` with one road file, boundaries, layers and a template."""
+    reg = out / "regional"
+    osm = ['<?xml version="1.0" encoding="UTF-8"?>', f"<!-- {escape(SYNTHETIC_NOTE)} -->",
+           '<osm version="0.6" generator="routeplan.sample.regency">']
+    layers: dict[str, list[dict[str, Any]]] = {"vital_objects": [], "hotspots": []}
+    kec_feats = []
+    template = ""
+    for i, (kec, ring) in enumerate(squares):
+        folder = out / _slug(kec)
+        shift = (i + 1) * 1_000_000  # node and way ids unique across the regency
+        for line in (folder / "roads.osm").read_text(encoding="utf-8").splitlines():
+            line = re.sub(r'( id| ref)="(\d+)"', functools.partial(_shift_id, shift), line)
+            if line.lstrip().startswith(("<node", "<way", "<nd", "<tag", "</way")):
+                osm.append(line)
+        for layer, feats in layers.items():
+            for f in json.loads((folder / f"{layer}.geojson").read_text(encoding="utf-8"))["features"]:
+                f["properties"]["id"] = f"{_slug(kec)}-{f['properties']['id']}"
+                if layer == "vital_objects":  # objects carry their kecamatan; hotspots get it by location
+                    f["properties"]["kecamatan"] = kec
+                feats.append(f)
+        kec_feats.append({"type": "Feature", "properties": {"kecamatan": kec},
+                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        sc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+        if not template:
+            template = f"# {SYNTHETIC_NOTE}\n" + toml_table("plan", sc["plan"]) + THREE_SHIFTS_TOML + "\n"
+        template += "".join(toml_table("depots", d, array=True) for d in sc["depots"])
+        template += "".join(toml_table("units", u | {"id": f"{_slug(kec)}-{u['id']}"}, array=True)
+                            for u in sc["units"])
+    write_text_atomic(reg / "roads.osm", "\n".join([*osm, "</osm>"]) + "\n")
+    for layer, feats in layers.items():
+        write_text_atomic(reg / f"{layer}.geojson", _collection(f"{layer} (SYNTHETIC)", feats))
+    write_text_atomic(reg / "kecamatan.geojson", _collection("kecamatan (SYNTHETIC)", kec_feats))
+    write_text_atomic(reg / "template.toml", template)
+    write_text_atomic(reg / "region.toml", f'# {SYNTHETIC_NOTE}\nname = "Kabupaten Lumajang (sintetis)"\n'
+                      'osm_file = "roads.osm"\nkecamatan = "kecamatan.geojson"\ntemplate = "template.toml"\n'
+                      'vital_objects = "vital_objects.geojson"\nhotspots = "hotspots.geojson"\nbuffer_m = 300\n')
+
+
 def generate_regency(
     out_dir: str | Path,
     n_kecamatan: int = 21,
@@ -181,6 +228,7 @@ def generate_regency(
     side_m: float = 7000.0,
     spacing_m: float = 500.0,
     start_date: str = "2026-11-30",
+    regional: bool = False,
 ) -> Path:
     """Generate a SYNTHETIC Lumajang-like regency: one scenario folder per kecamatan and ``region.toml``.
 
@@ -198,6 +246,9 @@ def generate_regency(
         Side of each kecamatan square and the spacing of its road grid, in metres.
     start_date
         First day of the planned week (ISO date).
+    regional
+        Also write ``regional/``: the same regency in the regional form of a region file (one road file,
+        kecamatan boundaries, regional layers and a template with every depot and unit) and its ``region.toml``.
 
     Returns
     -------
@@ -209,6 +260,7 @@ def generate_regency(
     out = Path(out_dir)
     cols = math.ceil(math.sqrt(n_kecamatan))
     paths = []
+    squares: list[tuple[str, list[list[float]]]] = []
     for i in range(n_kecamatan):
         rng = np.random.default_rng([seed, i])
         kec = _name(i)
@@ -225,6 +277,11 @@ def generate_regency(
         write_text_atomic(folder / "desa.geojson", _collection("desa (SYNTHETIC)", desa))
         write_text_atomic(folder / "scenario.toml", _scenario_toml(kec, fr, xy, n_units, rng, start_date))
         paths.append(f"{_slug(kec)}/scenario.toml")
+        if regional:
+            squares.append((kec, [list(fr.lonlat(a, b)) for a, b in ((0, 0), (side_m, 0), (side_m, side_m),
+                                                                     (0, side_m), (0, 0))]))
+    if regional:
+        _write_regional(out, squares)
     region = out / "region.toml"
     write_text_atomic(region, f"# {SYNTHETIC_NOTE}\nname = \"Kabupaten Lumajang (sintetis)\"\nscenarios = [\n"
                       + "".join(f'  "{p}",\n' for p in paths) + "]\n")
