@@ -22,7 +22,7 @@ from routeplan._io import read_text, safe_filename
 from routeplan.batch.regional import split_region
 from routeplan.errors import InputError
 
-#: Keys of the regional form (one road file + kecamatan boundaries), which is not supported yet.
+#: Keys that belong to the regional form (:mod:`routeplan.batch.regional`), not to a list of scenarios.
 REGIONAL_FORM_KEYS = ("osm_file", "roads", "kecamatan", "boundaries", "layers", "vital_objects", "hotspots",
                       "desa", "units", "polsek", "depots", "shifts", "plan", "area")
 KNOWN_KEYS = ("name", "scenarios")

@@ -89,7 +89,10 @@ def _kecamatan(path: Path) -> list[tuple[str, BaseGeometry]]:
 def _digest(paths: list[Path], extra: str) -> str:
     h = hashlib.sha256(extra.encode())
     for p in paths:
-        h.update(b"\x00" + p.read_bytes())
+        h.update(b"\x00")
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
     return h.hexdigest()[:24]
 
 
