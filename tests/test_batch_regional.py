@@ -92,3 +92,15 @@ def test_kecamatan_boundary_without_a_name_is_refused(regency):
     kec.write_text(kec.read_text(encoding="utf-8").replace('"kecamatan": "Pronojiwo"', '"x": 1'), encoding="utf-8")
     with pytest.raises(InputError, match=r"kecamatan.geojson feature 2: needs a 'kecamatan'"):
         read_region(regency / "regional" / "region.toml")
+
+
+def test_regional_overview_outlines_are_the_kecamatan_boundaries(regency, tmp_path):
+    region = read_region(regency / "regional" / "region.toml")
+    res = run_batch(region, tmp_path / "out", workers=1, options=BatchOptions(seed=1, max_iterations=40))
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(page.split('id="rp-data">', 1)[1].split("</script>", 1)[0])
+    boundaries = json.loads((regency / "regional" / "kecamatan.geojson").read_text(encoding="utf-8"))["features"]
+    assert not res.failed
+    for k, b in zip(data["kecamatan"], boundaries):
+        assert k["outline"]["type"] == "Polygon"
+        assert sorted(map(tuple, k["outline"]["coordinates"][0])) == sorted(map(tuple, b["geometry"]["coordinates"][0]))

@@ -16,6 +16,7 @@ import difflib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from routeplan import settings
 from routeplan._io import read_text, safe_filename
@@ -37,6 +38,7 @@ class Kecamatan:
     name: str
     scenario: Path
     error: str = ""  # the regional form could not make this kecamatan's scenario (one line)
+    outline: dict[str, Any] | None = None  # its boundary (GeoJSON geometry) when the region file gives one
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,10 @@ def _regional(path: Path, raw: dict[str, object]) -> Region:
     if not isinstance(name, str) or any(ord(c) < 32 for c in name):
         raise InputError(f"{path}: 'name' must be one line of text")
     made = split_region(path, dict(raw))
-    for folder, _, _ in made:
+    for folder, *_ in made:
         if folder in BATCH_FILES:
             raise InputError(f"{path}: the kecamatan folder name {folder!r} is taken by a batch output; rename it")
-    kec = tuple(Kecamatan(folder, scenario or path, error) for folder, scenario, error in made)
+    kec = tuple(Kecamatan(folder, scenario or path, error, outline) for folder, scenario, error, outline in made)
     return Region(path, name.strip() or path.stem, kec)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import osmium
-from shapely.geometry import Point, shape
+from shapely.geometry import Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 
@@ -183,11 +183,11 @@ def _scenario_text(name: str, template: dict[str, Any], area: BaseGeometry, laye
     return text
 
 
-def split_region(region: Path, raw: dict[str, Any]) -> list[tuple[str, Path | None, str]]:
+def split_region(region: Path, raw: dict[str, Any]) -> list[tuple[str, Path | None, str, dict[str, Any]]]:
     """Make one scenario folder per kecamatan of a regional region file (cached by content).
 
-    Returns (folder name, scenario path or None, error) per kecamatan, in the boundary layer's order: a
-    kecamatan that cannot be made (no unit there) has its one-line error instead of a scenario.
+    Returns (folder name, scenario path or None, error, boundary as GeoJSON) per kecamatan, in the boundary
+    layer's order: a kecamatan that cannot be made (no unit there) has its one-line error instead of a scenario.
     """
     unknown = [k for k in raw if k not in REGIONAL_KEYS]
     if unknown:
@@ -217,7 +217,9 @@ def split_region(region: Path, raw: dict[str, Any]) -> list[tuple[str, Path | No
     if not (cache / "done.json").is_file():
         _write_split(cache, osm_file, kec, layer_files, template, tpl, folders, float(buffer_m))
     done = json.loads((cache / "done.json").read_text(encoding="utf-8"))
-    return [(f, cache / "k" / f / "scenario.toml" if not done[f] else None, done[f]) for f in folders]
+    outlines = [json.loads(json.dumps(mapping(g.simplify(0.0003, preserve_topology=True)))) for _, g in kec]
+    return [(f, cache / "k" / f / "scenario.toml" if not done[f] else None, done[f], o)
+            for f, o in zip(folders, outlines)]
 
 
 def _write_split(cache: Path, osm_file: Path, kec: list[tuple[str, BaseGeometry]], layer_files: dict[str, Path],

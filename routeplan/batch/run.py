@@ -186,6 +186,9 @@ def run_batch(
                 done += 1
                 if progress:
                     progress(done, total, res)
+    for k in region.kecamatan:  # the region file's boundary, where it gives one, outlines the kecamatan
+        if k.outline is not None and results[k.name]["status"] == "ok":
+            results[k.name]["outline"] = k.outline
     ordered = [results[k.name] for k in region.kecamatan]
     written = write_regional_outputs(region, out, ordered, options)
     write_marker(out, "batch", files=sorted(set(written) | {f for f in BATCH_FILES if (out / f).exists()}))
