@@ -33,6 +33,7 @@ from routeplan.actual import (
     synthesise_tracks,
     write_tracks,
 )
+from routeplan.batch import BatchOptions, BatchResult, run_batch
 from routeplan.hotspots import estimate_hotspots, evaluate, run_hotspots
 from routeplan.load.roads import add_travel_times, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH, load_scenario
@@ -61,7 +62,7 @@ from routeplan.prepare.matrix import TravelMatrix, travel_matrix
 from routeplan.render.write import write_plan, write_weeks
 from routeplan.report.presence import presence_metrics
 from routeplan.report.scorecard import score_plan
-from routeplan.sample import THREE_SHIFTS_TOML, generate_sample, init_scenario
+from routeplan.sample import THREE_SHIFTS_TOML, generate_regency, generate_sample, init_scenario
 
 try:
     __version__ = version("routeplan")
@@ -73,6 +74,8 @@ __all__ = [
     # the flow
     "load_scenario", "prepare_scenario", "plan", "plan_weeks", "replan", "score_plan", "presence_metrics", "write_plan", "write_weeks",
     "read_plan",
+    # a whole Polres or Polda on Dask, one kecamatan per task
+    "run_batch", "BatchOptions", "BatchResult",
     # hotspots from incident records
     "estimate_hotspots", "evaluate", "run_hotspots",
     # the model
@@ -82,7 +85,7 @@ __all__ = [
     "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
     "RoutingModel", "RoutingResult", "Stop", "Vehicle",
     # the synthetic sample, and its three-shift day for scenarios that tests and benchmarks build
-    "generate_sample", "THREE_SHIFTS_TOML",
+    "generate_sample", "THREE_SHIFTS_TOML", "generate_regency",
     # a starter scenario to edit, in a new folder (``routeplan init``)
     "init_scenario",
     # plan against actual: tracks and check-ins against a plan folder, and synthetic tracks with a known truth

@@ -292,6 +292,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "en": "This week {n} objects are visited more than once: on average at {hours} different hours out of {visits} visits."},
     "sp_pred_more_weeks": {"id": "Keterdugaan antar minggu dinilai bila beberapa minggu direncanakan (routeplan plan --weeks N).",
                            "en": "Predictability across weeks is measured when several weeks are planned (routeplan plan --weeks N)."},
+    # routeplan batch: the regional overview (index.html)
+    "batch_title": {"id": "Ringkasan rencana patroli wilayah", "en": "Regional patrol plan overview"},
+    "batch_kecamatan": {"id": "Kecamatan", "en": "Kecamatan"},
+    "batch_served": {"id": "Kunjungan wajib terlayani", "en": "Required visits served"},
+    "batch_risk": {"id": "Risiko titik rawan tertutup", "en": "Hotspot risk covered"},
+    "batch_readiness": {"id": "Kesiapan 110 (rata-rata)", "en": "110 readiness (mean)"},
+    "batch_units": {"id": "Unit", "en": "Units"},
+    "batch_km": {"id": "Jarak (km)", "en": "Distance (km)"},
+    "batch_map": {"id": "peta", "en": "map"},
+    "batch_briefings": {"id": "surat perintah", "en": "briefings"},
+    "batch_failed": {"id": "Gagal direncanakan", "en": "Not planned"},
+    "batch_total": {"id": "Total wilayah", "en": "Region total"},
+    "batch_legend": {"id": "Warna menurut", "en": "Colour by"},
+    "batch_no_map": {"id": "Peta membutuhkan JavaScript; tabel di bawah berisi semua angka.",
+                     "en": "The map needs JavaScript; the table below has every figure."},
 }
 
 

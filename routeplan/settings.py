@@ -151,3 +151,7 @@ briefing_coordinate_decimals: int = 5
 sketch_margin_m: float = 250.0
 #: At most this many road names are written on a route sketch (the longest named main roads first).
 sketch_road_labels: int = 6
+#: Most kecamatan scenarios one region file of ``routeplan batch`` may list (a Polda has hundreds).
+max_region_scenarios: int = 5000
+#: Seconds ``routeplan batch --scheduler`` waits to connect to a Dask scheduler.
+batch_connect_timeout_s: float = 20.0

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import cast
 
-from routeplan.cli import actual, hotspots, init, objects, serve
+from routeplan.cli import actual, batch, hotspots, init, objects, serve
 from routeplan.cli import plan as plan_commands
 from routeplan.cli._args import Parser, Terminated, on_sigterm
 from routeplan.cli.plan import sample_scenario_path
@@ -31,6 +31,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     hotspots.register,
     actual.register,
     serve.register,
+    batch.register,
 ]
 
 

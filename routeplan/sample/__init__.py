@@ -27,11 +27,12 @@ from routeplan.sample.frame import DESA_CENTRES, TOWN_Y, primary_x
 from routeplan.sample.layers import desa_polygons, feature_collection, hotspots, vital_objects
 from routeplan.sample.network import build_network, offset_from_road, osm_xml
 from routeplan.sample.operation import operation_scenario_toml, tps_features
+from routeplan.sample.regency import generate_regency
 from routeplan.sample.scenario import THREE_SHIFTS_TOML, scenario_toml
 
 log = logging.getLogger(__name__)
 
-__all__ = ["generate_sample", "init_scenario", "SAMPLE_FILES", "THREE_SHIFTS_TOML"]
+__all__ = ["generate_sample", "init_scenario", "SAMPLE_FILES", "THREE_SHIFTS_TOML", "generate_regency"]
 
 #: Files written by :func:`generate_sample`, in writing order.
 SAMPLE_FILES: tuple[str, ...] = (
