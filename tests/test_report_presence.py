@@ -38,7 +38,7 @@ def _hot_visit(h, arrival: dt.datetime, minutes: int) -> Visit:
 
 
 def _one_route_plan(plan: Plan, route: Route) -> Plan:
-    return dataclasses.replace(plan, routes=[route])
+    return dataclasses.replace(plan, routes=[route], patrol=[])
 
 
 def test_staffed_unit_shifts_count_every_unit_day_and_shift(demo_plan):
@@ -62,10 +62,10 @@ def test_longest_stretch_and_patrol_minutes(demo_plan):
                         _visit_of(ctx, o2, day + dt.timedelta(hours=3), 15)], day, day + dt.timedelta(hours=4))
     m = presence_metrics(_one_route_plan(plan, r), ctx, with_readiness=False)
     assert m["longest_stretch_minutes"]["max"] == 110.0  # 09:10 -> 11:00
-    assert m["patrol_minutes"]["max"] == 240.0
+    assert m["patrol_minutes"]["max"] == 35.0  # 10 min driven, 10 + 15 min at stops; waiting is not patrol
     r2 = dataclasses.replace(r, breaks=[(day + dt.timedelta(hours=2), day + dt.timedelta(hours=2, minutes=30))])
     m2 = presence_metrics(_one_route_plan(plan, r2), ctx, with_readiness=False)
-    assert m2["patrol_minutes"]["max"] == 210.0  # the break is not patrol
+    assert m2["patrol_minutes"]["max"] == 35.0  # the break is not patrol either
     assert m2["longest_stretch_minutes"]["max"] == 60.0  # 08:00 -> 09:00 is now the longest
 
 
@@ -84,9 +84,11 @@ def test_stacked_visits_and_midnight_split(demo_plan):
     assert presence_metrics(_one_route_plan(plan, far), ctx, with_readiness=False)["stacked_visits"]["objects"] == 0
     h = ctx.hotspots[0]
     close = _route(ctx, t, [_hot_visit(h, night, 12),
-                            _hot_visit(h, night + dt.timedelta(minutes=12 + HOTSPOT_SPACING_MIN - 1), 12)],
+                            _hot_visit(h, night + dt.timedelta(minutes=HOTSPOT_SPACING_MIN - 1), 12)],
                    night - dt.timedelta(hours=1), night + dt.timedelta(hours=3))
     assert presence_metrics(_one_route_plan(plan, close), ctx, with_readiness=False)["stacked_visits"]["hotspots"] == 1
+    spaced = dataclasses.replace(close, stops=[close.stops[0], _hot_visit(h, night + dt.timedelta(minutes=HOTSPOT_SPACING_MIN), 12)])
+    assert presence_metrics(_one_route_plan(plan, spaced), ctx, with_readiness=False)["stacked_visits"]["hotspots"] == 0
 
 
 def test_risk_weight_follows_place_and_active_hours(demo_plan):

@@ -5,16 +5,19 @@ These are the figures a commander reads before signing a plan and the figures th
 context only, so a plan made by any version of routeplan (``plan.json`` schema 1) can be measured.
 
 * **Staffed unit-shifts**: every unit x day x shift of the scenario (less those marked standby).
-* **Patrol minutes** of a unit-shift: the time its route is out of the depot, less its breaks.
+* **Patrol minutes** of a unit-shift: minutes driven and present at stops (waiting, breaks and the reserve
+  at the depot are not patrol).
 * **Longest stretch without a stop**: the largest time on a route between leaving the depot or a stop and
-  reaching the next stop or the depot again; a route of a single long stretch is what DOMAIN's "presence
+  reaching the next stop or the depot again (the plan's own figure where it lists its unit-shifts, which
+  counts the reserve at the depot as a stop); a route of a single long stretch is what DOMAIN's "presence
   spread through the patrol time" rules out.
 * **Risk-weighted presence minutes**: every stop's minutes times the risk (normalised to the riskiest
   hotspot = 1) of the riskiest hotspot within :data:`NEAR_M` of the stop that is active at that time of day;
   a stop near no active hotspot counts nothing. Drive-throughs are counted apart (see
   :func:`presence_metrics`), by place only, because a route's path carries no times.
 * **Stacked visits**: two visits of one vital object closer than its minimum gap, including one stop split
-  across midnight (counted twice); two stops of one hotspot less than :data:`HOTSPOT_SPACING_MIN` apart.
+  across midnight (counted twice); two stops of one hotspot starting less than :data:`HOTSPOT_SPACING_MIN`
+  apart (start to start: the spacing of "repeat every hour or two").
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from routeplan.report.readiness import readiness
 
 #: a stop this close to a hotspot (its point, or its area when it has one) is presence at that hotspot
 NEAR_M = 150.0
-#: two stops of one hotspot closer than this (minutes, end of one to start of the next) are stacked
+#: two stops of one hotspot starting closer than this (minutes, start to start) are stacked
 HOTSPOT_SPACING_MIN = 60.0
 
 
@@ -70,7 +73,10 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
     for r in plan.routes:
         by_key[(r.unit, r.day, r.shift)].append(r)
     patrol = [sum(_patrol_minutes(r) for r in by_key.get(k, [])) for k in staffed]
-    stretches = [_longest_stretch(r) for r in plan.routes]
+    # the reserve spent at the depot is not in a route's stops; a plan that planned it lists every unit-shift's
+    # longest stretch (the reserve counted as a stop), an older plan has only its routes
+    stretches = ([x.longest_stretch_minutes for x in plan.patrol if x.stops] if plan.patrol
+                 else [_longest_stretch(r) for r in plan.routes])
     weights = _HotspotWeights(ctx.hotspots, _utm(ctx))
     stops = [s for r in plan.routes for s in r.stops]
     out: dict[str, Any] = {
@@ -114,7 +120,8 @@ def _minutes(a: dt.datetime, b: dt.datetime) -> float:
 
 
 def _patrol_minutes(r: Route) -> float:
-    return _minutes(r.start, r.end) - sum(_minutes(a, b) for a, b in r.breaks)
+    """Minutes driven and present at stops: waiting, breaks and the reserve at the depot are not patrol."""
+    return r.drive_s / 60 + sum(_minutes(s.arrival, s.departure) for s in r.stops)
 
 
 def _longest_stretch(r: Route) -> float:
@@ -147,9 +154,9 @@ def _stacked(plan: Plan, ctx: PlanContext) -> dict[str, int]:
     objects = hotspots = 0
     for (kind, oid), times in seen.items():
         times.sort()
-        for (_a0, d0), (a1, _d1) in zip(times, times[1:]):
+        for (a0, d0), (a1, _d1) in zip(times, times[1:]):
             if kind == "hotspot":
-                hotspots += _minutes(d0, a1) < HOTSPOT_SPACING_MIN
+                hotspots += _minutes(a0, a1) < HOTSPOT_SPACING_MIN
             elif kind == "vital_object" and not op_days.get(oid, set()) & {d0.date(), a1.date()}:
                 objects += _minutes(d0, a1) < 60 * gap_h.get(oid, 0.0)
     return {"objects": objects, "hotspots": hotspots}
