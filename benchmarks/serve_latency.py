@@ -28,8 +28,13 @@ from pathlib import Path
 
 import requests
 
+# private module: the benchmark starts the web app's own state, users and tokens (no public API for a server)
 from routeplan.serve.app import open_state
+
+# private module: as above
 from routeplan.serve.auth import add_user, new_token
+
+# private module: as above
 from routeplan.serve.settings import ServeConfig
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -583,7 +583,7 @@ def test_clean_unicode_text_reaches_valid_outputs(tmp_path, capsys) -> None:
     assert any(n and name in n for n in names)
     for p in (tmp_path / "out").rglob("*"):
         if p.is_file():
-            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix in (".gpkg", ".xlsx"), p
+            assert b"\x00" not in p.read_bytes().replace(b"\x00\x00", b"") or p.suffix in (".gpkg", ".xlsx", ".pdf"), p
     import openpyxl
     import pyogrio
 

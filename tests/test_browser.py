@@ -272,7 +272,8 @@ def test_briefing_page_and_print(browser, plan_dir):
     b.open(page)
     b.screenshot("briefing-desktop.png", full_page=True)
     assert EVIL in b.js("document.body.innerText")
-    assert b.js("document.querySelectorAll('table.stops tbody tr.kind-vital_object, table.stops tbody tr.kind-hotspot').length") == len(evil_route.stops)
+    kinds = "table.stops tbody tr.kind-vital_object, table.stops tbody tr.kind-hotspot, table.stops tbody tr.kind-area_patrol"
+    assert b.js(f"document.querySelectorAll('{kinds}').length") == len(evil_route.stops)
     assert b.js("document.querySelectorAll('svg circle.stop').length") == len(evil_route.stops)
     assert b.js("document.querySelectorAll('body script').length") == 0
     one = PdfReader(io.BytesIO(b.pdf("briefing-one.pdf")))

@@ -359,7 +359,7 @@ def _renamed(text: dict[str, str]):
     plan.depots, plan.units = list(sc.depots.values()), list(sc.units)
     for r in plan.routes:
         r.unit, r.crew, r.depot_name, r.shift = text["unit"], text["crew"], text["depot"], text["shift"]
-        for s in r.stops:
+        for s in (s for s in r.stops if s.id in new):  # area patrols are named after their desa or cell
             s.name = new[s.id].name
             s.desa = text["desa"] if s.kind == "vital_object" else s.desa
     return plan, dataclasses.replace(ctx, scenario=sc, objects=objects, hotspots=hotspots)

@@ -21,7 +21,7 @@ from typing import Any
 from routeplan import settings
 from routeplan._io import read_text, safe_filename
 from routeplan.batch.regional import split_region
-from routeplan.errors import InputError
+from routeplan.errors import InputError, one_line
 
 #: Keys that belong to the regional form (:mod:`routeplan.batch.regional`), not to a list of scenarios.
 REGIONAL_FORM_KEYS = ("osm_file", "roads", "kecamatan", "boundaries", "layers", "vital_objects", "hotspots",
@@ -50,10 +50,6 @@ class Region:
     kecamatan: tuple[Kecamatan, ...]
 
 
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
-
-
 def read_region(path: str | Path) -> Region:
     """Read and check a region file; one-line :class:`InputError` for anything wrong with it.
 
@@ -64,7 +60,7 @@ def read_region(path: str | Path) -> Region:
     try:
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: not valid TOML ({_one_line(exc)})") from None
+        raise InputError(f"{path}: not valid TOML ({one_line(exc)})") from None
     if "scenarios" not in raw and any(k in raw for k in ("osm_file", "kecamatan", "template")):
         return _regional(path, raw)
     regional = [k for k in raw if k in REGIONAL_FORM_KEYS]

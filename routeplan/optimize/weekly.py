@@ -150,8 +150,10 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
     """
     model = fleet.model
     deadline = time.monotonic() + time_limit
+    # every solve reports to the observer, which is also how a caller stops the search (Ctrl+C, a cancelled job)
     warm = _required_first(model, candidates, seed=seed, time_limit=time_limit / 3,
-                           max_iterations=None if max_iterations is None else max(1, max_iterations // 3))
+                           max_iterations=None if max_iterations is None else max(1, max_iterations // 3),
+                           progress=solver_progress)
     result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed, max_iterations=max_iterations,
                          progress=solver_progress, initial_routes=warm)
     for _round in range(3 if gaps else 0):
@@ -161,12 +163,13 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
         say(f"re-optimizing for minimum gaps ({len(violations)} too close)")
         # re-solves share what is left of the time limit, so --time-limit bounds the whole search
         result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
-                             max_iterations=max_iterations)
+                             max_iterations=max_iterations, progress=solver_progress)
     return result, (_push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else [])
 
 
 def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: int, time_limit: float,
-                    max_iterations: int | None) -> list[tuple[int, list[int]]] | None:
+                    max_iterations: int | None, progress: Callable[[int, float], None] | None = None,
+                    ) -> list[tuple[int, list[int]]] | None:
     """Routes of the model without its presence candidates, as the warm start of the whole model.
 
     Required visits come first: solved alone (vital objects, pins and breaks, in the whole shift), the search
@@ -190,7 +193,7 @@ def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: i
             sub.add_stop(dataclasses.replace(model.stops[i]))
         pos = {i: k for k, i in enumerate(keep)}
         init = None if warm is None else [(v, [pos[i] for i in visits]) for v, visits in warm]
-        res = sub.solve(time_limit=max(1.0, time_limit / 2), seed=seed, initial_routes=init,
+        res = sub.solve(time_limit=max(1.0, time_limit / 2), seed=seed, initial_routes=init, progress=progress,
                         max_iterations=None if max_iterations is None else max(1, max_iterations // 2))
         warm = [(rr.vehicle, [keep[si] for si, _a, _b in rr.visits]) for rr in res.routes]
     return warm
