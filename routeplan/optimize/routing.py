@@ -166,7 +166,7 @@ class RoutingModel:
               no_improvement: int | None = None,
               initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
               progress: Callable[[int, float], None] | None = None,
-              stop: Callable[[float], bool] | None = None) -> RoutingResult:
+              stop: StoppingCriterion | None = None) -> RoutingResult:
         """Solve with PyVRP's iterated local search.
 
         Parameters
