@@ -10,7 +10,13 @@ patrols (no separate solver script):
 * ``pvrp``    Cordeau, Gendreau & Laporte (1997) periodic VRP p01-p32: all days in one model; the
               day-combination choice by a large-neighbourhood search (combination local search and
               ruin-and-recreate, each step checked by a warm-started re-solve of all days);
+              ``--pvrp-method days`` (:class:`PvrpDaySolver`) re-solves only the days a step changed,
+              each as its own model, so it tries many more combination changes;
               ``--pvrp-method rounds`` runs the earlier, simpler round scheme.
+
+Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
+criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
+Every result row records both (``cpu_s``, ``wall_s``).
 
 Every reported solution is re-checked independently (floating point, outside PyVRP) before its
 gap is reported. Run ``python benchmarks/optimizer_quality.py --help``.
@@ -1249,8 +1255,12 @@ TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, 
       --out benchmarks/results/optimizer_quality_top_all.json
 
   'every' takes each instance of best_known_scores.txt: sets 1-6, 327 instances in the shared data
-  (32 with a best-known score of 0; set 7 has none). About 55 minutes of one core: run it on a quiet
-  machine, one process. The summary line and the JSON give the mean and worst gap.
+  (32 with a best-known score of 0; set 7 has none). About 55 CPU-minutes. Split it over processes
+  with --part 0/2 and --part 1/2 (--reverse runs the larger sets 6, 5, 4 first), then merge the parts
+  with benchmarks/merge_quality_parts.py. Rows are appended to <out>.rows.jsonl as they finish, so a
+  stopped run keeps its results.
+
+Limits are process CPU seconds unless --wall.
 
 PVRP: --set pvrp --instances every runs p01-p32. A failure of the combination LNS is logged, recorded as
 'lns_failure' in the instance's JSON row and 'lns_failed' in the summary, and makes the exit status 1.
