@@ -986,6 +986,9 @@ class PvrpDaySolver(PvrpLnsSolver):
     """
 
     OPERATORS = ("related", "random", "route", "worst", "swap")
+    #: chance that a step is the combination local search of :class:`PvrpSolver` (every improving
+    #: single-customer change by the insertion estimate, all applied) instead of the descent
+    ls_share = 0.15
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, first_share: float = 0.2,
                  polish_share: float = 0.1, day_no_improvement: int = 100, max_ruin: int = 8,
@@ -1079,6 +1082,10 @@ class PvrpDaySolver(PvrpLnsSolver):
         """
         if op == "swap":
             return self._swap(days, combo)
+        if op == "ls":
+            before = dict(combo)
+            self.combo_local_search(days, combo, now() + 0.5)
+            return [i for i in self.choice_needed if combo[i] != before[i]], -1.0
         chosen, must_change = self._pick(days, combo, op)
         est = -sum(self._removal_saving(days, d, i) for i in chosen for d in combo[i])
         for i in chosen:
@@ -1129,6 +1136,11 @@ class PvrpDaySolver(PvrpLnsSolver):
         When none is kept, the best-estimated proposal is returned anyway, so the search always moves.
         Returns the routes, combinations, the customers moved and the last operator.
         """
+        if self.choice_needed and self.rng.random() < self.ls_share:
+            d2, c2 = self._copy(days), dict(combo)
+            m, _ = self.destroy_repair(d2, c2, "ls")
+            if m:
+                return d2, c2, m, "ls"
         cur_d, cur_c = days, combo
         moved: set[int] = set()
         best = None
@@ -1182,8 +1194,8 @@ class PvrpDaySolver(PvrpLnsSolver):
         lns_end = deadline - self.polish_share * time_limit
         lns_start = now()
         steps = accepted = improved = 0
-        used = {op: 0 for op in self.OPERATORS}
-        wins = {op: 0 for op in self.OPERATORS}
+        used = {op: 0 for op in self.OPERATORS + ("ls",)}
+        wins = {op: 0 for op in self.OPERATORS + ("ls",)}
         failure = None
         while self.flexible and now() < lns_end - 0.05:
             try:
