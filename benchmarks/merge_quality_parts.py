@@ -51,8 +51,14 @@ def main(argv: list[str] | None = None) -> int:
         part_rows, meta = load_part(p, args.set)
         rows += part_rows
         metas.append({"file": p.name, "complete": meta is not None, "instances": len(part_rows), "meta": meta})
-    rows.sort(key=lambda r: r["instance"])
-    out = {"set": args.set, "summary": summary(rows), "parts": metas, "rows": rows}
+    # an instance run by two parts: the first part's row counts, the other is kept aside
+    seen: set[str] = set()
+    unique, repeats = [], []
+    for r in rows:
+        (repeats if r["instance"] in seen else unique).append(r)
+        seen.add(r["instance"])
+    unique.sort(key=lambda r: r["instance"])
+    out = {"set": args.set, "summary": summary(unique), "parts": metas, "rows": unique, "repeated_runs": repeats}
     args.out.write_text(json.dumps(out, indent=1, default=float))
     print(json.dumps(out["summary"]))
     return 0
