@@ -10,6 +10,7 @@ import importlib.util
 import json
 import math
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -119,15 +120,73 @@ def _check_pvrp(inst, res) -> float:
 
 
 @needs_pvrp
-@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 8.0), ("p14", "PvrpLnsSolver", 4.0)])
+@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 4.0),
+                                                   ("p14", "PvrpDaySolver", 4.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
-    # choice between two day combinations, so the combination search of the LNS runs
+    # choice between two day combinations, so the combination search runs. All three reach the
+    # best known value on these small instances; 2 % is room for noise, not for a broken search.
     inst = oq.read_pvrp(PVRP / "instances" / name)
     res = getattr(oq, method)(inst, seed=0).solve(time_limit=seconds)
     assert res["feasible"]
     total = _check_pvrp(inst, res)
-    assert total <= 1.05 * oq.pvrp_best_known(BENCH)[name]
+    assert total <= 1.02 * oq.pvrp_best_known(BENCH)[name]
+    assert res.get("lns_failure") is None
+
+
+@needs_pvrp
+def test_pvrp_check_rejects_broken_solutions(oq):
+    # the independent check above must be able to fail: a dropped visit, a visit moved to a day
+    # outside the customer's combinations, and an overloaded route are each caught
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    res = oq.PvrpDaySolver(inst, seed=0).solve(time_limit=1.0)
+    _check_pvrp(inst, res)
+    dropped = {**res, "routes": [[list(r) for r in day] for day in res["routes"]]}
+    dropped["routes"][0][0].pop()
+    with pytest.raises(AssertionError):
+        _check_pvrp(inst, dropped)
+    moved = {**res, "routes": [[list(r) for r in day] for day in res["routes"]]}
+    every_day = next(v for r in moved["routes"][0] for v in r if inst.combos[v] == [tuple(range(inst.t))])
+    for r in moved["routes"][0]:
+        if every_day in r:
+            r.remove(every_day)
+    moved["routes"][1][0].append(every_day)  # now twice on day 1, never on day 0
+    with pytest.raises(AssertionError):
+        _check_pvrp(inst, moved)
+    heavy = {**res, "routes": [[[v for r in day for v in r]] for day in res["routes"]]}
+    with pytest.raises(AssertionError):
+        _check_pvrp(inst, heavy)
+
+
+@needs_pvrp
+def test_pvrp_day_solver_solves_one_day(oq):
+    # one day as its own model: the same customers come back, on at most m feasible routes, and
+    # the reported scaled distance is the routes' distance
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    solver = oq.PvrpDaySolver(inst, seed=0)
+    custs = list(range(1, 11))
+    routes, dist, ok = solver.solve_day(0, [custs], 0.3, seed=0, no_improvement=200)
+    assert ok and sorted(v for r in routes for v in r) == custs and len(routes) <= inst.m
+    assert dist == solver.day_cost(routes)
+    assert all(sum(inst.demand[v] for v in r) <= inst.capacity[0] for r in routes)
+    assert solver.solve_day(0, [], 0.3, seed=0, no_improvement=10) == ([], 0, True)
+
+
+def test_time_limits_are_cpu_seconds_unless_wall(oq):
+    # the budget clock is process CPU time by default (a loaded machine does not shorten the
+    # search), wall-clock time with --wall; every result records both
+    inst = oq.read_top(BENCH / "top_chao" / "instances" / "p1.2.k.txt")
+    try:
+        res = oq.solve_top(inst, time_limit=0.5, seed=0)
+        assert res["cpu_s"] >= 0.5 and res["wall_s"] >= res["cpu_s"] - 0.05
+        assert oq.Budget(0.0)() and not oq.Budget(60.0)()
+        oq.use_wall_clock(True)
+        assert oq.now() == pytest.approx(time.perf_counter(), abs=1.0)
+        res = oq.solve_top(inst, time_limit=0.3, seed=0)
+        assert 0.3 <= res["wall_s"] < 5
+    finally:
+        oq.use_wall_clock(False)
+    assert oq.now() == pytest.approx(time.process_time(), abs=0.5)
 
 
 def _res_route_durations(path: Path) -> list[float]:
@@ -195,7 +254,8 @@ def test_pvrp_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path, capsys)
     monkeypatch.setattr(oq.PvrpLnsSolver, "_propose", boom)
     out = tmp_path / "results.json"
     with caplog.at_level("ERROR", logger="optimizer_quality"):
-        status = oq.main(["--set", "pvrp", "--instances", "p14", "--time-limit", "3", "--data", str(BENCH),
+        status = oq.main(["--set", "pvrp", "--pvrp-method", "lns", "--instances", "p14", "--time-limit", "3",
+                          "--data", str(BENCH),
                           "--out", str(out)])
     assert status == 1
     assert "PVRP combination LNS failed" in caplog.text and "p14" in caplog.text
@@ -204,3 +264,23 @@ def test_pvrp_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path, capsys)
     assert report["summary"]["lns_failed"] == ["p14"]
     printed = capsys.readouterr()
     assert "LNS FAILED" in printed.out and "LNS failed on p14" in printed.err
+
+
+@needs_pvrp
+def test_pvrp_day_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path):
+    def boom(self, *args, **kwargs):
+        raise oq.LnsError("no combination")
+
+    monkeypatch.setattr(oq.PvrpDaySolver, "destroy_repair", boom)
+    out = tmp_path / "results.json"
+    with caplog.at_level("ERROR", logger="optimizer_quality"):
+        status = oq.main(["--set", "pvrp", "--pvrp-method", "days", "--instances", "p14", "--time-limit", "2",
+                          "--data", str(BENCH), "--out", str(out)])
+    assert status == 1
+    assert "PVRP day LNS failed" in caplog.text
+    report = json.loads(out.read_text())
+    row = report["sets"]["pvrp"]["rows"][0]
+    assert row["lns_failure"] == "step 0: LnsError: no combination" and row["feasible"]  # the first solve stands
+    assert report["sets"]["pvrp"]["summary"]["lns_failed"] == ["p14"]
+    assert report["last_run"]["clock"] == "process CPU seconds"
+    assert not out.with_suffix(".rows.jsonl").exists()

@@ -165,7 +165,8 @@ class RoutingModel:
     def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
               no_improvement: int | None = None,
               initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
-              progress: Callable[[int, float], None] | None = None) -> RoutingResult:
+              progress: Callable[[int, float], None] | None = None,
+              stop: StoppingCriterion | None = None) -> RoutingResult:
         """Solve with PyVRP's iterated local search.
 
         Parameters
@@ -184,6 +185,10 @@ class RoutingModel:
             Optional observer, called each time the search checks whether to stop, with the number of
             iterations done so far (0, 1, ...) and the seconds since the search started. It only observes: the
             search and its result are the same with or without it.
+        stop
+            Optional extra stopping criterion: any callable ``stop(best_cost) -> bool`` (PyVRP's
+            ``StoppingCriterion`` protocol), called once per iteration, e.g. a budget in process CPU
+            seconds. The search stops at the first criterion met.
 
         Returns
         -------
@@ -197,14 +202,16 @@ class RoutingModel:
             crit.append(MaxIterations(max_iterations))
         if no_improvement is not None:
             crit.append(NoImprovement(no_improvement))
-        stop: StoppingCriterion = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
+        if stop is not None:
+            crit.append(stop)
+        criterion: StoppingCriterion = crit[0] if len(crit) == 1 else MultipleCriteria(crit)
         if progress is not None:
-            stop = _Observed(stop, progress)
+            criterion = _Observed(criterion, progress)
         init = None
         if initial_routes is not None:
             init = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), veh)
                                          for veh, visits in initial_routes if len(visits)])
-        res = pyvrp.solve(data, stop=stop, seed=seed, display=False, collect_stats=False, initial_solution=init)
+        res = pyvrp.solve(data, stop=criterion, seed=seed, display=False, collect_stats=False, initial_solution=init)
         best = res.best
         routes = []
         served: set[int] = set()

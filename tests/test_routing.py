@@ -1,0 +1,52 @@
+"""RoutingModel.solve's extra stopping criterion (``stop``), used for CPU-second budgets."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
+
+
+def _model() -> RoutingModel:
+    xs = np.array([0, 7, 13, 21, 30, 34, 45, 52], dtype=float)
+    m = RoutingModel([np.abs(xs[:, None] - xs[None, :]) * 10])
+    m.add_vehicle(Vehicle(0, 0, 0, 10_000, num_available=2))
+    for loc in range(1, len(xs)):
+        m.add_stop(Stop(loc, 0, 10_000, service=30, prize=500 + 37 * loc))
+    return m
+
+
+class _After:
+    """Stops after ``n`` calls and records the best costs it was shown."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.costs: list[float] = []
+
+    def __call__(self, best_cost: float) -> bool:
+        self.costs.append(best_cost)
+        return len(self.costs) > self.n
+
+
+def test_extra_stop_criterion_ends_the_search() -> None:
+    stop = _After(40)
+    res = _model().solve(time_limit=600, seed=1, stop=stop)
+    assert res.iterations == 40
+    assert len(stop.costs) == 41
+    # the same search as an iteration cap: the criterion only decides when to stop
+    capped = _model().solve(time_limit=600, seed=1, max_iterations=40)
+    assert (res.cost, res.served) == (capped.cost, capped.served)
+
+
+def test_first_criterion_met_wins() -> None:
+    res = _model().solve(time_limit=600, seed=1, max_iterations=10, stop=_After(10_000))
+    assert res.iterations == 10
+
+
+def test_cpu_second_budget() -> None:
+    end = time.process_time() + 0.3
+    res = _model().solve(time_limit=600, seed=1, stop=lambda _cost: time.process_time() >= end)
+    assert time.process_time() >= end
+    assert res.iterations > 0 and res.feasible
