@@ -43,3 +43,28 @@ def _test_cache_folder():
     from routeplan import settings
     settings.cache_folder = Path(os.environ["ROUTEPLAN_CACHE"])
     yield
+
+
+# Files whose tests take minutes go to the two workers first, so the run does not end waiting on one of them.
+_HEAVY_FIRST = ("test_weeks", "serve", "test_actual", "test_batch", "test_atomic", "test_weekly", "test_browser")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep each test file on one xdist worker (module fixtures are built once), all web tests on one.
+
+    ``--dist loadgroup`` (pyproject) sends one group to one worker; the web tests share a session server
+    per database, so they form a single group.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        rel = Path(str(item.fspath)).resolve().relative_to(ROOT / "tests")
+        item.add_marker(pytest.mark.xdist_group("serve" if rel.parts[0] == "serve" else rel.stem))
+
+    def weight(item) -> int:
+        rel = Path(str(item.fspath)).resolve().relative_to(ROOT / "tests")
+        name = "serve" if rel.parts[0] == "serve" else rel.stem
+        return next((i for i, h in enumerate(_HEAVY_FIRST) if name.startswith(h)), len(_HEAVY_FIRST))
+
+    items.sort(key=weight)  # stable: the order inside a file is kept
