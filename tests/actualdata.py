@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import collections
 import csv
+import shutil
+import tempfile
 from pathlib import Path
 
 from routeplan.actual.matching import frame_of
@@ -12,9 +15,18 @@ from routeplan.actual.synth import Synthetic, synthesise, write_tracks
 from routeplan.cli import main
 
 
+_PLANNED: list[Path] = []
+
+
 def plan_folder(root: Path) -> Path:
+    """A copy of the sample's demo plan in ``root/plan``, planned once per test process (it takes a minute)."""
+    if not _PLANNED:
+        base = Path(tempfile.mkdtemp(prefix="routeplan-actual-plan-"))
+        atexit.register(shutil.rmtree, base, True)
+        assert main(["demo", "--out", str(base / "plan"), "--quiet", "--iterations", "300", "--seed", "2"]) == 0
+        _PLANNED.append(base / "plan")
     out = root / "plan"
-    assert main(["demo", "--out", str(out), "--quiet", "--iterations", "300", "--seed", "2"]) == 0
+    shutil.copytree(_PLANNED[0], out, symlinks=True)
     return out
 
 
