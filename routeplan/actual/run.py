@@ -29,6 +29,7 @@ from routeplan.model.plan import Plan
 from routeplan.model.planfile import read_plan
 from routeplan.pipeline import load_saved_scenario
 from routeplan.prepare.context import PlanContext, prepare
+from routeplan.render.export import neutralise
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,7 @@ def actual_csv(actual: Actual) -> str:
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for row in actual.data["visits"]:
-        w.writerow({k: (f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
-                    for k, v in row.items()})
+        w.writerow({k: neutralise(v) for k, v in row.items()})
     return buf.getvalue()
 
 

@@ -18,6 +18,7 @@ from routeplan._io import write_bytes_atomic, write_json_atomic, write_text_atom
 from routeplan.batch.region import Region
 from routeplan.batch.task import BatchOptions
 from routeplan.i18n import t
+from routeplan.render.export import neutralise
 from routeplan.render.offline import leaflet_css, leaflet_js
 
 #: Columns of ``summary.csv`` and ``summary.xlsx``, one row per kecamatan in the region file's order.
@@ -26,11 +27,6 @@ SUMMARY_COLUMNS = (
     "unserved_shifts_full", "hotspots", "hotspot_risk_covered_pct", "readiness_mean_pct", "units", "km_total",
     "seconds", "skipped", "plan_folder",
 )
-
-
-def _neutral(v: Any) -> Any:
-    # spreadsheets execute cells starting with = + - @ (or tab/CR before one): the rule of stops.csv
-    return f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
 
 
 def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -49,7 +45,7 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
     w = csv.DictWriter(buf, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     w.writeheader()
     for row in rows:
-        w.writerow({k: "" if v is None else _neutral(v) for k, v in row.items()})
+        w.writerow({k: "" if v is None else neutralise(v) for k, v in row.items()})
     return buf.getvalue()
 
 
