@@ -54,6 +54,7 @@ def atomic_file(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the mode any new file would get
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -329,6 +330,18 @@ def check_output_file(out: str | Path, inputs: Iterable[str | Path | None] = (),
     return target
 
 
+def _umask() -> int:
+    """The process umask (read once: setting it back at once is the only way to read it)."""
+    if not _UMASK:
+        mask = os.umask(0o22)
+        os.umask(mask)
+        _UMASK.append(mask)
+    return _UMASK[0]
+
+
+_UMASK: list[int] = []
+
+
 @contextmanager
 def atomic_output_dir(out: Path, kind: str = "output", inputs: Iterable[str | Path | None] = ()) -> Iterator[Path]:
     """Yield a staging folder next to ``out``; on success it replaces ``out`` as a whole.
@@ -341,6 +354,7 @@ def atomic_output_dir(out: Path, kind: str = "output", inputs: Iterable[str | Pa
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-{_host_tag()}-{os.getpid()}-"))
+        stage.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a plan folder is as readable as any new folder
     except OSError as exc:
         raise InputError(f"{out}: cannot create the folder here ({exc.strerror}); choose another --out") from None
     try:
@@ -475,6 +489,7 @@ def atomic_new_dir(folder: str | Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-{_host_tag()}-{os.getpid()}-"))
+        stage.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a plan folder is as readable as any new folder
     except OSError as exc:
         raise InputError(f"{folder}: cannot create the folder here ({exc.strerror})") from None
     try:

@@ -71,3 +71,20 @@ def test_sample_files_are_written_atomically(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(sample, "write_text_atomic", spy)
     sample.generate_sample(tmp_path)
     assert set(calls) == set(sample.SAMPLE_FILES)
+
+
+def test_outputs_get_the_mode_of_any_new_file(tmp_path):
+    """mkstemp/mkdtemp make 0600/0700; routeplan's outputs follow the umask like any other new file or folder."""
+    import os
+
+    from routeplan._io import atomic_output_dir, write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "x")
+        with atomic_output_dir(tmp_path / "out") as stage:
+            (stage / "b.txt").write_text("y")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
