@@ -122,8 +122,8 @@ def test_hostile_ids_and_names_stay_contained(tmp_path, capsys) -> None:
 def _demo(out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONHASHSEED": "random"}
     return subprocess.Popen(
-        [sys.executable, "-m", "routeplan", "demo", "--out", str(out), "--iterations", "1500",
-         "--time-limit", "120", "--quiet"],
+        [sys.executable, "-m", "routeplan", "demo", "--out", str(out), "--iterations", "400",
+         "--time-limit", "900", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 

@@ -13,7 +13,7 @@ from routeplan.load.layers import read_vital_objects
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "plan"
-    assert main(["demo", "--out", str(out), "--quiet", "--iterations", "1500"]) == 0
+    assert main(["demo", "--out", str(out), "--quiet", "--iterations", "300"]) == 0
     return out
 
 
