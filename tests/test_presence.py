@@ -265,3 +265,17 @@ def test_sample_every_staffed_unit_shift_patrols(tmp_path_factory):
     # risk-weighted hotspot presence: 554 risk-minutes before the presence model (same seed, demo budget)
     risk_minutes = sum((s.risk or 0) * s.dwell_minutes for r in plan.routes for s in r.stops if s.kind == "hotspot")
     assert risk_minutes >= 3 * 554
+
+
+def test_route_distance_counts_the_area_patrol_loops(demo_plan):
+    """An area patrol drives its loop while it is "at the stop": the route's km are the km of its road path."""
+    from pyproj import Geod
+    from shapely.geometry import LineString
+
+    plan, _ctx = demo_plan
+    geod = Geod(ellps="WGS84")
+    looped = [r for r in plan.routes if any(s.kind == "area_patrol" for s in r.stops) and len(r.path) > 1]
+    assert looped
+    for r in looped:
+        path_km = geod.geometry_length(LineString(r.path)) / 1000
+        assert abs(r.distance_km - path_km) <= 0.05 * path_km + 0.2, (r.unit, r.day, r.shift, r.distance_km, path_km)

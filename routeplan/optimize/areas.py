@@ -48,6 +48,7 @@ class PatrolArea:
     base_value: float
     hotspots: tuple[Hotspot, ...]
     is_desa: bool = True  # a desa of the layer, else a cell of the road network
+    metres: float = 0.0  # length of the loop on the roads: driven, so it counts in the route's distance
 
     @property
     def node(self) -> int:
@@ -147,7 +148,8 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
                 continue
             nodes, seconds = loop
             out.append(PatrolArea(f"area:{name}", str(name), kind, entry, nodes, seconds / 60,
-                                  float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base, hots, bool(desa)))
+                                  float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base, hots, bool(desa),
+                                  metres=_path_metres(G, nodes, kind)))
     return out
 
 
@@ -205,6 +207,16 @@ def _loop(G: nx.MultiDiGraph, entry: int, members: list[int], kind: str) -> tupl
     if best is None or best[1] < settings.area_loop_min_minutes * 60:
         return None
     return best
+
+
+def _path_metres(G: nx.MultiDiGraph, nodes: tuple[int, ...], kind: str) -> float:
+    """Length of a node path, each step on the shortest parallel edge that the unit kind drives."""
+    weight = f"travel_time_{kind}"
+    total = 0.0
+    for a, b in zip(nodes, nodes[1:]):
+        lengths = [float(d.get("length", 0.0)) for d in G[a][b].values() if d.get(weight) is not None]
+        total += min(lengths) if lengths else 0.0
+    return total
 
 
 def _angle_order(entry: int, pts: list[int], xy: dict[int, tuple[float, float]]) -> list[int]:

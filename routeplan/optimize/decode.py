@@ -113,6 +113,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
     seq_locs = [model.vehicles[rr.vehicle].start]
     brks: list[tuple[dt.datetime, dt.datetime]] = []
     loops: dict[int, tuple[int, ...]] = {}
+    loop_m = 0.0  # area patrols drive their loop while "at the stop": their metres are driven too
     for (si, s_start, s_end) in rr.visits:
         cand = cs.stops[si]
         ref = cand.ref
@@ -121,6 +122,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
             continue
         if isinstance(ref, PatrolArea):
             loops[len(seq_locs) - 1] = ref.nodes
+            loop_m += ref.metres
             x, y = G.nodes[ref.entry]["x"], G.nodes[ref.entry]["y"]
             stops.append(Visit(
                 id=ref.id, kind="area_patrol", name=ref.name, category="area_patrol",
@@ -143,7 +145,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
         return None
     seq_locs.append(model.vehicles[rr.vehicle].end)
     legs = [float(model.durations[prof][a, b]) for a, b in zip(seq_locs, seq_locs[1:])]
-    dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:])))
+    dist = float(sum(model.distances[prof][a, b] for a, b in zip(seq_locs, seq_locs[1:]))) + loop_m
     path = _route_path(G, matrices.by_kind[u.kind], [all_nodes[i] for i in seq_locs], u.kind, loops)
     return Route(
         unit=u.id, unit_kind=u.kind, crew=u.crew, day=t0.date() + dt.timedelta(days=day), shift=sh.name, depot=dep.id,
