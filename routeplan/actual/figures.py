@@ -40,12 +40,12 @@ def route_tracks(plan: Plan, tracks: Mapping[str, Track]) -> list[Track | None]:
             best[better], gap[better] = n, d[better]
         owner[unit] = best
     for n, r in enumerate(plan.routes):
-        tr = tracks.get(r.unit)
-        if tr is None:
+        whole = tracks.get(r.unit)
+        if whole is None:
             out.append(None)
             continue
         keep = owner[r.unit] == n
-        out.append(Track(tr.unit, tr.files, tr.t[keep], tr.lon[keep], tr.lat[keep]))
+        out.append(Track(whole.unit, whole.files, whole.t[keep], whole.lon[keep], whole.lat[keep]))
     return out
 
 
