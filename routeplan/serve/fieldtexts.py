@@ -7,7 +7,6 @@ from collections.abc import Callable
 from routeplan.serve.texts import text
 
 FIELD_TEXTS: dict[str, tuple[str, str]] = {
-    "today_route": ("Rute hari ini", "Today's route"),
     "no_route_today": ("Tidak ada rute untuk unit Anda pada hari ini.", "Your unit has no route on this day."),
     "visited": ("Sudah dikunjungi", "Visited"),
     "checked_in": ("Tercatat", "Recorded"),
@@ -16,11 +15,9 @@ FIELD_TEXTS: dict[str, tuple[str, str]] = {
     "send": ("Kirim", "Send"),
     "track_saved": ("Jejak tersimpan", "Track saved"),
     "checkin_object": ("Catat kunjungan", "Record the visit"),
-    "plan_vs_actual": ("Rencana dan pelaksanaan", "Plan against actual"),
     "compute_actual": ("Hitung rencana dan pelaksanaan", "Compare plan and actual"),
     "checkins": ("Check-in", "Check-ins"),
     "tracks": ("Jejak GPS", "GPS tracks"),
-    "posters": ("Poster QR objek vital", "QR posters of the vital objects"),
     "nothing_yet": ("Belum ada check-in atau jejak untuk rencana ini.", "No check-ins or tracks for this plan yet."),
 }
 
