@@ -130,15 +130,18 @@ def test_an_oversize_track_is_refused(server: Server, field: dict) -> None:
     assert r.status_code == 413 and "\n" not in r.text.strip()
 
 
-def test_the_qr_page_escapes_the_object_id_and_refuses_unknown_objects(server: Server, field: dict) -> None:
+def test_the_qr_page_refuses_objects_the_unit_does_not_visit(server: Server, field: dict) -> None:
     s = server.login("off")
     evil = "<script>{{7*7}}{% raw %}\x07"
-    r = s.get(server.url + f"/checkin/{field['id']}/{requests.utils.quote(evil, safe='')}", timeout=30)
-    assert r.status_code == 200
-    assert "<script>{{" not in r.text and "&lt;script&gt;{{7*7}}{% raw %}" in r.text
+    r = s.get(server.url + f"/checkin/{requests.utils.quote(evil, safe='')}", timeout=30)
+    assert r.status_code == 404 and "\n" not in r.text.strip()  # no plan of the unit visits it
+    page = s.get(server.url + "/officer", timeout=30).text
     resp = s.post(server.url + "/officer/checkin", timeout=30,
-                  data={"csrf": csrf_of(r.text), "plan": field["id"], "object_id": evil})
+                  data={"csrf": csrf_of(page), "plan": field["id"], "object_id": evil})
     assert resp.status_code == 403
+    # a payload in the user's own name is shown as text on the planner's page
+    seen = server.login("plan").get(server.url + f"/plans/{field['id']}/actual", timeout=30).text
+    assert "<script>" not in seen.split("<main>", 1)[1]
 
 
 def test_posters_open_the_checkin_on_this_server(server: Server, field: dict) -> None:
@@ -148,12 +151,16 @@ def test_posters_open_the_checkin_on_this_server(server: Server, field: dict) ->
     import segno  # lazy: only to decode what the poster encodes
 
     obj = next(s.id for s in field["route"].stops if s.kind == "vital_object")
-    want = segno.make(f"https://polsek.example/checkin/{field['id']}/{obj}", error="m").svg_inline(border=2, omitsize=True)
+    want = segno.make(f"https://polsek.example/checkin/{obj}", error="m").svg_inline(border=2, omitsize=True)
     assert want in page.text
+    here = segno.make(f"{server.url}/checkin/{obj}", error="m").svg_inline(border=2, omitsize=True)
+    assert here in p.get(server.url + f"/plans/{field['id']}/posters", timeout=30).text  # this server by default
+    bad = p.get(server.url + f"/plans/{field['id']}/posters?base_url=javascript:alert(1)", timeout=30)
+    assert bad.status_code == 400 and "\n" not in bad.text.strip()
     # scanning the code as the logged-in officer records the check-in (the page sends its form at once)
     s = server.login("off")
-    qr = s.get(server.url + f"/checkin/{field['id']}/{obj}", timeout=30)
-    assert 'data-auto="1"' in qr.text and f'value="{obj}"' in qr.text
+    qr = s.get(server.url + f"/checkin/{obj}", timeout=30)
+    assert 'data-auto="1"' in qr.text and f'value="{obj}"' in qr.text and f'value="{field["id"]}"' in qr.text
     r = s.post(server.url + "/officer/checkin", timeout=30, allow_redirects=False,
                data={"csrf": csrf_of(qr.text), "plan": field["id"], "object_id": obj})
     assert r.status_code == 303
@@ -178,3 +185,22 @@ def test_planner_sees_plan_against_actual_from_checkins_and_tracks(server: Serve
     key = (OFFICER_UNIT, field["day"], field["route"].shift)
     mine = [v for v in data["visits"] if (v["unit"], v["day"], v["shift"]) == key]
     assert mine and sum(v["status"] in ("done", "done_late", "done_early") for v in mine) >= 0.8 * len(mine)
+
+
+def test_payload_names_on_the_officer_page_are_text(field: dict) -> None:
+    import dataclasses
+    import types
+
+    from routeplan.render.navlinks import geo_uri, maps_url
+    from routeplan.serve.field import UnitDay
+    from routeplan.serve.fieldtexts import field_text
+    from routeplan.serve.pages import templates
+
+    evil = "<script>alert(1)</script>{{7*7}}{% raw %}\x07"
+    r = field["route"]
+    bad = dataclasses.replace(r, depot_name=evil, stops=[dataclasses.replace(s, name=evil, id=evil) for s in r.stops])
+    ud = UnitDay(types.SimpleNamespace(id=field["id"]), [bad], r.day, set())  # type: ignore[arg-type]
+    html = templates.get_template("officer_route.html").render(
+        T=field_text("id"), lang="id", user=types.SimpleNamespace(name=evil, role="officer", unit=evil), csrf="x",
+        request=types.SimpleNamespace(query_params={}), ud=ud, geo_uri=geo_uri, maps_url=maps_url, max_track_mb=10)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}{% raw %}" in html
