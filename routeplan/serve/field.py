@@ -72,6 +72,18 @@ def unit_day(st: State, user: User, day: dt.date | None = None) -> UnitDay:
     return UnitDay(None, [], day or dt.date.today(), set())
 
 
+def plan_for_object(st: State, user: User, object_id: str) -> PlanRow:
+    """The newest plan in which the officer's unit visits ``object_id`` (a QR poster names no plan: it
+    outlives a week's plan). NotFound when no plan has it for the unit."""
+    unit = officer_unit(user)
+    with st.factory() as db:
+        rows = list(db.scalars(select(PlanRow).order_by(PlanRow.id.desc())))
+    for row in rows:
+        if Path(row.folder).is_dir() and object_id in _unit_objects(row, unit):
+            return row
+    raise NotFound()
+
+
 def _unit_objects(row: PlanRow, unit: str) -> set[str]:
     return {s.id for r in read_plan(row.folder, paths_required=False).routes if r.unit == unit for s in r.stops}
 
@@ -201,4 +213,4 @@ def actual_page_file(st: State, user: User, plan_id: int) -> Path:
 
 
 __all__ = ["UnitDay", "actual_page_file", "check_in", "checkins_csv", "compute_actual", "field_records",
-           "officer_unit", "unit_day", "upload_track"]
+           "officer_unit", "plan_for_object", "unit_day", "upload_track"]

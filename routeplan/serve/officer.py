@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from routeplan.actual.posters import posters_html
+from routeplan.actual.posters import checkin_url, posters_html
 from routeplan.errors import InputError
 from routeplan.load.layers import read_vital_objects
 from routeplan.pipeline import load_saved_scenario
@@ -56,12 +56,12 @@ def officer_checkin(plan: int = Form(...), object_id: str = Form(...), csrf: str
     return RedirectResponse(back, status_code=303)
 
 
-@router.get("/checkin/{plan_id}/{object_id}")
-def checkin_page(request: Request, plan_id: int, object_id: str, pu: PageUser = PU, st: State = ST) -> Response:
-    """The target of a QR poster: a page that records the check-in at once (with the position when allowed)."""
-    field.officer_unit(pu.user)
-    get_plan(st, pu.user, plan_id)
-    return _page(request, "officer_checkin.html", pu, plan_id=plan_id, object_id=object_id)
+@router.get("/checkin/{object_id}")
+def checkin_page(request: Request, object_id: str, pu: PageUser = PU, st: State = ST) -> Response:
+    """The target of a QR poster: a page that records the check-in at once (with the position when allowed),
+    in the newest plan in which the officer's unit visits the object."""
+    row = field.plan_for_object(st, pu.user, object_id)
+    return _page(request, "officer_checkin.html", pu, plan_id=row.id, object_id=object_id)
 
 
 @router.post("/officer/track")
@@ -108,10 +108,7 @@ def posters(request: Request, plan_id: int, base_url: str = "", pu: PageUser = P
     if saved is None or saved[0].vital_objects is None:
         raise NotFound()
     scenario = saved[0]
-    base = (base_url or str(request.base_url)).rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise InputError("base_url must start with http:// or https://")
     assert scenario.vital_objects is not None
     objects = sorted(read_vital_objects(scenario.vital_objects, scenario.default_dwell_minutes), key=lambda o: o.id)
-    page = posters_html(objects, f"{base}/checkin/{plan_id}/{{id}}", pu.lang, scenario.name)
+    page = posters_html(objects, checkin_url(base_url or str(request.base_url)), pu.lang, scenario.name)
     return HTMLResponse(page)
