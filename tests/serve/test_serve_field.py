@@ -41,6 +41,15 @@ def field(server: Server, planned: dict) -> dict:
     return {"plan": plan, "folder": folder, "id": planned["plan"], "route": mine[0], "day": mine[0].day.isoformat()}
 
 
+def _shown(server: Server, page: str) -> tuple[int, Plan]:
+    """The plan the officer's page shows (the newest plan with the unit's routes that day: other tests of the
+    session may have made newer plans than the module's)."""
+    pid = int(page.split('name="plan" value="', 1)[1].split('"', 1)[0])
+    st = open_state(ServeConfig(data=server.data, db_url=server.db or ""))
+    with st.factory() as db:
+        return pid, read_plan(db.scalars(select(PlanRow.folder).where(PlanRow.id == pid)).one())
+
+
 def _own(plan: Plan, unit: str) -> set[str]:
     return {s.id for r in plan.routes if r.unit == unit for s in r.stops}
 
@@ -56,22 +65,23 @@ def test_the_officer_sees_the_units_route_and_checks_in(server: Server, field: d
     s = server.login("off")
     page = s.get(server.url + f"/officer?day={field['day']}", timeout=30)
     assert page.status_code == 200
-    r = field["route"]
+    pid, plan = _shown(server, page.text)
+    r = next(x for x in plan.routes if x.unit == OFFICER_UNIT and x.day.isoformat() == field["day"] and x.stops)
     for stop in r.stops:
         assert f'data-id="{stop.id}"' in page.text
         assert stop.arrival.strftime("%H:%M") in page.text
-    today = [s for x in field["plan"].routes if x.unit == OFFICER_UNIT and x.day == r.day for s in x.stops]
-    assert page.text.count("Sudah dikunjungi") == len(today)  # one button per stop of the unit's day
+    today = [s for x in plan.routes if x.unit == OFFICER_UNIT and x.day == r.day for s in x.stops]
+    assert page.text.count("Sudah dikunjungi") + page.text.count("officer-stop done") == len(today)
     assert "google.com/maps/dir" in page.text and "geo:" in page.text
     target = r.stops[0].id
     resp = s.post(server.url + "/officer/checkin", timeout=30, allow_redirects=False,
-                  data={"csrf": csrf_of(page.text), "plan": field["id"], "object_id": target, "day": field["day"],
+                  data={"csrf": csrf_of(page.text), "plan": pid, "object_id": target, "day": field["day"],
                         "lat": str(r.stops[0].lat), "lon": str(r.stops[0].lon)})
     assert resp.status_code == 303
     again = s.get(server.url + f"/officer?day={field['day']}", timeout=30).text
     assert f'class="officer-stop done" data-id="{target}"' in again
     planner = server.login("plan")
-    seen = planner.get(server.url + f"/plans/{field['id']}/actual", timeout=30).text
+    seen = planner.get(server.url + f"/plans/{pid}/actual", timeout=30).text
     assert target in seen and "off" in seen and f"{r.stops[0].lat:.5f}" in seen
 
 
@@ -160,9 +170,11 @@ def test_posters_open_the_checkin_on_this_server(server: Server, field: dict) ->
     # scanning the code as the logged-in officer records the check-in (the page sends its form at once)
     s = server.login("off")
     qr = s.get(server.url + f"/checkin/{obj}", timeout=30)
-    assert 'data-auto="1"' in qr.text and f'value="{obj}"' in qr.text and f'value="{field["id"]}"' in qr.text
+    assert 'data-auto="1"' in qr.text and f'value="{obj}"' in qr.text
+    pid, plan = _shown(server, qr.text)  # the newest plan in which the unit visits the object
+    assert obj in _own(plan, OFFICER_UNIT)
     r = s.post(server.url + "/officer/checkin", timeout=30, allow_redirects=False,
-               data={"csrf": csrf_of(qr.text), "plan": field["id"], "object_id": obj})
+               data={"csrf": csrf_of(qr.text), "plan": pid, "object_id": obj})
     assert r.status_code == 303
 
 
