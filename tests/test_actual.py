@@ -49,8 +49,6 @@ def test_a_track_that_never_leaves_the_depot_misses_every_stop(week):
 
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: GPS noise of a track that stays at the depot for a whole "
-                   "shift (routes fill the shift since the presence model) adds up to km on the matched edges")
 def test_a_track_that_never_leaves_the_depot_drives_no_km(week):
     syn, _folder, out = week
     data = json.loads((out / "actual.json").read_text())
@@ -59,7 +57,6 @@ def test_a_track_that_never_leaves_the_depot_drives_no_km(week):
     assert r["km"] < 0.5 and r["patrol_minutes"] < 5
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: matched km include GPS noise while a unit stays (see above)")
 def test_matched_km_are_of_the_planned_order(week):
     _syn, _folder, out = week
     data = json.loads((out / "actual.json").read_text())

@@ -48,3 +48,18 @@ def test_a_url_without_id_is_refused(plan_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "{id}" in err
     assert not (tmp_path / "p").exists()
+
+
+def test_base_url_makes_each_code_open_the_objects_check_in_on_the_server(plan_dir, tmp_path, capsys):
+    out = tmp_path / "posters"
+    assert main(["posters", str(plan_dir), "--out", str(out), "--base-url", "https://polsek.example/rp/"]) == 0
+    page = (out / "posters.html").read_text()
+    first = re.findall(r"<code>([^<]+)</code>", page)[0]
+    svg = segno.make(f"https://polsek.example/rp/checkin/{first}", error="m").svg_inline(border=2, omitsize=True)
+    assert svg in page
+    capsys.readouterr()
+    for bad in ("polsek.example", "javascript:alert(1)", "https://x.example/{id}"):
+        assert main(["posters", str(plan_dir), "--out", str(tmp_path / "bad"), "--base-url", bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--base-url" in err
+    assert not (tmp_path / "bad").exists()

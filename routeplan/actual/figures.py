@@ -11,20 +11,51 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 import routeplan.settings as settings
+from routeplan.actual.checkins import metres
 from routeplan.actual.compare import DELIVERED, VisitResult, route_span
 from routeplan.actual.dwell import Stay
 from routeplan.actual.matching import Frame, RoadMatcher
 from routeplan.actual.tracks import Track
-from routeplan.model.plan import Plan
+from routeplan.model.plan import Plan, Route
 
 
 def route_tracks(plan: Plan, tracks: Mapping[str, Track]) -> list[Track | None]:
-    """The part of its unit's track in each route's span (None when the unit has no track)."""
+    """The part of its unit's track that belongs to each route (None when the unit has no track).
+
+    Each point of a unit's track belongs to at most one route: the route whose planned time holds it, else
+    the route of that unit nearest in time within the slack of :func:`route_span`. Two routes of a unit one
+    after the other (shifts back to back) thus never count the same kilometres or minutes twice.
+    """
     out: list[Track | None] = []
-    for r in plan.routes:
-        tr = tracks.get(r.unit)
-        out.append(None if tr is None else tr.between(*route_span(r)))
+    owner: dict[str, np.ndarray] = {}
+    for unit, tr in tracks.items():
+        mine = [(n, r) for n, r in enumerate(plan.routes) if r.unit == unit]
+        best = np.full(len(tr), -1, dtype=np.int64)
+        gap = np.full(len(tr), np.inf)
+        for n, r in mine:
+            lo, hi = route_span(r)
+            a, b = r.start.timestamp(), r.end.timestamp()
+            d = np.maximum(np.maximum(a - tr.t, tr.t - b), 0.0)
+            better = (tr.t >= lo) & (tr.t <= hi) & (d < gap)
+            best[better], gap[better] = n, d[better]
+        owner[unit] = best
+    for n, r in enumerate(plan.routes):
+        whole = tracks.get(r.unit)
+        if whole is None:
+            out.append(None)
+            continue
+        keep = owner[r.unit] == n
+        out.append(Track(whole.unit, whole.files, whole.t[keep], whole.lon[keep], whole.lat[keep]))
     return out
+
+
+def planned_km(r: Route) -> float:
+    """The planned road distance of a route as driven: the length of its planned path (which holds the
+    loops of area patrols, not counted in :attr:`Route.distance_km`), else the route's distance."""
+    if len(r.path) < 2:
+        return r.distance_km
+    p = np.asarray(r.path, dtype=float)
+    return round(float(sum(metres(*p[i], *p[i + 1]) for i in range(len(p) - 1))) / 1000, 3)
 
 
 def _away_minutes(tr: Track, depot: tuple[float, float] | None, frame: Frame) -> float:
@@ -69,7 +100,7 @@ def unit_figures(plan: Plan, results: list[VisitResult], parts: list[Track | Non
         m = matcher.match(mv.lon, mv.lat, mv.t) if mv is not None and len(mv) > 1 else None
         routes.append({
             "unit": r.unit, "day": r.day.isoformat(), "shift": r.shift,
-            "planned_km": r.distance_km, "km": round(m.km, 2) if m else 0.0,
+            "planned_km": planned_km(r), "km": round(m.km, 2) if m else 0.0,
             "planned_minutes": round((r.end - r.start).total_seconds() / 60, 1),
             "patrol_minutes": round(_away_minutes(tr, depots.get(r.depot), matcher.frame), 1) if tr is not None else 0.0,
             "track_points": len(tr) if tr is not None else 0,

@@ -23,6 +23,22 @@ from routeplan.model.layers import VitalObject
 from routeplan.model.planfile import read_plan
 
 DEFAULT_URL = "routeplan-checkin:{id}"
+#: The check-in address of an object on a ``routeplan serve`` server, after its base URL.
+CHECKIN_PATH = "/checkin/{id}"
+
+
+def checkin_url(base_url: str) -> str:
+    """The QR text template of the check-in page of a ``routeplan serve`` server at ``base_url``.
+
+    Raises
+    ------
+    InputError
+        ``base_url`` is not an ``http://`` or ``https://`` address.
+    """
+    base = base_url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")) or any(c in base for c in '{}<>"\\ \t\r\n'):
+        raise InputError(f"--base-url {base_url[:60]!r}: give the server's address, e.g. https://polsek.example")
+    return base + CHECKIN_PATH
 
 
 def payload(url: str, object_id: str) -> str:

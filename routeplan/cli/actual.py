@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from routeplan._checks import check_output_path
-from routeplan.actual.posters import DEFAULT_URL, write_posters
+from routeplan.actual.posters import DEFAULT_URL, checkin_url, write_posters
 from routeplan.actual.run import run_actual
 
 
@@ -32,7 +32,8 @@ def cmd_actual(args: argparse.Namespace) -> int:
 def cmd_posters(args: argparse.Namespace) -> int:
     """``routeplan posters``: printable QR posters per vital object for check-ins."""
     check_output_path(args.out)
-    n = write_posters(args.plan_dir, args.out, url=args.url, lang=args.lang)
+    url = checkin_url(args.base_url) if args.base_url else args.url
+    n = write_posters(args.plan_dir, args.out, url=url, lang=args.lang)
     print(f"{n} posters -> {args.out}/posters.html")
     return 0
 
@@ -54,5 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
     p.add_argument("--url", default=DEFAULT_URL,
                    help=f"text of each QR code, {{id}} replaced by the object id (default {DEFAULT_URL!r})")
+    p.add_argument("--base-url", metavar="URL", default=None,
+                   help="address of the 'routeplan serve' server: each code opens the object's check-in there "
+                        "(URL/checkin/ID); instead of --url")
     p.add_argument("--lang", choices=["id", "en"], default=None, help="language (default: the plan's)")
     p.set_defaults(func=cmd_posters)

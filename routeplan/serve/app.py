@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 
 from routeplan.errors import InputError
-from routeplan.serve import analysis, api, diff, editor, pages
+from routeplan.serve import analysis, api, diff, editor, officer, pages
 from routeplan.serve.db import make_engine, migrate, session_factory
 from routeplan.serve.deps import LoginRequired, State
 from routeplan.serve.jobs import JobRunner
@@ -63,6 +63,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     app.include_router(editor.router)
     app.include_router(diff.router)
     app.include_router(analysis.router)
+    app.include_router(officer.router)
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
 

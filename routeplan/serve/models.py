@@ -139,3 +139,30 @@ class HotspotRun(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     adopted_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class CheckInRow(Base):
+    """An officer's "sudah dikunjungi" at a stop of a plan (issue #16): server time, optional browser position."""
+
+    __tablename__ = "checkins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    user: Mapped[str] = mapped_column(String(80))
+
+
+class TrackUpload(Base):
+    """A GPX track an officer uploaded for a plan; the file lives in the plan folder's ``field/tracks/``."""
+
+    __tablename__ = "track_uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(80))
+    file: Mapped[str] = mapped_column(String(500))
+    points: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user: Mapped[str] = mapped_column(String(80))

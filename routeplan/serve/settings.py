@@ -14,6 +14,9 @@ APPROVERS = ("admin", "commander")
 #: Roles that may read every scenario and plan (officers see their unit's briefings only).
 READERS = ("admin", "commander", "planner", "analyst")
 
+#: Largest GPX track an officer may upload, bytes (a day at one point per second is about 5 MB).
+MAX_TRACK_BYTES = 10 * 1024 * 1024
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 

@@ -6,6 +6,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app": ("Ruang kerja rencana patroli", "Patrol planning workspace"),
     "login": ("Masuk", "Log in"),
     "logout": ("Keluar", "Log out"),
+    "today_route": ("Rute hari ini", "Today's route"),  # issue #16: the officer's phone page
+    "plan_vs_actual": ("Rencana dan pelaksanaan", "Plan against actual"),
+    "posters": ("Poster QR objek vital", "QR posters of the vital objects"),
     "user": ("Nama pengguna", "User name"),
     "password": ("Kata sandi", "Password"),
     "bad_login": ("Nama atau kata sandi salah.", "Wrong name or password."),
