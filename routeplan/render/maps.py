@@ -41,6 +41,7 @@ UNIT_DASH = "10 6"
 STOP_FILL = {"vital_object": "#ffffff", "hotspot": "#EF8A62", "area_patrol": "#998EC3"}
 #: Style of the filter control and the arrows (the control folds to one line on phones).
 FILTER_CSS = (".rp-filter{background:#fff;padding:4px 8px;font:12px/1.35 sans-serif;max-height:55vh;overflow:auto;max-width:230px}"
+              ".rp-filter .rp-op{display:block;white-space:normal;margin-left:20px}"
               ".rp-filter summary{font-weight:700;cursor:pointer}.rp-filter fieldset{border:0;margin:2px 0;padding:0}"
               ".rp-filter legend{font-weight:600;padding:0}.rp-filter label{display:block;white-space:nowrap}"
               ".rp-filter button{font:11px sans-serif;padding:0 4px;margin-left:4px}"
@@ -133,6 +134,11 @@ def _stop_popup(s: Visit, lang: str) -> str:
         f"{E(t('dwell', lang))}: {s.dwell_minutes} {E(t('minutes', lang))}<br>"
         f"{E(t('window', lang))}: {E(s.window)}<br><small>{E(s.id)}</small>"
     )
+
+
+def _dates(plan: Plan) -> list[dt.date]:
+    """The plan's own dates (a later week of several is written with the first week's scenario)."""
+    return [plan.start_date + dt.timedelta(days=i) for i in range(plan.days)]
 
 
 def _route_popup(r: Route, operations: list[str], lang: str) -> str:
@@ -247,7 +253,7 @@ def _route_layers(plan: Plan, sc: Scenario, colours: dict[str, str],
     """A layer per route (its line in its unit's colour and its numbered stops), with the indexes of its day,
     shift and unit; the filter control (:func:`filter_script`) shows them, the first day at first."""
     dashes = unit_dashes(colours)
-    days = {d: i for i, d in enumerate(sc.dates)}
+    days = {d: i for i, d in enumerate(_dates(plan))}
     shifts = {s: i for i, s in enumerate(sc.shifts)}
     units = {u: i for i, u in enumerate(colours)}
     out = []
@@ -276,8 +282,8 @@ def filter_script(m: folium.Map, layers: folium.LayerControl, groups: list[tuple
                        for i, (lab, c) in enumerate(zip(labels, checked)))
 
     days = [f"{E(weekday(d, lang))} {d:%d-%m}"
-            + "".join(f' <b class="rp-op">{E(t("operation_day", lang))}: {E(x.name)}</b>' for x in plan.operations_on(d))
-            for d in sc.dates]
+            + "".join(f'<b class="rp-op">{E(t("operation_day", lang))}: {E(x.name)}</b>' for x in plan.operations_on(d))
+            for d in _dates(plan)]
     units = [f'<span class="rp-swatch" style="border-top:4px {"dashed" if dash else "solid"} {colours[u]}"></span>'
              f"{E(u)} ({E(t(kinds.get(u, 'car') + '_short', lang))})" for u, dash in unit_dashes(colours).items()]
     html = (f'<details><summary>{E(t("filter", lang))}</summary>'
@@ -369,8 +375,8 @@ def _legend_html(plan: Plan, ctx: PlanContext, colours: dict[str, str], lang: st
         f'background:#fff;margin-right:6px"></span>{E(t("vital_object", lang))}</div>'
         '<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:#EF8A62;'
         f'margin-right:6px"></span>{E(t("hotspot", lang))}</div>'
-        f'<div><span style="display:inline-block;width:10px;height:10px;background:{STOP_FILL["area_patrol"]};'
-        f'border:2px solid #333;margin-right:6px"></span>{E(t("area_patrol", lang))}</div>'
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+        f'background:{STOP_FILL["area_patrol"]};margin-right:6px"></span>{E(t("area_patrol", lang))}</div>'
         f'<div><span style="margin-right:6px">&#10148;</span>{E(t("direction", lang))}</div>'
         '<div><span style="display:inline-block;width:18px;height:4px;background:#9a8f7c;margin-right:6px;'
         f'vertical-align:middle"></span>{E(t("main_road", lang))}</div>'
