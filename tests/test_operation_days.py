@@ -172,13 +172,17 @@ def test_brief_from_the_folder_names_the_operation(folder, tmp_path):
     assert on and all(f"Operation: {OP}" in p.read_text(encoding="utf-8") for p in on)
 
 
-def test_map_days_and_routes_name_the_operation(folder):
+def test_map_days_and_routes_name_the_operation(weeks, folder):
+    plans, _ctx = weeks
     page = (folder / "map.html").read_text(encoding="utf-8")
     # one mark per operation day in the day filter, on the plan's own dates (the context is the first week's)
     assert page.count("rp-op") == len(OP_DAYS) + FILTER_CSS.count("rp-op")
     assert "Kamis 03-12" in page and "Senin 23-11" not in page
     assert "Siaga di markas" in page  # route popups list the reserve
-    assert "#998EC3" in page and "rp-area-patrol" in page  # area patrols have their own colour and class
+    # area patrols have their own colour, hotspot stops keep theirs
+    kinds = Counter(s.kind for r in plans[1].routes for s in r.stops)
+    assert kinds["area_patrol"] and page.count('"fillColor": "#998EC3"') == kinds["area_patrol"]
+    assert page.count('"fillColor": "#EF8A62"') >= kinds["hotspot"] > 0
     legend = page[page.index('id="routeplan-legend"'):]
     assert "#998EC3" in legend[:5000] and "Patroli wilayah" in legend[:5000]
 

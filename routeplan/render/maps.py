@@ -307,7 +307,7 @@ def _add_stops(layer: folium.FeatureGroup, r: Route, col: str, lang: str) -> Non
         marker = folium.CircleMarker(
             [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
             weight=2, fill=True, fill_color=STOP_FILL.get(s.kind, STOP_FILL["hotspot"]),
-            fill_opacity=0.9, class_name=f"rp-stop rp-{s.kind.replace('_', '-')}",
+            fill_opacity=0.9, class_name="rp-stop",
         )
         marker.add_child(popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320))
         marker.add_child(tooltip(E(f"{i}. {s.name} {s.arrival:%H:%M}"))).add_to(layer)
