@@ -132,7 +132,7 @@ def test_reserve_is_the_time_at_the_depot_between_stops(weeks):
                 assert a1 < b0  # parts in a row are one stay
         staffed = {(x.unit, x.day, x.shift): x.patrol_minutes for x in p.patrol}
         for r in p.routes:
-            assert abs(r.patrol_minutes - staffed[(r.unit, r.day, r.shift)]) <= 0.051  # plan.json keeps tenths
+            assert abs(r.patrol_minutes - staffed[(r.unit, r.day, r.shift)]) <= 0.101  # both keep tenths
 
 
 def _route_on(plan, day, with_reserve=True):

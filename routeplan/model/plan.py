@@ -58,8 +58,12 @@ class Route:
 
     @property
     def patrol_minutes(self) -> float:
-        """Minutes driven and present at stops: waiting, breaks and the reserve at the depot are not patrol."""
-        return self.drive_s / 60 + sum((s.departure - s.arrival).total_seconds() / 60 for s in self.stops)
+        """Minutes driven and present at stops: waiting, breaks and the reserve at the depot are not patrol.
+
+        Driving counts at the precision ``plan.json`` keeps (:attr:`drive_minutes`), so that a briefing from the
+        plan in memory equals one from its folder.
+        """
+        return self.drive_minutes + sum((s.departure - s.arrival).total_seconds() / 60 for s in self.stops)
 
     @property
     def distance_km(self) -> float:

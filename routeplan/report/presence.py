@@ -121,7 +121,7 @@ def _minutes(a: dt.datetime, b: dt.datetime) -> float:
 
 def _patrol_minutes(r: Route) -> float:
     """Minutes driven and present at stops: waiting, breaks and the reserve at the depot are not patrol."""
-    return r.patrol_minutes
+    return r.drive_s / 60 + sum(_minutes(s.arrival, s.departure) for s in r.stops)
 
 
 def _longest_stretch(r: Route) -> float:
