@@ -178,6 +178,12 @@ def _check_outputs(out: Path, text: dict[str, str]) -> None:
     briefings = {p.name: p.read_text(encoding="utf-8") for p in (out / "briefings").glob("*.html")}
     every = briefings["all.html"]
     in_briefing = ["SCN", "UNIT", "CREW", "DEPOT_NAME", "VO1_NAME", "VO1_DESA", "VO2_NAME", "VO2_DESA"]
+    if any(r["day"] == "2026-11-30" for r in plan["routes"]):
+        in_briefing.append("OP_NAME")  # the header of a day inside the operation
+    card = (out / "scorecard.html").read_text(encoding="utf-8")
+    assert page_escape(text["OP_NAME"]) in card[card.index('id="days"'):]  # the per-day view names it
+    if any(c in text["OP_NAME"] for c in "<>"):
+        assert text["OP_NAME"] not in card
     in_briefing += [f"{h}_NAME" for h in ("HS1", "HS2") if text[f"{h}_ID"] in visited]
     in_briefing += [s for s in ("SHIFT1", "SHIFT2") if any(r["shift"] == text[s] for r in plan["routes"])]
     for field in in_briefing:

@@ -192,6 +192,10 @@ def test_replan_inside_the_operation_keeps_its_rules(tmp_path, capsys, op_plan):
     assert not [r for r in new.routes if r.unit == "R4-1" and r.day >= dt.date(2026, 12, 4)]
     row = score_plan(new, ctx2)["operations"][0]
     assert row["required"] == score_plan(plan, ctx)["operations"][0]["required"]
+    # the replanned plan names the operation on the same days, and keeps the reserve of the kept routes
+    assert [(x.day, x.name) for x in new.operations] == [(d, "Pengamanan Pilkades") for d in sorted(OP_DAYS)]
+    kept = {(r.unit, r.day, r.shift): r.reserve for r in plan.routes if r.day < dt.date(2026, 12, 4)}
+    assert kept and all(r.reserve == kept[(r.unit, r.day, r.shift)] for r in new.routes if r.day < dt.date(2026, 12, 4))
 
 
 def test_replan_uses_the_saved_operation_layer(tmp_path, capsys):

@@ -89,3 +89,24 @@ def test_names_beyond_the_font_do_not_break_the_pdf():
     data = render_pdfs(plan, "id")["R2-1_2026-11-30_pagi.pdf"]
     text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert "Masjid" in text and "Ωmega" in text and "Żabka" in text
+
+
+def test_operation_and_reserve_printed_as_text():
+    """The day's operation (user text) heads the page, the reserve at the depot is a row of the timeline."""
+    import datetime as dt
+
+    from routeplan.model.plan import DayOperation
+
+    plan = night_plan(3)
+    name = PAYLOADS[0] + " " + PAYLOADS[1]
+    plan.operations = [DayOperation(dt.date(2026, 12, 1), name, ("tps",))]
+    r = plan.routes[1]  # R4-1 pagi on 01-12: 08:00, stops from 08:10
+    r.reserve = [(r.stops[-1].departure, r.stops[-1].departure + dt.timedelta(minutes=45))]
+    pdfs = render_pdfs(plan, "en", roads())
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdfs["R4-1_2026-12-01_pagi.pdf"])).pages).split())
+    assert f"Operation: {name}" in text
+    a, b = r.reserve[0]
+    assert f"01-12 {a:%H:%M}–{b:%H:%M}" in text and "Standby at the station: Polsek <b>Kunir</b>" in text
+    assert "Shift length" in text and "Patrol time" in text
+    other = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdfs["R2-1_2026-11-30_pagi.pdf"])).pages)
+    assert "Operation:" not in other and "Standby" not in other

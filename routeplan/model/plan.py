@@ -52,6 +52,18 @@ class Route:
     path: list[tuple[float, float]] = field(default_factory=list, repr=False)
     legs_s: list[float] = field(default_factory=list, repr=False)
     breaks: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+    #: The reserve spent at the depot (110 calls, guard duty, paperwork), as (start, end) intervals in time order;
+    #: empty in a plan read from a ``plan.json`` written before it was kept.
+    reserve: list[tuple[dt.datetime, dt.datetime]] = field(default_factory=list)
+
+    @property
+    def patrol_minutes(self) -> float:
+        """Minutes driven and present at stops: waiting, breaks and the reserve at the depot are not patrol.
+
+        Driving counts at the precision ``plan.json`` keeps (:attr:`drive_minutes`), so that a briefing from the
+        plan in memory equals one from its folder.
+        """
+        return self.drive_minutes + sum((s.departure - s.arrival).total_seconds() / 60 for s in self.stops)
 
     @property
     def distance_km(self) -> float:
@@ -143,6 +155,15 @@ class ShiftPatrol:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class DayOperation:
+    """A named operation active on one calendar day of a plan, and the categories whose rules it changes."""
+
+    day: dt.date
+    name: str
+    categories: tuple[str, ...] = ()
+
+
 @dataclass
 class Plan:
     """The result of planning: routes per unit, day and shift, and what could not be served.
@@ -169,3 +190,10 @@ class Plan:
     #: One entry per staffed unit-shift of the plan (standby included), in route order; empty in a plan read
     #: from a ``plan.json`` written before patrol targets.
     patrol: list[ShiftPatrol] = field(default_factory=list)
+    #: The operations active on each day of the plan, in day order (days without one are absent); empty in a
+    #: plan read from a ``plan.json`` written before it was kept.
+    operations: list[DayOperation] = field(default_factory=list)
+
+    def operations_on(self, day: dt.date) -> list[DayOperation]:
+        """Return the operations active on ``day``."""
+        return [x for x in self.operations if x.day == day]

@@ -23,7 +23,7 @@ import routeplan.settings as settings
 from routeplan._checks import check_tree
 from routeplan._io import read_text, write_json_atomic
 from routeplan.errors import InputError
-from routeplan.model.plan import Plan, Route, ShiftPatrol, Unserved, Visit
+from routeplan.model.plan import DayOperation, Plan, Route, ShiftPatrol, Unserved, Visit
 from routeplan.model.scenario import Depot, PatrolUnit
 
 #: The version of the plan.json format this routeplan writes, and the newest it reads.
@@ -111,11 +111,12 @@ def _check_route(r: Any, p: str) -> None:
     _datetime(r, "end", p)
     for key in ("distance_km", "drive_minutes"):
         _get(r, key, p, (int, float), required=False)
-    for j, b in enumerate(_get(r, "breaks", p, list, required=False) or []):
-        if not isinstance(b, dict):
-            raise _Bad(f"{p}.breaks[{j}]", "is not an object")
-        _datetime(b, "start", f"{p}.breaks[{j}]")
-        _datetime(b, "end", f"{p}.breaks[{j}]")
+    for key in ("breaks", "reserve"):  # reserve: optional, absent in plans written before it was kept
+        for j, b in enumerate(_get(r, key, p, list, required=False) or []):
+            if not isinstance(b, dict):
+                raise _Bad(f"{p}.{key}[{j}]", "is not an object")
+            _datetime(b, "start", f"{p}.{key}[{j}]")
+            _datetime(b, "end", f"{p}.{key}[{j}]")
     for j, s in enumerate(_get(r, "stops", p, list)):
         q = f"{p}.stops[{j}]"
         if not isinstance(s, dict):
@@ -176,6 +177,20 @@ def _check_plan(d: Any) -> None:
             raise _Bad(f"replanned[{i}]", "is not an object")
     for i, x in enumerate(_get(d, "patrol", "", list, required=False) or []):
         _check_patrol(x, f"patrol[{i}]")
+    for i, x in enumerate(_get(d, "operations", "", list, required=False) or []):
+        _check_operation(x, f"operations[{i}]")
+
+
+def _check_operation(x: Any, p: str) -> None:
+    """One entry of the optional ``operations`` list: an operation active on one day of the plan."""
+    if not isinstance(x, dict):
+        raise _Bad(p, "is not an object")
+    _date(x, "day", p)
+    if not _get(x, "name", p, str):
+        raise _Bad(f"{p}.name", "is empty")
+    for j, c in enumerate(_get(x, "categories", p, list, required=False) or []):
+        if not isinstance(c, str):
+            raise _Bad(f"{p}.categories[{j}]", "is not text")
 
 
 def _check_patrol(x: Any, p: str) -> None:
@@ -302,6 +317,8 @@ def plan_from_dict(d: dict[str, Any], paths: dict[tuple[str, str, str], list[tup
         patrol=[ShiftPatrol(x["unit"], dt.date.fromisoformat(x["day"]), x["shift"], x.get("target_minutes"),
                             float(x["patrol_minutes"]), x["stops"], float(x["longest_stretch_minutes"]),
                             x.get("reason", ""), x.get("detail", "")) for x in d.get("patrol") or []],
+        operations=[DayOperation(dt.date.fromisoformat(x["day"]), x["name"], tuple(x.get("categories") or ()))
+                    for x in d.get("operations") or []],
     )
 
 
@@ -320,6 +337,8 @@ def _route(r: dict[str, Any], path: list[tuple[float, float]]) -> Route:
         drive_s=float(r.get("drive_minutes", 0)) * 60, path=path,
         breaks=[(dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
                 for b in r.get("breaks") or []],
+        reserve=[(dt.datetime.fromisoformat(b["start"]), dt.datetime.fromisoformat(b["end"]))
+                 for b in r.get("reserve") or []],
     )
 
 
@@ -343,6 +362,7 @@ def _route_dict(r: Route) -> dict[str, Any]:
         "depot": r.depot, "start": _iso(r.start), "end": _iso(r.end),
         "distance_km": r.distance_km, "drive_minutes": r.drive_minutes,
         "breaks": [{"start": _iso(a), "end": _iso(b), "place": r.depot} for a, b in r.breaks],
+        **({"reserve": [{"start": _iso(a), "end": _iso(b), "place": r.depot} for a, b in r.reserve]} if r.reserve else {}),
         "stops": [
             {"id": s.id, "kind": s.kind, "name": s.name, "category": s.category,
              "arrival": _iso(s.arrival), "departure": _iso(s.departure),
@@ -393,6 +413,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "patrol_minutes": x.patrol_minutes, "stops": x.stops,
                         "longest_stretch_minutes": x.longest_stretch_minutes, "reason": x.reason, "detail": x.detail}
                        for x in plan.patrol]
+    if plan.operations:
+        d["operations"] = [{"day": x.day.isoformat(), "name": x.name, "categories": list(x.categories)}
+                           for x in plan.operations]
     return d
 
 

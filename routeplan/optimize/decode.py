@@ -11,7 +11,8 @@ from pathlib import Path
 import networkx as nx
 
 from routeplan.model.layers import Hotspot, VitalObject, road_node
-from routeplan.model.plan import Plan, Problem, Route, ShiftPatrol, Unserved, Visit
+from routeplan.model.operations import operations_on
+from routeplan.model.plan import DayOperation, Plan, Problem, Route, ShiftPatrol, Unserved, Visit
 from routeplan.model.scenario import Scenario
 from routeplan.optimize.areas import PatrolArea
 from routeplan.optimize.candidates import Candidates
@@ -112,13 +113,18 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
     stops: list[Visit] = []
     seq_locs = [model.vehicles[rr.vehicle].start]
     brks: list[tuple[dt.datetime, dt.datetime]] = []
+    reserve: list[tuple[dt.datetime, dt.datetime]] = []
     loops: dict[int, tuple[int, ...]] = {}
     loop_m = 0.0  # area patrols drive their loop while "at the stop": their metres are driven too
     for (si, s_start, s_end) in rr.visits:
         cand = cs.stops[si]
         ref = cand.ref
         seq_locs.append(model.stops[si].location)
-        if cand.kind == "reserve":
+        if cand.kind == "reserve":  # parts of the reserve in a row are one stay at the depot
+            a, b = t0 + dt.timedelta(seconds=int(s_start)), t0 + dt.timedelta(seconds=int(s_end))
+            if reserve and reserve[-1][1] == a:
+                a = reserve.pop()[0]
+            reserve.append((a, b))
             continue
         if isinstance(ref, PatrolArea):
             loops[len(seq_locs) - 1] = ref.nodes
@@ -151,7 +157,7 @@ def _route(rr: RouteResult, cs: Candidates, fleet: Fleet, t0: dt.datetime, matri
         unit=u.id, unit_kind=u.kind, crew=u.crew, day=t0.date() + dt.timedelta(days=day), shift=sh.name, depot=dep.id,
         depot_name=dep.name, start=t0 + dt.timedelta(seconds=int(rr.start)),
         end=t0 + dt.timedelta(seconds=int(rr.end)), stops=stops, distance_m=dist, drive_s=sum(legs),
-        path=path, legs_s=legs, breaks=brks,
+        path=path, legs_s=legs, breaks=brks, reserve=reserve,
     )
 
 
@@ -169,7 +175,13 @@ def build_plan(scenario: Scenario, routes: list[Route], unserved: list[Unserved]
                 "min_gap_violations": gap_violations},
         utc_offset=scenario.utc_offset, scenario_file=str(Path(scenario.path).resolve()),
         language=scenario.language, depots=list(scenario.depots.values()), units=list(scenario.units),
+        operations=day_operations(scenario),
     )
+
+
+def day_operations(scenario: Scenario) -> list[DayOperation]:
+    """The operations active on each day of the scenario's plan, in day order (see :class:`DayOperation`)."""
+    return [DayOperation(d, op.name, op.categories) for d in scenario.dates for op in operations_on(scenario.operations, d)]
 
 
 def _offset(text: str) -> dt.timezone:

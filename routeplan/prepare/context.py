@@ -22,9 +22,21 @@ from routeplan.errors import InputError
 from routeplan.load.layers import read_desa, read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, load_roads, read_boundary
 from routeplan.load.scenario import check_pin_objects
-from routeplan.model.layers import Hotspot, VitalObject, road_node, visit_capacity
+from routeplan.model.layers import (
+    Hotspot,
+    VitalObject,
+    allowed_days,
+    gap_minutes,
+    greedy_starts,
+    object_windows,
+    road_node,
+    start_intervals,
+    visit_capacity,
+)
+from routeplan.model.operations import day_rules, weekly_share
 from routeplan.model.plan import Problem
 from routeplan.model.scenario import Scenario
+from routeplan.prepare.capacity import operation_warnings
 from routeplan.prepare.matrix import LocationMatrices, location_matrices
 from routeplan.prepare.snap import SnapIndex, place_on_roads, snap_layer
 
@@ -143,16 +155,28 @@ def capacity_warnings(scenario: Scenario, objects: list[VitalObject]) -> list[st
     Returns
     -------
     list of str
-        ``"<id>: <n> visits asked, its days and windows hold only <m> visits <gap> h apart; ..."``, each logged.
+        ``"<id>: <n> visits asked, its days and windows hold only <m> visits <gap> h apart; ..."``, then one
+        line per operation and category that asks more than its days hold
+        (:func:`routeplan.prepare.capacity.operation_warnings`); each logged. On an operation's days its own
+        rule replaces an object's weekly rule (:func:`routeplan.model.operations.day_rules`), as in the optimizer.
     """
     out = []
+    dates = scenario.dates
     for o in objects:
-        want = planned_visits(o.visits_per_week, scenario.days)
-        cap = visit_capacity(o, scenario.dates, want)
+        rules = day_rules(o, scenario.operations, dates) if scenario.operations else {}
+        if rules or o.operation:
+            days, share = weekly_share(o, allowed_days(o, dates), rules)
+            want = planned_visits(round(o.visits_per_week * share), scenario.days)
+            cap = len(greedy_starts(start_intervals(object_windows(o, days), o.dwell_minutes), gap_minutes(o), want))
+        else:
+            want = planned_visits(o.visits_per_week, scenario.days)
+            cap = visit_capacity(o, dates, want)
         if cap < want:
             out.append(f"{o.id}: {want} visits asked, but its days ({', '.join(o.days)}) and windows hold only {cap} "
                        f"{o.min_gap_hours:g} h apart; {want - cap} listed as unserved (surplus)")
-            log.warning(out[-1])
+    out += operation_warnings(scenario, objects)
+    for line in out:
+        log.warning(line)
     return out
 
 

@@ -70,11 +70,14 @@ def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, 
     return to_svg(layout([(float(x), float(y)) for x, y in path], stops, depot, roads, width, max_height), lang)
 
 
-def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = None) -> dict[str, Any]:
+# long: everything one briefing page shows of a route, in one mapping
+def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = None,
+           operations: list[str] | None = None) -> dict[str, Any]:
     """What one briefing page shows of a route.
 
     Coordinates and totals are taken at the precision the plan files keep (plan.json, routes.geojson), so
-    that a briefing rendered from a plan in memory equals one rendered later from its folder.
+    that a briefing rendered from a plan in memory equals one rendered later from its folder. ``operations``
+    are the names of the operations active on the route's day.
     """
     dep = depots.get(r.depot)
     dec = settings.briefing_coordinate_decimals
@@ -100,6 +103,9 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = N
     for b0, b1 in r.breaks:
         rows.append({"row": "break", "arrival": _hm(b0), "departure": _hm(b1), "when": _span(b0, b1),
                      "sort": b0.isoformat(timespec="seconds"), "name": depot_name})
+    for b0, b1 in r.reserve:  # the reserve spent at the depot: on call, not patrol
+        rows.append({"row": "reserve", "arrival": _hm(b0), "departure": _hm(b1), "when": _span(b0, b1),
+                     "sort": b0.isoformat(timespec="seconds"), "name": depot_name})
     times = {i: s.arrival.isoformat(timespec="seconds") for i, s in enumerate(r.stops)}
     rows.sort(key=lambda x: x.get("sort") or times[x["n"] - 1])
     path = [(round(x, 6), round(y, 6)) for x, y in r.path]
@@ -114,7 +120,9 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = N
         "start_dt": r.start, "start_when": _when(r.start), "end_when": _when(r.end), "span": _span(r.start, r.end),
         "depot_name": depot_name,
         "km": f"{r.distance_km:.1f}",
-        "duration": _duration((r.end - r.start).total_seconds() / 60, lang),
+        "duration": _duration(r.patrol_minutes, lang),
+        "shift_length": _duration((r.end - r.start).total_seconds() / 60, lang),
+        "operations": list(operations or []),
         "drive": _duration(r.drive_minutes, lang),
         "stops": stops,
         "density": "xdense" if len(stops) > XDENSE_STOPS else "dense" if len(stops) > DENSE_STOPS else "",
@@ -146,7 +154,7 @@ def briefing_sheets(plan: Plan, lang: str = "id", roads: list | None = None) -> 
     if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     depots = {d.id: d for d in plan.depots or []}
-    sheets = [_sheet(r, depots, lang, roads) for r in plan.routes]
+    sheets = [_sheet(r, depots, lang, roads, [x.name for x in plan.operations_on(r.day)]) for r in plan.routes]
     for b, slug in zip(sheets, route_slugs(plan.routes)):
         b["slug"] = slug
     return sheets

@@ -8,6 +8,7 @@ Route lines are simplified (about 2 m) and rounded to 5 decimals (about 1 m) to 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable
@@ -35,8 +36,12 @@ log = logging.getLogger(__name__)
 UNIT_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255",
                 "#332288", "#117733", "#999933", "#AA4499", "#44AA99", "#CC6677", "#663333", "#88CCEE"]
 UNIT_DASH = "10 6"
+#: Fill of a stop marker by kind (its ring is the unit's colour): vital objects white, hotspot stops orange,
+#: area patrols (a loop through a desa's roads) lilac, apart from both.
+STOP_FILL = {"vital_object": "#ffffff", "hotspot": "#EF8A62", "area_patrol": "#998EC3"}
 #: Style of the filter control and the arrows (the control folds to one line on phones).
 FILTER_CSS = (".rp-filter{background:#fff;padding:4px 8px;font:12px/1.35 sans-serif;max-height:55vh;overflow:auto;max-width:230px}"
+              ".rp-filter .rp-op{display:block;white-space:normal;margin-left:20px}"
               ".rp-filter summary{font-weight:700;cursor:pointer}.rp-filter fieldset{border:0;margin:2px 0;padding:0}"
               ".rp-filter legend{font-weight:600;padding:0}.rp-filter label{display:block;white-space:nowrap}"
               ".rp-filter button{font:11px sans-serif;padding:0 4px;margin-left:4px}"
@@ -129,6 +134,28 @@ def _stop_popup(s: Visit, lang: str) -> str:
         f"{E(t('dwell', lang))}: {s.dwell_minutes} {E(t('minutes', lang))}<br>"
         f"{E(t('window', lang))}: {E(s.window)}<br><small>{E(s.id)}</small>"
     )
+
+
+def _dates(plan: Plan) -> list[dt.date]:
+    """The plan's own dates (a later week of several is written with the first week's scenario)."""
+    return [plan.start_date + dt.timedelta(days=i) for i in range(plan.days)]
+
+
+def _route_popup(r: Route, operations: list[str], lang: str) -> str:
+    """A route's popup: unit, shift, its day's operations, and its timeline of patrol, breaks and reserve."""
+    def span(a: dt.datetime, b: dt.datetime) -> str:
+        return f"{a:%H:%M}&ndash;{b:%H:%M}"
+
+    marks = ([(a, f"{span(a, b)} {E(t('break_at', lang))}: {E(r.depot_name)}") for a, b in r.breaks]
+             + [(a, f"{span(a, b)} {E(t('standby_at', lang))}: {E(r.depot_name)}") for a, b in r.reserve])
+    if r.stops:
+        marks.append((r.stops[0].arrival, f"{span(r.stops[0].arrival, r.stops[-1].departure)} "
+                                          f"{E(t('stops_count', lang))}: {len(r.stops)}"))
+    ops = "".join(f"<br><b>{E(t('operation_day', lang))}: {E(n)}</b>" for n in operations)
+    lines = "".join(f"<br>{text}" for _, text in sorted(marks, key=lambda x: x[0]))
+    return (f"<b>{E(r.unit)} &middot; {E(weekday(r.day, lang))} {r.day:%d-%m} &middot; {E(r.shift)}</b>{ops}"
+            f"<br>{span(r.start, r.end)} &middot; {E(t('total_time', lang))} {round(r.patrol_minutes)} "
+            f"{E(t('minutes', lang))}{lines}")
 
 
 def _depot_icon(colour: str = "#1b2a49") -> folium.DivIcon:
@@ -226,7 +253,7 @@ def _route_layers(plan: Plan, sc: Scenario, colours: dict[str, str],
     """A layer per route (its line in its unit's colour and its numbered stops), with the indexes of its day,
     shift and unit; the filter control (:func:`filter_script`) shows them, the first day at first."""
     dashes = unit_dashes(colours)
-    days = {d: i for i, d in enumerate(sc.dates)}
+    days = {d: i for i, d in enumerate(_dates(plan))}
     shifts = {s: i for i, s in enumerate(sc.shifts)}
     units = {u: i for i, u in enumerate(colours)}
     out = []
@@ -237,7 +264,8 @@ def _route_layers(plan: Plan, sc: Scenario, colours: dict[str, str],
         line = compact_line(r.path)
         if len(line) >= 2:
             folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85, dash_array=dashes.get(r.unit),
-                            smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_to(layer)
+                            smooth_factor=1.0, class_name="rp-route").add_child(tooltip(tip)).add_child(
+                popup(_route_popup(r, [x.name for x in plan.operations_on(r.day)], lang), max_width=320)).add_to(layer)
         _add_stops(layer, r, col, lang)
         out.append((layer, days.get(r.day, 0), shifts.get(r.shift, 0), units.get(r.unit, 0)))
     return out
@@ -253,7 +281,9 @@ def filter_script(m: folium.Map, layers: folium.LayerControl, groups: list[tuple
         return "".join(f'<label><input type="checkbox" data-dim="{dim}" data-k="{i}"{" checked" if c else ""}> {lab}</label>'
                        for i, (lab, c) in enumerate(zip(labels, checked)))
 
-    days = [f"{E(weekday(d, lang))} {d:%d-%m}" for d in sc.dates]
+    days = [f"{E(weekday(d, lang))} {d:%d-%m}"
+            + "".join(f'<b class="rp-op">{E(t("operation_day", lang))}: {E(x.name)}</b>' for x in plan.operations_on(d))
+            for d in _dates(plan)]
     units = [f'<span class="rp-swatch" style="border-top:4px {"dashed" if dash else "solid"} {colours[u]}"></span>'
              f"{E(u)} ({E(t(kinds.get(u, 'car') + '_short', lang))})" for u, dash in unit_dashes(colours).items()]
     html = (f'<details><summary>{E(t("filter", lang))}</summary>'
@@ -276,7 +306,7 @@ def _add_stops(layer: folium.FeatureGroup, r: Route, col: str, lang: str) -> Non
     for i, s in enumerate(r.stops, start=1):
         marker = folium.CircleMarker(
             [round(s.lat, 6), round(s.lon, 6)], radius=6 if s.kind == "vital_object" else 5, color=col,
-            weight=2, fill=True, fill_color="#ffffff" if s.kind == "vital_object" else "#EF8A62",
+            weight=2, fill=True, fill_color=STOP_FILL.get(s.kind, STOP_FILL["hotspot"]),
             fill_opacity=0.9, class_name="rp-stop",
         )
         marker.add_child(popup(_stop_popup(s, lang) + f"<br>{E(r.unit)} &middot; {E(r.shift)} &middot; #{i}", max_width=320))
@@ -345,6 +375,8 @@ def _legend_html(plan: Plan, ctx: PlanContext, colours: dict[str, str], lang: st
         f'background:#fff;margin-right:6px"></span>{E(t("vital_object", lang))}</div>'
         '<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:#EF8A62;'
         f'margin-right:6px"></span>{E(t("hotspot", lang))}</div>'
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+        f'background:{STOP_FILL["area_patrol"]};margin-right:6px"></span>{E(t("area_patrol", lang))}</div>'
         f'<div><span style="margin-right:6px">&#10148;</span>{E(t("direction", lang))}</div>'
         '<div><span style="display:inline-block;width:18px;height:4px;background:#9a8f7c;margin-right:6px;'
         f'vertical-align:middle"></span>{E(t("main_road", lang))}</div>'

@@ -213,12 +213,16 @@ def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> tupl
                    new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 8)
     pdf.multi_cell(0, 4, scenario, new_x="LMARGIN", new_y="NEXT")
+    for op in b.get("operations") or []:
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.multi_cell(0, 4.5, f"{t('operation_day', lang)}: {op}", new_x="LMARGIN", new_y="NEXT")
     facts = [
         (t("unit", lang), f"{b['unit']} ({b['unit_kind']})"), (t("crew", lang), b["crew"] or t("unknown", lang)),
         (t("date", lang), f"{b['weekday']} {b['date']}"), (t("route_time", lang), b["span"]),
         (t("depot", lang), b["depot_name"]), (t("stops_count", lang), str(len(b["stops"]))),
         (t("total_distance", lang), f"{b['km']} km"),
         (t("total_time", lang), f"{b['duration']} ({t('drive_time', lang).lower()} {b['drive']})"),
+        (t("shift_length", lang), b["shift_length"]),
     ]
     y = pdf.get_y() + 1
     for i, (k, v) in enumerate(facts):
@@ -247,8 +251,9 @@ def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> tupl
     _header_row(pdf, T)
     _row(pdf, ["", b["start_when"], f"{t('depart_depot', lang)}: {b['depot_name']}", "", "", ""], None, T)
     for s in b["rows"]:
-        if s["row"] == "break":
-            _row(pdf, ["", s["when"], f"{t('break_at', lang)}: {s['name']}", "", "", ""], None, T)
+        if s["row"] in ("break", "reserve"):
+            label = t("break_at" if s["row"] == "break" else "standby_at", lang)
+            _row(pdf, ["", s["when"], f"{label}: {s['name']}", "", "", ""], None, T)
             continue
         place = s["name"] + (f" · {s['desa']}" if s["desa"] else "") + f"\n{s['category']} · {s['dwell']} {t('minutes', lang)}"
         _row(pdf, [str(s["n"]), s["when"], place, s["todo"], s["coords"].replace(", ", ",\n"), ""], s["geo"], T)

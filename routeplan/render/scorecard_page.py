@@ -8,14 +8,16 @@ reaches it as variables.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from routeplan.i18n import CATALOGUE, LANGUAGES, t
+from routeplan.i18n import CATALOGUE, LANGUAGES, t, weekday
 from routeplan.i18n import number as num
 from routeplan.model.plan import Plan
 from routeplan.prepare.context import PlanContext
 from routeplan.render.briefing import _env, _Texts
+from routeplan.report.operations import operation_lines
 
 
 def bar(value: float, top: float, width: int = 120, colour: str = "#0072B2") -> str:
@@ -70,6 +72,19 @@ def _predictability(card: dict[str, Any], plan: Plan, lang: str) -> list[str]:
     return lines
 
 
+def _days(plan: Plan, lang: str) -> list[dict[str, Any]]:
+    """One row per day of the plan: routes, stops, required visits made, and the operations of the day."""
+    out = []
+    for i in range(plan.days):
+        day = plan.start_date + dt.timedelta(days=i)
+        routes = [r for r in plan.routes if r.day == day]
+        out.append({"day": f"{weekday(day, lang)} {day:%d-%m-%Y}", "routes": len(routes),
+                    "stops": sum(len(r.stops) for r in routes),
+                    "visits": sum(1 for r in routes for s in r.stops if s.kind == "vital_object"),
+                    "operations": [x.name for x in plan.operations_on(day)]})
+    return out
+
+
 def render_scorecard_page(card: dict[str, Any], plan: Plan, ctx: PlanContext, lang: str = "id",
                           map_href: str = "map.html", briefings_href: str = "briefings/index.html") -> str:
     """The ``scorecard.html`` text of a plan's scorecard (:func:`routeplan.report.scorecard.score_plan`).
@@ -109,4 +124,5 @@ def render_scorecard_page(card: dict[str, Any], plan: Plan, ctx: PlanContext, la
     return _env().get_template("scorecard.html.j2").render(
         lang=lang, T=_Texts(lang), card=card, start=card["start_date"], headlines=_headlines(card, lang), units=units,
         desa=desa, gaps=gaps, unserved=unserved, predictability=_predictability(card, plan, lang),
+        days=_days(plan, lang), operations=operation_lines(card.get("operations") or [], lang),
         map_href=map_href, briefings_href=briefings_href)

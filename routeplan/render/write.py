@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
@@ -128,7 +129,9 @@ def write_weeks(plans: list[Plan], ctx: PlanContext, out: str | Path, lang: str 
     summary = {k: v for k, v in pred.items() if k != "per_object"}
     with atomic_output_dir(out, kind="weeks", inputs=_outside_inputs(ctx, out)) as stage:
         for i, plan in enumerate(plans, start=1):
-            write_plan_files(plan, ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary},
+            # each week is scored and drawn on its own dates (readiness hours, map days), not the first week's
+            week_ctx = dataclasses.replace(ctx, scenario=dataclasses.replace(ctx.scenario, start_date=plan.start_date))
+            write_plan_files(plan, week_ctx, stage / f"week-{i}", lang, extra_card={"predictability": summary},
                              inputs_as=stage / "week-1" if i > 1 else None)
             write_marker(stage / f"week-{i}", "plan")  # a week folder can be replanned in place
         write_json_atomic(stage / "predictability.json", pred)

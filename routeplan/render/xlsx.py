@@ -99,30 +99,32 @@ def _table(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
 def _stop_header(lang: str) -> list[str]:
     return [t("unit", lang), t("shift", lang), t("xl_seq", lang), t("arrival", lang), t("departure", lang),
             t("xl_timezone", lang), t("xl_dwell", lang), t("name", lang), t("category", lang), t("xl_kind", lang),
-            t("window", lang), t("xl_desa", lang), "ID", t("xl_lat", lang), t("xl_lon", lang)]
+            t("window", lang), t("xl_desa", lang), "ID", t("xl_lat", lang), t("xl_lon", lang), t("operation_day", lang)]
 
 
-def _stop_rows(routes: list[Route], lang: str) -> list[list[Any]]:
+def _stop_rows(routes: list[Route], lang: str, operation: str = "") -> list[list[Any]]:
+    """One row per stop; ``operation`` names the operations of the routes' day (empty on other days)."""
     rows: list[list[Any]] = []
     for r in routes:
         for i, s in enumerate(r.stops, start=1):
             rows.append([r.unit, r.shift, i, s.arrival, s.departure, timezone_label(s.arrival), s.dwell_minutes,
                          s.name, category_label(s.category, lang), t(s.kind, lang), s.window, s.desa, s.id,
-                         round(s.lat, 7), round(s.lon, 7)])
+                         round(s.lat, 7), round(s.lon, 7), operation])
     return rows
 
 
 def _route_header(lang: str) -> list[str]:
     return [t("unit", lang), t("xl_kind", lang), t("crew", lang), t("date", lang), t("shift", lang), t("depot", lang),
             t("xl_start", lang), t("xl_end", lang), t("xl_timezone", lang), t("stops", lang), t("xl_km", lang),
-            t("xl_drive", lang)]
+            t("xl_drive", lang), t("total_time", lang), t("standby_at", lang)]
 
 
 def _route_rows(plan: Plan, lang: str) -> list[list[Any]]:
     routes = sorted(plan.routes, key=lambda r: (r.unit, r.start))
     return [[r.unit, t(r.unit_kind, lang) if r.unit_kind in ("car", "motorcycle") else r.unit_kind, r.crew, r.day,
              r.shift, r.depot_name or r.depot, r.start, r.end, timezone_label(r.start), len(r.stops), r.distance_km,
-             r.drive_minutes] for r in routes]
+             r.drive_minutes, round(r.patrol_minutes), ", ".join(f"{a:%H:%M}\u2013{b:%H:%M}" for a, b in r.reserve)]
+            for r in routes]
 
 
 def day_sheet_title(day: dt.date, lang: str) -> str:
@@ -154,7 +156,7 @@ def plan_workbook(plan: Plan, lang: str = "id") -> bytes:
     for day in dates:
         ws = wb.create_sheet(day_sheet_title(day, lang))
         routes = sorted((r for r in plan.routes if r.day == day), key=lambda r: (r.unit, r.start))
-        _table(ws, _stop_header(lang), _stop_rows(routes, lang))
+        _table(ws, _stop_header(lang), _stop_rows(routes, lang, ", ".join(x.name for x in plan.operations_on(day))))
     ws = wb.create_sheet(t("xl_routes_sheet", lang))
     _table(ws, _route_header(lang), _route_rows(plan, lang))
     stamp = dt.datetime.combine(plan.start_date, dt.time())
