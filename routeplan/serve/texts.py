@@ -17,6 +17,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "save": ("Simpan", "Save"),
     "version": ("Versi", "Version"),
     "edit_scenario": ("Ubah file skenario", "Edit the scenario file"),
+    "scenario_form": ("Ubah skenario (formulir)", "Edit the scenario (form)"),
+    "advanced_toml": ("Lanjutan: file TOML (komentar tetap)", "Advanced: the TOML file (keeps comments)"),
+    "form_hint": ("Daftar dipisah koma; tabel sebagai kunci = nilai; ...; tanggal libur sebagai awal..akhir. "
+                  "Baris kosong terakhir menambah baris baru.",
+                  "Lists comma-separated; tables as key = value; ...; unavailable dates as start..end. "
+                  "The last empty row adds a row."),
+    "t_general": ("Umum", "General"),
+    "t_area": ("Wilayah", "Area"), "t_plan": ("Rencana", "Plan"), "t_layers": ("Lapisan", "Layers"),
+    "t_depots": ("Markas", "Depots"), "t_shifts": ("Sif", "Shifts"), "t_units": ("Unit patroli", "Patrol units"),
+    "t_pins": ("Kunjungan tetap", "Pinned visits"),
+    "t_operations": ("Operasi (aturan kunjungan)", "Operations (visit rules)"),
     "saved": ("Tersimpan.", "Saved."),
     "start_plan": ("Buat rencana", "Make a plan"),
     "seed": ("Benih acak (seed)", "Seed"),
