@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -207,7 +208,23 @@ def plan_file(st: State, user: User, plan_id: int, rel: str) -> tuple[Path, byte
         path = safe_file(Path(row.folder), rel)
     if path is None:
         raise NotFound()
+    if rel in ("plan.json", "inputs/manifest.json"):
+        return path, _without_server_paths(Path(row.folder), path)
     return path, None
+
+
+def _without_server_paths(folder: Path, path: Path) -> bytes:
+    """A JSON file of the plan (``plan.json``, ``inputs/manifest.json``) with the scenario folder's absolute path
+    taken out of every path in it (``scenario_file`` becomes ``scenario.toml``): no server path leaves the server."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        given = json.loads((folder / "plan.json").read_text(encoding="utf-8")).get("scenario_file")
+    except (OSError, ValueError, AttributeError):
+        given = None
+    if isinstance(given, str) and Path(given).is_absolute():
+        prefix = json.dumps(str(Path(given).parent) + "/", ensure_ascii=False)[1:-1]
+        text = text.replace(prefix, "")
+    return text.encode("utf-8")
 
 
 def plan_zip(st: State, user: User, plan_id: int) -> bytes:
@@ -221,10 +238,10 @@ def plan_zip(st: State, user: User, plan_id: int) -> bytes:
             rel = p.relative_to(folder).as_posix()
             if p.is_file() and not p.is_symlink() and safe_file(folder, rel) is not None:
                 try:
-                    path, _ = plan_file(st, user, plan_id, rel)
+                    path, data = plan_file(st, user, plan_id, rel)
                 except NotFound:  # not in the stamped briefings (the folder's own copy is not served)
                     continue
-                zf.writestr(f"plan-{plan_id}/{rel}", path.read_bytes())
+                zf.writestr(f"plan-{plan_id}/{rel}", data if data is not None else path.read_bytes())
     return buf.getvalue()
 
 
