@@ -129,6 +129,7 @@ FETCH = """fetch(%s, {credentials: "same-origin"}).then(r => r.arrayBuffer().the
 
 def _officer_downloads_their_pdf(b: ServerBrowser, server: Server) -> None:
     """The officer logs in, downloads their unit's briefing PDF (approved) and can't get another unit's."""
+    b.goto(server.url + "/")
     b.click("#logout")
     b.login(server.url, "off")
     links = b.js("[...document.querySelectorAll('a.briefing-pdf')].map(a => a.getAttribute('href'))")
