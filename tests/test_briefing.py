@@ -151,3 +151,26 @@ def test_brief_replaces_the_briefings_of_its_own_plan_folder(out, tmp_path):
     assert 'lang="en"' in idx and 'href="../scorecard.html"' in idx
     assert sorted(p.name for p in (plan / "briefings" / "pdf").glob("*.pdf")) == sorted(
         p.name for p in (out / "briefings" / "pdf").glob("*.pdf"))
+
+
+def test_brief_with_an_approval_line_on_every_page_and_pdf(out, tmp_path):
+    """The web workspace's approval line: escaped in HTML, printed on every PDF route page, absent by default."""
+    import io
+
+    import pypdf
+
+    from routeplan.render.briefing import brief
+
+    line = "Disetujui oleh <script>x</script>{{7*7}}{% raw %}, 2026-11-30 18:05 UTC+07:00"
+    brief(out, tmp_path / "b", approval=line)
+    pages = sorted((tmp_path / "b").glob("*.html"))
+    assert len(pages) > 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "Disetujui oleh &lt;script&gt;x&lt;/script&gt;{{7*7}}{% raw %}, 2026-11-30 18:05" in text, page.name
+        assert "<script>x" not in text
+    for pdf in (tmp_path / "b" / "pdf").glob("*.pdf"):
+        reader = pypdf.PdfReader(io.BytesIO(pdf.read_bytes()))
+        first = reader.pages[0].extract_text().replace("\n", " ")
+        assert "Disetujui oleh <script>x</script>{{7*7}}{% raw %}" in first, pdf.name
+    assert "Disetujui" not in (out / "briefings" / "index.html").read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ def _config(args: argparse.Namespace) -> Any:
     from routeplan.serve.settings import ServeConfig  # lazy: the optional 'serve' extra
 
     cfg = ServeConfig(data=Path(args.data), db_url=getattr(args, "db", None) or "")
+    cfg.scheduler = getattr(args, "scheduler", None) or ""
     if getattr(args, "max_upload_mb", None):
         cfg.max_upload_bytes = int(args.max_upload_mb * 1024 * 1024)
     return cfg
@@ -83,6 +84,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--port", type=whole(1, 65535), default=8000)
     p.add_argument("--db", default=None, help="database URL (default: SQLite in DATA; or postgresql://...)")
     p.add_argument("--max-upload-mb", type=positive, default=50.0, help="largest scenario upload (MiB)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run plan jobs on this Dask scheduler (the batch engine) instead of the process pool; "
+                        "its workers must reach the database and see DATA at the same path")
     p.set_defaults(func=cmd_serve)
 
     u = sub.add_parser("users", help="accounts of the web workspace")

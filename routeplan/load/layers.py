@@ -263,6 +263,25 @@ def _pasaran(props: dict, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+def read_features(path: str | Path, what: str) -> list[dict[str, Any]]:
+    """The rows of a GeoJSON or CSV (lat/lon columns) layer as GeoJSON features, with the readers' checks.
+
+    Parameters
+    ----------
+    path
+        GeoJSON FeatureCollection (EPSG:4326) or CSV with lat/lon columns.
+    what
+        The layer's name in messages ("vital objects", "hotspots").
+
+    Returns
+    -------
+    list of dict
+        ``{"type": "Feature", "properties": ..., "geometry": ...}`` per row; lists stay lists.
+    """
+    return [{"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
+            for props, geom, _where in _features(Path(path), what)]
+
+
 def read_vital_objects(path: str | Path, default_dwell_minutes: int | None = None) -> list[VitalObject]:
     """Read vital objects from GeoJSON points or a CSV with lat/lon, filling category defaults.
 

@@ -166,7 +166,8 @@ def _week_stems(plan: Plan) -> dict[str, str]:
     return dict(zip(units, unique_file_stems([(u, "week") for u in units])))
 
 
-def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict[str, bytes]:
+def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None,
+                approval: str | None = None) -> dict[str, bytes]:
     """The PDF briefings of a plan as ``{file name: bytes}``: ``<route>.pdf`` per shift, ``<unit>-week.pdf`` per unit.
 
     Parameters
@@ -177,6 +178,8 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict
         ``id`` or ``en``.
     roads
         Roads for the sketches, as for :func:`render_briefings`.
+    approval
+        A status line printed under every route's title (e.g. "Disetujui oleh NAME, TIME"), or None.
 
     Returns
     -------
@@ -184,6 +187,8 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict
         File name (inside ``briefings/pdf/``) to PDF bytes.
     """
     sheets = briefing_sheets(plan, lang, roads)
+    for b in sheets:
+        b["approval"] = approval
     files: dict[str, bytes] = {}
     for unit, stem in _week_stems(plan).items():
         mine = [b for b, r in zip(sheets, plan.routes) if r.unit == unit]
@@ -196,7 +201,8 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None) -> dict
 
 
 def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html",
-                     roads: list | None = None, scorecard_href: str | None = None) -> dict[str, str]:
+                     roads: list | None = None, scorecard_href: str | None = None,
+                     approval: str | None = None) -> dict[str, str]:
     """Every briefing page of a plan as ``{file name: html}``: one per route, ``index.html`` and ``all.html``.
 
     Parameters
@@ -212,6 +218,8 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
         or None to draw the route lines alone.
     scorecard_href
         Link from the index to the plan's ``scorecard.html``, or None for no link.
+    approval
+        A status line shown under every page's title (e.g. "Disetujui oleh NAME, TIME"; escaped), or None.
 
     Returns
     -------
@@ -230,16 +238,17 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
     for b in sheets:
         title = f"{t('briefing', lang)} {b['unit']} {b['date']} {b['shift']}"
         files[f"{b['slug']}.html"] = page.render(lang=lang, T=T, css=css, sheets=[b], scenario=scenario, title=title,
-                                                 index_href="index.html")
+                                                 index_href="index.html", approval=approval)
     files["all.html"] = page.render(lang=lang, T=T, css=css, sheets=sheets, scenario=scenario,
-                                    title=f"{t('briefings', lang)} — {scenario}", index_href="index.html")
+                                    title=f"{t('briefings', lang)} — {scenario}", index_href="index.html",
+                                    approval=approval)
     objects = sorted({s.name for r in plan.routes for s in r.stops if s.kind == "vital_object"})
     rows = [dict(b, href=f"{b['slug']}.html", pdf=f"pdf/{b['slug']}.pdf") for b in sheets]
     weeks = [{"unit": u, "pdf": f"pdf/{stem}.pdf"} for u, stem in _week_stems(plan).items()]
     files["index.html"] = env.get_template("index.html.j2").render(
         lang=lang, T=T, css=css, rows=rows, scenario=scenario, start_date=plan.start_date.isoformat(),
         title=f"{t('briefing_index', lang)} — {scenario}", all_href="all.html", map_href=map_href, objects=objects,
-        scorecard_href=scorecard_href, weeks=weeks)
+        scorecard_href=scorecard_href, weeks=weeks, approval=approval)
     return files
 
 
@@ -282,7 +291,7 @@ def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_hr
     return out
 
 
-def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None) -> Path:
+def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None, approval: str | None = None) -> Path:
     """Render the briefings of the plan folder ``plan_dir`` into ``out``, replacing ``out`` as a whole.
 
     Parameters
@@ -294,6 +303,8 @@ def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None) -> Pat
         ``plan_dir``.
     lang
         ``id`` or ``en``; defaults to the plan's language, else Bahasa Indonesia.
+    approval
+        A status line on every page and PDF (the web workspace's "Disetujui oleh NAME, TIME"), or None.
 
     Returns
     -------
@@ -307,8 +318,8 @@ def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None) -> Pat
     card_href = "../scorecard.html" if inside and (plan_dir / "scorecard.html").is_file() else None
     roads = read_roads(plan_dir / "roads.geojson")
     lang = lang or plan.language or "id"
-    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=card_href)
-    pdfs = render_pdfs(plan, lang, roads)
+    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=card_href, approval=approval)
+    pdfs = render_pdfs(plan, lang, roads, approval=approval)
     with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
         for name, text in files.items():
             write_text_atomic(stage / name, text)

@@ -216,6 +216,9 @@ def _route_pages(pdf: _Doc, b: dict[str, Any], scenario: str, lang: str) -> tupl
     for op in b.get("operations") or []:
         pdf.set_font("DejaVu", "B", 9)
         pdf.multi_cell(0, 4.5, f"{t('operation_day', lang)}: {op}", new_x="LMARGIN", new_y="NEXT")
+    if b.get("approval"):  # the commander's approval (or "not approved yet"), as the web workspace stamps it
+        pdf.set_font("DejaVu", "B", 9)
+        pdf.multi_cell(0, 5, str(b["approval"]), border=1, new_x="LMARGIN", new_y="NEXT")
     facts = [
         (t("unit", lang), f"{b['unit']} ({b['unit_kind']})"), (t("crew", lang), b["crew"] or t("unknown", lang)),
         (t("date", lang), f"{b['weekday']} {b['date']}"), (t("route_time", lang), b["span"]),

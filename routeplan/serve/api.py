@@ -88,8 +88,8 @@ def plan_json(plan_id: int, user: User = Depends(api_user), st: State = Depends(
     """The plan's ``plan.json``."""
     if user.role == "officer":
         raise service.Forbidden()
-    path, _ = service.plan_file(st, user, plan_id, "plan.json")
-    return Response(path.read_bytes(), media_type="application/json")
+    path, data = service.plan_file(st, user, plan_id, "plan.json")
+    return Response(data if data is not None else path.read_bytes(), media_type="application/json")
 
 
 @router.post("/plans/{plan_id}/approve")

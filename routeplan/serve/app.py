@@ -32,7 +32,8 @@ def open_state(cfg: ServeConfig) -> State:
     engine = make_engine(cfg.db_url)
     migrate(engine)
     factory = session_factory(engine)
-    return State(cfg=cfg, factory=factory, jobs=JobRunner(cfg.db_url, factory, cfg.plans_dir, cfg.workers))
+    return State(cfg=cfg, factory=factory, jobs=JobRunner(cfg.db_url, factory, cfg.plans_dir, cfg.workers,
+                                                                 scheduler=cfg.scheduler))
 
 
 def _error(request: Request, status: int, message: str) -> Response:

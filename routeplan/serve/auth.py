@@ -10,7 +10,7 @@ import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from routeplan.errors import InputError
@@ -97,7 +97,8 @@ def check_login(db: Session, name: str, password: str, address: str) -> User | N
 
 
 def open_session(db: Session, cfg: ServeConfig, user: User, lang: str = "id") -> str:
-    """A new session for ``user``; returns the cookie value (only its hash is stored)."""
+    """A new session for ``user``; returns the cookie value (only its hash is stored). Expired sessions go."""
+    db.execute(delete(WebSession).where(WebSession.expires < utcnow()))
     token = secrets.token_urlsafe(32)
     db.add(WebSession(user_id=user.id, token_hash=_digest(token), csrf=secrets.token_urlsafe(32), lang=lang,
                       expires=utcnow() + dt.timedelta(seconds=cfg.session_seconds)))

@@ -7,8 +7,9 @@ import logging
 import multiprocessing
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,7 @@ from routeplan.hotspots import run_hotspots
 from routeplan.load.scenario import load_scenario
 from routeplan.pipeline import plan as plan_scenario
 from routeplan.render.write import write_plan
+from routeplan.serve.dask_pool import DaskPool
 from routeplan.serve.db import audit, make_engine, session_factory, transaction
 from routeplan.serve.models import HotspotRun, Job, PlanRow, ScenarioRow, utcnow
 from routeplan.serve.storage import folder_checksum
@@ -176,10 +178,12 @@ def _finish(factory: sessionmaker[Session], job_id: int, state: str, error: str 
 class JobRunner:
     """The process pool that runs plan jobs; created lazily, shut down with the app."""
 
-    def __init__(self, db_url: str, factory: sessionmaker[Session], plans_dir: Path, workers: int = 1) -> None:
+    def __init__(self, db_url: str, factory: sessionmaker[Session], plans_dir: Path, workers: int = 1,
+                 scheduler: str = "") -> None:
         self.db_url, self.factory, self.plans_dir, self.workers = db_url, factory, plans_dir, workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[int, Future[None]] = {}
+        self.scheduler = scheduler
+        self._pool: ProcessPoolExecutor | DaskPool | None = None
+        self._futures: dict[int, Any] = {}
 
     def fail_interrupted(self) -> int:
         """Mark jobs left queued or running by a previous server process as failed, with the reason."""
@@ -193,7 +197,9 @@ class JobRunner:
                 n += 1
         return n
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> ProcessPoolExecutor | DaskPool:
+        if self._pool is None and self.scheduler:
+            self._pool = DaskPool(self.scheduler)
         if self._pool is None:
             # spawn: the server process has threads (the event loop's), which fork would copy half-way
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
@@ -205,11 +211,16 @@ class JobRunner:
 
     def submit(self, job_id: int, scenario_file: Path) -> None:
         self.plans_dir.mkdir(parents=True, exist_ok=True)
-        fut = self._executor().submit(run_job, self.db_url, job_id, str(scenario_file), str(self.plans_dir))
+        try:
+            pool = self._executor()
+        except InputError as exc:  # the configured Dask scheduler is not reachable: the job fails with the reason
+            _finish(self.factory, job_id, "failed", str(exc))
+            return
+        fut = pool.submit(run_job, self.db_url, job_id, str(scenario_file), str(self.plans_dir))
         self._futures[job_id] = fut
         fut.add_done_callback(functools.partial(self._done, job_id))
 
-    def _done(self, job_id: int, fut: Future[None]) -> None:
+    def _done(self, job_id: int, fut: Any) -> None:
         self._futures.pop(job_id, None)
         if fut.cancelled():
             _finish(self.factory, job_id, "cancelled", None)

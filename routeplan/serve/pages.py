@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from routeplan.errors import InputError
-from routeplan.serve import service
+from routeplan.serve import forms, service
 from routeplan.serve.api import file_response
 from routeplan.serve.auth import check_login, close_session, open_session, same_token, throttled
 from routeplan.serve.db import transaction
@@ -130,7 +130,10 @@ def _scenario_page(request: Request, pu: PageUser, st: State, scenario_id: int, 
                    **ctx: Any) -> Response:
     row = service.get_scenario(st, pu.user, scenario_id)
     toml = ctx.pop("toml", None) or (Path(row.folder) / "scenario.toml").read_text(encoding="utf-8")
-    return render(request, "scenario.html", pu, status, scenario=row, toml=toml,
+    raw = ctx.pop("raw", None) or forms.read_raw(toml)
+    return render(request, "scenario.html", pu, status, scenario=row, toml=toml, raw=raw,
+                   form_errors=ctx.pop("form_errors", {}), TABLES=forms.TABLES, ROWS=forms.ROWS, show=forms.show,
+                   form_saved=ctx.pop("form_saved", False),
                    jobs=service.list_jobs(st, scenario_id), plans=service.list_plans(st, scenario_id),
                    edits=service.list_edits(st, scenario_id),
                    error=ctx.pop("error", ""), saved=ctx.pop("saved", False), **ctx)
@@ -151,6 +154,26 @@ def edit(request: Request, scenario_id: int, toml: str = Form(""), version: int 
         status = 409 if isinstance(exc, service.StaleVersion) else 400
         return _scenario_page(request, pu, st, scenario_id, status, toml=toml, error=str(exc))
     return _scenario_page(request, pu, st, scenario_id, saved=True)
+
+
+@router.post("/scenarios/{scenario_id}/form")
+async def edit_form(request: Request, scenario_id: int, pu: PageUser = PU, st: State = ST) -> Response:
+    """Save the scenario form: the library validates it; its message is shown beside the field it names."""
+    posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    _check_csrf(pu, posted.get("csrf"))
+    row = service.get_scenario(st, pu.user, scenario_id)
+    current = forms.read_raw((Path(row.folder) / "scenario.toml").read_text(encoding="utf-8"))
+    raw = forms.scenario_from_form(posted, current)
+    version = posted.get("version", "")
+    if not version.isdigit():
+        raise HTTPException(400, "the form's version is not a number; reload the page")
+    try:
+        service.save_scenario_text(st, pu.user, scenario_id, forms.to_toml(raw), int(version))
+    except InputError as exc:
+        status = 409 if isinstance(exc, service.StaleVersion) else 400
+        return _scenario_page(request, pu, st, scenario_id, status, raw=raw,
+                              form_errors={forms.field_of(str(exc)): str(exc)})
+    return _scenario_page(request, pu, st, scenario_id, form_saved=True)
 
 
 @router.post("/scenarios/{scenario_id}/plans")

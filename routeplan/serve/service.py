@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import json
-import re
 import shutil
 import zipfile
 from pathlib import Path
 
 from sqlalchemy import select
 
+from routeplan._io import unique_file_stems
 from routeplan.errors import InputError
 from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Scenario
 from routeplan.render.briefing import route_slugs
 from routeplan.sample import generate_sample
+from routeplan.serve.approval import prerender, stamped_briefings
 from routeplan.serve.db import audit, transaction
 from routeplan.serve.deps import State
 from routeplan.serve.models import AuditEntry, Job, PlanRow, ScenarioEdit, ScenarioRow, User
@@ -174,6 +174,7 @@ def approve(st: State, user: User, plan_id: int) -> PlanRow:
         assert row is not None
         row.approved_by, row.approved_at = user.name, dt.datetime.now(dt.UTC).replace(tzinfo=None)
         audit(db, user.name, "plan_approve", str(plan_id))
+    prerender(row)
     return row
 
 
@@ -183,49 +184,47 @@ def officer_briefings(row: PlanRow, unit: str | None) -> list[str]:
     return [f"{slug}.html" for r, slug in zip(plan.routes, route_slugs(plan.routes)) if r.unit == unit]
 
 
-def _plan_offset(row: PlanRow) -> dt.tzinfo | None:
-    """The UTC offset of the plan's times (from its first route's start), or None."""
-    try:
-        plan = json.loads((Path(row.folder) / "plan.json").read_text(encoding="utf-8"))
-        return dt.datetime.fromisoformat(plan["routes"][0]["start"]).tzinfo
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
-def approval_banner(row: PlanRow, lang: str = "id") -> str:
-    """The approval line placed on every briefing page served of an approved plan (escaped)."""
-    if not row.approved_by or row.approved_at is None:
-        return ""
-    word = "Disetujui" if lang == "id" else "Approved"
-    by = "oleh" if lang == "id" else "by"
-    when = row.approved_at.strftime("%Y-%m-%d %H:%M UTC")
-    offset = _plan_offset(row)
-    if offset is not None:  # in the plan's own time (WIB for Kunir), as the briefings' times are
-        local = row.approved_at.replace(tzinfo=dt.UTC).astimezone(offset)
-        when = local.strftime("%Y-%m-%d %H:%M ") + (local.strftime("UTC%z")[:-2] + ":" + local.strftime("%z")[-2:])
-    return (f'<div class="rp-approved" style="border:2px solid #1a7f37;color:#1a7f37;padding:4px 8px;margin:4px 0;'
-            f'font-weight:bold">{word} {by} {html.escape(row.approved_by)} — {html.escape(when)}</div>')
+def officer_files(row: PlanRow, unit: str | None) -> set[str]:
+    """Every file (in ``briefings/``) an officer of ``unit`` may read: pages, their PDFs, the unit's week PDF."""
+    mine = officer_briefings(row, unit)
+    units = list(dict.fromkeys(r.unit for r in read_plan(row.folder).routes))
+    week = {f"pdf/{stem}.pdf" for u, stem in zip(units, unique_file_stems([(u, "week") for u in units]))
+            if u == unit}
+    return set(mine) | {f"pdf/{n.removesuffix('.html')}.pdf" for n in mine} | week
 
 
 def plan_file(st: State, user: User, plan_id: int, rel: str) -> tuple[Path, bytes | None]:
-    """The file ``rel`` of a plan folder, with the approval line on briefing pages (the new bytes) or None.
+    """The file ``rel`` of a plan folder (``briefings/`` with the approval line, see :mod:`.approval`), and None.
 
     Officers may read only the briefings of their unit; anything outside the folder is :class:`NotFound`.
     """
     row = get_plan(st, user, plan_id)
-    if user.role not in READERS and not (rel.startswith("briefings/") and
-                                         rel.removeprefix("briefings/") in officer_briefings(row, user.unit)):
-        raise Forbidden()
-    path = safe_file(Path(row.folder), rel)
+    if user.role not in READERS:
+        if not (rel.startswith("briefings/") and rel.removeprefix("briefings/") in officer_files(row, user.unit)):
+            raise Forbidden()
+    if rel.startswith("briefings/"):  # the copy that carries the approval line (HTML and PDF)
+        path = safe_file(stamped_briefings(row), rel.removeprefix("briefings/"))
+    else:
+        path = safe_file(Path(row.folder), rel)
     if path is None:
         raise NotFound()
-    if rel.startswith("briefings/") and rel.endswith(".html") and row.approved_by:
-        text = path.read_text(encoding="utf-8")
-        lang = "en" if '<html lang="en"' in text else "id"
-        banner = approval_banner(row, lang)
-        text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, text, count=1)
-        return path, text.encode("utf-8")
+    if rel in ("plan.json", "inputs/manifest.json"):
+        return path, _without_server_paths(Path(row.folder), path)
     return path, None
+
+
+def _without_server_paths(folder: Path, path: Path) -> bytes:
+    """A JSON file of the plan (``plan.json``, ``inputs/manifest.json``) with the scenario folder's absolute path
+    taken out of every path in it (``scenario_file`` becomes ``scenario.toml``): no server path leaves the server."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        given = json.loads((folder / "plan.json").read_text(encoding="utf-8")).get("scenario_file")
+    except (OSError, ValueError, AttributeError):
+        given = None
+    if isinstance(given, str) and Path(given).is_absolute():
+        prefix = json.dumps(str(Path(given).parent) + "/", ensure_ascii=False)[1:-1]
+        text = text.replace(prefix, "")
+    return text.encode("utf-8")
 
 
 def plan_zip(st: State, user: User, plan_id: int) -> bytes:
@@ -238,8 +237,11 @@ def plan_zip(st: State, user: User, plan_id: int) -> bytes:
         for p in sorted(folder.rglob("*")):
             rel = p.relative_to(folder).as_posix()
             if p.is_file() and not p.is_symlink() and safe_file(folder, rel) is not None:
-                _, data = plan_file(st, user, plan_id, rel)
-                zf.writestr(f"plan-{plan_id}/{rel}", data if data is not None else p.read_bytes())
+                try:
+                    path, data = plan_file(st, user, plan_id, rel)
+                except NotFound:  # not in the stamped briefings (the folder's own copy is not served)
+                    continue
+                zf.writestr(f"plan-{plan_id}/{rel}", data if data is not None else path.read_bytes())
     return buf.getvalue()
 
 

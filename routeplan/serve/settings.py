@@ -50,6 +50,9 @@ class ServeConfig:
     throttle_seconds: int = 15 * 60
     #: Worker processes for plan jobs.
     workers: int = 1
+    #: A Dask scheduler (``tcp://host:8786``) to run plan jobs on instead of the process pool ("" = the pool).
+    #: Its workers must reach the database and see the data folder at the same path.
+    scheduler: str = ""
     #: Bounds of a plan job's search.
     max_time_limit: float = 3600.0
     max_iterations: int = 1_000_000

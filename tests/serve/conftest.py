@@ -57,6 +57,8 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     tokens: dict[str, str] = field(default_factory=dict)
+    #: More options of ``routeplan serve`` (e.g. ``--scheduler``).
+    args: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -64,7 +66,7 @@ class Server:
 
     def start(self, max_upload_mb: float = 2.0) -> Server:
         cmd = [sys.executable, "-m", "routeplan", "serve", "--data", str(self.data), "--port", str(self.port),
-               "--max-upload-mb", str(max_upload_mb)] + (["--db", self.db] if self.db else [])
+               "--max-upload-mb", str(max_upload_mb)] + (["--db", self.db] if self.db else []) + self.args
         self.log = open(self.data.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=self.log, start_new_session=True)
         deadline = time.monotonic() + 60
@@ -153,9 +155,9 @@ def _pg_database() -> Iterator[str | None]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def new_server(tmp: Path, db: str | None) -> Server:
+def new_server(tmp: Path, db: str | None, args: list[str] | None = None) -> Server:
     data = tmp / "data"
-    srv = Server(data=data, db=db)
+    srv = Server(data=data, db=db, args=args or [])
     # in-process through the library (the `routeplan users` command itself is tested in test_serve_cli.py)
     st = open_state(ServeConfig(data=data, db_url=db or ""))
     for name, role in USERS.items():

@@ -10,6 +10,8 @@ import signal
 import time
 import zipfile
 
+import pypdf
+
 from .conftest import OFFICER_UNIT, SAMPLE, TINY, Server, new_server, zip_folder
 
 
@@ -55,11 +57,17 @@ def test_approval_shows_on_briefings_and_officer_sees_only_their_unit(server: Se
     pid = planned["plan"]
     plan = server.api("GET", f"/api/plans/{pid}", "ana").json()
     before = server.api("GET", f"/api/plans/{pid}/files/briefings/index.html", "ana").text
-    assert "Disetujui" not in before
+    assert "Disetujui oleh" not in before and "Belum disetujui" in before
+    week = f"briefings/pdf/{OFFICER_UNIT}_week.pdf"
+    assert "Belum disetujui" in _pdf_text(server.api("GET", f"/api/plans/{pid}/files/{week}", "ana").content)
     r = server.api("POST", f"/api/plans/{pid}/approve", "chief")
     assert r.status_code == 200 and r.json()["approved_by"] == "chief"
     index = server.api("GET", f"/api/plans/{pid}/files/briefings/index.html", "ana").text
     assert "Disetujui oleh chief" in index and "UTC+07:00" in index  # in the plan's time (WIB)
+    text = _pdf_text(server.api("GET", f"/api/plans/{pid}/files/{week}", "ana").content)
+    assert "Disetujui oleh chief" in text and "UTC+07:00" in text and "Belum" not in text
+    own = server.data / "plans" / f"job-{planned['job']}" / "briefings" / "index.html"
+    assert own.is_file() and "Disetujui" not in own.read_text(encoding="utf-8")  # the run's own copy untouched
     names = sorted({r["unit"] for r in plan["routes"]})
     assert OFFICER_UNIT in names and len(names) > 1
     z = zipfile.ZipFile(io.BytesIO(_zip_of(server, pid)))
@@ -71,7 +79,16 @@ def test_approval_shows_on_briefings_and_officer_sees_only_their_unit(server: Se
     assert mine.status_code == 200 and "Disetujui oleh chief" in mine.text
     assert server.api("GET", f"/api/plans/{pid}/files/{other[0].split('/', 1)[1]}", "off").status_code == 403
     assert server.api("GET", f"/api/plans/{pid}/files/briefings/all.html", "off").status_code == 403
+    assert "Disetujui oleh chief" in _pdf_text(server.api("GET", f"/api/plans/{pid}/files/{week}", "off").content)
+    other_pdf = "briefings/pdf/" + other[0].split("/briefings/", 1)[1].removesuffix(".html") + ".pdf"
+    assert server.api("GET", f"/api/plans/{pid}/files/{other_pdf}", "ana").status_code == 200
+    assert server.api("GET", f"/api/plans/{pid}/files/{other_pdf}", "off").status_code == 403
     assert server.api("GET", f"/api/plans/{pid}", "off").status_code == 403
+
+
+def _pdf_text(data: bytes) -> str:
+    assert data.startswith(b"%PDF-")
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages).replace("\n", " ")
 
 
 def _zip_of(server: Server, pid: int) -> bytes:

@@ -1,18 +1,23 @@
 """The planner's flow in real Chromium against a real server: log in, create a scenario from the sample, plan with
-live progress, open the map, approve as the commander and see "Disetujui" on the briefings.
+live progress, open the map, approve as the commander and see "Disetujui" on the briefings; an officer then
+downloads their unit's briefing PDF (with the approval) and is refused another unit's.
 
 Only requests to the test server (loopback) are let through; any other request is failed and reported.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import time
 
+import pypdf
 import pytest
+import requests
 from test_browser import Browser, chromium_path
 
-from .conftest import PASSWORD, Server
+from .conftest import OFFICER_UNIT, PASSWORD, Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -107,6 +112,41 @@ def _move_an_object(b: ServerBrowser, server: Server, scenario_path: str) -> Non
     b.screenshot("serve-objects-moved.png")
 
 
+def _wait_for_briefings(server: Server, plan_path: str) -> None:
+    """The approved briefings render in the background after the approval: wait for them (bounded)."""
+    pid = plan_path.rsplit("/", 1)[1]
+    r = requests.get(f"{server.url}/api/plans/{pid}/files/briefings/index.html", timeout=300,
+                     headers={"Authorization": f"Bearer {server.tokens['ana']}"})
+    assert r.status_code == 200 and "Disetujui oleh chief" in r.text
+
+
+FETCH = """fetch(%s, {credentials: "same-origin"}).then(r => r.arrayBuffer().then(buf => {
+  const u = new Uint8Array(buf); let s = "";
+  for (let i = 0; i < u.length; i += 8192) { s += String.fromCharCode.apply(null, u.subarray(i, i + 8192)); }
+  return [r.status, r.headers.get("content-type"), btoa(s)];
+}))"""
+
+
+def _officer_downloads_their_pdf(b: ServerBrowser, server: Server) -> None:
+    """The officer logs in, downloads their unit's briefing PDF (approved) and can't get another unit's."""
+    b.goto(server.url + "/")
+    b.click("#logout")
+    b.login(server.url, "off")
+    links = b.js("[...document.querySelectorAll('a.briefing-pdf')].map(a => a.getAttribute('href'))")
+    assert links and all(f"/briefings/pdf/{OFFICER_UNIT}_" in h for h in links), links
+    b.screenshot("serve-officer.png")
+    status, kind, body = b.js(FETCH % json.dumps(links[0]))
+    data = base64.b64decode(body)
+    assert status == 200 and kind == "application/pdf" and data.startswith(b"%PDF-")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages).replace("\n", " ")
+    assert "Disetujui oleh chief" in text and OFFICER_UNIT in text
+    other = links[0].replace(f"/pdf/{OFFICER_UNIT}_", "/pdf/R4-1_")
+    assert b.js(FETCH % json.dumps(other))[0] == 403
+    refused = [e for e in b.errors if "403" in e and other in e]
+    assert len(refused) == 1  # the console's note of that refusal is the one error expected
+    b.errors.remove(refused[0])
+
+
 @pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 def test_sample_to_approved_plan_in_the_browser(chromium: ServerBrowser, server: Server) -> None:
     b = chromium
@@ -148,9 +188,11 @@ def test_sample_to_approved_plan_in_the_browser(chromium: ServerBrowser, server:
     b.goto(server.url + plan_path)
     b.click("#approve")
     assert "Disetujui oleh chief" in b.js("document.getElementById('approval').textContent")
+    _wait_for_briefings(server, plan_path)
     b.goto(server.url + plan_path + "/files/briefings/index.html")
     assert "Disetujui oleh chief" in b.js("document.body.innerText")
     b.screenshot("serve-briefings-approved.png")
+    _officer_downloads_their_pdf(b, server)
     assert b.external == [], b.external
     assert b.errors == [], b.errors
     assert b.dialogs == []

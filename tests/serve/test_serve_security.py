@@ -211,7 +211,7 @@ def test_layer_import_and_export(server: Server) -> None:
     url = f"{server.url}/scenarios/{sid}/objects/import"
     form = {"csrf": csrf_of(page), "version": page.split('name="version" value="', 1)[1].split('"', 1)[0]}
     r = s.post(url, data=form, files={"file": ("x.csv", b"id,name\n1,a\n")}, timeout=30)
-    assert r.status_code == 400 and "not a GeoJSON file" in r.text
+    assert r.status_code == 400 and "x.csv: vital objects CSV needs lat and lon columns" in r.text
     r = s.post(url, data=form, files={"file": ("v.geojson", json.dumps(layer).encode())}, timeout=30)
     assert r.status_code == 200 and "<script>alert(1)" not in r.text
     stored = json.loads((server.data / "scenarios" / str(sid) / "vital_objects.geojson").read_text(encoding="utf-8"))

@@ -1,4 +1,5 @@
-// The vital-object layer editor: markers to drag, a form for the selected object, save as one GeoJSON layer.
+// The layer editor (vital objects, hotspots, desa): markers to drag, polygons to select, a form for the selected
+// feature's attributes, save as one GeoJSON layer.
 (function () {
   "use strict";
   var box = document.getElementById("objects-map");
@@ -7,7 +8,9 @@
   var csrf = box.getAttribute("data-csrf");
   var map = L.map(box, {preferCanvas: false});
   var state = {version: null, layer: null, markers: [], selected: null, adding: false};
-  var fields = ["id", "name", "category", "priority", "visits_per_week"];
+  var kind = box.getAttribute("data-kind") || "vital_objects";
+  var fields = (box.getAttribute("data-fields") || "id,name,category,priority,visits_per_week").split(",");
+  var lists = {types: true, active_hours: true};
   var msg = document.getElementById("msg");
 
   function say(text, bad) { msg.textContent = text; msg.className = bad ? "error" : "ok"; }
@@ -17,38 +20,59 @@
     var p = state.layer.features[i].properties;
     fields.forEach(function (f) {
       var el = document.getElementById("f-" + f);
-      el.value = p[f] === undefined || p[f] === null ? "" : p[f];
+      var v = p[f];
+      el.value = v === undefined || v === null ? "" : (Array.isArray(v) ? v.join(", ") : v);
     });
   }
 
   function addMarker(i) {
-    var c = state.layer.features[i].geometry.coordinates;
-    var m = L.marker([c[1], c[0]], {draggable: true, title: String(state.layer.features[i].properties.name || "")});
-    m.on("dragend", function () {
-      var ll = m.getLatLng();
-      state.layer.features[i].geometry.coordinates = [Math.round(ll.lng * 1e6) / 1e6, Math.round(ll.lat * 1e6) / 1e6];
-      select(i);
-    });
+    var feat = state.layer.features[i];
+    var m;
+    if (feat.geometry && feat.geometry.type === "Point") {
+      var c = feat.geometry.coordinates;
+      m = L.marker([c[1], c[0]], {draggable: true, title: String(feat.properties.name || feat.properties.desa || "")});
+      m.on("dragend", function () {
+        var ll = m.getLatLng();
+        feat.geometry.coordinates = [Math.round(ll.lng * 1e6) / 1e6, Math.round(ll.lat * 1e6) / 1e6];
+        select(i);
+      });
+    } else {  // a polygon keeps its shape: select it to edit its attributes or delete it
+      m = L.geoJSON(feat, {style: {color: "#b3261e", weight: 2, fillOpacity: 0.2}});
+    }
     m.on("click", function () { select(i); });
     m.addTo(map);
     state.markers[i] = m;
+  }
+
+  function bounds() {
+    var b = L.latLngBounds([]);
+    state.markers.forEach(function (m) {
+      if (!m) { return; }
+      if (m.getLatLng) { b.extend(m.getLatLng()); } else { b.extend(m.getBounds()); }
+    });
+    return b;
   }
 
   fields.forEach(function (f) {
     document.getElementById("f-" + f).addEventListener("change", function (ev) {
       if (state.selected === null) { return; }
       var v = ev.target.value, p = state.layer.features[state.selected].properties;
-      if (v === "") { delete p[f]; } else { p[f] = ev.target.type === "number" ? Number(v) : v; }
-      if (f === "name") { state.markers[state.selected].options.title = v; }
+      if (v === "") { delete p[f]; } else if (lists[f]) {
+        p[f] = v.split(",").map(function (x) { return x.trim(); }).filter(function (x) { return x; });
+      } else { p[f] = ev.target.type === "number" ? Number(v) : v; }
+      if (f === "name" && state.markers[state.selected].options) { state.markers[state.selected].options.title = v; }
     });
   });
 
-  document.getElementById("add-object").addEventListener("click", function () { state.adding = true; });
+  var add = document.getElementById("add-object");
+  if (add) { add.addEventListener("click", function () { state.adding = true; }); }
   map.on("click", function (ev) {
     if (!state.adding) { return; }
     state.adding = false;
     var n = state.layer.features.length + 1;
-    state.layer.features.push({type: "Feature", properties: {id: "VO-NEW-" + n, name: "Objek baru " + n, category: "lainnya"},
+    var props = kind === "hotspots" ? {id: "HS-NEW-" + n, name: "Titik rawan baru " + n, risk: 1}
+      : {id: "VO-NEW-" + n, name: "Objek baru " + n, category: "lainnya"};
+    state.layer.features.push({type: "Feature", properties: props,
       geometry: {type: "Point", coordinates: [Math.round(ev.latlng.lng * 1e6) / 1e6, Math.round(ev.latlng.lat * 1e6) / 1e6]}});
     addMarker(state.layer.features.length - 1);
     select(state.layer.features.length - 1);
@@ -83,9 +107,9 @@
       L.geoJSON(data.desa, {interactive: false, style: {color: "#777", weight: 1, fillColor: "#dfe8d8", fillOpacity: 0.5}})
         .addTo(map);
     }
-    state.layer.features.forEach(function (f, i) { if (f.geometry && f.geometry.type === "Point") { addMarker(i); } });
-    var pts = state.markers.filter(Boolean).map(function (m) { return m.getLatLng(); });
-    if (pts.length) { map.fitBounds(L.latLngBounds(pts).pad(0.1)); } else { map.setView([-2, 118], 5); }
+    state.layer.features.forEach(function (f, i) { if (f && f.geometry) { addMarker(i); } });
+    var b = bounds();
+    if (b.isValid()) { map.fitBounds(b.pad(0.1)); } else { map.setView([-2, 118], 5); }
     window.rpEditor = {state: state, map: map, save: save, select: select};
     box.setAttribute("data-ready", "1");
   });
