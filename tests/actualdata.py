@@ -14,7 +14,6 @@ from routeplan.actual.run import plan_context
 from routeplan.actual.synth import Synthetic, synthesise, write_tracks
 from routeplan.cli import main
 
-
 _PLANNED: list[Path] = []
 
 
