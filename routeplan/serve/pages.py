@@ -41,29 +41,39 @@ def _check_csrf(pu: PageUser, token: str | None) -> None:
         raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
 
 
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path of this server only (never another host), else the start page."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or len(target) > 2000:
+        return "/"
+    if any(ord(c) < 32 for c in target):
+        return "/"
+    return target
+
+
 @router.get("/login")
 def login_page(request: Request) -> Response:
     token = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", None, login_csrf=token, error="")
+    resp = render(request, "login.html", None, login_csrf=token, error="",
+                  next=safe_next(request.query_params.get("next")))
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return resp
 
 
 @router.post("/login")
 def login(request: Request, name: str = Form(""), password: str = Form(""), csrf: str = Form(""),
-          st: State = ST) -> Response:
+          next: str = Form("/"), st: State = ST) -> Response:  # noqa: A002 - the form field's name
     if not same_token(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
         raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
     address = request.client.host if request.client else "?"
     with transaction(st.factory) as db:
         if throttled(db, st.cfg, name, address):
-            return render(request, "login.html", None, 429, login_csrf=csrf, error="throttled")
+            return render(request, "login.html", None, 429, login_csrf=csrf, error="throttled", next=safe_next(next))
         user = check_login(db, name, password, address)
         if user is None:
-            return render(request, "login.html", None, 401, login_csrf=csrf, error="bad_login")
+            return render(request, "login.html", None, 401, login_csrf=csrf, error="bad_login", next=safe_next(next))
         lang = request.cookies.get("rp_lang", "id")
         cookie = open_session(db, st.cfg, user, lang if lang in ("id", "en") else "id")
-    redirect = RedirectResponse("/", status_code=303)
+    redirect = RedirectResponse(safe_next(next), status_code=303)  # e.g. back to a scanned QR poster's check-in
     redirect.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=st.cfg.secure_cookies,
                     max_age=st.cfg.session_seconds)
     redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")

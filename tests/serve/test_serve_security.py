@@ -31,8 +31,24 @@ def test_api_needs_a_token(server: Server, method: str, path: str) -> None:
 @pytest.mark.parametrize("path", ["/", "/scenarios/1", "/jobs/1", "/plans/1", "/plans/1/files/map.html",
                                   "/plans/1/zip"])
 def test_pages_redirect_to_login(server: Server, path: str) -> None:
+    from urllib.parse import quote
+
     r = requests.get(server.url + path, allow_redirects=False, timeout=30)
-    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert r.status_code == 303
+    assert r.headers["location"] == ("/login" if path == "/" else "/login?next=" + quote(path, safe=""))
+
+
+@pytest.mark.parametrize(("target", "lands"), [
+    ("/checkin/VO-001", "/checkin/VO-001"),  # a scanned QR poster opens again after logging in
+    ("//evil.example/x", "/"), ("https://evil.example/", "/"), ("/\\evil.example", "/"), ("/a\r\nSet-Cookie:x", "/"),
+])
+def test_login_returns_to_the_page_asked_for_and_only_on_this_server(server: Server, target: str, lands: str) -> None:
+    s = requests.Session()
+    page = s.get(server.url + "/login", params={"next": target}, timeout=30).text
+    token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    r = s.post(server.url + "/login", data={"name": "off", "password": PASSWORD, "csrf": token, "next": target},
+               timeout=30, allow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == lands
 
 
 def test_roles_are_enforced(server: Server, planned: dict) -> None:
