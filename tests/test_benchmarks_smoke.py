@@ -120,8 +120,8 @@ def _check_pvrp(inst, res) -> float:
 
 
 @needs_pvrp
-@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 4.0),
-                                                   ("p14", "PvrpDaySolver", 4.0)])
+@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 3.0),
+                                                   ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
@@ -132,6 +132,30 @@ def test_pvrp_smoke(oq, name, method, seconds):
     total = _check_pvrp(inst, res)
     assert total <= 1.02 * oq.pvrp_best_known(BENCH)[name]
     assert res.get("lns_failure") is None
+
+
+@needs_pvrp
+def test_pvrp_relaxed_placement_gives_allowed_combinations_and_a_clean_warm_start(oq):
+    # p10: 60 customers with a choice of 3 combinations (frequency 2 and 3), so the relaxed model
+    # places visits of one customer on days that form no allowed combination, or twice on one day
+    inst = oq.read_pvrp(PVRP / "instances" / "p10")
+    solver = oq.PvrpRelaxedSolver(inst, seed=0)
+    solver.time_limit = 2.0  # the relaxed solve gets relax_share of it
+    combo = solver.initial_combos()
+    assert set(combo) == set(solver.choice_needed)
+    for i, c in combo.items():
+        assert c in inst.combos[i]
+    warm = solver.initial_warm
+    assert warm is not None and len(warm) == inst.t
+    for d, routes in enumerate(warm):
+        on_day = [v for r in routes for v in r]
+        assert len(on_day) == len(set(on_day)), f"day {d}: a customer twice in the warm start"
+        assert all(d in combo[v] for v in on_day if v in combo)
+        assert len(routes) <= inst.m
+    # the warm start is usable: the exact model's stops for it exist and are all distinct
+    _, stop_of, _ = solver.build(combo)
+    stops = [stop_of[(v, d)] for d, routes in enumerate(warm) for r in routes for v in r]
+    assert len(stops) == len(set(stops))
 
 
 @needs_pvrp
