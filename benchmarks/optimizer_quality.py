@@ -1273,10 +1273,12 @@ class PvrpRelaxedSolver(PvrpLnsSolver):
     (one stop whose window spans the days when they are contiguous, else a required group of one
     stop per day), so the joint routing model chooses every visit's day together with the routes,
     capacity and route count of all days (``relax_share`` of the budget). The visits' days need not
-    form an allowed combination; each customer then gets the allowed combination closest to its
-    placed days (fewest days differing, then the smallest day shift), and the placed routes, with
-    the visits that do not fit the combination dropped, warm-start the first exact solve, which
-    inserts the missing visits. From there the search is the combination LNS.
+    form an allowed combination; each customer then gets the allowed combination nearest to its
+    placed days (fewest days differing, then the smallest day shift; kept as placed where they
+    form one), and the placed routes, without the visits outside that combination, warm-start the
+    first exact solve, which inserts the missing visits. From there the search is the combination
+    LNS. (Reinserting the customers whose days form no allowed combination by cheapest insertion
+    instead was worse on p10 and p22 in single runs: 9.2 % and 4.7 % against 7.7 % and 2.4 %.)
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, relax_share: float = 0.15,
@@ -1346,33 +1348,34 @@ class PvrpRelaxedSolver(PvrpLnsSolver):
             days[r.vehicle].append(route)
             for i in route:
                 placed.setdefault(i, []).append(r.vehicle)
+        fallback = super().initial_combos()
         combo: dict[int, tuple[int, ...]] = {}
-        redo = []
+        kept = 0
         for i in self.choice_needed:
-            obs = tuple(sorted(placed.get(i, [])))
-            if obs in self.inst.combos[i]:
-                combo[i] = obs  # the placed visits form an allowed combination: kept as placed
-            else:
-                redo.append(i)
-        # the others leave every day and are reinserted, one by one (largest demand first), with the
-        # allowed combination of cheapest insertion into the placed routes (overload and overtime
-        # priced as in the LNS)
-        for d in range(self.inst.t):
-            days[d] = [[v for v in r if v not in redo] for r in days[d]]
-            days[d] = [r for r in days[d] if r]
-        for i in sorted(redo, key=lambda i: (-int(self.inst.demand[i]) * len(self.inst.combos[i][0]), i)):
-            best_val, best_c = math.inf, None
-            for c in self.inst.combos[i]:
-                val = sum(self._pen_insert(days, d, i)[0] for d in c)
-                if val < best_val:
-                    best_val, best_c = val, c
-            if best_c is None:
-                raise LnsError(f"{self.inst.name}: no combination can take customer {i} after the relaxed placement")
-            combo[i] = best_c
-            for d in best_c:
-                self._insert(days, d, i)
-        self.relaxed_kept = len(self.choice_needed) - len(redo)
-        warm = days
+            obs = sorted(placed.get(i, []))
+            if not obs:
+                combo[i] = fallback[i]
+                continue
+            kept += tuple(obs) in self.inst.combos[i]
+            combo[i] = min(self.inst.combos[i],
+                           key=lambda c: (len(set(c) ^ set(obs)),
+                                          sum(min(abs(d - o) for o in obs) for d in c), c != fallback[i]))
+        self.relaxed_kept = kept
+        # the warm start of the exact model: each choice customer kept only on its combination's
+        # days, once a day; the exact solve inserts the visits that are missing
+        warm: list[list[list[int]]] = []
+        for d, rs in enumerate(days):
+            seen: set[int] = set()
+            keep = []
+            for r in rs:
+                r2 = []
+                for i in r:
+                    if (i not in combo or d in combo[i]) and i not in seen:
+                        r2.append(i)
+                        seen.add(i)
+                if r2:
+                    keep.append(r2)
+            warm.append(keep)
         self.initial_warm = warm
         return combo
 
