@@ -308,3 +308,26 @@ def test_pvrp_day_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path):
     assert report["sets"]["pvrp"]["summary"]["lns_failed"] == ["p14"]
     assert report["last_run"]["clock"] == "process CPU seconds"
     assert not out.with_suffix(".rows.jsonl").exists()
+
+
+def test_merge_quality_parts_continues_an_earlier_merge(tmp_path):
+    # a run continued on the instances an earlier (merged) run had not reached: the earlier merged
+    # file and the new part's per-instance rows (a part stopped before its end) merge into one set
+    spec = importlib.util.spec_from_file_location("merge_quality_parts", REPO / "benchmarks" / "merge_quality_parts.py")
+    merge = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(merge)
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps({"set": "top", "summary": {}, "parts": [{"file": "a.json"}],
+                                   "rows": [{"instance": "p6.4.k", "feasible": True, "gap_pct": 3.0}]}))
+    part = tmp_path / "rest_part0.json"
+    part.with_suffix(".rows.jsonl").write_text(
+        json.dumps({"instance": "p1.2.a", "feasible": True, "gap_pct": 0.0}) + "\n"
+        + json.dumps({"instance": "p6.4.k", "feasible": True, "gap_pct": 1.0}) + "\n")
+    out = tmp_path / "merged.json"
+    assert merge.main(["--set", "top", "--out", str(out), str(earlier), str(part)]) == 0
+    merged = json.loads(out.read_text())
+    assert [r["instance"] for r in merged["rows"]] == ["p1.2.a", "p6.4.k"]
+    assert merged["rows"][1]["gap_pct"] == 3.0 and merged["repeated_runs"][0]["gap_pct"] == 1.0
+    assert merged["summary"]["mean_gap_pct"] == 1.5 and merged["summary"]["above_2pct"] == ["p6.4.k"]
+    assert merged["parts"][0]["meta"] == {"merged_parts": [{"file": "a.json"}]}
+    assert merged["parts"][1]["complete"] is False
