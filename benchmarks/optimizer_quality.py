@@ -12,7 +12,9 @@ patrols (no separate solver script):
               ruin-and-recreate, each step checked by a warm-started re-solve of all days);
               ``--pvrp-method days`` (:class:`PvrpDaySolver`) re-solves only the days a step changed,
               each as its own model, so it tries many more combination changes;
-              ``--pvrp-method rounds`` runs the earlier, simpler round scheme.
+              ``--pvrp-method rounds`` runs the earlier, simpler round scheme;
+              ``--pvrp-method relaxed`` (:class:`PvrpRelaxedSolver`) starts the combination LNS
+              from a placement in which PyVRP chooses every visit's day.
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -1397,7 +1399,7 @@ TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, 
 
 Limits are process CPU seconds unless --wall.
 
-PVRP: --set pvrp --instances every runs p01-p32. A failure of the combination LNS is logged, recorded as
+PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the relaxed-placement start). A failure of the combination LNS is logged, recorded as
 'lns_failure' in the instance's JSON row and 'lns_failed' in the summary, and makes the exit status 1.
 """
 
@@ -1520,8 +1522,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a couple of instances at short time limits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pvrp-method", default="lns", choices=sorted(PVRP_METHODS),
-                    help="PVRP outer search: lns (PvrpLnsSolver, default) or rounds (PvrpSolver, the "
-                         "earlier method)")
+                    help="PVRP outer search: lns (PvrpLnsSolver, default), relaxed (PvrpRelaxedSolver: the "
+                         "LNS from a relaxed placement of the visits), days (PvrpDaySolver) or rounds "
+                         "(PvrpSolver, the earlier method)")
     ap.add_argument("--wall", action="store_true",
                     help="time limits in wall-clock seconds (default: process CPU seconds, time.process_time(); "
                          "on a shared machine wall-clock limits measure the load as much as the solver)")
