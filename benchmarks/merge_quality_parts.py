@@ -6,6 +6,8 @@ and which parts were complete::
 
     python benchmarks/merge_quality_parts.py --set top --out benchmarks/results/optimizer_quality_top_every.json \\
         benchmarks/results/optimizer_quality_top_every_part0.json benchmarks/results/optimizer_quality_top_every_part1.json
+
+A part may also be an earlier merged file (a run continued on the instances it had not reached).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import numpy as np
 
 
 def load_part(path: Path, which: str) -> tuple[list[dict], dict | None]:
-    """Rows of one part and its run metadata (None when only the partial rows exist)."""
+    """Rows of one part and its run metadata (None when only the partial rows exist).
+
+    A file written by this script (an earlier merge) counts as one part: its rows, and its parts'
+    metadata under ``merged_parts``.
+    """
     if path.exists():
-        data = json.loads(path.read_text())["sets"][which]
+        raw = json.loads(path.read_text())
+        if "sets" not in raw and raw.get("set") == which:
+            return raw["rows"], {"merged_parts": raw.get("parts")}
+        data = raw["sets"][which]
         return data["rows"], data["meta"]
     rows_file = path.with_suffix(".rows.jsonl")
     rows = [json.loads(ln) for ln in rows_file.read_text().splitlines() if ln.strip()] if rows_file.exists() else []

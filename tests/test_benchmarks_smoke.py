@@ -120,8 +120,8 @@ def _check_pvrp(inst, res) -> float:
 
 
 @needs_pvrp
-@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 4.0),
-                                                   ("p14", "PvrpDaySolver", 4.0)])
+@pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 3.0),
+                                                   ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
@@ -132,6 +132,30 @@ def test_pvrp_smoke(oq, name, method, seconds):
     total = _check_pvrp(inst, res)
     assert total <= 1.02 * oq.pvrp_best_known(BENCH)[name]
     assert res.get("lns_failure") is None
+
+
+@needs_pvrp
+def test_pvrp_relaxed_placement_gives_allowed_combinations_and_a_clean_warm_start(oq):
+    # p10: 60 customers with a choice of 3 combinations (frequency 2 and 3), so the relaxed model
+    # places visits of one customer on days that form no allowed combination, or twice on one day
+    inst = oq.read_pvrp(PVRP / "instances" / "p10")
+    solver = oq.PvrpRelaxedSolver(inst, seed=0)
+    solver.time_limit = 2.0  # the relaxed solve gets relax_share of it
+    combo = solver.initial_combos()
+    assert set(combo) == set(solver.choice_needed)
+    for i, c in combo.items():
+        assert c in inst.combos[i]
+    warm = solver.initial_warm
+    assert warm is not None and len(warm) == inst.t
+    for d, routes in enumerate(warm):
+        on_day = [v for r in routes for v in r]
+        assert len(on_day) == len(set(on_day)), f"day {d}: a customer twice in the warm start"
+        assert all(d in combo[v] for v in on_day if v in combo)
+        assert len(routes) <= inst.m
+    # the warm start is usable: the exact model's stops for it exist and are all distinct
+    _, stop_of, _ = solver.build(combo)
+    stops = [stop_of[(v, d)] for d, routes in enumerate(warm) for r in routes for v in r]
+    assert len(stops) == len(set(stops))
 
 
 @needs_pvrp
@@ -284,3 +308,26 @@ def test_pvrp_day_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path):
     assert report["sets"]["pvrp"]["summary"]["lns_failed"] == ["p14"]
     assert report["last_run"]["clock"] == "process CPU seconds"
     assert not out.with_suffix(".rows.jsonl").exists()
+
+
+def test_merge_quality_parts_continues_an_earlier_merge(tmp_path):
+    # a run continued on the instances an earlier (merged) run had not reached: the earlier merged
+    # file and the new part's per-instance rows (a part stopped before its end) merge into one set
+    spec = importlib.util.spec_from_file_location("merge_quality_parts", REPO / "benchmarks" / "merge_quality_parts.py")
+    merge = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(merge)
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps({"set": "top", "summary": {}, "parts": [{"file": "a.json"}],
+                                   "rows": [{"instance": "p6.4.k", "feasible": True, "gap_pct": 3.0}]}))
+    part = tmp_path / "rest_part0.json"
+    part.with_suffix(".rows.jsonl").write_text(
+        json.dumps({"instance": "p1.2.a", "feasible": True, "gap_pct": 0.0}) + "\n"
+        + json.dumps({"instance": "p6.4.k", "feasible": True, "gap_pct": 1.0}) + "\n")
+    out = tmp_path / "merged.json"
+    assert merge.main(["--set", "top", "--out", str(out), str(earlier), str(part)]) == 0
+    merged = json.loads(out.read_text())
+    assert [r["instance"] for r in merged["rows"]] == ["p1.2.a", "p6.4.k"]
+    assert merged["rows"][1]["gap_pct"] == 3.0 and merged["repeated_runs"][0]["gap_pct"] == 1.0
+    assert merged["summary"]["mean_gap_pct"] == 1.5 and merged["summary"]["above_2pct"] == ["p6.4.k"]
+    assert merged["parts"][0]["meta"] == {"merged_parts": [{"file": "a.json"}]}
+    assert merged["parts"][1]["complete"] is False
