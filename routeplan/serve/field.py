@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class UnitDay:
-    """The routes of an officer's unit on a day in the newest plan that has any."""
+    """The routes of an officer's unit on a day in the plan officers follow (approved first, then newest) that has any."""
 
     plan: PlanRow | None
     routes: list[Route]
@@ -56,8 +56,7 @@ def officer_unit(user: User) -> str:
 def unit_day(st: State, user: User, day: dt.date | None = None) -> UnitDay:
     """The routes of the user's unit on ``day`` (today in the plan's time zone by default)."""
     unit = officer_unit(user)
-    with st.factory() as db:
-        rows = list(db.scalars(select(PlanRow).order_by(PlanRow.id.desc())))
+    rows = _plans_for_officers(st)
     for row in rows:
         if not Path(row.folder).is_dir():
             continue
@@ -76,12 +75,18 @@ def plan_for_object(st: State, user: User, object_id: str) -> PlanRow:
     """The newest plan in which the officer's unit visits ``object_id`` (a QR poster names no plan: it
     outlives a week's plan). NotFound when no plan has it for the unit."""
     unit = officer_unit(user)
-    with st.factory() as db:
-        rows = list(db.scalars(select(PlanRow).order_by(PlanRow.id.desc())))
-    for row in rows:
+    for row in _plans_for_officers(st):
         if Path(row.folder).is_dir() and object_id in _unit_objects(row, unit):
             return row
     raise NotFound()
+
+
+def _plans_for_officers(st: State) -> list[PlanRow]:
+    """Plans in the order an officer's page looks through them: approved ones first (the commander signed
+    those; a newer draft a planner is still trying must not send a crew elsewhere), newest first in each."""
+    with st.factory() as db:
+        rows = list(db.scalars(select(PlanRow).order_by(PlanRow.id.desc())))
+    return sorted(rows, key=lambda r: r.approved_by is None)  # stable: newest first inside each part
 
 
 def _unit_objects(row: PlanRow, unit: str) -> set[str]:

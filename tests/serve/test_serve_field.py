@@ -20,7 +20,7 @@ from routeplan.serve.auth import add_user
 from routeplan.serve.models import PlanRow
 from routeplan.serve.settings import ServeConfig
 
-from .conftest import OFFICER_UNIT, PASSWORD, Server, csrf_of
+from .conftest import OFFICER_UNIT, PASSWORD, TINY, Server, csrf_of
 
 OTHER = "off2"
 
@@ -110,7 +110,13 @@ def test_field_forms_need_the_csrf_token(server: Server, field: dict, tmp_path: 
         assert r.status_code == 403
     p = server.login("plan")
     assert p.post(server.url + f"/plans/{field['id']}/actual", data={}, timeout=30).status_code == 403
-    assert f'data-id="{stop}"' in s.get(server.url + f"/officer?day={field['day']}", timeout=30).text
+    # the refused check-ins marked nothing: every stop of the page's plan (the newest with the unit's routes that
+    # day; other tests of the session may have planned after the module's plan) is listed and not done
+    page = s.get(server.url + f"/officer?day={field['day']}", timeout=30).text
+    _pid, shown = _shown(server, page)
+    listed = [x.id for r in shown.routes if r.unit == OFFICER_UNIT and r.day.isoformat() == field["day"] for x in r.stops]
+    assert listed and all(f'data-id="{i}"' in page for i in listed)
+    assert f'officer-stop done" data-id="{stop}"' not in page
 
 
 @pytest.mark.parametrize("name, body, words", [
@@ -216,3 +222,14 @@ def test_payload_names_on_the_officer_page_are_text(field: dict) -> None:
         T=field_text("id"), lang="id", user=types.SimpleNamespace(name=evil, role="officer", unit=evil), csrf="x",
         request=types.SimpleNamespace(query_params={}), ud=ud, geo_uri=geo_uri, maps_url=maps_url, max_track_mb=10)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}{% raw %}" in html
+
+
+def test_officer_follows_the_approved_plan_not_a_newer_draft(server: Server, planned: dict, field: dict) -> None:
+    """A planner's newer, unapproved plan must not send a crew elsewhere: officers see the approved plan."""
+    assert server.api("POST", f"/api/plans/{field['id']}/approve", "chief").status_code == 200
+    r = server.api("POST", f"/api/scenarios/{planned['scenario']}/plans", "plan", json={**TINY, "seed": 7})
+    assert r.status_code == 202, r.text
+    job = server.wait_job(r.json()["id"])
+    assert job["state"] == "done" and job["plan_id"] > field["id"]
+    page = server.login("off").get(server.url + f"/officer?day={field['day']}", timeout=30).text
+    assert _shown(server, page)[0] == field["id"]
