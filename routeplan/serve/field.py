@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class UnitDay:
-    """The routes of an officer's unit on a day in the plan officers follow (approved first, then newest) that has any."""
+    """The routes of an officer's unit on a day, from the plan officers follow (approved first, then newest)."""
 
     plan: PlanRow | None
     routes: list[Route]
