@@ -51,16 +51,12 @@ _HEAVY_FIRST = ("test_weeks", "serve", "test_actual", "test_batch", "test_atomic
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Keep each test file on one xdist worker (module fixtures are built once), all web tests on one.
+    """The slowest files first, so that neither xdist worker ends the run alone on a long test.
 
-    ``--dist loadgroup`` (pyproject) sends one group to one worker; the web tests share a session server
-    per database, so they form a single group.
+    Tests are handed out one by one (``--dist loadgroup`` without groups), so module and session fixtures may
+    be built once per worker. ``xdist_group`` marks would keep a file on one worker, but pytest-xdist 3.8 groups
+    by rewriting ``item._nodeid``, which pytest 9.2 no longer reads, so such marks are silently ignored here.
     """
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        rel = Path(str(item.fspath)).resolve().relative_to(ROOT / "tests")
-        item.add_marker(pytest.mark.xdist_group("serve" if rel.parts[0] == "serve" else rel.stem))
 
     def weight(item) -> int:
         rel = Path(str(item.fspath)).resolve().relative_to(ROOT / "tests")
