@@ -59,22 +59,28 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--tiny", action="store_true", help="tiny kecamatan (8-12 objects) for a quick look")
+    ap.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                    help="keep the regency and both runs' plan folders in DIR (default: a temporary folder)")
     a = ap.parse_args()
     load0 = os.getloadavg()
     options = routeplan.BatchOptions(seed=a.seed, time_limit=3600.0, max_iterations=a.iterations)
-    with tempfile.TemporaryDirectory(prefix="routeplan-batch-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="routeplan-batch-bench-") as scratch:
+        tmp = str(a.keep) if a.keep else scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         kw = {"objects": (8, 12), "units": (2, 3), "side_m": 2500.0} if a.tiny else {}
         region = routeplan.generate_regency(Path(tmp) / "regency", a.kecamatan, seed=7, **kw)
         runs = [_run(region, Path(tmp) / f"out-{w}", int(w), options) for w in a.workers.split(",")]
         names = [p.name for p in (Path(tmp) / "regency").iterdir() if p.is_dir()]
-        same = all((Path(tmp) / f"out-{runs[0]['workers']}" / n / "plan.json").read_bytes()
-                   == (Path(tmp) / f"out-{r['workers']}" / n / "plan.json").read_bytes() for r in runs for n in names)
+        differ = sorted({n for r in runs for n in names
+                         if (Path(tmp) / f"out-{runs[0]['workers']}" / n / "plan.json").read_bytes()
+                         != (Path(tmp) / f"out-{r['workers']}" / n / "plan.json").read_bytes()})
+        same = not differ
     result = {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "machine": {"platform": platform.platform(), "cores": os.cpu_count(), "loadavg_before": load0,
                     "loadavg_after": os.getloadavg()},
-        "kecamatan": a.kecamatan, "iterations": a.iterations, "runs": runs, "plans_identical": same,
+        "kecamatan": a.kecamatan, "iterations": a.iterations, "runs": runs, "plans_identical": same, "plans_differ": differ,
         "speedup": round(runs[0]["wall_s"] / runs[-1]["wall_s"], 2) if len(runs) > 1 else None,
         "projection": _projection(runs[0], a.kecamatan),
     }
@@ -85,7 +91,7 @@ def main() -> None:
     for r in runs:
         print(f"| {r['workers']} | {r['wall_s']} | {r['task_sum_s']} | {', '.join(f'{m:.0f}' for m in r['peak_rss_mib_per_worker'])} "
               f"| {r['served']}/{r['required']} | {r['shifts_full']} |")
-    print(f"\nspeed-up {result['speedup']}x; plans identical: {same}; load {load0} -> {result['machine']['loadavg_after']}")
+    print(f"\nspeed-up {result['speedup']}x; plans identical: {same} {differ}; load {load0} -> {result['machine']['loadavg_after']}")
     print(f"projection: {json.dumps(result['projection'])}")
 
 

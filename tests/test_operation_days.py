@@ -25,6 +25,7 @@ from routeplan.prepare.context import _operation_objects, capacity_warnings
 from routeplan.render.briefing import render_briefings, render_pdfs
 from routeplan.render.maps import FILTER_CSS
 from routeplan.render.xlsx import day_sheet_title
+from routeplan.report.operations import operation_lines
 from routeplan.report.scorecard import score_plan
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf not installed (pip install -e .[test])")
@@ -97,7 +98,16 @@ def test_weeks_across_the_operation(weeks):
     (row,) = score_plan(during, ctx)["operations"]
     assert row["name"] == OP and row["days"] == sorted(d.isoformat() for d in OP_DAYS)
     assert row["served"] + row["shortfall"] == row["required"] > 0
+    # per day, adding up to the operation's figures, and named in the one line the map panel shows
+    assert sorted(row["by_day"]) == row["days"]
+    assert sum(v["required"] for v in row["by_day"].values()) == row["required"]
+    assert sum(v["served"] for v in row["by_day"].values()) == row["served"]
+    (line,) = operation_lines([row], "id")
+    assert all(f"{d:%d-%m} {row['by_day'][d.isoformat()]['served']}/" in line for d in OP_DAYS), line
     assert score_plan(before, ctx)["operations"] == [] and score_plan(after, ctx)["operations"] == []
+    # a TPS visit left over is a visit of one operation day: its line names that day
+    short = [u for u in during.unserved if u.reason == "shifts_full" and u.id in tps]
+    assert all(any(f" on {d.isoformat()} " in u.detail for d in OP_DAYS) for u in short), [u.detail for u in short]
 
 
 def test_plan_json_keeps_the_operations_and_the_reserve(weeks, folder):

@@ -195,3 +195,9 @@ def test_briefings_from_memory_equal_briefings_from_the_folder(demo_plan, tmp_pa
                                        scorecard_href="../scorecard.html")
     for name, html in written.items():
         assert (out / "briefings" / name).read_text(encoding="utf-8") == html, name
+
+
+def test_time_limit_is_written_the_same_whether_given_as_int_or_float(demo_plan):
+    """``plan(time_limit=60)`` and ``time_limit=60.0`` (the CLI, a batch) must write the same plan.json bytes."""
+    plan, _ctx = demo_plan  # planned with time_limit=60, an int
+    assert repr(plan_to_dict(plan)["solver"]["time_limit_s"]) == "60.0"

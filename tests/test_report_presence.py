@@ -111,3 +111,22 @@ def test_risk_weight_follows_place_and_active_hours(demo_plan):
                      lon=h.lon + 0.2, lat=h.lat + 0.2, dwell_minutes=12, window="")
     r = _route(ctx, t, [far_away], at - dt.timedelta(minutes=30), at + dt.timedelta(minutes=60))
     assert presence_metrics(_one_route_plan(plan, r), ctx, with_readiness=False)["risk_presence_minutes"] == 0.0
+
+
+def test_area_loop_time_is_driving_like_its_km(demo_plan):
+    """An area patrol drives its loop: the route's km count the loop, so its driving time must count it too."""
+    from routeplan.report.scorecard import _unit_rows
+
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    day = dt.datetime.combine(t.day, dt.time(8, 0), tzinfo=_tz(plan))
+    o1 = ctx.objects[0]
+    loop = Visit(id="desa-x", kind="area_patrol", name="Desa X", category="area_patrol",
+                 arrival=day + dt.timedelta(hours=2), departure=day + dt.timedelta(hours=2, minutes=25),
+                 lon=o1.lon, lat=o1.lat, dwell_minutes=25, window="")
+    r = _route(ctx, t, [_visit_of(ctx, o1, day + dt.timedelta(hours=1), 10), loop], day, day + dt.timedelta(hours=4))
+    assert r.drive_minutes == 10.0 and r.loop_minutes == 25.0 and r.moving_minutes == 35.0
+    assert r.patrol_minutes == 45.0  # 10 driven between stops + 10 at the object + the 25-minute loop, counted once
+    row = next(u for u in _unit_rows(_one_route_plan(plan, r), ctx)[0] if u["unit"] == r.unit)
+    assert row["drive_hours"] == round(35 / 60, 2)
+    assert row["dwell_hours"] == round(10 / 60, 2)  # only the stay at the object

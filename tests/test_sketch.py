@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 from fieldplans import night_plan, roads
+from shapely.geometry import box
 
-from routeplan.render.sketch import layout, read_roads, road_lines, to_svg
+from routeplan.render.sketch import RoadIndex, layout, read_roads, road_lines, to_svg
 
 
 def _stops(route):
@@ -50,6 +51,16 @@ def test_roads_and_names_drawn_clipped():
     svg = to_svg(sk)
     assert 'class="road main"' in svg and "Jalan Raya Kunir" in svg and 'class="arrow"' in svg
     assert svg.count('class="stop"') == 6 and 'class="depot"' in svg
+
+
+def test_a_shared_road_index_draws_the_same_sketch():
+    """Briefings lay out every route's sketch over one :class:`RoadIndex`: the same sketch as from the list."""
+    index = RoadIndex(roads())
+    for r in night_plan(12).routes:
+        assert layout(r.path, _stops(r), r.path[0], index) == layout(r.path, _stops(r), r.path[0], roads())
+    far = [rd for rd in roads() if rd[0] == "Far Road"]
+    xs, ys = [p[0] for p in r.path], [p[1] for p in r.path]
+    assert far and RoadIndex(far).clipped(box(min(xs), min(ys), max(xs), max(ys))) == []  # outside: not drawn
 
 
 def test_without_roads_the_route_alone():

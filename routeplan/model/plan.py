@@ -66,6 +66,19 @@ class Route:
         return self.drive_minutes + sum((s.departure - s.arrival).total_seconds() / 60 for s in self.stops)
 
     @property
+    def loop_minutes(self) -> float:
+        """Minutes spent driving area-patrol loops (time "at" an ``area_patrol`` stop is a loop on the roads)."""
+        return sum((s.departure - s.arrival).total_seconds() / 60 for s in self.stops if s.kind == "area_patrol")
+
+    @property
+    def moving_minutes(self) -> float:
+        """All driving: the legs between stops (:attr:`drive_minutes`) and the area-patrol loops.
+
+        This is the time that goes with :attr:`distance_km`, which counts the loops' road metres too.
+        """
+        return round(self.drive_minutes + self.loop_minutes, 1)
+
+    @property
     def distance_km(self) -> float:
         """Road distance in km, rounded to metres as ``plan.json`` keeps it."""
         return round(self.distance_m / 1000, 3)

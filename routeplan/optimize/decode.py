@@ -50,11 +50,13 @@ def snap_unserved(problems: list[Problem]) -> tuple[list[Unserved], int]:
 
 
 def unserved_after_solve(cs: Candidates, fleet: Fleet, result: RoutingResult, loc_of: dict[int, int],
-                         gaps: dict[str, float]) -> list[Unserved]:
+                         gaps: dict[str, float], start_date: dt.date | None = None) -> list[Unserved]:
     """Required visits whose group the search left unserved, each with its binding reason.
 
     ``min_gap`` where every candidate was switched off by the minimum-gap rounds, ``pin_conflict`` for a
-    pinned visit, else ``shifts_full`` with the shortfall in minutes.
+    pinned visit, else ``shifts_full`` with the shortfall in minutes. A visit whose candidates all lie on one
+    day (a visit a day of an operation) names that day when ``start_date`` is given, so a commander sees which
+    day is short.
     """
     model = fleet.model
     served_groups = {model.stops[i].group for i in result.served}
@@ -80,9 +82,11 @@ def unserved_after_solve(cs: Candidates, fleet: Fleet, result: RoutingResult, lo
         need = o.dwell_minutes + min(
             (model.durations[p][dl, loc] + model.durations[p][loc, dl]) / 60 for p, dl in zip(fleet.v_prof, fleet.v_loc)
         )
+        days = {cs.stops[i].day for i in group_members.get(g, [])}
+        on = f" on {start_date + dt.timedelta(days=days.pop()):%Y-%m-%d}" if start_date and len(days) == 1 else ""
         out.append(Unserved(
             o.id, "shifts_full",
-            f"{o.id}: visit {j} does not fit; the shifts that could serve it are full (short by about {need:.0f} min)",
+            f"{o.id}: visit {j}{on} does not fit; the shifts that could serve it are full (short by about {need:.0f} min)",
             o.name, j))
     return out
 
@@ -169,7 +173,7 @@ def build_plan(scenario: Scenario, routes: list[Route], unserved: list[Unserved]
     return Plan(
         scenario=scenario.name, start_date=scenario.start_date, days=scenario.days, seed=seed, routes=routes,
         unserved=unserved, required_visits=required, served_required=served_required,
-        solver={"engine": "pyvrp", "time_limit_s": time_limit, "iterations": result.iterations,
+        solver={"engine": "pyvrp", "time_limit_s": float(time_limit), "iterations": result.iterations,
                 "runtime_s": round(result.runtime, 2), "feasible": result.feasible,
                 "candidate_stops": len(fleet.model.stops), "shifts": len(fleet.model.vehicles),
                 "min_gap_violations": gap_violations},

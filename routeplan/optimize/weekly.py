@@ -113,7 +113,7 @@ def plan_week(
     say("building routes")
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
     snapped_out, snapped_visits = snap_unserved(ctx.problems)
-    unserved = cs.unserved + unserved_after_solve(cs, fleet, result, loc_of, gaps) + snapped_out
+    unserved = cs.unserved + unserved_after_solve(cs, fleet, result, loc_of, gaps, scenario.start_date) + snapped_out
     plan = build_plan(scenario, routes, unserved, cs.required + snapped_visits, seed=seed, time_limit=time_limit,
                       result=result, fleet=fleet, gap_violations=gap_violations)
     plan.patrol = patrol_summary(result, cs, fleet, scenario)

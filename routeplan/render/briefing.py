@@ -33,7 +33,7 @@ from routeplan.model.scenario import Depot
 from routeplan.render.export import route_slugs
 from routeplan.render.navlinks import geo_uri, maps_url, qr_svg
 from routeplan.render.pdf import route_pdf, split_pdf
-from routeplan.render.sketch import layout, read_roads, to_svg
+from routeplan.render.sketch import RoadIndex, layout, read_roads, road_index, to_svg
 
 #: Stops above which a page uses compact (``dense``) and very compact (``xdense``) type so that it fits one
 #: A4 sheet; above ``ZOOM_STOPS`` the whole sheet is scaled down as well.
@@ -71,7 +71,7 @@ def route_svg(path: list, stops: list[dict], depot: tuple[float, float] | None, 
 
 
 # long: everything one briefing page shows of a route, in one mapping
-def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = None,
+def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: RoadIndex | None = None,
            operations: list[str] | None = None) -> dict[str, Any]:
     """What one briefing page shows of a route.
 
@@ -123,7 +123,7 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: list | None = N
         "duration": _duration(r.patrol_minutes, lang),
         "shift_length": _duration((r.end - r.start).total_seconds() / 60, lang),
         "operations": list(operations or []),
-        "drive": _duration(r.drive_minutes, lang),
+        "drive": _duration(r.moving_minutes, lang),  # with the area loops, like "km"
         "stops": stops,
         "density": "xdense" if len(stops) > XDENSE_STOPS else "dense" if len(stops) > DENSE_STOPS else "",
         "zoom": round(ZOOM_STOPS / len(stops), 3) if len(stops) > ZOOM_STOPS else None,
@@ -154,7 +154,8 @@ def briefing_sheets(plan: Plan, lang: str = "id", roads: list | None = None) -> 
     if lang not in LANGUAGES:
         raise InputError(f"language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     depots = {d.id: d for d in plan.depots or []}
-    sheets = [_sheet(r, depots, lang, roads, [x.name for x in plan.operations_on(r.day)]) for r in plan.routes]
+    index = road_index(roads)
+    sheets = [_sheet(r, depots, lang, index, [x.name for x in plan.operations_on(r.day)]) for r in plan.routes]
     for b, slug in zip(sheets, route_slugs(plan.routes)):
         b["slug"] = slug
     return sheets
@@ -167,7 +168,7 @@ def _week_stems(plan: Plan) -> dict[str, str]:
 
 
 def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None,
-                approval: str | None = None) -> dict[str, bytes]:
+                approval: str | None = None, sheets: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
     """The PDF briefings of a plan as ``{file name: bytes}``: ``<route>.pdf`` per shift, ``<unit>-week.pdf`` per unit.
 
     Parameters
@@ -180,15 +181,16 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None,
         Roads for the sketches, as for :func:`render_briefings`.
     approval
         A status line printed under every route's title (e.g. "Disetujui oleh NAME, TIME"), or None.
+    sheets
+        The plan's :func:`briefing_sheets` in this language when the caller has them already (the HTML
+        briefings use the same), else they are laid out here.
 
     Returns
     -------
     dict
         File name (inside ``briefings/pdf/``) to PDF bytes.
     """
-    sheets = briefing_sheets(plan, lang, roads)
-    for b in sheets:
-        b["approval"] = approval
+    sheets = [dict(b, approval=approval) for b in sheets or briefing_sheets(plan, lang, roads)]
     files: dict[str, bytes] = {}
     for unit, stem in _week_stems(plan).items():
         mine = [b for b, r in zip(sheets, plan.routes) if r.unit == unit]
@@ -202,7 +204,7 @@ def render_pdfs(plan: Plan, lang: str = "id", roads: list | None = None,
 
 def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../map.html",
                      roads: list | None = None, scorecard_href: str | None = None,
-                     approval: str | None = None) -> dict[str, str]:
+                     approval: str | None = None, sheets: list[dict[str, Any]] | None = None) -> dict[str, str]:
     """Every briefing page of a plan as ``{file name: html}``: one per route, ``index.html`` and ``all.html``.
 
     Parameters
@@ -220,6 +222,9 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
         Link from the index to the plan's ``scorecard.html``, or None for no link.
     approval
         A status line shown under every page's title (e.g. "Disetujui oleh NAME, TIME"; escaped), or None.
+    sheets
+        The plan's :func:`briefing_sheets` in this language when the caller has them already, else they are
+        laid out here.
 
     Returns
     -------
@@ -232,7 +237,7 @@ def render_briefings(plan: Plan, lang: str = "id", map_href: str | None = "../ma
     css = resources.files("routeplan.render").joinpath("templates", "briefing.css").read_text(encoding="utf-8")
     T = _Texts(lang)
     scenario = plan.scenario
-    sheets = briefing_sheets(plan, lang, roads)
+    sheets = sheets or briefing_sheets(plan, lang, roads)
     page = env.get_template("briefing.html.j2")
     files: dict[str, str] = {}
     for b in sheets:
@@ -278,11 +283,12 @@ def write_briefings(plan: Plan, out: str | Path, lang: str | None = None, map_hr
     """
     out = Path(out)
     lang = lang or plan.language or "id"
-    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=scorecard_href)
+    sheets = briefing_sheets(plan, lang, roads)  # laid out once for the pages and the PDFs
+    files = render_briefings(plan, lang, map_href=map_href, scorecard_href=scorecard_href, sheets=sheets)
     before = read_marker(out)
     for name, text in files.items():
         write_text_atomic(out / name, text)
-    pdfs = render_pdfs(plan, lang, roads)
+    pdfs = render_pdfs(plan, lang, sheets=sheets)
     (out / "pdf").mkdir(exist_ok=True)
     for name, data in pdfs.items():
         write_bytes_atomic(out / "pdf" / name, data)
@@ -318,8 +324,10 @@ def brief(plan_dir: str | Path, out: str | Path, lang: str | None = None, approv
     card_href = "../scorecard.html" if inside and (plan_dir / "scorecard.html").is_file() else None
     roads = read_roads(plan_dir / "roads.geojson")
     lang = lang or plan.language or "id"
-    files = render_briefings(plan, lang, map_href=map_href, roads=roads, scorecard_href=card_href, approval=approval)
-    pdfs = render_pdfs(plan, lang, roads, approval=approval)
+    sheets = briefing_sheets(plan, lang, roads)
+    files = render_briefings(plan, lang, map_href=map_href, scorecard_href=card_href, approval=approval,
+                             sheets=sheets)
+    pdfs = render_pdfs(plan, lang, approval=approval, sheets=sheets)
     with atomic_output_dir(out, kind="briefings", inputs=[plan_dir / "plan.json", plan_dir / "routes.geojson"]) as stage:
         for name, text in files.items():
             write_text_atomic(stage / name, text)

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+import shapely
 from shapely.geometry import LineString, box
+from shapely.strtree import STRtree
 
 from routeplan import settings
 from routeplan.i18n import t
@@ -75,6 +78,32 @@ def roads_from_graph(G: nx.MultiDiGraph | None) -> list[tuple[str, str, list[Pt]
             for f in road_lines(G)["features"]]
 
 
+class RoadIndex:
+    """Roads ``(name, cls, points)`` as shapely lines in a spatial index, built once for all sketches of a plan.
+
+    A plan has dozens of routes and its road graph thousands of streets; building every street's line again for
+    each sketch was most of the time of drawing them.
+    """
+
+    def __init__(self, roads: list[tuple[str, str, list[Pt]]]):
+        self.roads = [r for r in roads if len(r[2]) >= 2]
+        self.lines = np.array([LineString(r[2]) for r in self.roads], dtype=object)
+        self.tree = STRtree(self.lines)
+
+    def clipped(self, frame: Any) -> list[tuple[str, str, Any]]:
+        """``(name, cls, geometry)`` of the roads meeting ``frame``, cut to it, in the order they were given."""
+        hits = np.sort(self.tree.query(frame, predicate="intersects"))
+        parts = shapely.intersection(self.lines[hits], frame) if len(hits) else []
+        return [(self.roads[i][0], self.roads[i][1], g) for i, g in zip(hits.tolist(), parts)]
+
+
+def road_index(roads: list[tuple[str, str, list[Pt]]] | RoadIndex | None) -> RoadIndex | None:
+    """``roads`` as a :class:`RoadIndex` (as given when it is one already), or None without roads."""
+    if roads is None or isinstance(roads, RoadIndex):
+        return roads
+    return RoadIndex(roads)
+
+
 @dataclass
 class Label:
     """A stop-number label: its text, box centre and size, and the point it names."""
@@ -114,7 +143,8 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 # long: one layout pass (projection, roads, labels, road names, arrows, scale) reads best in one place
 def layout(path: list[Pt], stops: list[dict[str, Any]], depot: Pt | None,
-           roads: list[tuple[str, str, list[Pt]]] | None = None, width: int = 600, max_height: int = 440) -> Sketch | None:
+           roads: list[tuple[str, str, list[Pt]]] | RoadIndex | None = None, width: int = 600,
+           max_height: int = 440) -> Sketch | None:
     """Lay out a route sketch: project lon/lat (equirectangular), place labels, pick road names.
 
     Parameters
@@ -126,7 +156,8 @@ def layout(path: list[Pt], stops: list[dict[str, Any]], depot: Pt | None,
     depot
         The depot (lon, lat), or None.
     roads
-        ``(name, cls, points)`` of the road graph, or None to draw the route lines alone.
+        ``(name, cls, points)`` of the road graph (or their :class:`RoadIndex`, when many sketches share them),
+        or None to draw the route lines alone.
     width, max_height
         Canvas size in pixels.
     """
@@ -154,13 +185,8 @@ def layout(path: list[Pt], stops: list[dict[str, Any]], depot: Pt | None,
     lat_lo, lat_hi = y0 - oy / scale, y0 + (height - oy) / scale
     frame = box(lon_lo, lat_lo, lon_hi, lat_hi)
     named: dict[str, tuple[float, str, list[Pt]]] = {}
-    for name, cls, line in roads or []:
-        if len(line) < 2:
-            continue
-        g = LineString(line)
-        if not g.intersects(frame):
-            continue
-        g = g.intersection(frame)
+    index = road_index(roads)
+    for name, cls, g in index.clipped(frame) if index else []:
         for part in getattr(g, "geoms", [g]):
             if part.geom_type != "LineString" or len(part.coords) < 2:
                 continue

@@ -123,7 +123,7 @@ def _route_rows(plan: Plan, lang: str) -> list[list[Any]]:
     routes = sorted(plan.routes, key=lambda r: (r.unit, r.start))
     return [[r.unit, t(r.unit_kind, lang) if r.unit_kind in ("car", "motorcycle") else r.unit_kind, r.crew, r.day,
              r.shift, r.depot_name or r.depot, r.start, r.end, timezone_label(r.start), len(r.stops), r.distance_km,
-             r.drive_minutes, round(r.patrol_minutes), ", ".join(f"{a:%H:%M}\u2013{b:%H:%M}" for a, b in r.reserve)]
+             r.moving_minutes, round(r.patrol_minutes), ", ".join(f"{a:%H:%M}\u2013{b:%H:%M}" for a, b in r.reserve)]
             for r in routes]
 
 

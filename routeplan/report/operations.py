@@ -30,8 +30,8 @@ def operations_report(plan: Plan, ctx: PlanContext) -> list[dict[str, Any]]:
     -------
     list of dict
         ``name``, ``start``, ``end``, ``days`` (ISO dates of the plan it covers), ``categories``,
-        ``required``, ``served``, ``shortfall``, ``unserved_by_reason`` and ``by_risk_class``
-        (``{class: {"objects", "required", "served"}}``, polling stations only). Empty when the scenario
+        ``required``, ``served``, ``shortfall``, ``unserved_by_reason``, ``by_day`` (``{ISO date: {"required",
+        "served"}}``) and ``by_risk_class`` (``{class: {"objects", "required", "served"}}``, polling stations only). Empty when the scenario
         has no operation on the plan's days.
     """
     sc = ctx.scenario
@@ -52,7 +52,8 @@ def operations_report(plan: Plan, ctx: PlanContext) -> list[dict[str, Any]]:
             continue
         row: dict[str, Any] = {"name": op.name, "start": op.start.isoformat(), "end": op.end.isoformat(),
                                "days": [d.isoformat() for d in days], "categories": set(op.categories),
-                               "required": 0, "served": 0, "unserved_by_reason": Counter(), "by_risk_class": {}}
+                               "required": 0, "served": 0, "unserved_by_reason": Counter(), "by_risk_class": {},
+                               "by_day": {d.isoformat(): {"required": 0, "served": 0} for d in days}}
         for o in ctx.objects:
             rules = {i: r for i, r in day_rules(o, sc.operations, dates).items() if r.operation == op.name}
             if not rules:
@@ -62,6 +63,10 @@ def operations_report(plan: Plan, ctx: PlanContext) -> list[dict[str, Any]]:
             got = sum(min(r.visits, visits[(o.id, dates[i])]) for i, r in rules.items())
             row["required"] += need
             row["served"] += got
+            for i, rule in rules.items():
+                day = row["by_day"][dates[i].isoformat()]
+                day["required"] += rule.visits
+                day["served"] += min(rule.visits, visits[(o.id, dates[i])])
             if got < need and unserved_ids[o.id]:
                 row["unserved_by_reason"].update(reasons[o.id])
             if o.risk_class:
@@ -83,9 +88,19 @@ def operation_lines(report: list[dict[str, Any]], lang: str = "id") -> list[str]
     for r in report:
         if lang == "en":
             text = (f"{r['name']} ({r['start']} to {r['end']}): {r['served']}/{r['required']} operation visits"
-                    + (f", short by {r['shortfall']}" if r["shortfall"] else ""))
+                    + (f", short by {r['shortfall']}" if r["shortfall"] else "") + _days(r, "en"))
         else:
             text = (f"{r['name']} ({r['start']} s.d. {r['end']}): {r['served']}/{r['required']} kunjungan operasi"
-                    + (f", kurang {r['shortfall']}" if r["shortfall"] else ""))
+                    + (f", kurang {r['shortfall']}" if r["shortfall"] else "") + _days(r, "id"))
         lines.append(text)
     return lines
+
+
+def _days(row: dict[str, Any], lang: str) -> str:
+    """Served/required per day of an operation that spans more than one day ("; 03-12 49/57, ..."): a
+    commander sees which day is short."""
+    by_day = row.get("by_day") or {}
+    if len(by_day) < 2:
+        return ""
+    parts = [f"{d[8:10]}-{d[5:7]} {v['served']}/{v['required']}" for d, v in sorted(by_day.items())]
+    return ("; per day " if lang == "en" else "; per hari ") + ", ".join(parts)

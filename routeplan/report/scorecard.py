@@ -161,8 +161,10 @@ def _unit_rows(plan: Plan, ctx: PlanContext) -> tuple[list[dict[str, Any]], list
     for u in sc.units:
         rs = [r for r in plan.routes if r.unit == u.id]
         shift_min = sum(sc.shifts[s].length for _ in sc.working_days(u) for s in u.shifts)
-        drive_min = sum(r.drive_s for r in rs) / 60
-        dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops)
+        # area-patrol loops are driven: their time goes with the km (which count the loops), not with the stays
+        loop_min = sum(r.loop_minutes for r in rs)
+        drive_min = sum(r.drive_s for r in rs) / 60 + loop_min
+        dwell_min = sum((s.departure - s.arrival).total_seconds() / 60 for r in rs for s in r.stops) - loop_min
         busy = drive_min + dwell_min
         busy_hours.append(busy / 60)
         units.append({
