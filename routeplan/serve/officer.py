@@ -52,7 +52,7 @@ def officer_checkin(plan: int = Form(...), object_id: str = Form(...), csrf: str
     check_csrf(pu, csrf)
     field.check_in(st, pu.user, plan, object_id, lat, lon)
     when = _day(day)
-    back = f"/officer?day={when.isoformat()}" if when else "/officer"
+    back = f"/officer?day={when.isoformat()}&checked=1" if when else "/officer?checked=1"
     return RedirectResponse(back, status_code=303)
 
 
