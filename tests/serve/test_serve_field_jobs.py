@@ -5,6 +5,7 @@ and (when configured) PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from routeplan.actual.matching import Frame
 from routeplan.actual.synth import route_timeline, sample, write_gpx
+from routeplan.model.plan import Route
 from routeplan.model.planfile import read_plan
 from routeplan.serve.app import open_state
 from routeplan.serve.db import transaction
@@ -38,7 +40,7 @@ def _actual_jobs(server: Server, plan_id: int) -> int:
                                                                           Job.plan_id == plan_id)) or 0)
 
 
-def _press(server: Server, s, plan_id: int) -> int:  # noqa: ANN001 - a requests session
+def press(server: Server, s, plan_id: int) -> int:  # noqa: ANN001 - a requests session
     page = s.get(server.url + f"/plans/{plan_id}/actual", timeout=30).text
     r = s.post(server.url + f"/plans/{plan_id}/actual", data={"csrf": csrf_of(page)}, timeout=30,
                allow_redirects=False)
@@ -47,27 +49,33 @@ def _press(server: Server, s, plan_id: int) -> int:  # noqa: ANN001 - a requests
     return int(r.headers["location"].rsplit("/", 1)[1])
 
 
-@pytest.fixture(scope="module")
-def tracked(server: Server, planned: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The module's plan with one uploaded track of the officer's first route."""
-    pid = planned["plan"]
+def upload_track(server: Server, pid: int, tmp: Path) -> Route:
+    """The officer uploads a track of their unit's first route of plan ``pid``; that route."""
     route = next(r for r in read_plan(_folder(server, pid)).routes if r.unit == OFFICER_UNIT and r.stops)
     frame = Frame(route.stops[0].lon, route.stops[0].lat)
     t, lon, lat = sample(route_timeline(route, ["done"] * len(route.stops), frame), 20.0, 5.0, frame,
                          np.random.default_rng(3))
-    gpx = write_gpx(tmp_path_factory.mktemp("jobs") / "t.gpx", t, lon, lat).read_bytes()
+    gpx = write_gpx(tmp / "t.gpx", t, lon, lat).read_bytes()
     s = server.login("off")
     token = csrf_of(s.get(server.url + "/officer", timeout=30).text)
     r = s.post(server.url + "/officer/track", data={"csrf": token, "plan": pid}, timeout=60,
                files={"file": ("t.gpx", gpx)}, allow_redirects=False)
     assert r.status_code == 303, r.text
+    return route
+
+
+@pytest.fixture(scope="module")
+def tracked(server: Server, planned: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The module's plan with one uploaded track of the officer's first route."""
+    pid = planned["plan"]
+    route = upload_track(server, pid, tmp_path_factory.mktemp("jobs"))
     return {"id": pid, "folder": _folder(server, pid), "route": route, "scenario": planned["scenario"]}
 
 
 def test_plan_against_actual_is_a_job_with_progress_and_its_result_page(server: Server, tracked: dict) -> None:
     p = server.login("plan")
     pid = tracked["id"]
-    job_id = _press(server, p, pid)
+    job_id = press(server, p, pid)
     page = p.get(server.url + f"/jobs/{job_id}", timeout=30).text  # the progress page of the job
     assert 'id="bar"' in page and 'id="open-actual"' in page and f'href="/plans/{pid}/actual"' in page
     job = server.wait_job(job_id, timeout=300)
@@ -95,8 +103,8 @@ def test_a_second_press_while_one_runs_joins_it(server: Server, tracked: dict) -
     try:
         before = _actual_jobs(server, pid)
         p = server.login("plan")
-        assert _press(server, p, pid) == rid
-        assert _press(server, p, pid) == rid
+        assert press(server, p, pid) == rid
+        assert press(server, p, pid) == rid
         assert _actual_jobs(server, pid) == before
         plan_page = p.get(server.url + f"/plans/{pid}", timeout=30).text  # the plan page shows it running
         assert 'id="actual-running"' in plan_page and f'href="/jobs/{rid}"' in plan_page
@@ -111,7 +119,7 @@ def test_a_failing_comparison_ends_the_job_failed_with_one_line(server: Server, 
     bad.write_bytes(b"<gpx><trk><trkseg><trkpt lat='x'")
     before = (folder / "actual" / "actual.html").read_bytes() if (folder / "actual" / "actual.html").is_file() else None
     try:
-        job = server.wait_job(_press(server, server.login("plan"), pid), timeout=300)
+        job = server.wait_job(press(server, server.login("plan"), pid), timeout=300)
     finally:
         bad.unlink()
     assert job["state"] == "failed", job
@@ -147,3 +155,21 @@ def test_a_check_in_ticks_the_stop_of_its_own_day_only(server: Server, planned: 
     assert f'class="officer-stop done" data-id="{obj}"' in seen
     later = s.get(server.url + f"/officer?day={thursday.isoformat()}", timeout=30).text
     assert f'class="officer-stop" data-id="{obj}"' in later and f'done" data-id="{obj}"' not in later
+
+
+def test_a_queued_comparison_can_be_cancelled(server: Server, planned: dict, tracked: dict) -> None:
+    long = server.api("POST", f"/api/scenarios/{planned['scenario']}/plans", "plan",
+                      json={"seed": 5, "time_limit": 600, "iterations": 1_000_000}).json()["id"]
+    try:  # the long plan holds the server's job worker: the comparison waits behind it
+        deadline = time.monotonic() + 120
+        while server.api("GET", f"/api/jobs/{long}", "plan").json()["state"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        jid = press(server, server.login("plan"), tracked["id"])
+        assert server.api("GET", f"/api/jobs/{jid}", "plan").json()["state"] == "queued"
+        assert server.api("POST", f"/api/jobs/{jid}/cancel", "plan").status_code == 202
+    finally:
+        server.api("POST", f"/api/jobs/{long}/cancel", "plan")
+    assert server.wait_job(long, timeout=120)["state"] == "cancelled"
+    job = server.wait_job(jid, timeout=120)
+    assert job["state"] == "cancelled" and job["error"] is None, job
