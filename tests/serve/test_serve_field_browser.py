@@ -57,6 +57,7 @@ def test_officer_checks_in_and_uploads_and_the_planner_sees_it(chromium: ServerB
     assert n >= 1
     b.click(f"li.officer-stop[data-id=\"{stop.id}\"] button.checkin")
     assert b.js("!!document.getElementById('checkin-saved')")
+    b.screenshot("field-officer-checked.png")
     with st.factory() as db, db.begin():
         ck = db.scalars(select(CheckInRow).where(CheckInRow.object_id == stop.id, CheckInRow.user == "off")
                         .order_by(CheckInRow.id)).all()[-1]
@@ -89,6 +90,7 @@ def test_officer_checks_in_and_uploads_and_the_planner_sees_it(chromium: ServerB
     b.screenshot("field-actual-job.png")
     b.click("#open-actual")
     assert b.js("!!document.getElementById('actual')")
+    b.screenshot("field-planner-actual-view.png", full_page=True)
     b.call("Emulation.setDeviceMetricsOverride", session=True, width=1280, height=900, deviceScaleFactor=1,
            mobile=False)
     b.goto(server.url + f"/plans/{shown}/actual/page")

@@ -90,6 +90,8 @@ def test_plan_against_actual_is_a_job_with_progress_and_its_result_page(server: 
     html = p.get(server.url + f"/plans/{pid}/actual/page", timeout=30)
     assert html.status_code == 200 and "rp-actual-panel" in html.text
     assert (tracked["folder"] / "actual" / "actual.json").is_file()
+    listed = p.get(server.url + f"/scenarios/{tracked['scenario']}", timeout=30).text  # the scenario's jobs
+    assert f'href="/jobs/{job_id}">#{job_id}</a> Rencana dan pelaksanaan (Rencana {pid})' in listed
 
 
 def test_a_second_press_while_one_runs_joins_it(server: Server, tracked: dict) -> None:
