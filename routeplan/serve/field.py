@@ -40,7 +40,8 @@ class UnitDay:
     plan: PlanRow | None
     routes: list[Route]
     day: dt.date
-    done: set[str]
+    #: ``(route start, ISO, object id)`` of the visits checked in (see :func:`ticked`).
+    done: set[tuple[str, str]]
 
 
 def _tz(plan: Plan) -> dt.tzinfo:
@@ -65,24 +66,32 @@ def unit_day(st: State, user: User, day: dt.date | None = None) -> UnitDay:
         when = day or dt.datetime.now(_tz(plan)).date()
         routes = [r for r in plan.routes if r.unit == unit and r.day == when]
         if routes:
-            return UnitDay(row, routes, when, _visited(st, row.id, unit, routes))
+            mine = [r for r in plan.routes if r.unit == unit]
+            return UnitDay(row, routes, when, _visited(st, row.id, unit, mine, routes))
     return UnitDay(None, [], day or dt.date.today(), set())
 
 
-def _visited(st: State, plan_id: int, unit: str, routes: list[Route]) -> set[str]:
-    """The stops of ``routes`` checked in on their own route: a check-in of the object whose server time falls
-    inside the route's window give or take the slack plan against actual allows (``actual_slack_minutes``), so
-    an object visited on Monday is not ticked on Thursday's route."""
-    objects = {s.id for r in routes for s in r.stops}
+def _visited(st: State, plan_id: int, unit: str, mine: list[Route], shown: list[Route]) -> set[tuple[str, str]]:
+    """The visits of the ``shown`` routes checked in, judged against all the unit's routes ``mine``."""
     with st.factory() as db:
         found = list(db.execute(select(CheckInRow.object_id, CheckInRow.at).where(
-            CheckInRow.plan_id == plan_id, CheckInRow.unit == unit, CheckInRow.object_id.in_(objects))))
+            CheckInRow.plan_id == plan_id, CheckInRow.unit == unit)))
+    starts = {r.start.isoformat() for r in shown}
+    return {k for k in ticked(mine, [(o, at.replace(tzinfo=dt.UTC)) for o, at in found]) if k[0] in starts}
+
+
+def ticked(routes: list[Route], checkins: list[tuple[str, dt.datetime]]) -> set[tuple[str, str]]:
+    """The visits of a unit's ``routes`` done by a check-in: ``(route start, ISO, object id)`` per check-in
+    ``(object id, time)``, for the route with that object whose window holds the time, give or take the slack
+    plan against actual allows (``actual_slack_minutes``), the nearest in time when two do. An object visited on
+    Monday is not ticked on Thursday's route, nor on the evening route of the same day."""
     slack = dt.timedelta(minutes=settings.actual_slack_minutes)
     done = set()
-    for object_id, at in found:
-        when = at.replace(tzinfo=dt.UTC)
-        if any(r.start - slack <= when <= r.end + slack and any(s.id == object_id for s in r.stops) for r in routes):
-            done.add(object_id)
+    for object_id, when in checkins:
+        near = [r for r in routes if r.start - slack <= when <= r.end + slack and any(s.id == object_id for s in r.stops)]
+        if near:
+            best = min(near, key=lambda r: max(r.start - when, when - r.end, dt.timedelta(0)))
+            done.add((best.start.isoformat(), object_id))
     return done
 
 
@@ -259,4 +268,4 @@ def actual_page_file(st: State, user: User, plan_id: int) -> Path:
 
 
 __all__ = ["UnitDay", "actual_page_file", "check_in", "checkins_csv", "actual_jobs", "field_records",
-           "officer_unit", "plan_for_object", "start_actual", "unit_day", "upload_track"]
+           "officer_unit", "plan_for_object", "start_actual", "ticked", "unit_day", "upload_track"]

@@ -4,6 +4,7 @@ and (when configured) PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
@@ -19,6 +20,7 @@ from routeplan.model.plan import Route
 from routeplan.model.planfile import read_plan
 from routeplan.serve.app import open_state
 from routeplan.serve.db import transaction
+from routeplan.serve.field import ticked
 from routeplan.serve.models import CheckInRow, Job, PlanRow
 from routeplan.serve.settings import ServeConfig
 
@@ -175,3 +177,16 @@ def test_a_queued_comparison_can_be_cancelled(server: Server, planned: dict, tra
     assert server.wait_job(long, timeout=120)["state"] == "cancelled"
     job = server.wait_job(jid, timeout=120)
     assert job["state"] == "cancelled" and job["error"] is None, job
+
+
+def test_a_check_in_ticks_one_visit_the_nearest_route_in_time(tracked: dict) -> None:
+    a = tracked["route"]
+    x = a.stops[0].id
+    hour = dt.timedelta(hours=1)
+    # the evening route of the same day visits the object too; its window (with the slack) overlaps the morning's
+    b = dataclasses.replace(a, start=a.end + hour / 2, end=a.end + 8 * hour, stops=[a.stops[0]])
+    key_a, key_b = (a.start.isoformat(), x), (b.start.isoformat(), x)
+    assert ticked([a, b], [(x, a.stops[0].arrival)]) == {key_a}
+    assert ticked([a, b], [(x, b.start + hour / 6)]) == {key_b}  # in both windows: the route it falls inside
+    assert ticked([a, b], [(x, a.start + 3 * 24 * hour)]) == set()  # three days later: no route of that day
+    assert ticked([a, b], [("other", a.stops[0].arrival)]) == set()
