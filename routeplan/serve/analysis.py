@@ -14,9 +14,8 @@ from routeplan.errors import InputError
 from routeplan.load.layers import read_hotspots
 from routeplan.serve import service
 from routeplan.serve.api import file_response
-from routeplan.serve.auth import same_token
 from routeplan.serve.db import audit, transaction
-from routeplan.serve.deps import PageUser, State, page_user, state
+from routeplan.serve.deps import PageUser, State, check_csrf, page_user, state
 from routeplan.serve.models import HotspotRun, ScenarioEdit, ScenarioRow, utcnow
 from routeplan.serve.pages import render
 from routeplan.serve.settings import PLANNERS, READERS
@@ -27,11 +26,6 @@ PU = Depends(page_user)
 ST = Depends(state)
 #: Largest incident file accepted (bytes).
 MAX_INCIDENT_BYTES = 50 * 1024 * 1024
-
-
-def _check_csrf(pu: PageUser, token: str) -> None:
-    if not same_token(pu.session.csrf, token):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
 
 
 def _suffix(data: bytes) -> str:
@@ -56,7 +50,7 @@ def runs_page(request: Request, scenario_id: int, pu: PageUser = PU, st: State =
 @router.post("/scenarios/{scenario_id}/hotspots")
 async def upload(request: Request, scenario_id: int, file: UploadFile, csrf: str = Form(""), pu: PageUser = PU,
                  st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     if pu.user.role not in ("admin", "planner", "analyst"):
         raise service.Forbidden()
     row = service.get_scenario(st, pu.user, scenario_id)
@@ -102,7 +96,7 @@ def run_file(run_id: int, rel: str, pu: PageUser = PU, st: State = ST) -> Respon
 def adopt(request: Request, run_id: int, csrf: str = Form(""), version: int = Form(-1), pu: PageUser = PU,
           st: State = ST) -> Response:
     """Make the run's ``hotspots.geojson`` the scenario's hotspot layer."""
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     if pu.user.role not in PLANNERS:
         raise service.Forbidden()
     run = _run(st, pu, run_id)

@@ -30,6 +30,7 @@ class JobOut(BaseModel):
     stage: str
     plan_id: int | None
     error: str | None
+    kind: str = "plan"
 
 
 @router.get("/health")
@@ -71,7 +72,8 @@ def add_plan(scenario_id: int, body: PlanRequest, user: User = Depends(api_user)
 @router.get("/jobs/{job_id}", response_model=JobOut)
 def job(job_id: int, user: User = Depends(api_user), st: State = Depends(state)) -> JobOut:  # noqa: B008
     j = service.get_job(st, user, job_id)
-    return JobOut(id=j.id, state=j.state, progress=j.progress, stage=j.stage, plan_id=j.plan_id, error=j.error)
+    return JobOut(id=j.id, state=j.state, progress=j.progress, stage=j.stage, plan_id=j.plan_id, error=j.error,
+                  kind=j.kind)
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=202)

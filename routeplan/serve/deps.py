@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from routeplan.serve.auth import session_for, user_for_token
+from routeplan.serve.auth import same_token, session_for, user_for_token
 from routeplan.serve.jobs import JobRunner
 from routeplan.serve.models import User, WebSession
 from routeplan.serve.settings import ServeConfig
@@ -79,3 +79,9 @@ def page_role(*roles: str) -> Callable[..., PageUser]:
             raise HTTPException(403, "your role may not open this page")
         return pu
     return check
+
+
+def check_csrf(pu: PageUser, token: str | None) -> None:
+    """403 unless ``token`` is the CSRF token of the user's session (every page form sends it)."""
+    if not same_token(pu.session.csrf, token):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")

@@ -1,5 +1,6 @@
 """Field work of the web workspace (issue #16): an officer's route of the day, check-ins, uploaded tracks, and
-plan against actual from them (:func:`routeplan.actual.run_actual` on the stored check-ins and tracks).
+plan against actual from them as a job (:func:`routeplan.serve.jobs.run_actual_job`, the library's comparison on
+the stored check-ins and tracks).
 
 Uploaded tracks are kept in the plan folder's ``field/tracks/`` (named ``UNIT_...gpx``, so that
 ``routeplan actual`` assigns them by file name); the check-ins are written to ``field/checkins.csv`` and the
@@ -15,17 +16,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from routeplan import settings
 from routeplan._io import atomic_file, file_stem, write_text_atomic
-from routeplan.actual.run import run_actual
 from routeplan.actual.tracks import read_gpx
 from routeplan.errors import InputError
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import read_plan
 from routeplan.serve.db import audit, transaction
 from routeplan.serve.deps import State
-from routeplan.serve.models import CheckInRow, PlanRow, TrackUpload, User, utcnow
+from routeplan.serve.models import CheckInRow, Job, PlanRow, ScenarioRow, TrackUpload, User, utcnow
 from routeplan.serve.service import Forbidden, NotFound, get_plan
 from routeplan.serve.settings import MAX_TRACK_BYTES, PLANNERS, READERS
 
@@ -39,7 +40,8 @@ class UnitDay:
     plan: PlanRow | None
     routes: list[Route]
     day: dt.date
-    done: set[str]
+    #: ``(route start, ISO, object id)`` of the visits checked in (see :func:`ticked`).
+    done: set[tuple[str, str]]
 
 
 def _tz(plan: Plan) -> dt.tzinfo:
@@ -64,11 +66,33 @@ def unit_day(st: State, user: User, day: dt.date | None = None) -> UnitDay:
         when = day or dt.datetime.now(_tz(plan)).date()
         routes = [r for r in plan.routes if r.unit == unit and r.day == when]
         if routes:
-            with st.factory() as db:
-                done = set(db.scalars(select(CheckInRow.object_id).where(
-                    CheckInRow.plan_id == row.id, CheckInRow.unit == unit)))
-            return UnitDay(row, routes, when, done)
+            mine = [r for r in plan.routes if r.unit == unit]
+            return UnitDay(row, routes, when, _visited(st, row.id, unit, mine, routes))
     return UnitDay(None, [], day or dt.date.today(), set())
+
+
+def _visited(st: State, plan_id: int, unit: str, mine: list[Route], shown: list[Route]) -> set[tuple[str, str]]:
+    """The visits of the ``shown`` routes checked in, judged against all the unit's routes ``mine``."""
+    with st.factory() as db:
+        found = list(db.execute(select(CheckInRow.object_id, CheckInRow.at).where(
+            CheckInRow.plan_id == plan_id, CheckInRow.unit == unit)))
+    starts = {r.start.isoformat() for r in shown}
+    return {k for k in ticked(mine, [(o, at.replace(tzinfo=dt.UTC)) for o, at in found]) if k[0] in starts}
+
+
+def ticked(routes: list[Route], checkins: list[tuple[str, dt.datetime]]) -> set[tuple[str, str]]:
+    """The visits of a unit's ``routes`` done by a check-in: ``(route start, ISO, object id)`` per check-in
+    ``(object id, time)``, for the route with that object whose window holds the time, give or take the slack
+    plan against actual allows (``actual_slack_minutes``), the nearest in time when two do. An object visited on
+    Monday is not ticked on Thursday's route, nor on the evening route of the same day."""
+    slack = dt.timedelta(minutes=settings.actual_slack_minutes)
+    done = set()
+    for object_id, when in checkins:
+        near = [r for r in routes if r.start - slack <= when <= r.end + slack and any(s.id == object_id for s in r.stops)]
+        if near:
+            best = min(near, key=lambda r: max(r.start - when, when - r.end, dt.timedelta(0)))
+            done.add((best.start.isoformat(), object_id))
+    return done
 
 
 def plan_for_object(st: State, user: User, object_id: str) -> PlanRow:
@@ -185,8 +209,17 @@ def checkins_csv(rows: list[CheckInRow], tz: dt.tzinfo) -> str:
     return buf.getvalue()
 
 
-def compute_actual(st: State, user: User, plan_id: int) -> Path:
-    """Run plan against actual on the plan's stored check-ins and tracks into ``PLAN/actual``; its page."""
+def start_actual(st: State, user: User, plan_id: int) -> Job:
+    """Start plan against actual of a plan as a job (its stored check-ins and tracks into ``PLAN/actual``); the
+    job already queued or running for the plan when there is one (a second press starts no second job).
+
+    Raises
+    ------
+    Forbidden
+        Not a planner.
+    InputError
+        No check-ins and no tracks for the plan yet.
+    """
     if user.role not in PLANNERS:
         raise Forbidden()
     row = get_plan(st, user, plan_id)
@@ -194,17 +227,34 @@ def compute_actual(st: State, user: User, plan_id: int) -> Path:
     if not cks and not ups:
         raise InputError("no check-ins or tracks for this plan yet; there is nothing to compare it with")
     folder = Path(row.folder)
-    plan = read_plan(folder, paths_required=False)
-    checkins = None
-    if cks:
-        checkins = folder / "field" / "checkins.csv"
-        checkins.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(checkins, checkins_csv(cks, _tz(plan)))
-    tracks = [folder / "field" / "tracks"] if ups else []
-    run_actual(folder, folder / "actual", tracks=tracks, checkins=checkins)
     with transaction(st.factory) as db:
-        audit(db, user.name, "actual", str(plan_id))
-    return folder / "actual" / "actual.html"
+        # take the plan row's write lock first, so two presses at once see each other's job (SQLite, PostgreSQL)
+        db.execute(update(PlanRow).where(PlanRow.id == plan_id).values(served=PlanRow.served))
+        running = db.scalars(select(Job).where(Job.kind == "actual", Job.plan_id == plan_id,
+                                               Job.state.in_(("queued", "running")))).first()
+        if running is not None:
+            return running
+        checkins = None
+        if cks:
+            checkins = folder / "field" / "checkins.csv"
+            checkins.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(checkins, checkins_csv(cks, _tz(read_plan(folder, paths_required=False))))
+        scenario = db.get(ScenarioRow, row.scenario_id)
+        job = Job(kind="actual", plan_id=plan_id, scenario_id=row.scenario_id,
+                  scenario_version=scenario.version if scenario else 0, seed=0, time_limit=0.0, iterations=0,
+                  created_by=user.name, state="queued", progress=0.0, stage="", cancel_requested=False)
+        db.add(job)
+        db.flush()
+        audit(db, user.name, "actual_start", f"plan {plan_id} job {job.id}")
+    st.jobs.submit_actual(job.id, folder, checkins, folder / "field" / "tracks" if ups else None)
+    return job
+
+
+def actual_jobs(st: State, plan_id: int) -> list[Job]:
+    """The plan-against-actual jobs of a plan, newest first."""
+    with st.factory() as db:
+        return list(db.scalars(select(Job).where(Job.kind == "actual", Job.plan_id == plan_id)
+                               .order_by(Job.id.desc())))
 
 
 def actual_page_file(st: State, user: User, plan_id: int) -> Path:
@@ -217,5 +267,5 @@ def actual_page_file(st: State, user: User, plan_id: int) -> Path:
     return path
 
 
-__all__ = ["UnitDay", "actual_page_file", "check_in", "checkins_csv", "compute_actual", "field_records",
-           "officer_unit", "plan_for_object", "unit_day", "upload_track"]
+__all__ = ["UnitDay", "actual_page_file", "check_in", "checkins_csv", "actual_jobs", "field_records",
+           "officer_unit", "plan_for_object", "start_actual", "ticked", "unit_day", "upload_track"]

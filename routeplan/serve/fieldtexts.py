@@ -10,6 +10,8 @@ FIELD_TEXTS: dict[str, tuple[str, str]] = {
     "no_route_today": ("Tidak ada rute untuk unit Anda pada hari ini.", "Your unit has no route on this day."),
     "visited": ("Sudah dikunjungi", "Visited"),
     "checked_in": ("Tercatat", "Recorded"),
+    "checkin_saved": ("Kunjungan tercatat (waktu server). ✓ tampil pada rute yang jamnya mencakup waktu itu.",
+                      "Visit recorded (server time). ✓ shows on the route whose hours include that time."),
     "navigate": ("Navigasi", "Navigate"),
     "upload_track": ("Unggah jejak GPS (GPX)", "Upload a GPS track (GPX)"),
     "send": ("Kirim", "Send"),

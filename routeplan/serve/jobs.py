@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import multiprocessing
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from routeplan.actual.checkins import read_checkins
+from routeplan.actual.run import compare_actual, plan_context, read_tracks, write_actual
 from routeplan.errors import InputError, NetworkError
 from routeplan.hotspots import run_hotspots
 from routeplan.load.scenario import load_scenario
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 
 #: States a job ends in.
 FINAL = ("done", "failed", "cancelled")
-RESTART_REASON = "the server stopped while this job was {state}; start the plan again"
+RESTART_REASON = "the server stopped while this job was {state}; start it again"
 
 
 #: The server process that started this worker (set in each worker by the pool's initializer).
@@ -79,6 +82,11 @@ class _Reporter:
         else:
             self.progress = max(self.progress, 0.15)
         self._write(label, force=True)
+
+    def at(self, progress: float, stage: str) -> None:
+        """A stage reached at ``progress`` (0..1), written at once; raises :class:`Cancelled` when asked to."""
+        self.progress = max(self.progress, progress)
+        self._write(stage, force=True)
 
     def iteration(self, done: int, seconds: float) -> None:
         share = max(seconds / self.limits[0], done / self.limits[1])
@@ -167,6 +175,56 @@ def _run_hotspot_job(db_url: str, run_id: int, incidents: str, out_dir: str, lan
             run.state, run.error, run.finished = state, error, utcnow()
 
 
+def run_actual_job(db_url: str, job_id: int, plan_dir: str, checkins: str, tracks: str) -> None:
+    """Compare a plan folder with its check-ins (``checkins``, a CSV or "") and uploaded tracks (``tracks``, a
+    folder or "") into ``plan_dir/actual`` (in a worker process), with the library's plan against actual."""
+    try:
+        _run_actual_job(db_url, job_id, plan_dir, checkins, tracks)
+    finally:
+        _exit_if_orphaned()
+
+
+def _run_actual_job(db_url: str, job_id: int, plan_dir: str, checkins: str, tracks: str) -> None:
+    factory = session_factory(make_engine(db_url))
+    with transaction(factory) as db:
+        job = db.get(Job, job_id)
+        if job is None or job.state != "queued":
+            return
+        if job.cancel_requested:
+            job.state, job.finished = "cancelled", utcnow()
+            return
+        job.state, job.stage, who = "running", "starting", job.created_by
+    rep = _Reporter(factory, job_id, 1.0, 1)
+    folder, step = Path(plan_dir), rep.at
+    try:
+        step(0.05, "reading the plan and its roads")
+        plan, ctx = plan_context(folder)
+        step(0.25, "reading the tracks")
+        trs = read_tracks([tracks], plan, ctx) if tracks else {}
+        tz = (plan.routes[0].start.tzinfo if plan.routes else None) or dt.UTC
+        cks = read_checkins(checkins, tz) if checkins else []
+        step(0.35, "matching the tracks to the roads and classifying the visits")
+        result = compare_actual(plan, ctx, trs, cks, plan.language or ctx.scenario.language)
+        step(0.95, "writing outputs")
+        write_actual(result, folder / "actual", [folder, *([tracks] if tracks else []), *([checkins] if checkins else [])])
+    except Cancelled:
+        _finish(factory, job_id, "cancelled", None, only_running=True)
+        return
+    except (InputError, NetworkError) as exc:  # one line, naming the plan's files without the server's folders
+        _finish(factory, job_id, "failed", str(exc).replace(str(folder) + "/", "").splitlines()[0][:2000])
+        return
+    except Exception as exc:  # a bug: the job fails with the reason, the server goes on
+        log.exception("job %s failed", job_id)
+        _finish(factory, job_id, "failed", f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
+        return
+    with transaction(factory) as db:
+        job = db.get(Job, job_id)
+        if job is None or job.state != "running":  # a restart or a cancel came first: keep that verdict
+            return
+        job.state, job.progress, job.stage, job.finished = "done", 1.0, "done", utcnow()
+        audit(db, who, "actual_done", f"job {job_id} plan {job.plan_id}")
+
+
 def _finish(factory: sessionmaker[Session], job_id: int, state: str, error: str | None,
             only_running: bool = False) -> None:
     with transaction(factory) as db:
@@ -217,6 +275,17 @@ class JobRunner:
             _finish(self.factory, job_id, "failed", str(exc))
             return
         fut = pool.submit(run_job, self.db_url, job_id, str(scenario_file), str(self.plans_dir))
+        self._futures[job_id] = fut
+        fut.add_done_callback(functools.partial(self._done, job_id))
+
+    def submit_actual(self, job_id: int, plan_dir: Path, checkins: Path | None, tracks: Path | None) -> None:
+        """Start plan against actual of ``plan_dir`` as job ``job_id`` (see :func:`run_actual_job`)."""
+        try:
+            pool = self._executor()
+        except InputError as exc:  # the configured Dask scheduler is not reachable: the job fails with the reason
+            _finish(self.factory, job_id, "failed", str(exc))
+            return
+        fut = pool.submit(run_actual_job, self.db_url, job_id, str(plan_dir), str(checkins or ""), str(tracks or ""))
         self._futures[job_id] = fut
         fut.add_done_callback(functools.partial(self._done, job_id))
 

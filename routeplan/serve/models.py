@@ -80,7 +80,8 @@ class ScenarioEdit(Base):
 
 
 class Job(Base):
-    """A plan run: queued → running → done | failed | cancelled; ``plan_id`` once done."""
+    """A job: queued → running → done | failed | cancelled. ``kind`` ``plan`` plans a scenario (``plan_id``, the
+    new plan, once done); ``actual`` compares the plan ``plan_id`` with its check-ins and tracks."""
 
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,6 +99,7 @@ class Job(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     plan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20), default="plan", server_default="plan")
 
 
 class PlanRow(Base):

@@ -16,9 +16,9 @@ from routeplan.load.layers import read_vital_objects
 from routeplan.pipeline import load_saved_scenario
 from routeplan.render.navlinks import geo_uri, maps_url
 from routeplan.serve import field
-from routeplan.serve.deps import PageUser, State
+from routeplan.serve.deps import PageUser, State, check_csrf
 from routeplan.serve.fieldtexts import field_text
-from routeplan.serve.pages import PU, ST, _check_csrf, render
+from routeplan.serve.pages import PU, ST, render
 from routeplan.serve.service import NotFound, get_plan
 from routeplan.serve.settings import MAX_TRACK_BYTES, READERS
 
@@ -49,10 +49,10 @@ def officer_page(request: Request, day: str = "", pu: PageUser = PU, st: State =
 @router.post("/officer/checkin")
 def officer_checkin(plan: int = Form(...), object_id: str = Form(...), csrf: str = Form(""), lat: str = Form(""),
                     lon: str = Form(""), day: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     field.check_in(st, pu.user, plan, object_id, lat, lon)
     when = _day(day)
-    back = f"/officer?day={when.isoformat()}" if when else "/officer"
+    back = f"/officer?day={when.isoformat()}&checked=1" if when else "/officer?checked=1"
     return RedirectResponse(back, status_code=303)
 
 
@@ -67,7 +67,7 @@ def checkin_page(request: Request, object_id: str, pu: PageUser = PU, st: State 
 @router.post("/officer/track")
 async def officer_track(file: UploadFile, plan: int = Form(...), csrf: str = Form(""), day: str = Form(""),
                         pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     data = await file.read(MAX_TRACK_BYTES + 1)
     field.upload_track(st, pu.user, plan, file.filename or "track.gpx", data)
     when = _day(day)
@@ -83,14 +83,16 @@ def actual_view(request: Request, plan_id: int, pu: PageUser = PU, st: State = S
     row = get_plan(st, pu.user, plan_id)
     cks, ups = field.field_records(st, plan_id)
     made = (Path(row.folder) / "actual" / "actual.html").is_file()
-    return _page(request, "officer_actual.html", pu, plan=row, checkins=cks, uploads=ups, made=made)
+    return _page(request, "officer_actual.html", pu, plan=row, checkins=cks, uploads=ups, made=made,
+                 jobs=field.actual_jobs(st, plan_id)[:5])
 
 
 @router.post("/plans/{plan_id}/actual")
 def actual_compute(plan_id: int, csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
-    field.compute_actual(st, pu.user, plan_id)
-    return RedirectResponse(f"/plans/{plan_id}/actual", status_code=303)
+    """Start plan against actual as a job (or join the one running for the plan); its progress page."""
+    check_csrf(pu, csrf)
+    job = field.start_actual(st, pu.user, plan_id)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/plans/{plan_id}/actual/page")

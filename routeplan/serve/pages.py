@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from routeplan.errors import InputError
-from routeplan.serve import forms, service
+from routeplan.serve import field, forms, service
 from routeplan.serve.api import file_response
 from routeplan.serve.auth import check_login, close_session, open_session, same_token, throttled
 from routeplan.serve.db import transaction
-from routeplan.serve.deps import COOKIE, LOGIN_CSRF_COOKIE, PageUser, State, page_user, state
+from routeplan.serve.deps import COOKIE, LOGIN_CSRF_COOKIE, PageUser, State, check_csrf, page_user, state
 from routeplan.serve.models import WebSession
 from routeplan.serve.settings import APPROVERS, PLANNERS, READERS
 from routeplan.serve.storage import TooLarge
@@ -34,11 +34,6 @@ def render(request: Request, name: str, pu: PageUser | None, status: int = 200, 
         "T": lambda key: text(key, lang), "lang": lang, "user": pu.user if pu else None,
         "csrf": pu.session.csrf if pu else "", "PLANNERS": PLANNERS, "APPROVERS": APPROVERS, **ctx},
         status_code=status)
-
-
-def _check_csrf(pu: PageUser, token: str | None) -> None:
-    if not same_token(pu.session.csrf, token):
-        raise HTTPException(403, "the form's CSRF token is missing or wrong; reload the page")
 
 
 def safe_next(target: str | None) -> str:
@@ -82,7 +77,7 @@ def login(request: Request, name: str = Form(""), password: str = Form(""), csrf
 
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     with transaction(st.factory) as db:
         close_session(db, request.cookies.get(COOKIE))
     resp = RedirectResponse("/login", status_code=303)
@@ -93,7 +88,7 @@ def logout(request: Request, csrf: str = Form(""), pu: PageUser = PU, st: State 
 @router.post("/lang")
 def set_lang(request: Request, lang: str = Form("id"), csrf: str = Form(""), pu: PageUser = PU,
              st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     with transaction(st.factory) as db:
         sess = db.get(WebSession, pu.session.id)
         if sess is not None:
@@ -115,7 +110,7 @@ def home(request: Request, pu: PageUser = PU, st: State = ST) -> Response:
 
 @router.post("/scenarios/sample")
 def new_sample(csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     row = service.scenario_from_sample(st, pu.user)
     return RedirectResponse(f"/scenarios/{row.id}", status_code=303)
 
@@ -123,7 +118,7 @@ def new_sample(csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Respo
 @router.post("/scenarios/upload")
 async def upload(request: Request, file: UploadFile, csrf: str = Form(""), pu: PageUser = PU,
                  st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     data = await file.read(st.cfg.max_upload_bytes + 1)
     if len(data) > st.cfg.max_upload_bytes:
         raise HTTPException(413, f"the upload is above the {st.cfg.max_upload_bytes}-byte limit")
@@ -157,7 +152,7 @@ def scenario(request: Request, scenario_id: int, pu: PageUser = PU, st: State = 
 @router.post("/scenarios/{scenario_id}/edit")
 def edit(request: Request, scenario_id: int, toml: str = Form(""), version: int = Form(0), csrf: str = Form(""),
          pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     try:
         service.save_scenario_text(st, pu.user, scenario_id, toml, version)
     except InputError as exc:
@@ -170,7 +165,7 @@ def edit(request: Request, scenario_id: int, toml: str = Form(""), version: int 
 async def edit_form(request: Request, scenario_id: int, pu: PageUser = PU, st: State = ST) -> Response:
     """Save the scenario form: the library validates it; its message is shown beside the field it names."""
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    _check_csrf(pu, posted.get("csrf"))
+    check_csrf(pu, posted.get("csrf"))
     row = service.get_scenario(st, pu.user, scenario_id)
     current = forms.read_raw((Path(row.folder) / "scenario.toml").read_text(encoding="utf-8"))
     raw = forms.scenario_from_form(posted, current)
@@ -189,7 +184,7 @@ async def edit_form(request: Request, scenario_id: int, pu: PageUser = PU, st: S
 @router.post("/scenarios/{scenario_id}/plans")
 def start(request: Request, scenario_id: int, seed: int = Form(1), time_limit: float = Form(60.0),
           iterations: int = Form(10000), csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     try:
         job = service.start_plan(st, pu.user, scenario_id, seed, time_limit, iterations)
     except InputError as exc:
@@ -206,12 +201,12 @@ def job_page(request: Request, job_id: int, pu: PageUser = PU, st: State = ST) -
 def job_status(job_id: int, pu: PageUser = PU, st: State = ST) -> Response:
     j = service.get_job(st, pu.user, job_id)
     return JSONResponse({"state": j.state, "progress": j.progress, "stage": j.stage, "plan_id": j.plan_id,
-                         "error": j.error})
+                         "error": j.error, "kind": j.kind})
 
 
 @router.post("/jobs/{job_id}/cancel")
 def cancel(job_id: int, csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     service.get_job(st, pu.user, job_id)
     if pu.user.role not in PLANNERS:
         raise service.Forbidden()
@@ -229,7 +224,8 @@ def plan_page(request: Request, plan_id: int, pu: PageUser = PU, st: State = ST)
     files = [n for n in ("plan.json", "stops.csv", "routes.geojson", "plan.gpkg", "scorecard.json")
              if (folder / n).is_file()]
     others = [p for p in service.list_plans(st, row.scenario_id) if p.id != row.id]
-    return render(request, "plan.html", pu, plan=row, gpx=gpx, files=files, others=others)
+    return render(request, "plan.html", pu, plan=row, gpx=gpx, files=files, others=others,
+                  actual_jobs=field.actual_jobs(st, plan_id)[:1])
 
 
 @router.get("/plans/{plan_id}/files/{rel:path}")
@@ -247,7 +243,7 @@ def plan_zip(plan_id: int, pu: PageUser = PU, st: State = ST) -> Response:
 
 @router.post("/plans/{plan_id}/approve")
 def approve(plan_id: int, csrf: str = Form(""), pu: PageUser = PU, st: State = ST) -> Response:
-    _check_csrf(pu, csrf)
+    check_csrf(pu, csrf)
     service.approve(st, pu.user, plan_id)
     return RedirectResponse(f"/plans/{plan_id}", status_code=303)
 

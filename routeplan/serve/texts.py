@@ -8,6 +8,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "logout": ("Keluar", "Log out"),
     "today_route": ("Rute hari ini", "Today's route"),  # issue #16: the officer's phone page
     "plan_vs_actual": ("Rencana dan pelaksanaan", "Plan against actual"),
+    "open_actual": ("Buka hasil rencana dan pelaksanaan", "Open plan against actual"),
     "posters": ("Poster QR objek vital", "QR posters of the vital objects"),
     "user": ("Nama pengguna", "User name"),
     "password": ("Kata sandi", "Password"),

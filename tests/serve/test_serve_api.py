@@ -36,7 +36,7 @@ def test_upload_plan_and_read_the_plan(server: Server, planned: dict) -> None:
     assert plan["routes"]
     job = server.api("GET", f"/api/jobs/{planned['job']}", "ana").json()
     assert job == {"id": planned["job"], "state": "done", "progress": 1.0, "stage": "done",
-                   "plan_id": planned["plan"], "error": None}
+                   "plan_id": planned["plan"], "error": None, "kind": "plan"}
     r = server.api("GET", f"/api/plans/{planned['plan']}/files/map.html", "ana")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html") and "leaflet" in r.text.lower()
     r = server.api("GET", f"/api/plans/{planned['plan']}/files/stops.csv", "ana")

@@ -62,3 +62,21 @@ def test_unreachable_scheduler_fails_the_job_with_the_reason(tmp_path: Path) -> 
         assert job["state"] == "failed" and "--scheduler tcp://127.0.0.1:9: cannot connect" in job["error"], job
     finally:
         srv.stop()
+
+
+def test_plan_against_actual_runs_on_the_cluster(cluster: distributed.LocalCluster, tmp_path: Path) -> None:
+    from .test_serve_field_jobs import press, upload_track  # lazy: the field helpers, only for this test
+
+    srv = new_server(tmp_path, None, ["--scheduler", cluster.scheduler_address])
+    try:
+        r = srv.api("POST", "/api/scenarios", "plan", files={"file": ("sample.zip", zip_folder(SAMPLE))})
+        r = srv.api("POST", f"/api/scenarios/{r.json()['id']}/plans", "plan", json=TINY)
+        pid = srv.wait_job(r.json()["id"])["plan_id"]
+        upload_track(srv, pid, tmp_path)
+        job = srv.wait_job(press(srv, srv.login("plan"), pid), timeout=300)
+        assert job["state"] == "done" and job["progress"] == 1.0, job
+        assert "run_actual_job" in _prefixes(cluster)  # on the cluster, not in a process pool
+        page = srv.login("plan").get(srv.url + f"/plans/{pid}/actual/page", timeout=30)
+        assert page.status_code == 200 and "rp-actual-panel" in page.text
+    finally:
+        srv.stop()

@@ -3,6 +3,7 @@ against actual for planners — against a real server on SQLite and (when config
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import read_plan
 from routeplan.serve.app import open_state
 from routeplan.serve.auth import add_user
-from routeplan.serve.models import PlanRow
+from routeplan.serve.models import CheckInRow, PlanRow
 from routeplan.serve.settings import ServeConfig
 
 from .conftest import OFFICER_UNIT, PASSWORD, TINY, Server, csrf_of
@@ -77,7 +78,16 @@ def test_the_officer_sees_the_units_route_and_checks_in(server: Server, field: d
     resp = s.post(server.url + "/officer/checkin", timeout=30, allow_redirects=False,
                   data={"csrf": csrf_of(page.text), "plan": pid, "object_id": target, "day": field["day"],
                         "lat": str(r.stops[0].lat), "lon": str(r.stops[0].lon)})
-    assert resp.status_code == 303
+    assert resp.status_code == 303 and "checked=1" in resp.headers["location"]
+    assert 'id="checkin-saved"' in s.get(server.url + resp.headers["location"], timeout=30).text
+    # the stop is ticked on its own route when the check-in's server time falls in the route's window (set it to
+    # the planned arrival: the test runs on any day, the plan is for the sample's week)
+    st = open_state(ServeConfig(data=server.data, db_url=server.db or ""))
+    with st.factory() as db, db.begin():
+        ck = db.scalars(select(CheckInRow).where(CheckInRow.plan_id == pid, CheckInRow.object_id == target)
+                        .order_by(CheckInRow.id.desc())).first()
+        assert ck is not None and ck.user == "off"
+        ck.at = r.stops[0].arrival.astimezone(dt.UTC).replace(tzinfo=None)
     again = s.get(server.url + f"/officer?day={field['day']}", timeout=30).text
     assert f'class="officer-stop done" data-id="{target}"' in again
     planner = server.login("plan")
@@ -194,9 +204,10 @@ def test_planner_sees_plan_against_actual_from_checkins_and_tracks(server: Serve
     p = server.login("plan")
     page = p.get(server.url + f"/plans/{field['id']}/actual", timeout=30).text
     assert "my-phone" not in page and OFFICER_UNIT in page
-    r = p.post(server.url + f"/plans/{field['id']}/actual", data={"csrf": csrf_of(page)}, timeout=300)
-    assert r.status_code == 200, r.text
-    assert 'id="actual"' in r.text
+    r = p.post(server.url + f"/plans/{field['id']}/actual", data={"csrf": csrf_of(page)}, timeout=30)
+    assert r.status_code == 200 and r.url.split("/jobs/", 1)[0] == server.url, r.url  # the job's progress page
+    assert server.wait_job(int(r.url.rsplit("/", 1)[1]), timeout=300)["state"] == "done"
+    assert 'id="actual"' in p.get(server.url + f"/plans/{field['id']}/actual", timeout=30).text
     html = p.get(server.url + f"/plans/{field['id']}/actual/page", timeout=30)
     assert html.status_code == 200 and "rp-actual-panel" in html.text
     data = json.loads((field["folder"] / "actual" / "actual.json").read_text())

@@ -1,4 +1,4 @@
-// Live progress of a plan job: polls its status once a second until it ends.
+// Live progress of a job (a plan, or plan against actual): polls its status once a second until it ends.
 (function () {
   "use strict";
   var box = document.getElementById("job");
@@ -9,7 +9,9 @@
     document.getElementById("state").textContent = states[s.state] || s.state;
     document.getElementById("stage").textContent = s.stage || "";
     document.getElementById("error").textContent = s.error || "";
-    if (s.plan_id) {
+    var result = document.getElementById("open-actual");
+    if (result && s.state === "done") { result.hidden = false; }
+    if (s.plan_id && !result) {
       var a = document.getElementById("open-plan");
       a.href = "/plans/" + encodeURIComponent(s.plan_id);
       a.hidden = false;
