@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from routeplan import RoutingModel, Stop, Vehicle
+from routeplan import RoutingModel, SearchParams, Stop, Vehicle
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "benchmarks"
@@ -180,6 +180,23 @@ def verify_top(inst: TopInstance, routes: list[list[int]]) -> tuple[bool, float,
     return True, float(sum(inst.score[v] for v in seen)), lengths, ""
 
 
+def top_search(inst: TopInstance, prize_unit: int, limit: int) -> SearchParams:
+    """Search settings for a TOP model whose prizes are ``score * prize_unit`` and whose length limit is ``limit``.
+
+    PyVRP's default penalty bounds (0.1 to 10^5 per unit of excess length) are tiny against prizes of about
+    10^7 per customer: the search then stays feasible almost always (99 % of candidates on p4.2.i) and sits in
+    the first region of customers it fills. Bounded so that an excess of 0.8 % of the length limit costs as much
+    as an average customer's prize, the search crosses the limit and comes back, and larger perturbations
+    (up to 40 stops on 100 customers) let two long routes move to another region. Measured on set 4 with
+    two vehicles (p4.2.h-k, 2 seeds, 10 CPU-s): mean gap 4.5 % with PyVRP's defaults, 0.9 % with these.
+    """
+    customers = len(inst.score) - 2
+    mean_prize = float(inst.score[1:-1].mean()) * prize_unit
+    penalty = (1.0, max(10.0, mean_prize / (0.008 * limit)))
+    perturbations = (min(5, max(1, customers // 10)), max(25, min(40, round(0.4 * customers))))
+    return SearchParams(penalty=penalty, perturbations=perturbations)
+
+
 def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 1000) -> dict:
     """Solve a TOP instance with RoutingModel.
 
@@ -200,7 +217,7 @@ def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 
         model.add_stop(Stop(location=v, tw_early=0, tw_late=10**12, prize=int(inst.score[v]) * prize_unit))
         nodes.append(v)
     t0 = _timer()
-    res = solve_model(model, time_limit, seed=seed)
+    res = solve_model(model, time_limit, seed=seed, search=top_search(inst, prize_unit, limit))
     spent = _spent(t0)
     routes = [[nodes[s] for s, _, _ in r.visits] for r in res.routes]
     ok, score, lengths, why = verify_top(inst, routes)

@@ -54,7 +54,7 @@ from routeplan.model import (
     VitalObject,
 )
 from routeplan.model.planfile import read_plan
-from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
+from routeplan.optimize.routing import RoutingModel, RoutingResult, SearchParams, Stop, Vehicle
 from routeplan.pipeline import plan, plan_weeks, replan
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.context import prepare as prepare_scenario
@@ -83,7 +83,7 @@ __all__ = [
     "Hotspot", "Plan", "Route", "Visit", "Unserved", "Problem", "PlanContext",
     # the building blocks the benchmarks measure: roads, travel-time matrices, the general routing layer
     "graph_from_file", "add_travel_times", "DEFAULT_SPEEDS_KMH", "travel_matrix", "TravelMatrix",
-    "RoutingModel", "RoutingResult", "Stop", "Vehicle",
+    "RoutingModel", "RoutingResult", "SearchParams", "Stop", "Vehicle",
     # the synthetic sample, and its three-shift day for scenarios that tests and benchmarks build
     "generate_sample", "THREE_SHIFTS_TOML", "generate_regency",
     # a starter scenario to edit, in a new folder (``routeplan init``)

@@ -1,4 +1,4 @@
-"""RoutingModel.solve's extra stopping criterion (``stop``), used for CPU-second budgets."""
+"""RoutingModel.solve: its extra stopping criterion (``stop``, used for CPU-second budgets) and its search settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from routeplan.optimize.routing import RoutingModel, Stop, Vehicle
+from routeplan.optimize.routing import RoutingModel, SearchParams, Stop, Vehicle
 
 
 def _model() -> RoutingModel:
@@ -50,3 +50,26 @@ def test_cpu_second_budget() -> None:
     res = _model().solve(time_limit=600, seed=1, stop=lambda _cost: time.process_time() >= end)
     assert time.process_time() >= end
     assert res.iterations > 0 and res.feasible
+
+
+def test_search_params_reach_pyvrp(monkeypatch) -> None:
+    import pyvrp
+
+    seen = []
+    real = pyvrp.solve
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["params"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pyvrp, "solve", spy)
+    search = SearchParams(penalty=(2.0, 3000.0), perturbations=(4, 31))
+    res = _model().solve(time_limit=600, seed=1, max_iterations=20, search=search)
+    assert res.feasible and res.iterations == 20
+    _model().solve(time_limit=600, seed=1, max_iterations=20)
+    tuned, default = seen
+    assert (tuned.penalty.min_penalty, tuned.penalty.max_penalty) == (2.0, 3000.0)
+    assert (tuned.perturbation.min_perturbations, tuned.perturbation.max_perturbations) == (4, 31)
+    # without settings the search is PyVRP's own, so the weekly patrol model is unchanged
+    assert default == pyvrp.SolveParams()
+

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import PerturbationParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,36 @@ class Stop:
     group: int | None = None
     demand: int = 0
     name: str = ""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """How PyVRP's iterated local search explores a model (PyVRP's defaults where ``None``).
+
+    A model whose prizes are much larger than its costs (e.g. the team orienteering problem, where one point of
+    score outweighs any total distance) needs penalties on the scale of its prizes: with PyVRP's default bounds the
+    search either never leaves the feasible space or never comes back. And long routes need larger
+    perturbations to move from one region of customers to another.
+
+    Attributes
+    ----------
+    penalty
+        ``(min, max)`` penalty per unit of violation (excess distance, duration, load, time warp); the search
+        starts at the midpoint and adapts inside these bounds.
+    perturbations
+        ``(min, max)`` number of stops the search perturbs (removes or inserts) per iteration.
+    """
+
+    penalty: tuple[float, float] | None = None
+    perturbations: tuple[int, int] | None = None
+
+    def pyvrp_params(self) -> pyvrp.SolveParams:
+        """These settings as PyVRP's ``SolveParams`` (defaults elsewhere)."""
+        penalty = pyvrp.PenaltyParams() if self.penalty is None else pyvrp.PenaltyParams(
+            min_penalty=self.penalty[0], max_penalty=self.penalty[1])
+        perturbation = PerturbationParams() if self.perturbations is None else PerturbationParams(
+            min_perturbations=self.perturbations[0], max_perturbations=self.perturbations[1])
+        return pyvrp.SolveParams(penalty=penalty, perturbation=perturbation)
 
 
 @dataclass
@@ -166,7 +199,7 @@ class RoutingModel:
               no_improvement: int | None = None,
               initial_routes: Sequence[tuple[int, Sequence[int]]] | None = None,
               progress: Callable[[int, float], None] | None = None,
-              stop: StoppingCriterion | None = None) -> RoutingResult:
+              stop: StoppingCriterion | None = None, search: SearchParams | None = None) -> RoutingResult:
         """Solve with PyVRP's iterated local search.
 
         Parameters
@@ -189,6 +222,8 @@ class RoutingModel:
             Optional extra stopping criterion: any callable ``stop(best_cost) -> bool`` (PyVRP's
             ``StoppingCriterion`` protocol), called once per iteration, e.g. a budget in process CPU
             seconds. The search stops at the first criterion met.
+        search
+            Optional tuning of the search (penalty bounds, perturbation sizes); PyVRP's defaults otherwise.
 
         Returns
         -------
@@ -211,7 +246,14 @@ class RoutingModel:
         if initial_routes is not None:
             init = pyvrp.Solution(data, [pyvrp.Route(data, list(visits), veh)
                                          for veh, visits in initial_routes if len(visits)])
-        res = pyvrp.solve(data, stop=criterion, seed=seed, display=False, collect_stats=False, initial_solution=init)
+        params = (search or SearchParams()).pyvrp_params()
+        with warnings.catch_warnings():
+            # the penalty bounds are the caller's choice (SearchParams); PyVRP warns when a penalty sits at its
+            # bound, which with prize-dominated models is the normal case, not a sign of an infeasible instance
+            if search is not None and search.penalty is not None:
+                warnings.simplefilter("ignore", PenaltyBoundWarning)
+            res = pyvrp.solve(data, stop=criterion, seed=seed, display=False, collect_stats=False,
+                              initial_solution=init, params=params)
         best = res.best
         routes = []
         served: set[int] = set()
