@@ -63,12 +63,13 @@ def test_search_params_reach_pyvrp(monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pyvrp, "solve", spy)
-    search = SearchParams(penalty=(2.0, 3000.0), perturbations=(4, 31))
+    search = SearchParams(penalty=(2.0, 3000.0), penalty_updates=70, perturbations=(4, 31))
     res = _model().solve(time_limit=600, seed=1, max_iterations=20, search=search)
     assert res.feasible and res.iterations == 20
     _model().solve(time_limit=600, seed=1, max_iterations=20)
     tuned, default = seen
     assert (tuned.penalty.min_penalty, tuned.penalty.max_penalty) == (2.0, 3000.0)
+    assert tuned.penalty.solutions_between_updates == 70
     assert (tuned.perturbation.min_perturbations, tuned.perturbation.max_perturbations) == (4, 31)
     # without settings the search is PyVRP's own, so the weekly patrol model is unchanged
     assert default == pyvrp.SolveParams()

@@ -74,17 +74,25 @@ class SearchParams:
     penalty
         ``(min, max)`` penalty per unit of violation (excess distance, duration, load, time warp); the search
         starts at the midpoint and adapts inside these bounds.
+    penalty_updates
+        Candidate solutions between two penalty adjustments (PyVRP: 500); fewer adapt the penalties faster,
+        which wide ``penalty`` bounds need.
     perturbations
         ``(min, max)`` number of stops the search perturbs (removes or inserts) per iteration.
     """
 
     penalty: tuple[float, float] | None = None
+    penalty_updates: int | None = None
     perturbations: tuple[int, int] | None = None
 
     def pyvrp_params(self) -> pyvrp.SolveParams:
         """These settings as PyVRP's ``SolveParams`` (defaults elsewhere)."""
-        penalty = pyvrp.PenaltyParams() if self.penalty is None else pyvrp.PenaltyParams(
-            min_penalty=self.penalty[0], max_penalty=self.penalty[1])
+        given: dict[str, float] = {}
+        if self.penalty is not None:
+            given.update(min_penalty=self.penalty[0], max_penalty=self.penalty[1])
+        if self.penalty_updates is not None:
+            given["solutions_between_updates"] = self.penalty_updates
+        penalty = pyvrp.PenaltyParams(**given)  # type: ignore[arg-type]
         perturbation = PerturbationParams() if self.perturbations is None else PerturbationParams(
             min_perturbations=self.perturbations[0], max_perturbations=self.perturbations[1])
         return pyvrp.SolveParams(penalty=penalty, perturbation=perturbation)
