@@ -55,20 +55,48 @@ def _objects(xs: np.ndarray, ys: np.ndarray, n: int, rng, path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
 
 
-def buahbatu_scenario(folder: Path, n_objects: int = 150, n_units: int = 6, seed: int = 3) -> Path:
+#: Synthetic hotspot patterns (crime types, active hours) for a real network without incident data: the
+#: categories and hours of DOMAIN.md (curanmor at markets in the morning, curas at fuel stations and banks in
+#: the evening and night, curat in residential streets at night).
+HOTSPOT_PATTERNS = [(["curanmor"], "05:00-11:00"), (["curas"], "18:00-02:00"), (["curat"], "22:00-04:00"),
+                    (["curanmor", "curat"], "10:00-16:00"), (["curas", "curanmor"], "16:00-22:00")]
+
+
+def _hotspots(xs: np.ndarray, ys: np.ndarray, n: int, rng, path: Path) -> None:
+    """``n`` synthetic point hotspots at road nodes (risk 0.3-0.95, a pattern of HOTSPOT_PATTERNS each)."""
+    idx = rng.choice(len(xs), n, replace=False)
+    feats = []
+    for i, k in enumerate(idx):
+        types, hours = HOTSPOT_PATTERNS[i % len(HOTSPOT_PATTERNS)]
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(xs[k]), float(ys[k])]},
+                      "properties": {"id": f"HS-{i + 1:02d}", "name": f"Rawan {i + 1} (sintetis)",
+                                     "risk": round(float(rng.uniform(0.3, 0.95)), 2), "types": types,
+                                     "active_hours": [hours]}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+
+
+def buahbatu_scenario(folder: Path, n_objects: int = 150, n_units: int = 6, seed: int = 3,
+                      n_hotspots: int = 0) -> Path:
+    """Buahbatu's real road network with ``n_objects`` generated vital objects, ``n_units`` units and, when
+    ``n_hotspots`` > 0, that many synthetic point hotspots (there is no incident data for Buahbatu)."""
     folder.mkdir(parents=True, exist_ok=True)
     G = routeplan.graph_from_file(BUAHBATU, routeplan.DEFAULT_SPEEDS_KMH)
     nodes = list(G.nodes)
     xs = np.array([G.nodes[n]["x"] for n in nodes])
     ys = np.array([G.nodes[n]["y"] for n in nodes])
     _objects(xs, ys, n_objects, np.random.default_rng(seed), folder / "vo.geojson")
+    layers = 'vital_objects = "vo.geojson"\n'
+    if n_hotspots:
+        # a generator of its own, so the objects are the same with or without hotspots
+        _hotspots(xs, ys, n_hotspots, np.random.default_rng(seed + 1000), folder / "hs.geojson")
+        layers += 'hotspots = "hs.geojson"\n'
     c = int(np.argmin((xs - 107.66) ** 2 + (ys + 6.95) ** 2))
     shifts = ["pagi", "siang", "malam"]
     units = "".join(f'[[units]]\nid = "U{i}"\nkind = "{"car" if i % 2 == 0 else "motorcycle"}"\ndepot = "polsek"\n'
                     f'shifts = ["{shifts[i % 3]}"]\n' for i in range(n_units))
     (folder / "scenario.toml").write_text(
         f'name = "Buahbatu (benchmark)"\n[area]\nosm_file = "{BUAHBATU}"\n[plan]\nstart_date = "2026-11-30"\n'
-        f'[layers]\nvital_objects = "vo.geojson"\n[[depots]]\nid = "polsek"\nname = "Polsek Buahbatu"\n'
+        f'[layers]\n{layers}[[depots]]\nid = "polsek"\nname = "Polsek Buahbatu"\n'
         f'lat = {ys[c]}\nlon = {xs[c]}\n{SHIFTS}{units}')
     return folder / "scenario.toml"
 

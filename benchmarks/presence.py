@@ -10,8 +10,9 @@ of the whole command.
 Cases
 -----
 * ``sample``   the committed synthetic sample of Kecamatan Kunir (each version its own ``data/sample``);
-* ``buahbatu`` the real Buahbatu network with 150 vital objects and 6 units
-  (:func:`bench_end_to_end.buahbatu_scenario`; skipped when ``../shared/data`` is absent).
+* ``buahbatu`` the real Buahbatu network with 150 vital objects, 6 units and 20 synthetic point hotspots (there
+  is no incident data for Buahbatu; :func:`bench_end_to_end.buahbatu_scenario`; skipped when ``../shared/data``
+  is absent).
 
 Usage::
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     if not BUAHBATU.exists():
                         print(f"skipping buahbatu: {BUAHBATU} is absent", file=sys.stderr)
                         continue
-                    scen_old = scen_new = Path(buahbatu_scenario(tmp / "bb"))
+                    scen_old = scen_new = Path(buahbatu_scenario(tmp / "bb", n_hotspots=20))
                 else:
                     raise SystemExit(f"unknown case {case!r}")
                 walls = {}
