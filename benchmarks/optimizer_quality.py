@@ -1435,7 +1435,7 @@ PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the rela
 
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
-            pvrp_method: str = "lns", on_row=None, top_settings: str = "tuned", pvrp_search: str = "default") -> list[dict]:
+            pvrp_method: str = "lns", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty") -> list[dict]:
     """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results)."""
     rows: list[dict] = _RowList(on_row)
     if which == "top":
@@ -1557,8 +1557,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="PVRP outer search: lns (PvrpLnsSolver, default), relaxed (PvrpRelaxedSolver: the "
                          "LNS from a relaxed placement of the visits), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")
-    ap.add_argument("--pvrp-search", default="default", choices=sorted(PVRP_SEARCH),
-                    help="PVRP: search settings of every PyVRP solve: default (PyVRP's own) or fast-penalty "
+    ap.add_argument("--pvrp-search", default="fast-penalty", choices=sorted(PVRP_SEARCH),
+                    help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6) or default (PyVRP's own) "
                          "(penalties adjusted every 50 candidates instead of 500)")
     ap.add_argument("--top-search", default="tuned", choices=["tuned", "default"],
                     help="TOP search settings: tuned (penalty bounds and perturbations scaled to the instance, "
