@@ -190,8 +190,8 @@ def top_search(inst: TopInstance, prize_unit: int, limit: int) -> SearchParams:
     than anything it gains, and the search comes back to feasible routes even where Tmax admits only a
     few customers) and are adjusted every 50 candidates, so the penalty soon settles where about 65 % of the
     candidates are feasible; and larger perturbations (up to 40 stops on 100 customers) let two long routes move
-    to another region. Probe on p4.2.h-k at 10 CPU-s, seed 0: gaps 3.1/6.0/7.3/4.7 % with PyVRP's settings,
-    1.7/1.3/0.0/0.5 % with these.
+    to another region. Full runs at 10 CPU-s, seed 0 (BENCHMARKS.md, session 6): p4.2.h-k 3.1/6.0/7.3/4.7 % with
+    PyVRP's settings, 2.8/5.7/3.5/1.2 % with these; set 4 mean 0.84 -> 0.49 %.
     """
     customers = len(inst.score) - 2
     total_prize = float(inst.score.sum()) * prize_unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyvrp
 
 from routeplan.optimize.routing import RoutingModel, SearchParams, Stop, Vehicle
 
@@ -53,8 +54,6 @@ def test_cpu_second_budget() -> None:
 
 
 def test_search_params_reach_pyvrp(monkeypatch) -> None:
-    import pyvrp
-
     seen = []
     real = pyvrp.solve
 

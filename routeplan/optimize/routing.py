@@ -87,12 +87,10 @@ class SearchParams:
 
     def pyvrp_params(self) -> pyvrp.SolveParams:
         """These settings as PyVRP's ``SolveParams`` (defaults elsewhere)."""
-        given: dict[str, float] = {}
-        if self.penalty is not None:
-            given.update(min_penalty=self.penalty[0], max_penalty=self.penalty[1])
-        if self.penalty_updates is not None:
-            given["solutions_between_updates"] = self.penalty_updates
-        penalty = pyvrp.PenaltyParams(**given)  # type: ignore[arg-type]
+        base = pyvrp.PenaltyParams()
+        low, high = self.penalty if self.penalty is not None else (base.min_penalty, base.max_penalty)
+        updates = base.solutions_between_updates if self.penalty_updates is None else self.penalty_updates
+        penalty = pyvrp.PenaltyParams(solutions_between_updates=updates, min_penalty=low, max_penalty=high)
         perturbation = PerturbationParams() if self.perturbations is None else PerturbationParams(
             min_perturbations=self.perturbations[0], max_perturbations=self.perturbations[1])
         return pyvrp.SolveParams(penalty=penalty, perturbation=perturbation)
