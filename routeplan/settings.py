@@ -119,6 +119,10 @@ patrol_tolerance: float = 0.15
 reserve_chunk_minutes: int = 30
 #: Presence is spread: no stretch longer than this between two stops (or the depot) where candidates allow it.
 max_stretch_minutes: float = 60
+#: A route the weekly search left short of its patrol time gets a search of its own (``optimize.fill``): this many
+#: iterations (repeatable with the seed), stopped after ``fill_time_limit`` seconds on a slow machine.
+fill_iterations: int = 2000
+fill_time_limit: float = 20.0
 #: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every
 #: couple of hours) and may start up to ``hotspot_slot_window_minutes`` later, so that two stops of one hotspot
 #: are at least ``hotspot_slot_minutes - hotspot_slot_window_minutes`` apart (the spacing).

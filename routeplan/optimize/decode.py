@@ -260,7 +260,7 @@ def patrol_summary(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario
         done.add((spec.unit.id, spec.day, spec.shift.name))
         target = scenario.patrol_target(spec.unit, spec.shift) or 0
         rr = by_vehicle.get(vi)
-        minutes, stops, stretch = _patrol_figures(rr, cs, model.vehicles[vi].profile, model) if rr else (0.0, 0, 0.0)
+        minutes, stops, stretch = patrol_figures(rr, cs, model.vehicles[vi].profile, model) if rr else (0.0, 0, 0.0)
         sp = ShiftPatrol(spec.unit.id, t0 + dt.timedelta(days=spec.day), spec.shift.name, target,
                          round(minutes, 1), stops, round(stretch, 1))
         need = target * (1 - scenario.patrol_tolerance)
@@ -287,7 +287,7 @@ def patrol_summary(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario
     return out
 
 
-def _patrol_figures(rr: RouteResult, cs: Candidates, prof: int, model: RoutingModel) -> tuple[float, int, float]:
+def patrol_figures(rr: RouteResult, cs: Candidates, prof: int, model: RoutingModel) -> tuple[float, int, float]:
     """(patrol minutes, stops, longest stretch in minutes) of a solved route."""
     loc = model.vehicles[rr.vehicle].start
     drive = present = 0.0

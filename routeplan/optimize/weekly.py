@@ -31,6 +31,7 @@ from routeplan.optimize.candidates import (
     check_stop_count,
 )
 from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
+from routeplan.optimize.fill import fill_short_routes
 from routeplan.optimize.fleet import Fleet, build_fleet
 from routeplan.optimize.presence import add_presence_candidates
 from routeplan.optimize.routing import RoutingModel, RoutingResult
@@ -109,6 +110,8 @@ def plan_week(
     result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=time_limit,
                                     max_iterations=max_iterations, say=say,
                                     solver_progress=solver_progress)
+    say("filling short patrols")
+    result = fill_short_routes(result, cs, fleet, scenario, seed=seed)
 
     say("building routes")
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
@@ -161,9 +164,11 @@ def _solve(fleet: Fleet, candidates: list[Candidate], gaps: dict[str, float], *,
         if not violations:
             break
         say(f"re-optimizing for minimum gaps ({len(violations)} too close)")
-        # re-solves share what is left of the time limit, so --time-limit bounds the whole search
+        # re-solves share what is left of the time limit, so --time-limit bounds the whole search; each starts
+        # from the routes it corrects (a moved window may make them infeasible: the search repairs that)
         result = model.solve(time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
-                             max_iterations=max_iterations, progress=solver_progress)
+                             max_iterations=max_iterations, progress=solver_progress,
+                             initial_routes=[(rr.vehicle, [si for si, _a, _b in rr.visits]) for rr in result.routes])
     return result, (_push_gaps(model, candidates, result, gaps, dry_run=True) if gaps else [])
 
 

@@ -1,0 +1,110 @@
+"""Fill the patrol time of unit-shifts the weekly search left short, one route at a time.
+
+The weekly search optimizes every route of the week at once; on a large model it can settle with one route that
+returns to the depot early although presence candidates (hotspot slots, area patrols) are still free in its
+shift (issue #12: "every staffed unit-shift gets a route that uses its patrol time"). :func:`fill_short_routes`
+gives each such route a search of its own: the route's visits stay (required), the free presence candidates it
+can reach are offered, and the new route replaces the old one only when it patrols longer. The other routes are
+not touched, so required visits, minimum gaps and hotspot spacing (every slot is its own stop) stay as they were.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+
+import routeplan.settings as settings
+from routeplan.model.scenario import Scenario
+from routeplan.optimize.candidates import Candidates
+from routeplan.optimize.decode import patrol_figures
+from routeplan.optimize.fleet import Fleet
+from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
+
+log = logging.getLogger(__name__)
+
+#: candidate kinds that are presence (optional, free to add to a route)
+_PRESENCE = ("hotspot", "area_patrol")
+
+
+def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario, *,
+                      seed: int = 0) -> RoutingResult:
+    """Re-plan alone each route short of its patrol time, offering it the presence no route serves.
+
+    Parameters
+    ----------
+    result
+        The solved weekly model (:attr:`Fleet.model`).
+    cs
+        Its candidates, in the order of the model's stops.
+    fleet
+        The vehicles (unit-shifts) of the model.
+    scenario
+        Patrol targets and tolerance.
+    seed
+        Seed of each route's search; the search is bounded by iterations
+        (``settings.fill_iterations``), so the same seed gives the same routes.
+
+    Returns
+    -------
+    RoutingResult
+        ``result`` with the routes that now patrol longer replaced (the same object, updated).
+    """
+    model = fleet.model
+    by_vehicle = {rr.vehicle: rr for rr in result.routes}
+    for vi, spec in enumerate(fleet.specs):
+        target = scenario.patrol_target(spec.unit, spec.shift)
+        if not target:
+            continue
+        need = target * (1 - scenario.patrol_tolerance)
+        old = by_vehicle.get(vi)
+        prof = model.vehicles[vi].profile
+        before = patrol_figures(old, cs, prof, model)[0] if old else 0.0
+        if before + 1e-6 >= need:
+            continue
+        new = _refill(model, cs, fleet, vi, old, result.served, seed)
+        if new is None:
+            continue
+        after = patrol_figures(new, cs, prof, model)[0]
+        if after <= before + 1e-6:
+            continue
+        log.info("filled %s day %d %s: %.0f -> %.0f patrol minutes (target %d)", spec.unit.id, spec.day,
+                 spec.shift.name, before, after, target)
+        result.served -= {si for si, _a, _b in (old.visits if old else [])}
+        result.served |= {si for si, _a, _b in new.visits}
+        if old is None:
+            result.routes.append(new)
+        else:
+            result.routes[result.routes.index(old)] = new
+        by_vehicle[vi] = new
+    return result
+
+
+def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: RouteResult | None,
+            served: set[int], seed: int) -> RouteResult | None:
+    """The best route of vehicle ``vi`` alone that keeps its visits and may add free presence, or None."""
+    keep = [si for si, _a, _b in old.visits] if old else []
+    v = model.vehicles[vi]
+    free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
+            if c.kind in _PRESENCE and i not in served and st.tw_late >= v.tw_early and st.tw_early <= v.tw_late]
+    if free:
+        ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
+                                      model.stops[i].service)[vi] for i in free])
+        free = [i for i, good in zip(free, ok) if good]
+    if not free:
+        return None
+    sub = RoutingModel(model.durations, model.distances)
+    sub.add_vehicle(dataclasses.replace(v))
+    # the route's own visits are required in its search: it may re-order them, never give one up
+    for i in keep:
+        sub.add_stop(dataclasses.replace(model.stops[i], required=True, group=None))
+    for i in free:
+        sub.add_stop(dataclasses.replace(model.stops[i], group=None))
+    index = keep + free
+    res = sub.solve(time_limit=settings.fill_time_limit, seed=seed, max_iterations=settings.fill_iterations,
+                    initial_routes=[(0, list(range(len(keep))))] if keep else None)
+    if not res.feasible or not res.routes or not set(range(len(keep))) <= res.served:
+        return None
+    rr = res.routes[0]
+    return RouteResult(vi, rr.start, rr.end, [(index[si], a, b) for si, a, b in rr.visits], rr.distance, rr.duration)

@@ -1,0 +1,109 @@
+"""Filling routes the weekly search left short (routeplan.optimize.fill, issue #12).
+
+The weekly search is made to leave one route short on purpose: its presence is taken out after the solve.
+The fill step must give that route its patrol time back, keep its required visits and touch no other route.
+"""
+
+import types
+
+import numpy as np
+from test_presence import _plan, _world
+
+import routeplan.optimize.weekly as weekly
+from routeplan.model.layers import VitalObject
+from routeplan.optimize.candidates import Candidate
+from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
+
+_PRESENCE = ("hotspot", "area_patrol")
+
+
+def _strip_first_route(monkeypatch) -> dict:
+    """Let the weekly search run, then take the presence out of its first route with any; returns what was taken."""
+    real = weekly._solve
+    taken: dict = {}
+
+    def solve(fleet, candidates, gaps, **kw):
+        result, violations = real(fleet, candidates, gaps, **kw)
+        rr = next(r for r in result.routes if any(candidates[si].kind in _PRESENCE for si, _a, _b in r.visits))
+        gone = [v for v in rr.visits if candidates[v[0]].kind in _PRESENCE]
+        rr.visits = [v for v in rr.visits if candidates[v[0]].kind not in _PRESENCE]
+        result.served -= {si for si, _a, _b in gone}
+        spec = fleet.specs[rr.vehicle]
+        taken.update(unit=spec.unit.id, day=spec.day, shift=spec.shift.name,
+                     others={r.vehicle: list(r.visits) for r in result.routes if r is not rr})
+        return result, violations
+
+    monkeypatch.setattr(weekly, "_solve", solve)
+    return taken
+
+
+def test_a_route_left_short_gets_its_patrol_time_back(tmp_path, monkeypatch):
+    ctx = _world(tmp_path, patrol_share=0.5)
+    taken = _strip_first_route(monkeypatch)
+    filled: list[RoutingResult] = []
+    real_fill = weekly.fill_short_routes
+
+    def fill(result, cs, fleet, scenario, **kw):
+        out = real_fill(result, cs, fleet, scenario, **kw)
+        filled.append(out)
+        return out
+
+    monkeypatch.setattr(weekly, "fill_short_routes", fill)
+    plan = _plan(ctx, iterations=600)
+    tol = ctx.scenario.patrol_tolerance
+    day = ctx.scenario.start_date.toordinal() + taken["day"]
+    short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
+    assert short.reason == "" and short.patrol_minutes >= short.target_minutes * (1 - tol), short
+    assert all(p.reason in ("", "standby") for p in plan.patrol), plan.patrol
+    assert plan.served_required == plan.required_visits  # the route kept its required visits
+    # the other routes are the search's own, untouched
+    result = filled[0]
+    assert {r.vehicle: list(r.visits) for r in result.routes if r.vehicle in taken["others"]} == taken["others"]
+    # every presence stop is served once only
+    visits = [si for r in result.routes for si, _a, _b in r.visits]
+    assert len(visits) == len(set(visits))
+
+
+def test_without_the_fill_the_stripped_route_stays_short(tmp_path, monkeypatch):
+    """The check above can fail: without the fill step the stripped route is reported short with its reason."""
+    ctx = _world(tmp_path, patrol_share=0.5)
+    taken = _strip_first_route(monkeypatch)
+    monkeypatch.setattr(weekly, "fill_short_routes", lambda result, *a, **kw: result)
+    plan = _plan(ctx, iterations=600)
+    day = ctx.scenario.start_date.toordinal() + taken["day"]
+    short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
+    assert short.reason == "unfilled", short
+
+
+def test_same_seed_same_filled_plan(tmp_path, monkeypatch):
+    ctx = _world(tmp_path, patrol_share=0.5)
+    _strip_first_route(monkeypatch)
+    a, b = _plan(ctx, iterations=300), _plan(ctx, iterations=300)
+    assert [(r.unit, r.day, [(s.id, s.arrival) for s in r.stops]) for r in a.routes] == \
+        [(r.unit, r.day, [(s.id, s.arrival) for s in r.stops]) for r in b.routes]
+
+
+def test_gap_re_solves_start_from_the_routes_they_correct():
+    """A re-solve after a minimum-gap violation is warm: it starts from the routes whose gap it moves."""
+    m = np.full((3, 3), 300)
+    np.fill_diagonal(m, 0)
+    model = RoutingModel([m])
+    model.add_vehicle(Vehicle(0, 0, 0, 86_400))
+    obj = VitalObject("O", "Bank", "bank", 0.0, 0.0, 1, 2, 10, (), (), min_gap_hours=6.0)
+    for loc in (1, 2):  # two visits of one object, both allowed in the first hours: the search takes both
+        model.add_stop(Stop(loc, 0, 3_600, 600, prize=100_000))
+    calls = []
+    real = model.solve
+
+    def solve(**kw):
+        calls.append(kw.get("initial_routes"))
+        return real(**kw)
+
+    model.solve = solve  # type: ignore[method-assign]
+    fleet = types.SimpleNamespace(model=model)
+    cands = [Candidate("vital_object", obj, k, 0, (0, 60)) for k in (1, 2)]
+    _result, violations = weekly._solve(fleet, cands, {"O": 6 * 3600}, seed=0, time_limit=5, max_iterations=200,
+                                        say=lambda _m: None)
+    assert len(calls) >= 2 and calls[0] is None  # the first solve is cold (no presence: no warm start)
+    assert all(c and sorted(c[0][1]) == [0, 1] for c in calls[1:2])  # the re-solve starts from both visits
+    assert violations == []
