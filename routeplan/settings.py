@@ -144,6 +144,9 @@ area_slot_minutes: int = 90
 area_slot_window_minutes: int = 60
 #: Value floor of an area patrol, so that a rural desa without hotspots or objects still counts.
 area_value_floor: float = 0.1
+#: ... plus this much per vital object whose road is in the area, up to ``area_value_objects_cap``.
+area_value_per_object: float = 0.03
+area_value_objects_cap: float = 0.3
 #: Prize of one minute of presence at risk 1 and full hour intensity, in seconds of route time: route time
 #: costs 1 a second, so presence wins over driving and travel is only a tie-break.
 presence_prize_per_minute: float = 3000.0

@@ -8,6 +8,7 @@ from routeplan.load.layers import read_hotspots, read_vital_objects
 from routeplan.load.roads import graph_area_polygon, graph_from_file
 from routeplan.load.scenario import DEFAULT_SPEEDS_KMH
 from routeplan.model import CATEGORIES
+from routeplan.model.layers import Hotspot, in_daily_window
 from routeplan.prepare.snap import SnapIndex, snap_layer
 
 
@@ -123,3 +124,17 @@ def test_area_covers_curved_roads_with_few_nodes():
     G.add_edge(1, 2, geometry=arc, length=4500, highway="tertiary")
     area = graph_area_polygon(G, buffer_m=100)
     assert area.contains(Point(113.2005, -8.181))
+
+
+@pytest.mark.parametrize(("start", "end", "inside", "outside"), [
+    (8 * 60, 15 * 60, (8 * 60, 14 * 60 + 59), (15 * 60, 7 * 60 + 59)),
+    (22 * 60, 4 * 60, (23 * 60, 0, 3 * 60 + 59), (4 * 60, 12 * 60, 21 * 60 + 59)),
+    (22 * 60, 28 * 60, (23 * 60, 0, 3 * 60 + 59), (4 * 60, 12 * 60)),
+    (0, 0, (0, 720, 1439), ()),
+])
+def test_daily_windows_cross_midnight(start, end, inside, outside):
+    assert all(in_daily_window(m, start, end) for m in inside)
+    assert not any(in_daily_window(m, start, end) for m in outside)
+    h = Hotspot("H", "x", 0.0, 0.0, 1.0, ((start, end),))
+    assert all(h.active_at(m) for m in inside) and not any(h.active_at(m) for m in outside)
+    assert Hotspot("H", "x", 0.0, 0.0, 1.0, ()).active_at(700)

@@ -113,6 +113,27 @@ def test_risk_weight_follows_place_and_active_hours(demo_plan):
     assert presence_metrics(_one_route_plan(plan, r), ctx, with_readiness=False)["risk_presence_minutes"] == 0.0
 
 
+@pytest.mark.parametrize("hours", [((22 * 60, 4 * 60),), ((22 * 60, 28 * 60),)])
+def test_risk_weight_of_hours_across_midnight(demo_plan, hours):
+    """A hotspot active 22:00-04:00 counts at 23:00 and at 02:00, not at 10:00 (however the window is written)."""
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    tz = _tz(plan)
+    top = max(x.risk for x in ctx.hotspots)
+    h = max(ctx.hotspots, key=lambda x: x.risk)
+    night = dataclasses.replace(h, active_hours=hours)
+    others = [x for x in ctx.hotspots if x.id != h.id]
+    ctx2 = dataclasses.replace(ctx, hotspots=[night, *others])
+    for hour, counts in ((23, True), (2, True), (10, False)):
+        at = dt.datetime.combine(t.day, dt.time(hour, 0), tzinfo=tz)
+        r = _route(ctx, t, [_hot_visit(h, at, 12)], at - dt.timedelta(minutes=30), at + dt.timedelta(minutes=60))
+        got = presence_metrics(_one_route_plan(plan, r), ctx2, with_readiness=False)["risk_presence_minutes"]
+        if counts:
+            assert got == pytest.approx(12.0 * h.risk / top, abs=0.05), hour
+        else:
+            assert got < 12.0 * h.risk / top, hour
+
+
 def test_area_loop_time_is_driving_like_its_km(demo_plan):
     """An area patrol drives its loop: the route's km count the loop, so its driving time must count it too."""
     from routeplan.report.scorecard import _unit_rows

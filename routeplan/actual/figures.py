@@ -16,6 +16,7 @@ from routeplan.actual.compare import DELIVERED, VisitResult, route_span
 from routeplan.actual.dwell import Stay
 from routeplan.actual.matching import Frame, RoadMatcher
 from routeplan.actual.tracks import Track
+from routeplan.model.layers import in_daily_window
 from routeplan.model.plan import Plan, Route
 
 
@@ -138,7 +139,7 @@ def _in_hours(when: dt.datetime, hours: tuple[tuple[int, int], ...]) -> bool:
     if not hours:
         return True
     m = when.hour * 60 + when.minute
-    return any((a <= m < b) if a < b else (m >= a or m < b) for a, b in hours)
+    return any(in_daily_window(m, a, b) for a, b in hours)
 
 
 def hotspot_figures(plan: Plan, results: list[VisitResult], tracks: Mapping[str, Track],

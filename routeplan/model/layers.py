@@ -97,6 +97,20 @@ class Hotspot:
     node: int | None = None
     snap_m: float | None = None
 
+    def active_at(self, minute: int) -> bool:
+        """Whether ``minute`` of the day (0..1439) is inside the active hours (any time when there are none)."""
+        return not self.active_hours or any(in_daily_window(minute, ws, we) for ws, we in self.active_hours)
+
+
+def in_daily_window(minute: int, start: int, end: int) -> bool:
+    """Whether ``minute`` of the day is inside the daily window ``start``-``end`` (minutes of the day).
+
+    A window whose end is not after its start crosses midnight (``(1320, 240)`` is 22:00-04:00); an end past 1440
+    (``(1320, 1680)``) means the same; a window of zero length is the whole day.
+    """
+    length = (end - start) % 1440 or 1440
+    return (minute - start) % 1440 < length
+
 
 def road_node(item: VitalObject | Hotspot) -> int:
     """Return the road node of a snapped vital object or hotspot (:func:`routeplan.prepare.snap.snap_layer` sets it)."""

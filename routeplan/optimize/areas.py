@@ -62,17 +62,12 @@ class PatrolArea:
 
 def hour_intensity(h: Hotspot, hour: int) -> float:
     """The hotspot's intensity at ``hour`` (0..1): 0 outside its active hours, else its types' profile."""
-    if h.active_hours and not any(_in_window(hour * 60 + 30, ws, we) for ws, we in h.active_hours):
+    if not h.active_at(hour * 60 + 30):
         return 0.0
     known = [t for t in h.types if t in TYPE_HOURS]
     if not known:
         return 1.0
     return max(max((w for a, b, w in TYPE_HOURS[t] if a <= hour < b), default=_OFF_HOURS) for t in known)
-
-
-def _in_window(minute: int, ws: int, we: int) -> bool:
-    length = (we - ws) % 1440 or 1440
-    return (minute - ws) % 1440 < length
 
 
 def _weight(kind: str) -> Callable[[Any, Any, dict[Any, dict[str, Any]]], float | None]:
@@ -141,7 +136,7 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
             continue
         objs = sum(1 for o in objects if road_node(o) in members)
         hots = tuple(h for h in hotspots if road_node(h) in members)
-        base = settings.area_value_floor + min(0.3, 0.03 * objs)
+        base = settings.area_value_floor + min(settings.area_value_objects_cap, settings.area_value_per_object * objs)
         for kind in kinds:
             loop = _loop(G, entry, sorted(members), kind)
             if loop is None:

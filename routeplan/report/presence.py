@@ -170,10 +170,7 @@ def _utm(ctx: PlanContext) -> CRS:
 
 
 def _active(h: Hotspot, t: dt.datetime) -> bool:
-    if not h.active_hours:
-        return True
-    m = t.hour * 60 + t.minute
-    return any(a <= m < b or a <= m + 1440 < b for a, b in h.active_hours)
+    return h.active_at(t.hour * 60 + t.minute)
 
 
 class _HotspotWeights:
