@@ -142,11 +142,16 @@ area_entry_max_m: float = 1500.0
 #: ``area_slot_window_minutes`` later (wide windows leave little waiting between stops).
 area_slot_minutes: int = 90
 area_slot_window_minutes: int = 60
-#: Value floor of an area patrol, so that a rural desa without hotspots or objects still counts.
-area_value_floor: float = 0.1
-#: ... plus this much per vital object whose road is in the area, up to ``area_value_objects_cap``.
-area_value_per_object: float = 0.03
+#: Value floor of an area patrol (a minute of its loop), so that a rural desa without hotspots still counts. It is
+#: below a hotspot stop in its active hours: where hotspots and required visits share a shift, the hotspots come
+#: first (presence benchmark, session 7: Buahbatu 1.31x -> 1.70x the baseline, the sample 4.8x -> 5.7x).
+area_value_floor: float = 0.05
+#: ... plus this much per vital object whose road is in the area, up to ``area_value_objects_cap``. Zero: the
+#: objects get their own required visits, and a loop valued by them outbid the hotspots (session 6).
+area_value_per_object: float = 0.0
 area_value_objects_cap: float = 0.3
+#: ... plus this share of the hour-weighted risk of the hotspots in the area (the risk the loop passes).
+area_value_hotspot_share: float = 0.3
 #: Prize of one minute of presence at risk 1 and full hour intensity, in seconds of route time: route time
 #: costs 1 a second, so presence wins over driving and travel is only a tie-break.
 presence_prize_per_minute: float = 3000.0

@@ -279,3 +279,13 @@ def test_route_distance_counts_the_area_patrol_loops(demo_plan):
     for r in looped:
         path_km = geod.geometry_length(LineString(r.path)) / 1000
         assert abs(r.distance_km - path_km) <= 0.05 * path_km + 0.2, (r.unit, r.day, r.shift, r.distance_km, path_km)
+
+
+def test_an_area_loop_is_worth_the_risk_it_passes_not_its_objects(tmp_path):
+    """Objects get their own visits: a loop through an area of objects and no hotspots is worth the floor only,
+    below a stop at a hotspot of middling risk in its active hours (the hotspots come first)."""
+    ctx = _world(tmp_path, hotspots=[])
+    areas = patrol_areas(ctx.graph, [("West", _poly(-0.001, 0.0095))], ctx.locations(), ["car"], ctx.objects, [])
+    assert areas and all(a.value(h) == pytest.approx(settings.area_value_floor) for a in areas for h in range(24))
+    spbu = Hotspot("H2", "SPBU", 0.0, 0.0, 0.3, (), ("curas",))
+    assert all(a.value(h) < spbu.risk * hour_intensity(spbu, h) for a in areas for h in range(24))

@@ -56,8 +56,9 @@ class PatrolArea:
         return self.entry
 
     def value(self, hour: int) -> float:
-        """Value of a minute of this loop at ``hour``: its floor and objects, and 0.3 of the risk it passes."""
-        return min(1.5, self.base_value + 0.3 * sum(h.risk * hour_intensity(h, hour) for h in self.hotspots))
+        """Value of a minute of this loop at ``hour``: its floor and objects, and a share of the risk it passes."""
+        passed = sum(h.risk * hour_intensity(h, hour) for h in self.hotspots)
+        return min(1.5, self.base_value + settings.area_value_hotspot_share * passed)
 
 
 def hour_intensity(h: Hotspot, hour: int) -> float:

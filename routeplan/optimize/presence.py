@@ -10,8 +10,9 @@ risk is (issue #12, DOMAIN.md "Patrol science"):
   ``settings.presence_decay ** k`` (diminishing returns; the order is drawn per day, so presence is not
   predictable).
 * **Area patrols.** A loop through a desa's roads (or, without a desa layer, a square cell of the road
-  network), timed on the road graph for each unit kind, worth the risk it passes (0.3 of the hour-weighted risk of
-  the hotspots in it, a little per vital object in it) above a floor, so that a rural desa still counts.
+  network), timed on the road graph for each unit kind, worth the risk it passes (``settings.area_value_hotspot_share`` of
+  the hour-weighted risk of the hotspots in it) above a floor, so that a rural desa still counts; the floor is
+  below a hotspot stop in its active hours, so that hotspots come first where both can fill the time.
   Several slots a day, ``settings.area_slot_minutes`` apart.
 
 Every candidate's prize is its value × presence minutes × ``settings.presence_prize_per_minute``: far above
