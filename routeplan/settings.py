@@ -120,7 +120,7 @@ reserve_chunk_minutes: int = 30
 #: Presence is spread: no stretch longer than this between two stops (or the depot) where candidates allow it.
 max_stretch_minutes: float = 60
 #: A route the weekly search left short of its patrol time gets a search of its own (``optimize.fill``): this many
-#: iterations (repeatable with the seed), stopped after ``fill_time_limit`` seconds on a slow machine.
+#: iterations (repeatable with the seed); all such searches of a plan stop after ``fill_time_limit`` seconds.
 fill_iterations: int = 2000
 fill_time_limit: float = 20.0
 #: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every

@@ -10,6 +10,7 @@ import numpy as np
 from test_presence import _plan, _world
 
 import routeplan.optimize.weekly as weekly
+import routeplan.settings as settings
 from routeplan.model.layers import VitalObject
 from routeplan.optimize.candidates import Candidate
 from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
@@ -107,3 +108,14 @@ def test_gap_re_solves_start_from_the_routes_they_correct():
     assert len(calls) >= 2 and calls[0] is None  # the first solve is cold (no presence: no warm start)
     assert all(c and sorted(c[0][1]) == [0, 1] for c in calls[1:2])  # the re-solve starts from both visits
     assert violations == []
+
+
+def test_the_fill_stops_at_its_time_budget(tmp_path, monkeypatch, caplog):
+    ctx = _world(tmp_path, patrol_share=0.5)
+    taken = _strip_first_route(monkeypatch)
+    monkeypatch.setattr(settings, "fill_time_limit", 0.0)
+    plan = _plan(ctx, iterations=600)
+    day = ctx.scenario.start_date.toordinal() + taken["day"]
+    short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
+    assert short.reason == "unfilled", short
+    assert "filling short patrols stopped" in caplog.text

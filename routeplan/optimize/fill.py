@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 
 import numpy as np
 
@@ -44,7 +45,9 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
         Patrol targets and tolerance.
     seed
         Seed of each route's search; the search is bounded by iterations
-        (``settings.fill_iterations``), so the same seed gives the same routes.
+        (``settings.fill_iterations``), so the same seed gives the same routes. All of them together stop after
+        ``settings.fill_time_limit`` seconds (a slow machine, a regency of short shifts); the routes not reached
+        keep the weekly search's.
 
     Returns
     -------
@@ -53,6 +56,7 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
     """
     model = fleet.model
     by_vehicle = {rr.vehicle: rr for rr in result.routes}
+    deadline = time.monotonic() + settings.fill_time_limit
     for vi, spec in enumerate(fleet.specs):
         target = scenario.patrol_target(spec.unit, spec.shift)
         if not target:
@@ -63,7 +67,12 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
         before = patrol_figures(old, cs, prof, model)[0] if old else 0.0
         if before + 1e-6 >= need:
             continue
-        new = _refill(model, cs, fleet, vi, old, result.served, seed)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            log.warning("filling short patrols stopped after %.0f s; the other short routes stay as they were",
+                        settings.fill_time_limit)
+            break
+        new = _refill(model, cs, fleet, vi, old, result.served, seed, need - before, left)
         if new is None:
             continue
         after = patrol_figures(new, cs, prof, model)[0]
@@ -82,8 +91,11 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
 
 
 def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: RouteResult | None,
-            served: set[int], seed: int) -> RouteResult | None:
-    """The best route of vehicle ``vi`` alone that keeps its visits and may add free presence, or None."""
+            served: set[int], seed: int, missing: float, seconds: float) -> RouteResult | None:
+    """The best route of vehicle ``vi`` alone that keeps its visits and may add free presence, or None.
+
+    None also when the free presence it can reach is less than the ``missing`` minutes: the shift is short for
+    want of candidates (``few_candidates``), not of search, and a search of its own would not fill it."""
     keep = [si for si, _a, _b in old.visits] if old else []
     v = model.vehicles[vi]
     free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
@@ -92,7 +104,7 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
         ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
                                       model.stops[i].service)[vi] for i in free])
         free = [i for i, good in zip(free, ok) if good]
-    if not free:
+    if sum(model.stops[i].service for i in free) / 60 < missing:
         return None
     sub = RoutingModel(model.durations, model.distances)
     sub.add_vehicle(dataclasses.replace(v))
@@ -102,7 +114,7 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     for i in free:
         sub.add_stop(dataclasses.replace(model.stops[i], group=None))
     index = keep + free
-    res = sub.solve(time_limit=settings.fill_time_limit, seed=seed, max_iterations=settings.fill_iterations,
+    res = sub.solve(time_limit=seconds, seed=seed, max_iterations=settings.fill_iterations,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)
     if not res.feasible or not res.routes or not set(range(len(keep))) <= res.served:
         return None
