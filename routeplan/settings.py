@@ -120,9 +120,10 @@ reserve_chunk_minutes: int = 30
 #: Presence is spread: no stretch longer than this between two stops (or the depot) where candidates allow it.
 max_stretch_minutes: float = 60
 #: A route the weekly search left short of its patrol time gets a search of its own (``optimize.fill``): this many
-#: iterations (repeatable with the seed); all such searches of a plan stop after ``fill_time_limit`` seconds.
+#: iterations (repeatable with the seed); all such searches of a plan stop when the plan's time limit is up, but
+#: get at least this share of it (so a search that used all its time still fills, and --time-limit holds to 10 %).
 fill_iterations: int = 2000
-fill_time_limit: float = 20.0
+fill_min_share: float = 0.1
 #: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every
 #: couple of hours) and may start up to ``hotspot_slot_window_minutes`` later, so that two stops of one hotspot
 #: are at least ``hotspot_slot_minutes - hotspot_slot_window_minutes`` apart (the spacing).

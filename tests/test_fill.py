@@ -14,6 +14,7 @@ import routeplan.settings as settings
 from routeplan.model.layers import VitalObject
 from routeplan.optimize.candidates import Candidate
 from routeplan.optimize.routing import RoutingModel, RoutingResult, Stop, Vehicle
+from routeplan.prepare.matrix import location_matrices
 
 _PRESENCE = ("hotspot", "area_patrol")
 
@@ -113,8 +114,11 @@ def test_gap_re_solves_start_from_the_routes_they_correct():
 def test_the_fill_stops_at_its_time_budget(tmp_path, monkeypatch, caplog):
     ctx = _world(tmp_path, patrol_share=0.5)
     taken = _strip_first_route(monkeypatch)
-    monkeypatch.setattr(settings, "fill_time_limit", 0.0)
-    plan = _plan(ctx, iterations=600)
+    monkeypatch.setattr(settings, "fill_min_share", 0.0)
+    kinds = sorted({u.kind for u in ctx.scenario.units})
+    mats = location_matrices(ctx.graph, ctx.locations(), kinds)
+    # no time left of the plan's limit after the search, and no minimum: the fill stops before its first route
+    plan = weekly.plan_week(ctx.scenario, ctx, mats, seed=1, time_limit=0.0, max_iterations=600)
     day = ctx.scenario.start_date.toordinal() + taken["day"]
     short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
     assert short.reason == "unfilled", short

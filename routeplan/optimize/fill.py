@@ -30,7 +30,7 @@ _PRESENCE = ("hotspot", "area_patrol")
 
 
 def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario, *,
-                      seed: int = 0) -> RoutingResult:
+                      seed: int = 0, seconds: float = 10.0) -> RoutingResult:
     """Re-plan alone each route short of its patrol time, offering it the presence no route serves.
 
     Parameters
@@ -45,9 +45,11 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
         Patrol targets and tolerance.
     seed
         Seed of each route's search; the search is bounded by iterations
-        (``settings.fill_iterations``), so the same seed gives the same routes. All of them together stop after
-        ``settings.fill_time_limit`` seconds (a slow machine, a regency of short shifts); the routes not reached
-        keep the weekly search's.
+        (``settings.fill_iterations``), so the same seed gives the same routes.
+    seconds
+        All the routes' searches together stop after this many seconds: the routes not reached keep the weekly
+        search's. The planner passes what is left of its ``time_limit`` (at least ``settings.fill_min_share`` of
+        it), so a run bounded by iterations with a generous time limit is repeatable on a busy machine.
 
     Returns
     -------
@@ -56,7 +58,8 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
     """
     model = fleet.model
     by_vehicle = {rr.vehicle: rr for rr in result.routes}
-    deadline = time.monotonic() + settings.fill_time_limit
+    budget = seconds
+    deadline = time.monotonic() + budget
     for vi, spec in enumerate(fleet.specs):
         target = scenario.patrol_target(spec.unit, spec.shift)
         if not target:
@@ -70,7 +73,7 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
         left = deadline - time.monotonic()
         if left <= 0:
             log.warning("filling short patrols stopped after %.0f s; the other short routes stay as they were",
-                        settings.fill_time_limit)
+                        budget)
             break
         new = _refill(model, cs, fleet, vi, old, result.served, seed, need - before, left)
         if new is None:

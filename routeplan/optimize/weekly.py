@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+import routeplan.settings as settings
 from routeplan.load.layers import read_desa
 from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
@@ -104,14 +105,14 @@ def plan_week(
                      avoid_hours=avoid_hours, areas=areas)
     model = fleet.model
     log.info("weekly model: %d vehicles, %d candidate stops, %d groups", len(model.vehicles), len(model.stops), len(model.groups))
-
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
     gaps = {o.id: o.min_gap_hours * 3600 for o in ctx.objects if o.min_gap_hours > 0}
+    t_end = time.monotonic() + time_limit
     result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=time_limit,
-                                    max_iterations=max_iterations, say=say,
-                                    solver_progress=solver_progress)
+                                    max_iterations=max_iterations, say=say, solver_progress=solver_progress)
     say("filling short patrols")
-    result = fill_short_routes(result, cs, fleet, scenario, seed=seed)
+    result = fill_short_routes(result, cs, fleet, scenario, seed=seed,
+                               seconds=max(t_end - time.monotonic(), settings.fill_min_share * time_limit))
 
     say("building routes")
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
