@@ -19,7 +19,7 @@ from routeplan.serve.deps import COOKIE, LOGIN_CSRF_COOKIE, PageUser, State, che
 from routeplan.serve.models import WebSession
 from routeplan.serve.settings import APPROVERS, PLANNERS, READERS
 from routeplan.serve.storage import TooLarge
-from routeplan.serve.texts import text
+from routeplan.serve.texts import stage_text, text
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -31,7 +31,7 @@ def render(request: Request, name: str, pu: PageUser | None, status: int = 200, 
     lang = pu.lang if pu else request.cookies.get("rp_lang", "id")
     lang = lang if lang in ("id", "en") else "id"
     return templates.TemplateResponse(request, name, {
-        "T": lambda key: text(key, lang), "lang": lang, "user": pu.user if pu else None,
+        "T": lambda key: text(key, lang), "STAGE": lambda stage: stage_text(stage, lang), "lang": lang, "user": pu.user if pu else None,
         "csrf": pu.session.csrf if pu else "", "PLANNERS": PLANNERS, "APPROVERS": APPROVERS, **ctx},
         status_code=status)
 
@@ -200,8 +200,8 @@ def job_page(request: Request, job_id: int, pu: PageUser = PU, st: State = ST) -
 @router.get("/jobs/{job_id}/status")
 def job_status(job_id: int, pu: PageUser = PU, st: State = ST) -> Response:
     j = service.get_job(st, pu.user, job_id)
-    return JSONResponse({"state": j.state, "progress": j.progress, "stage": j.stage, "plan_id": j.plan_id,
-                         "error": j.error, "kind": j.kind})
+    return JSONResponse({"state": j.state, "progress": j.progress, "stage": stage_text(j.stage, pu.lang),
+                         "plan_id": j.plan_id, "error": j.error, "kind": j.kind})
 
 
 @router.post("/jobs/{job_id}/cancel")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 TEXTS: dict[str, tuple[str, str]] = {
     "app": ("Ruang kerja rencana patroli", "Patrol planning workspace"),
     "login": ("Masuk", "Log in"),
@@ -99,3 +101,42 @@ def text(key: str, lang: str = "id") -> str:
     """The text of ``key`` in ``lang`` (``id`` or ``en``)."""
     pair = TEXTS[key]
     return pair[1] if lang == "en" else pair[0]
+
+
+#: The library's progress labels (``plan_scenario(progress=...)``, the jobs' own steps), stored with a job in English
+#: and shown in the user's language.
+STAGES: dict[str, str] = {
+    "starting": "memulai",
+    "done": "selesai",
+    "reading inputs": "membaca masukan",
+    "road graph": "graf jalan",
+    "layers": "lapisan data",
+    "travel-time matrix": "matriks waktu tempuh",
+    "weekly model": "model mingguan",
+    "filling short patrols": "mengisi patroli yang masih kurang",
+    "building routes": "menyusun rute",
+    "writing outputs": "menulis hasil",
+    "reading the plan and its roads": "membaca rencana dan jalannya",
+    "reading the tracks": "membaca jejak GPS",
+    "matching the tracks to the roads and classifying the visits":
+        "mencocokkan jejak GPS dengan jalan dan menilai kunjungan",
+}
+_STAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"optimizing \((\d+) stops, (\d+) shifts\)"), "mengoptimasi ({0} titik, {1} sif)"),
+    (re.compile(r"re-optimizing for minimum gaps \((\d+) too close\)"),
+     "mengoptimasi ulang jarak minimum ({0} kunjungan terlalu dekat)"),
+    (re.compile(r"week (\d+)/(\d+)"), "minggu {0}/{1}"),
+)
+
+
+def stage_text(stage: str | None, lang: str = "id") -> str:
+    """A job's stage in ``lang``: the stored English label, or its Indonesian text (as stored when unknown)."""
+    if not stage or lang == "en":
+        return stage or ""
+    if stage in STAGES:
+        return STAGES[stage]
+    for pattern, out in _STAGE_PATTERNS:
+        m = pattern.fullmatch(stage)
+        if m:
+            return out.format(*m.groups())
+    return stage

@@ -85,7 +85,9 @@ def test_plan_against_actual_is_a_job_with_progress_and_its_result_page(server: 
     assert job["plan_id"] == pid
     status = p.get(server.url + f"/jobs/{job_id}/status", timeout=30).json()
     assert status["state"] == "done" and status["kind"] == "actual"
+    assert status["stage"] == "selesai"  # the stage in the user's language (the API keeps the stored "done")
     done = p.get(server.url + f"/jobs/{job_id}", timeout=30).text
+    assert '<span id="stage">selesai</span>' in done
     assert f'id="open-actual" href="/plans/{pid}/actual" >' in done  # no longer hidden
     view = p.get(server.url + f"/plans/{pid}/actual", timeout=30).text
     assert 'id="actual"' in view and f'href="/jobs/{job_id}"' in view
