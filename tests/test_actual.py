@@ -9,8 +9,10 @@ import shutil
 import pytest
 from actualdata import accuracy, plan_folder, synthetic_tracks
 
+from routeplan.actual.run import compare_actual, plan_context, read_tracks
 from routeplan.cli import main
 from routeplan.render.offline import remote_assets
+from routeplan.serve.texts import stage_text
 
 
 @pytest.fixture(scope="module")
@@ -145,3 +147,14 @@ def test_nothing_to_compare_is_refused(plan_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--tracks" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_comparison_reports_its_steps_in_order(week, plan_dir):
+    """The web job shows these steps between 35 % and 95 % (it used to jump); each has an Indonesian text."""
+    _syn, folder, _out = week
+    plan, ctx = plan_context(plan_dir)
+    steps: list[tuple[float, str]] = []
+    compare_actual(plan, ctx, read_tracks([folder], plan, ctx), [], progress=lambda s, label: steps.append((s, label)))
+    shares = [s for s, _label in steps]
+    assert len(steps) >= 4 and shares == sorted(shares) and 0.0 <= shares[0] and shares[-1] < 1.0
+    assert all(stage_text(label, "id") != label for _s, label in steps)

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from routeplan._io import atomic_output_dir, write_json_atomic, write_text_atomic
@@ -78,15 +78,23 @@ def read_tracks(paths: Sequence[str | Path], plan: Plan, ctx: PlanContext, mappi
 
 
 def compare_actual(plan: Plan, ctx: PlanContext, tracks: dict[str, Track], checkins: list[CheckIn],
-                   lang: str = "id") -> Actual:
-    """Classify every planned visit, and the figures per unit and hotspot (see :mod:`routeplan.actual.compare`)."""
+                   lang: str = "id", progress: Callable[[float, str], None] | None = None) -> Actual:
+    """Classify every planned visit, and the figures per unit and hotspot (see :mod:`routeplan.actual.compare`).
+
+    ``progress``, when given, is called with the share done (0..1) and a label before each step.
+    """
+    step = progress or (lambda _share, _label: None)
+    step(0.0, "finding the stays in the tracks")
     matcher = RoadMatcher(ctx.graph)
     stays: dict[str, list[Stay]] = {u: detect_stays(u, tr.t, tr.lon, tr.lat, matcher.frame) for u, tr in tracks.items()}
     objects = {s.id: (s.lon, s.lat) for r in plan.routes for s in r.stops}  # vital objects and hotspots
     flag_checkins(checkins, {r.unit for r in plan.routes}, objects, _period(plan))
+    step(0.2, "classifying the visits")
     results = classify(plan, stays, checkins)
     tz = plan.routes[0].start.tzinfo if plan.routes else None
+    step(0.3, "matching the tracks to the roads")
     routes, units = unit_figures(plan, results, route_tracks(plan, tracks), matcher, stays)
+    step(0.8, "presence at the hotspots")
     hs = {h.id: h for h in ctx.hotspots}
     areas = {h.id: hotspot_area(h.lon, h.lat, h.geometry_wkt, matcher.frame) for h in ctx.hotspots}
     for r in plan.routes:  # a planned hotspot that is no longer in the layer: a circle at its planned place

@@ -203,8 +203,9 @@ def _run_actual_job(db_url: str, job_id: int, plan_dir: str, checkins: str, trac
         trs = read_tracks([tracks], plan, ctx) if tracks else {}
         tz = (plan.routes[0].start.tzinfo if plan.routes else None) or dt.UTC
         cks = read_checkins(checkins, tz) if checkins else []
-        step(0.35, "matching the tracks to the roads and classifying the visits")
-        result = compare_actual(plan, ctx, trs, cks, plan.language or ctx.scenario.language)
+        # the comparison reports its own steps; they take the job from 0.35 to 0.95
+        result = compare_actual(plan, ctx, trs, cks, plan.language or ctx.scenario.language,
+                                progress=lambda share, label: step(0.35 + 0.6 * share, label))
         step(0.95, "writing outputs")
         write_actual(result, folder / "actual", [folder, *([tracks] if tracks else []), *([checkins] if checkins else [])])
     except Cancelled:

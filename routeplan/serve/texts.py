@@ -118,8 +118,10 @@ STAGES: dict[str, str] = {
     "writing outputs": "menulis hasil",
     "reading the plan and its roads": "membaca rencana dan jalannya",
     "reading the tracks": "membaca jejak GPS",
-    "matching the tracks to the roads and classifying the visits":
-        "mencocokkan jejak GPS dengan jalan dan menilai kunjungan",
+    "finding the stays in the tracks": "mencari tempat berhenti dalam jejak GPS",
+    "classifying the visits": "menilai kunjungan",
+    "matching the tracks to the roads": "mencocokkan jejak GPS dengan jalan",
+    "presence at the hotspots": "kehadiran di titik rawan",
 }
 _STAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"optimizing \((\d+) stops, (\d+) shifts\)"), "mengoptimasi ({0} titik, {1} sif)"),
