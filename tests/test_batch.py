@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 import routeplan
-from routeplan.batch import BatchOptions, run_batch
-from routeplan.batch.task import input_checksum
+import routeplan.render.write as write
+from routeplan.batch import BatchOptions, run_batch, task
+from routeplan.batch.task import input_checksum, plan_kecamatan
 from routeplan.cli import main
 from routeplan.render.offline import remote_assets
 from routeplan.sample.regency import generate_regency
@@ -167,3 +168,17 @@ def test_resume_replans_only_the_kecamatan_whose_inputs_changed(regency, tmp_pat
     # other options are other inputs: a kecamatan planned with another seed is not skipped
     scenario = root / "tempursari" / "scenario.toml"
     assert input_checksum(scenario, opts) != input_checksum(scenario, BatchOptions(seed=SEED + 1, max_iterations=ITER))
+
+
+def test_a_kecamatan_is_scored_once(regency, tmp_path, monkeypatch):
+    """The batch task takes the figures of its summary from the scorecard the plan folder holds."""
+    calls = []
+    real = write.score_plan
+    counting = lambda *a, **kw: calls.append(1) or real(*a, **kw)  # noqa: E731
+    monkeypatch.setattr(write, "score_plan", counting)
+    monkeypatch.setattr(task, "score_plan", counting, raising=False)  # a second scoring in the task would count
+    opts = BatchOptions(seed=SEED, time_limit=60, max_iterations=ITER)
+    res = plan_kecamatan("tempursari", str(regency / "tempursari" / "scenario.toml"), str(tmp_path / "t"), opts, "x")
+    assert res["status"] == "ok", res
+    card = json.loads((tmp_path / "t" / "scorecard.json").read_text(encoding="utf-8"))
+    assert len(calls) == 1 and res["required_visits"] == card["required_visits"]["required"]
