@@ -30,7 +30,7 @@ _PRESENCE = ("hotspot", "area_patrol")
 
 
 def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario, *,
-                      seed: int = 0, seconds: float = 10.0) -> RoutingResult:
+                      seed: int = 0, seconds: float = 10.0, iterations: int | None = None) -> RoutingResult:
     """Re-plan alone each route short of its patrol time, offering it the presence no route serves.
 
     Parameters
@@ -46,6 +46,9 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
     seed
         Seed of each route's search; the search is bounded by iterations
         (``settings.fill_iterations``), so the same seed gives the same routes.
+    iterations
+        The weekly search's iteration budget, if it had one: no route's search gets more (nor more than
+        ``settings.fill_iterations``), so a quick plan stays quick.
     seconds
         All the routes' searches together stop after this many seconds: the routes not reached keep the weekly
         search's. The planner passes what is left of its ``time_limit`` (at least ``settings.fill_min_share`` of
@@ -75,7 +78,8 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
             log.warning("filling short patrols stopped after %.0f s; the other short routes stay as they were",
                         budget)
             break
-        new = _refill(model, cs, fleet, vi, old, result.served, seed, need - before, left)
+        its = min(settings.fill_iterations, iterations or settings.fill_iterations)
+        new = _refill(model, cs, fleet, vi, old, result.served, seed, need - before, left, its)
         if new is None:
             continue
         after = patrol_figures(new, cs, prof, model)[0]
@@ -94,7 +98,7 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
 
 
 def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: RouteResult | None,
-            served: set[int], seed: int, missing: float, seconds: float) -> RouteResult | None:
+            served: set[int], seed: int, missing: float, seconds: float, iterations: int) -> RouteResult | None:
     """The best route of vehicle ``vi`` alone that keeps its visits and may add free presence, or None.
 
     None also when the free presence it can reach is less than the ``missing`` minutes: the shift is short for
@@ -117,7 +121,7 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     for i in free:
         sub.add_stop(dataclasses.replace(model.stops[i], group=None))
     index = keep + free
-    res = sub.solve(time_limit=seconds, seed=seed, max_iterations=settings.fill_iterations,
+    res = sub.solve(time_limit=seconds, seed=seed, max_iterations=iterations,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)
     if not res.feasible or not res.routes or not set(range(len(keep))) <= res.served:
         return None

@@ -111,7 +111,7 @@ def plan_week(
     result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=time_limit,
                                     max_iterations=max_iterations, say=say, solver_progress=solver_progress)
     say("filling short patrols")
-    result = fill_short_routes(result, cs, fleet, scenario, seed=seed,
+    result = fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
                                seconds=max(t_end - time.monotonic(), settings.fill_min_share * time_limit))
 
     say("building routes")

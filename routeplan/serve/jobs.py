@@ -102,18 +102,28 @@ def run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> Non
         _exit_if_orphaned()
 
 
-def _run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> None:
-    factory = session_factory(make_engine(db_url))
+def _claim(factory: sessionmaker[Session], job_id: int) -> dict[str, Any] | None:
+    """Mark a queued job running and return its fields; None when it is not queued (another worker, a restart)
+    or was cancelled while queued (then marked so)."""
     with transaction(factory) as db:
         job = db.get(Job, job_id)
         if job is None or job.state != "queued":
-            return
+            return None
         if job.cancel_requested:
             job.state, job.finished = "cancelled", utcnow()
-            return
+            return None
         job.state, job.stage = "running", "starting"
-        seed, time_limit, iterations, who = job.seed, job.time_limit, job.iterations, job.created_by
-        scenario_id = job.scenario_id
+        return {"seed": job.seed, "time_limit": job.time_limit, "iterations": job.iterations,
+                "who": job.created_by, "scenario_id": job.scenario_id}
+
+
+def _run_job(db_url: str, job_id: int, scenario_file: str, plans_dir: str) -> None:
+    factory = session_factory(make_engine(db_url))
+    claimed = _claim(factory, job_id)
+    if claimed is None:
+        return
+    seed, time_limit, iterations, who = claimed["seed"], claimed["time_limit"], claimed["iterations"], claimed["who"]
+    scenario_id = claimed["scenario_id"]
     checksum = folder_checksum(Path(scenario_file).parent)  # the inputs as the plan reads them
     rep = _Reporter(factory, job_id, time_limit, iterations)
     out = Path(plans_dir) / f"job-{job_id}"
@@ -186,14 +196,10 @@ def run_actual_job(db_url: str, job_id: int, plan_dir: str, checkins: str, track
 
 def _run_actual_job(db_url: str, job_id: int, plan_dir: str, checkins: str, tracks: str) -> None:
     factory = session_factory(make_engine(db_url))
-    with transaction(factory) as db:
-        job = db.get(Job, job_id)
-        if job is None or job.state != "queued":
-            return
-        if job.cancel_requested:
-            job.state, job.finished = "cancelled", utcnow()
-            return
-        job.state, job.stage, who = "running", "starting", job.created_by
+    claimed = _claim(factory, job_id)
+    if claimed is None:
+        return
+    who = claimed["who"]
     rep = _Reporter(factory, job_id, 1.0, 1)
     folder, step = Path(plan_dir), rep.at
     try:
