@@ -1484,7 +1484,7 @@ PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the rela
 
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
-            pvrp_method: str = "lns", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty") -> list[dict]:
+            pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty") -> list[dict]:
     """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results)."""
     rows: list[dict] = _RowList(on_row)
     if which == "top":
@@ -1602,11 +1602,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the chosen instances in reverse name order (TOP: the larger sets 6, 5, 4 first)")
     ap.add_argument("--quick", action="store_true", help="a couple of instances at short time limits")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--pvrp-method", default="lns", choices=sorted(PVRP_METHODS),
-                    help="PVRP outer search: lns (PvrpLnsSolver, default), relaxed (PvrpRelaxedSolver: the "
-                         "LNS from a relaxed placement of the visits), quick-start (PvrpQuickStartSolver: shorter "
-                         "first solve and polish), travel (PvrpTravelSolver: quick-start with record-to-record "
-                         "acceptance), days (PvrpDaySolver) or rounds (PvrpSolver, the earlier method)")
+    ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
+                    help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
+                         "default since session 7), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
+                         "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
+                         "(PvrpSolver, the earlier method)")
     ap.add_argument("--pvrp-search", default="fast-penalty", choices=sorted(PVRP_SEARCH),
                     help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6) or default (PyVRP's own) "
                          "(penalties adjusted every 50 candidates instead of 500)")
