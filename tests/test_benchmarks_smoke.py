@@ -122,7 +122,9 @@ def _check_pvrp(inst, res) -> float:
 
 @needs_pvrp
 @pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 3.0),
-                                                   ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0)])
+                                                   ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0),
+                                                   ("p14", "PvrpQuickStartSolver", 3.0),
+                                                   ("p14", "PvrpTravelSolver", 3.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
@@ -332,3 +334,51 @@ def test_merge_quality_parts_continues_an_earlier_merge(tmp_path):
     assert merged["summary"]["mean_gap_pct"] == 1.5 and merged["summary"]["above_2pct"] == ["p6.4.k"]
     assert merged["parts"][0]["meta"] == {"merged_parts": [{"file": "a.json"}]}
     assert merged["parts"][1]["complete"] is False
+
+
+@needs_pvrp
+def test_pvrp_quick_start_gives_the_rounds_the_budget(oq, monkeypatch):
+    # the first solve gets 12 % of the budget and the final polish 5 %, so the LNS rounds get the rest
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    limits: list[float] = []
+    real = oq.PvrpLnsSolver.solve_round
+
+    def spy(self, combo, warm, time_limit, seed, no_improvement=None):
+        limits.append(time_limit)
+        return real(self, combo, warm, time_limit, seed, no_improvement=no_improvement)
+
+    monkeypatch.setattr(oq.PvrpLnsSolver, "solve_round", spy)
+    res = oq.PvrpQuickStartSolver(inst, seed=0).solve(time_limit=5.0)
+    assert res["feasible"] and res["lns_failure"] is None
+    assert limits[0] == pytest.approx(0.6)
+    assert limits[-1] <= 0.25 + 0.6  # the polish: what is left once 5 % (+ 0.5 s slack) remain
+    assert len(limits) >= 4
+
+
+@needs_pvrp
+def test_pvrp_travel_accepts_worse_rounds_near_the_best_only(oq):
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    strict = oq.PvrpQuickStartSolver(inst, seed=0)
+    travel = oq.PvrpTravelSolver(inst, seed=0, threshold=0.01)
+    # better than the current solution: both accept
+    assert strict._accept(99.0, 100.0, 100.0, 0.5) and travel._accept(99.0, 100.0, 100.0, 0.5)
+    # 0.4 % worse than the best, early: only record-to-record accepts; late (threshold shrunk): neither
+    assert not strict._accept(100.4, 100.0, 100.0, 0.2)
+    assert travel._accept(100.4, 100.0, 100.0, 0.2)
+    assert not travel._accept(100.4, 100.0, 100.0, 0.7)
+    # measured against the best, not the current: a walk cannot drift away
+    assert not travel._accept(101.5, 101.0, 100.0, 0.1)
+    # the same cost again is no move
+    assert not travel._accept(100.0, 100.0, 100.0, 0.1)
+
+
+@needs_pvrp
+def test_pvrp_travel_keeps_the_best_apart_from_the_current(oq, monkeypatch):
+    # accept every round: the current solution wanders, the reported one is still the best verified
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    monkeypatch.setattr(oq.PvrpTravelSolver, "_accept", lambda self, cost, cur, best, progress: True)
+    res = oq.PvrpTravelSolver(inst, seed=0).solve(time_limit=4.0)
+    assert res["feasible"] and res["lns_failure"] is None
+    costs = [c for c in res["round_costs"] if c is not None]
+    assert res["value"] == pytest.approx(min(costs), abs=0.01)
+    _check_pvrp(inst, res)
