@@ -222,6 +222,14 @@ def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 
     feasible route is feasible in real terms (sum of ceilings >= real length). Prizes are
     ``score * P`` with ``P`` larger than any possible total distance, so score dominates and
     distance only breaks ties (shorter routes leave room for more stops).
+
+    ``mode`` (:data:`TOP_MODES`, default :data:`TOP_MODE`) says how PyVRP's part of the budget is spent;
+    the last ``pack_share`` of it (default :data:`TOP_PACK_SHARE`) goes to :class:`TopPacker` on the best
+    feasible solution, on exact Euclidean lengths. The default ``low2`` runs two searches of half the time
+    with a low penalty cap (twice the mean prize per unit of excess length): that cap lets the search cross
+    infeasible space between regions of customers (p4.2.i: 866 on every seed with top_search(), 905 with
+    it), and the second run replaces the first with top_search() when the first has no feasible solution
+    (near-empty instances such as p4.3.b, where a low cap can leave every route over Tmax).
     """
     n = len(inst.score)
     dist = np.ceil(euclid(inst.xy) * scale)
