@@ -183,7 +183,7 @@ def verify_top(inst: TopInstance, routes: list[list[int]]) -> tuple[bool, float,
     return True, float(sum(inst.score[v] for v in seen)), lengths, ""
 
 
-def top_search(inst: TopInstance, prize_unit: int, limit: int) -> SearchParams:
+def top_search(inst: TopInstance, prize_unit: int, limit: int, low_cap: bool = False) -> SearchParams:
     """Search settings for a TOP model whose prizes are ``score * prize_unit`` and whose length limit is ``limit``.
 
     PyVRP's default penalty bounds (0.1 to 10^5 per unit of excess length, adjusted every 500 candidates) are
@@ -199,16 +199,40 @@ def top_search(inst: TopInstance, prize_unit: int, limit: int) -> SearchParams:
     customers = len(inst.score) - 2
     total_prize = float(inst.score.sum()) * prize_unit
     perturbations = (min(5, max(1, customers // 10)), max(25, min(40, round(0.4 * customers))))
-    return SearchParams(penalty=(1.0, max(10.0, total_prize)), penalty_updates=50, perturbations=perturbations)
+    cap = 2.0 * total_prize / max(1, customers) if low_cap else total_prize
+    return SearchParams(penalty=(1.0, max(10.0, cap)), penalty_updates=50, perturbations=perturbations)
 
 
-def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 1000, tuned: bool = True) -> dict:
+#: Share of a TOP instance's time budget given to :class:`TopPacker` after PyVRP (0 = PyVRP only).
+TOP_PACK_SHARE = 0.1
+#: How PyVRP's part of a TOP budget is spent (the best feasible solution of the runs is kept).
+TOP_MODES = {
+    "single": "one run with top_search() (session 6)",
+    "low2": "two runs of half the time with a low penalty cap (seeds s, s+1); the second with top_search() "
+            "instead when the first found no feasible solution",
+    "low": "one run with a low penalty cap; top_search() for 30 % of the time only if it found nothing feasible",
+    "split": "half with a low penalty cap, half with top_search() (seed s+1)",
+    "split-warm": "as split, the second half warm-started from the first's best",
+}
+TOP_MODE = "low2"
+
+
+def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 1000, tuned: bool = True,
+              pack_share: float | None = None, mode: str | None = None) -> dict:
     """Solve a TOP instance with RoutingModel.
 
     Distances are ``ceil(euclid * scale)`` and the length limit ``floor(Tmax * scale)``, so an integer
     feasible route is feasible in real terms (sum of ceilings >= real length). Prizes are
     ``score * P`` with ``P`` larger than any possible total distance, so score dominates and
     distance only breaks ties (shorter routes leave room for more stops).
+
+    ``mode`` (:data:`TOP_MODES`, default :data:`TOP_MODE`) says how PyVRP's part of the budget is spent;
+    the last ``pack_share`` of it (default :data:`TOP_PACK_SHARE`) goes to :class:`TopPacker` on the best
+    feasible solution, on exact Euclidean lengths. The default ``low2`` runs two searches of half the time
+    with a low penalty cap (twice the mean prize per unit of excess length): that cap lets the search cross
+    infeasible space between regions of customers (p4.2.i: 866 on every seed with top_search(), 905 with
+    it), and the second run replaces the first with top_search() when the first has no feasible solution
+    (near-empty instances such as p4.3.b, where a low cap can leave every route over Tmax).
     """
     n = len(inst.score)
     dist = np.ceil(euclid(inst.xy) * scale)
@@ -221,14 +245,255 @@ def solve_top(inst: TopInstance, time_limit: float, seed: int = 0, scale: int = 
     for v in range(1, n - 1):
         model.add_stop(Stop(location=v, tw_early=0, tw_late=10**12, prize=int(inst.score[v]) * prize_unit))
         nodes.append(v)
+    share = TOP_PACK_SHARE if pack_share is None else pack_share
+    mode = TOP_MODE if mode is None else mode
     t0 = _timer()
-    search = top_search(inst, prize_unit, limit) if tuned else None
-    res = solve_model(model, time_limit, seed=seed, search=search)
+    if not tuned:
+        mode = "single"
+    phases = [(top_search(inst, prize_unit, limit, low_cap=True), 0.5), (top_search(inst, prize_unit, limit), 0.5)] \
+        if mode in ("split", "split-warm") else [(top_search(inst, prize_unit, limit, low_cap=True), 0.7),
+                                                 (top_search(inst, prize_unit, limit), 0.3)] \
+        if mode == "low" else [(top_search(inst, prize_unit, limit, low_cap=True), 0.5),
+                               (top_search(inst, prize_unit, limit, low_cap=True), 0.5)] \
+        if mode == "low2" else [(top_search(inst, prize_unit, limit) if tuned else None, 1.0)]
+    best: tuple[tuple[float, float], list[list[int]]] | None = None
+    iterations = 0
+    feasible_any = False
+    for k, (search, part) in enumerate(phases):
+        if mode == "low" and k == 1 and best is not None:
+            part = 0.0  # the low-cap run found a feasible solution: skip the fallback, its time goes to the packer
+            continue
+        if mode == "low2" and k == 1 and best is None:
+            search = top_search(inst, prize_unit, limit)  # no feasible solution with the low cap: the safe settings
+        init = None
+        if mode == "split-warm" and best is not None:
+            init = [(0, [v - 1 for v in r]) for r in best[1]]
+        res = solve_model(model, time_limit * (1.0 - share) * part, seed=seed + k, search=search, initial_routes=init)
+        iterations += res.iterations
+        routes = [[nodes[s] for s, _, _ in r.visits] for r in res.routes]
+        ok_k, val_k, lens_k, _ = verify_top(inst, routes)
+        if res.feasible and ok_k:
+            feasible_any = True
+            key = (val_k, -sum(lens_k))
+            if best is None or key > best[0]:
+                best = (key, routes)
+    routes = best[1] if best is not None else routes
+    pyvrp_value = verify_top(inst, routes)[1]
+    if share > 0 and feasible_any:
+        # exact Euclidean lengths (a hair under Tmax): the packer may use the room the model's ceilings leave
+        packer = TopPacker(euclid(inst.xy), inst.score, inst.tmax - 1e-7, 0, n - 1, seed=seed)
+        packed = [r for r in packer.run(routes, t0[0] + time_limit) if r]
+        if verify_top(inst, packed)[:2] >= verify_top(inst, routes)[:2]:
+            routes = packed
     spent = _spent(t0)
-    routes = [[nodes[s] for s, _, _ in r.visits] for r in res.routes]
     ok, score, lengths, why = verify_top(inst, routes)
-    return {"instance": inst.name, "value": score, "feasible": ok and res.feasible, "why": why,
-            "routes": routes, "route_lengths": lengths, **spent, "iterations": res.iterations}
+    return {"instance": inst.name, "value": score, "feasible": ok and feasible_any, "why": why,
+            "routes": routes, "route_lengths": lengths, **spent, "iterations": iterations,
+            "pyvrp_value": pyvrp_value, "pack_share": share, "mode": mode}
+
+
+class TopPacker:
+    """Route-packing local search on TOP routes, run after PyVRP inside the same time budget.
+
+    Works on the model's integer distances ``dist`` (ceil of the scaled Euclidean lengths) and length limit
+    ``limit``, so every route it keeps is feasible in the model and hence in real terms. Objective as the
+    model's: total prize first, total length second. Moves: 2-opt and or-opt inside a route, relocation of a
+    stop to another route when it shortens the total, insertion of unvisited stops by best prize / extra
+    length, and replacement of one visited stop by one unvisited stop of higher prize (or equal prize and
+    shorter route). Around this local search an iterated perturbation (Vansteenwegen et al., 2009: remove
+    a run of ``S`` consecutive stops from each route, ``S`` growing while nothing improves) uses the rest
+    of the budget; the result is never worse than the start.
+    """
+
+    def __init__(self, dist: np.ndarray, prize: np.ndarray, limit: int, start: int, end: int, seed: int = 0):
+        self.d = np.asarray(dist, dtype=float)
+        self.p = np.asarray(prize, dtype=float)
+        self.limit = float(limit)
+        self.s, self.e = start, end
+        self.rng = np.random.default_rng(seed)
+        self.customers = [v for v in range(len(self.p)) if v not in (start, end)]
+        self.noise = 0.0
+
+    # ---- evaluation -------------------------------------------------------------------------------
+    def length(self, r: list[int]) -> float:
+        path = [self.s, *r, self.e]
+        return float(self.d[path[:-1], path[1:]].sum())
+
+    def key(self, routes: list[list[int]]) -> tuple[float, float]:
+        """Lexicographic objective (higher is better): (total prize, -total length)."""
+        return (float(sum(self.p[v] for r in routes for v in r)), -sum(self.length(r) for r in routes))
+
+    def feasible(self, routes: list[list[int]]) -> bool:
+        flat = [v for r in routes for v in r]
+        return len(flat) == len(set(flat)) and all(self.length(r) <= self.limit for r in routes)
+
+    # ---- moves inside one route --------------------------------------------------------------------
+    def two_opt(self, r: list[int]) -> list[int]:
+        d = self.d
+        path = [self.s, *r, self.e]
+        improved = True
+        while improved:
+            improved = False
+            P = np.array(path)
+            for i in range(len(path) - 3):
+                j = np.arange(i + 2, len(path) - 1)
+                delta = d[P[i], P[j]] + d[P[i + 1], P[j + 1]] - d[P[i], P[i + 1]] - d[P[j], P[j + 1]]
+                k = int(np.argmin(delta))
+                if delta[k] < -1e-9:
+                    jj = int(j[k])
+                    path[i + 1:jj + 1] = path[i + 1:jj + 1][::-1]
+                    improved = True
+                    break
+        return path[1:-1]
+
+    def or_opt(self, r: list[int]) -> list[int]:
+        d = self.d
+        improved = True
+        while improved:
+            improved = False
+            path = [self.s, *r, self.e]
+            for seg in (1, 2, 3):
+                for i in range(1, len(path) - seg):
+                    a, b = path[i - 1], path[i + seg]
+                    segment = path[i:i + seg]
+                    gain = d[a, segment[0]] + d[segment[-1], b] - d[a, b]
+                    rest = path[:i] + path[i + seg:]
+                    R = np.array(rest)
+                    base = d[R[:-1], R[1:]]
+                    fwd = d[R[:-1], segment[0]] + d[segment[-1], R[1:]] - base
+                    rev = d[R[:-1], segment[-1]] + d[segment[0], R[1:]] - base
+                    k, kr = int(np.argmin(fwd)), int(np.argmin(rev))
+                    best, seg_ins = (fwd[k], segment) if fwd[k] <= rev[kr] else (rev[kr], segment[::-1])
+                    pos = k if fwd[k] <= rev[kr] else kr
+                    if best < gain - 1e-9:
+                        path = rest[:pos + 1] + seg_ins + rest[pos + 1:]
+                        r = path[1:-1]
+                        improved = True
+                        break
+                if improved:
+                    break
+        return r
+
+    # ---- moves between routes and with unvisited stops ---------------------------------------------
+    def _insert_costs(self, r: list[int], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cheapest insertion (extra length, position) of each candidate into route ``r``."""
+        P = np.array([self.s, *r, self.e])
+        m = self.d[P[:-1]][:, cand] + self.d[cand][:, P[1:]].T - self.d[P[:-1], P[1:]][:, None]
+        pos = np.argmin(m, axis=0)
+        return m[pos, np.arange(len(cand))], pos
+
+    def insert(self, routes: list[list[int]]) -> bool:
+        """Insert unvisited stops, best prize / extra length first, while some route has room."""
+        changed = False
+        while True:
+            visited = {v for r in routes for v in r}
+            cand = np.array([v for v in self.customers if v not in visited and self.p[v] > 0])
+            if not len(cand):
+                return changed
+            best = None
+            for ri, r in enumerate(routes):
+                cost, pos = self._insert_costs(r, cand)
+                ok = self.length(r) + cost <= self.limit + 1e-9
+                if not ok.any():
+                    continue
+                ratio = np.where(ok, self.p[cand] / (np.maximum(cost, 0.0) + 1e-6), -1.0)
+                if self.noise:
+                    ratio = ratio * self.rng.uniform(1.0 - self.noise, 1.0 + self.noise, len(cand))
+                k = int(np.argmax(ratio))
+                if best is None or ratio[k] > best[0]:
+                    best = (ratio[k], ri, int(pos[k]), int(cand[k]))
+            if best is None:
+                return changed
+            _, ri, pos_k, v = best
+            routes[ri].insert(pos_k, v)
+            changed = True
+
+    def replace(self, routes: list[list[int]]) -> bool:
+        """Swap one visited stop for one unvisited of higher prize (or equal prize, shorter route)."""
+        visited = {v for r in routes for v in r}
+        cand = np.array([v for v in self.customers if v not in visited and self.p[v] > 0])
+        if not len(cand):
+            return False
+        for ri, r in enumerate(routes):
+            old_len = self.length(r)
+            for i, v in enumerate(r):
+                rest = r[:i] + r[i + 1:]
+                rest_len = self.length(rest)
+                cost, pos = self._insert_costs(rest, cand)
+                new_len = rest_len + cost
+                better = (self.p[cand] > self.p[v]) | ((self.p[cand] == self.p[v]) & (new_len < old_len - 1e-9))
+                ok = better & (new_len <= self.limit + 1e-9)
+                if ok.any():
+                    score = np.where(ok, self.p[cand] * 1e9 - new_len, -np.inf)
+                    k = int(np.argmax(score))
+                    rest.insert(int(pos[k]), int(cand[k]))
+                    routes[ri] = rest
+                    return True
+        return False
+
+    def relocate(self, routes: list[list[int]]) -> bool:
+        """Move one stop to another route where that shortens the total length."""
+        for a, ra in enumerate(routes):
+            for i, v in enumerate(ra):
+                rest = ra[:i] + ra[i + 1:]
+                gain = self.length(ra) - self.length(rest)
+                for b, rb in enumerate(routes):
+                    if b == a:
+                        continue
+                    cost, pos = self._insert_costs(rb, np.array([v]))
+                    if cost[0] < gain - 1e-9 and self.length(rb) + cost[0] <= self.limit + 1e-9:
+                        rb.insert(int(pos[0]), v)
+                        routes[a] = rest
+                        return True
+        return False
+
+    def local_search(self, routes: list[list[int]], deadline: float) -> list[list[int]]:
+        routes = [list(r) for r in routes]
+        while now() < deadline:
+            routes = [self.or_opt(self.two_opt(r)) for r in routes]
+            if self.insert(routes) or self.relocate(routes) or self.replace(routes):
+                continue
+            break
+        return routes
+
+    def shake(self, routes: list[list[int]], size: int, start: int) -> list[list[int]]:
+        out = []
+        for r in routes:
+            if not r:
+                out.append([])
+                continue
+            s = start % len(r)
+            out.append(r[:s] + r[s + size:] if s + size <= len(r) else r[(s + size) - len(r):s])
+        return out
+
+    def run(self, routes: list[list[int]], deadline: float) -> list[list[int]]:
+        """Best routes found from ``routes`` before ``deadline`` (budget clock); never worse than ``routes``."""
+        start = [list(r) for r in routes]
+        best = self.local_search(start, deadline)
+        if not self.feasible(best) or self.key(best) < self.key(start):
+            best = start
+        cur = best
+        size, pos, stall = 1, 0, 0
+        max_size = max(1, len(self.customers) // (3 * max(1, len(routes))))
+        while now() < deadline:
+            self.noise = 0.3
+            cand = self.shake(cur, size, pos)
+            self.insert(cand)
+            self.noise = 0.0
+            cand = self.local_search(cand, deadline)
+            if not self.feasible(cand):
+                break
+            if self.key(cand) > self.key(best):
+                best, size, stall = cand, 1, 0
+            else:
+                size += 1
+                stall += 1
+            cur = cand if self.key(cand) >= self.key(cur) or stall % 10 else best
+            shortest = min((len(r) for r in cur if r), default=1)
+            pos = (pos + size) % max(1, shortest)
+            if size > max_size:
+                size = 1
+        return best
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1484,14 +1749,15 @@ PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the rela
 
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
-            pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty") -> list[dict]:
+            pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty",
+            top_mode: str | None = None, top_pack_share: float | None = None) -> list[dict]:
     """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results)."""
     rows: list[dict] = _RowList(on_row)
     if which == "top":
         bks = top_best_known(data)
         for name in names:
             inst = read_top(data / "top_chao" / "instances" / f"{name}.txt")
-            r = solve_top(inst, time_limit, seed, tuned=top_settings == "tuned")
+            r = solve_top(inst, time_limit, seed, tuned=top_settings == "tuned", mode=top_mode, pack_share=top_pack_share)
             r["best_known"] = bks[name]
             r["gap_pct"] = gap(r["value"], bks[name], maximise=True) if r["feasible"] else None
             rows.append(r)
@@ -1614,6 +1880,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top-search", default="tuned", choices=["tuned", "default"],
                     help="TOP search settings: tuned (penalty bounds and perturbations scaled to the instance, "
                          "top_search(); default) or default (PyVRP's own, the sessions 3-5 figures)")
+    ap.add_argument("--top-mode", default=TOP_MODE, choices=sorted(TOP_MODES),
+                    help=f"TOP: how PyVRP's part of the budget is spent (default {TOP_MODE}; see TOP_MODES)")
+    ap.add_argument("--top-pack-share", type=float, default=TOP_PACK_SHARE,
+                    help=f"TOP: share of the budget for the route-packing post-step TopPacker (default {TOP_PACK_SHARE}; 0 = none)")
     ap.add_argument("--wall", action="store_true",
                     help="time limits in wall-clock seconds (default: process CPU seconds, time.process_time(); "
                          "on a shared machine wall-clock limits measure the load as much as the solver)")
@@ -1650,13 +1920,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {which}: {len(names)} instances at {tl:g} s", flush=True)
         rows = run_set(which, names, tl, args.data, args.seed, log=lambda s: print(s, flush=True),
                        pvrp_method=args.pvrp_method, on_row=on_row, top_settings=args.top_search,
-                       pvrp_search=args.pvrp_search)
+                       pvrp_search=args.pvrp_search, top_mode=args.top_mode, top_pack_share=args.top_pack_share)
         table = markdown(which, rows, tl)
         md.append(table)
         print(table, flush=True)
         report[which] = {"time_limit_s": tl, "summary": summarise(rows),
                          **({"method": args.pvrp_method} if which == "pvrp" else {}),
-                         **({"search": args.top_search} if which == "top" else {}),
+                         **({"search": args.top_search, "mode": args.top_mode, "pack_share": args.top_pack_share}
+                            if which == "top" else {}),
                          **({"search": args.pvrp_search} if which == "pvrp" else {}),
                          "rows": [{k: v for k, v in r.items() if k != "routes"} | {"routes": r.get("routes")} for r in rows]}
     meta = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "started": started,
