@@ -28,7 +28,7 @@ def test_demo_writes_the_four_outputs(demo_dir):
     s = r["stops"][0]
     for key in ("id", "kind", "arrival", "departure"):
         assert key in s
-    assert s["kind"] in ("vital_object", "hotspot")
+    assert s["kind"] in ("vital_object", "hotspot", "area_patrol")
     gj = json.loads((demo_dir / "routes.geojson").read_text())
     assert len(gj["features"]) == len(plan["routes"])
     assert all(f["geometry"]["type"] == "LineString" and len(f["geometry"]["coordinates"]) >= 2 for f in gj["features"])

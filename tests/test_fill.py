@@ -4,6 +4,7 @@ The weekly search is made to leave one route short on purpose: its presence is t
 The fill step must give that route its patrol time back, keep its required visits and touch no other route.
 """
 
+import logging
 import types
 
 import numpy as np
@@ -112,6 +113,7 @@ def test_gap_re_solves_start_from_the_routes_they_correct():
 
 
 def test_the_fill_stops_at_its_time_budget(tmp_path, monkeypatch, caplog):
+    caplog.set_level(logging.WARNING, logger="routeplan")  # a CLI test in this process may have quieted it
     ctx = _world(tmp_path, patrol_share=0.5)
     taken = _strip_first_route(monkeypatch)
     monkeypatch.setattr(settings, "fill_min_share", 0.0)

@@ -146,7 +146,10 @@ def test_reserve_is_the_time_at_the_depot_between_stops(weeks):
 
 
 def _route_on(plan, day, with_reserve=True):
-    return next(r for r in plan.routes if r.day == day and (r.reserve or not with_reserve))
+    """The route of ``day`` with the longest reserve at the depot (on an operation day, required visits may take
+    most of a shift's reserve: the route with the most of it left shows it best)."""
+    routes = [r for r in plan.routes if r.day == day and (r.reserve or not with_reserve)]
+    return max(routes, key=lambda r: sum((b - a).total_seconds() for a, b in r.reserve))
 
 
 def test_briefings_name_the_operation_and_show_the_reserve(weeks, folder):
