@@ -6,14 +6,13 @@ in floating point. Skipped when the shared benchmark data (``<repo>/../shared/da
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
 pytest.importorskip("pyvrp")
 
@@ -29,11 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def oq():
-    spec = importlib.util.spec_from_file_location("optimizer_quality", REPO / "benchmarks" / "optimizer_quality.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up here
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("optimizer_quality")
 
 
 def _read_top(path: Path):
@@ -316,9 +311,7 @@ def test_pvrp_day_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path):
 def test_merge_quality_parts_continues_an_earlier_merge(tmp_path):
     # a run continued on the instances an earlier (merged) run had not reached: the earlier merged
     # file and the new part's per-instance rows (a part stopped before its end) merge into one set
-    spec = importlib.util.spec_from_file_location("merge_quality_parts", REPO / "benchmarks" / "merge_quality_parts.py")
-    merge = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(merge)
+    merge = load_benchmark("merge_quality_parts")
     earlier = tmp_path / "earlier.json"
     earlier.write_text(json.dumps({"set": "top", "summary": {}, "parts": [{"file": "a.json"}],
                                    "rows": [{"instance": "p6.4.k", "feasible": True, "gap_pct": 3.0}]}))

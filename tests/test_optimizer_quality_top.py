@@ -5,27 +5,20 @@ No benchmark data needed: the instances are built here, and every result is re-c
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
 pytest.importorskip("pyvrp")
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def oq():
-    spec = importlib.util.spec_from_file_location("optimizer_quality", REPO / "benchmarks" / "optimizer_quality.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up here
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("optimizer_quality")
 
 
 def _length(xy, r):
