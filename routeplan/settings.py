@@ -95,8 +95,10 @@ actual_slack_minutes: float = 60.0
 actual_tolerance_minutes: float = 30.0
 #: A stay shorter than this share of the planned dwell is ``too_short``.
 actual_min_dwell_share: float = 0.5
-#: A hotspot's area, when its layer gives it as a point: a circle of this radius (metres).
-actual_hotspot_radius_m: float = 150.0
+#: A hotspot's area, when its layer gives it as a point: a circle of this radius (metres). It is also the margin
+#: around a hotspot polygon within which a stop counts as presence there. One area for the optimizer's value of an
+#: area patrol, the presence figures and plan against actual (``routeplan.model.geo.hotspot_area``).
+hotspot_radius_m: float = 150.0
 #: A stay of at least this many minutes that serves no planned visit and is not at a depot is listed as an
 #: unplanned stop.
 actual_unplanned_min_minutes: float = 5.0
@@ -151,7 +153,9 @@ area_value_floor: float = 0.05
 #: objects get their own required visits, and a loop valued by them outbid the hotspots (session 6).
 area_value_per_object: float = 0.0
 area_value_objects_cap: float = 0.3
-#: ... plus this share of the hour-weighted risk of the hotspots in the area (the risk the loop passes).
+#: ... plus this share of the hour-weighted risk the loop passes: each hotspot's risk times the share of the loop's
+#: length inside its area (``hotspot_radius_m``). A drive-through is worth less than a stop (Koper); a loop is not
+#: credited with hotspots of its area that it does not pass (session 8: that outbid the hotspot stops).
 area_value_hotspot_share: float = 0.3
 #: Prize of one minute of presence at risk 1 and full hour intensity, in seconds of route time: route time
 #: costs 1 a second, so presence wins over driving and travel is only a tie-break.

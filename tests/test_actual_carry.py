@@ -29,12 +29,14 @@ def tight(tmp_path_factory):
 
 
 def test_missed_visits_carried_over_are_served_before_others(tight):
-    before, ctx = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=800)
+    # a carried visit enters a full shift only by pushing out a visit of lower priority: PyVRP has no single move
+    # for that exchange, so the search needs some iterations (800 missed it on seed 1 once the slots changed)
+    before, ctx = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=1500)
     pri = {o.id: o.priority for o in ctx.objects}
     full = sorted({u.id for u in before.unserved if u.reason == "shifts_full" and pri[u.id] >= 2})
     assert len(full) >= 2, "the scenario must leave visits out for full shifts"
     carried = full[:2]
-    after, _ = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=800, ctx=ctx, carry_over=carried)
+    after, _ = routeplan.plan(tight, seed=1, time_limit=120, max_iterations=1500, ctx=ctx, carry_over=carried)
     served = {s.id for r in after.routes for s in r.stops}
     assert set(carried) <= served
     assert {o.id: o.priority for o in ctx.objects} == pri  # the context (and its outputs) keep the layer's priorities

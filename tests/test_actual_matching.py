@@ -9,9 +9,10 @@ from conftest import SAMPLE
 from shapely.geometry import LineString
 
 from routeplan.actual.dwell import detect_stays
-from routeplan.actual.matching import Frame, RoadMatcher
+from routeplan.actual.matching import RoadMatcher
 from routeplan.load.roads import load_roads
 from routeplan.load.scenario import load_scenario
+from routeplan.model.geo import Frame
 
 FRAME = Frame(113.2, -8.2)
 

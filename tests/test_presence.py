@@ -10,18 +10,20 @@ import json
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
-from shapely.geometry import box
+from shapely.geometry import LineString, Point, box
 
 import routeplan
 import routeplan.settings as settings
 from routeplan.errors import InputError
 from routeplan.load.scenario import scenario_from_dict
+from routeplan.model.geo import frame_of
 from routeplan.model.layers import Hotspot, VitalObject
 from routeplan.model.planfile import plan_from_dict, plan_to_dict
 from routeplan.model.scenario import Area, Depot, PatrolUnit, Scenario, Shift
 from routeplan.optimize.areas import hour_intensity, patrol_areas
-from routeplan.optimize.presence import slot_starts
+from routeplan.optimize.presence import _phase, slot_starts
 from routeplan.optimize.weekly import plan_week
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.matrix import location_matrices
@@ -289,3 +291,46 @@ def test_an_area_loop_is_worth_the_risk_it_passes_not_its_objects(tmp_path):
     assert areas and all(a.value(h) == pytest.approx(settings.area_value_floor) for a in areas for h in range(24))
     spbu = Hotspot("H2", "SPBU", 0.0, 0.0, 0.3, (), ("curas",))
     assert all(a.value(h) < spbu.risk * hour_intensity(spbu, h) for a in areas for h in range(24))
+
+
+def test_an_area_loop_is_worth_only_the_hotspots_its_roads_pass(tmp_path):
+    """A hotspot in the desa that the loop does not come near adds nothing; one on the loop adds its risk for the
+    share of the loop inside its area (issue #12: area patrol "valued by the risk it passes")."""
+    ctx = _world(tmp_path, hotspots=[])
+    east = _poly(0.0095, 0.019)
+    (loop,) = patrol_areas(ctx.graph, [("East", east)], ctx.locations(), ["car"], ctx.objects, [])
+    frame = frame_of(ctx.graph)
+    xy = {n: frame.xy(np.array([d["x"]]), np.array([d["y"]])) for n, d in ctx.graph.nodes(data=True)}
+    line = LineString([(float(xy[n][0][0]), float(xy[n][1][0])) for n in loop.nodes])
+    inside = [n for n, d in ctx.graph.nodes(data=True) if east.contains(Point(d["x"], d["y"]))]
+    far = [n for n in inside if line.distance(Point(float(xy[n][0][0]), float(xy[n][1][0]))) > 2 * settings.hotspot_radius_m]
+    on = [n for n in loop.nodes[1:-1] if n in inside]
+    assert far and on
+
+    def spot(node: int, hid: str) -> Hotspot:
+        d = ctx.graph.nodes[node]
+        return Hotspot(hid, hid, d["x"], d["y"], 1.0, (), (), node=node)
+
+    (away,) = patrol_areas(ctx.graph, [("East", east)], ctx.locations(), ["car"], ctx.objects, [spot(far[0], "F")])
+    assert away.passes == () and away.value(12) == pytest.approx(settings.area_value_floor)
+    (near,) = patrol_areas(ctx.graph, [("East", east)], ctx.locations(), ["car"], ctx.objects, [spot(on[0], "N")])
+    ((h, share),) = near.passes
+    x, y = xy[on[0]]
+    expected = line.intersection(Point(float(x[0]), float(y[0])).buffer(settings.hotspot_radius_m)).length / line.length
+    assert h.id == "N" and 0 < share < 1 and share == pytest.approx(expected, rel=1e-6)
+    assert near.value(12) == pytest.approx(settings.area_value_floor + settings.area_value_hotspot_share * share)
+
+
+def test_slot_grids_of_places_with_the_same_hours_are_staggered():
+    """Two hotspots active 10:00-16:00 get slots at different times (no common gap), each keeps its spacing, and
+    the offset is the same in every run."""
+    day = [(0, 1440)]
+    windows = [(600, 960)]
+    grids = [slot_starts(day, windows, 90, 30, 12, phase=_phase(hid, 90)) for hid in ("HS-04", "HS-09")]
+    assert _phase("HS-04", 90) == _phase("HS-04", 90) and _phase("HS-04", 90) != _phase("HS-09", 90)
+    assert grids[0] != grids[1]
+    for slots in grids:
+        assert all(600 <= a <= b and b + 12 <= 960 for a, b in slots)
+        assert all(a2 - b1 >= 60 for (_a1, b1), (a2, _b2) in zip(slots, slots[1:]))
+    # without a phase the slots start with the window, as before
+    assert slot_starts(day, windows, 90, 30, 12)[0] == (600, 630)

@@ -196,7 +196,7 @@ def unplanned_stops(stays: dict[str, list[Stay]], results: list[VisitResult], pl
             near = min(((metres(s.lon, s.lat, x, y), k) for k, (x, y) in places.items()), default=None)
             out.append({"unit": unit, "start": iso(s.start, tz), "end": iso(s.end, tz),
                         "minutes": round(s.minutes, 1), "lon": s.lon, "lat": s.lat,
-                        "near": near[1] if near and near[0] <= settings.actual_hotspot_radius_m else ""})
+                        "near": near[1] if near and near[0] <= settings.hotspot_radius_m else ""})
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import routeplan.settings as settings
-from routeplan.actual.matching import Frame
+from routeplan.model.geo import Frame
 
 
 @dataclass

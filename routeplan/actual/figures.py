@@ -14,8 +14,9 @@ import routeplan.settings as settings
 from routeplan.actual.checkins import metres
 from routeplan.actual.compare import DELIVERED, VisitResult, route_span
 from routeplan.actual.dwell import Stay
-from routeplan.actual.matching import Frame, RoadMatcher
+from routeplan.actual.matching import RoadMatcher
 from routeplan.actual.tracks import Track
+from routeplan.model.geo import Frame
 from routeplan.model.layers import in_daily_window
 from routeplan.model.plan import Plan, Route
 
@@ -123,16 +124,6 @@ def unit_figures(plan: Plan, results: list[VisitResult], parts: list[Track | Non
             "compliance_pct": round(100 * delivered / n, 1) if n else None,
         })
     return routes, units
-
-
-def hotspot_area(lon: float, lat: float, wkt: str, frame: Frame) -> BaseGeometry:
-    """A hotspot's area in the local plane: its polygon, or a circle of ``actual_hotspot_radius_m``."""
-    if wkt:
-        g = shapely.from_wkt(wkt)
-        if g.geom_type in ("Polygon", "MultiPolygon"):
-            return shapely.transform(g, lambda c: np.column_stack(frame.xy(c[:, 0], c[:, 1])))
-    x, y = frame.xy(np.array([lon]), np.array([lat]))
-    return shapely.Point(x[0], y[0]).buffer(settings.actual_hotspot_radius_m)
 
 
 def _in_hours(when: dt.datetime, hours: tuple[tuple[int, int], ...]) -> bool:

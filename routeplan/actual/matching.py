@@ -30,6 +30,7 @@ import shapely
 from shapely.geometry import LineString
 
 import routeplan.settings as settings
+from routeplan.model.geo import frame_of
 
 #: Points closer than this (metres) to the last kept point are thinned out before matching.
 THIN_M = 20.0
@@ -39,33 +40,6 @@ MAX_SPEED_MS = 50.0
 MAX_CANDIDATES = 5
 #: Node distance tables kept in the cache.
 _CACHE_NODES = 20_000
-
-
-@dataclass(frozen=True)
-class Frame:
-    """A local plane (metres) around ``(lon0, lat0)``: equirectangular, good to well under 0.1 % over 50 km."""
-
-    lon0: float
-    lat0: float
-
-    @property
-    def kx(self) -> float:
-        return 111_320.0 * math.cos(math.radians(self.lat0))
-
-    @property
-    def ky(self) -> float:
-        return 110_574.0
-
-    def xy(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Project degrees to local metres."""
-        return (np.asarray(lon, dtype=float) - self.lon0) * self.kx, (np.asarray(lat, dtype=float) - self.lat0) * self.ky
-
-
-def frame_of(G: nx.MultiDiGraph) -> Frame:
-    """The local plane centred on a road graph."""
-    xs = [d["x"] for _, d in G.nodes(data=True)]
-    ys = [d["y"] for _, d in G.nodes(data=True)]
-    return Frame(float(np.mean(xs)) if xs else 0.0, float(np.mean(ys)) if ys else 0.0)
 
 
 @dataclass

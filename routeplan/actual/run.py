@@ -18,13 +18,14 @@ from routeplan._io import atomic_output_dir, write_json_atomic, write_text_atomi
 from routeplan.actual.checkins import CheckIn, flag_checkins, read_checkins
 from routeplan.actual.compare import classify, iso, summary, unplanned_stops, visit_record
 from routeplan.actual.dwell import Stay, detect_stays
-from routeplan.actual.figures import hotspot_area, hotspot_figures, route_tracks, unit_figures
+from routeplan.actual.figures import hotspot_figures, route_tracks, unit_figures
 from routeplan.actual.matching import RoadMatcher
 from routeplan.actual.page import actual_page
 from routeplan.actual.result import Actual
 from routeplan.actual.tracks import Track, gpx_files, merge_tracks, read_gpx, read_unit_mapping, unit_of
 from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario
+from routeplan.model.geo import hotspot_area
 from routeplan.model.plan import Plan
 from routeplan.model.planfile import read_plan
 from routeplan.pipeline import load_saved_scenario

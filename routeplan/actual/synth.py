@@ -23,7 +23,7 @@ import numpy as np
 
 import routeplan.settings as settings
 from routeplan.actual.checkins import metres
-from routeplan.actual.matching import Frame
+from routeplan.model.geo import Frame
 from routeplan.model.plan import Plan, Route
 
 #: Speed (m/s) of the legs that leave the planned path (a late visit's way back), about 30 km/h.

@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import box
 
 import routeplan.settings as settings
+from routeplan.model.geo import Frame, frame_of, hotspot_area
 from routeplan.model.layers import Hotspot, VitalObject, road_node
 
 #: Hour-of-day intensity of the crime types of DOMAIN.md (0..1; 0.4 outside the listed hours): robbery at night
@@ -46,7 +47,8 @@ class PatrolArea:
     lon: float
     lat: float
     base_value: float
-    hotspots: tuple[Hotspot, ...]
+    #: the hotspots the loop passes, each with the share of the loop's length inside its area
+    passes: tuple[tuple[Hotspot, float], ...]
     is_desa: bool = True  # a desa of the layer, else a cell of the road network
     metres: float = 0.0  # length of the loop on the roads: driven, so it counts in the route's distance
 
@@ -56,8 +58,9 @@ class PatrolArea:
         return self.entry
 
     def value(self, hour: int) -> float:
-        """Value of a minute of this loop at ``hour``: its floor and objects, and a share of the risk it passes."""
-        passed = sum(h.risk * hour_intensity(h, hour) for h in self.hotspots)
+        """Value of a minute of this loop at ``hour``: its floor and objects, and a share of the risk it passes
+        (each hotspot's risk and intensity times the share of the loop inside the hotspot's area)."""
+        passed = sum(h.risk * hour_intensity(h, hour) * share for h, share in self.passes)
         return min(1.5, self.base_value + settings.area_value_hotspot_share * passed)
 
 
@@ -126,6 +129,7 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
     ys = np.array([G.nodes[n]["y"] for n in node_ids])
     loc_xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in locations])
     out: list[PatrolArea] = []
+    passed = _Passes(hotspots, frame_of(G))
     for name, poly in _polygons(G, desa):
         inside = node_ids[shapely.contains_xy(poly, xs, ys)]
         if len(inside) < 2:
@@ -136,7 +140,6 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
         if entry is None:
             continue
         objs = sum(1 for o in objects if road_node(o) in members)
-        hots = tuple(h for h in hotspots if road_node(h) in members)
         base = settings.area_value_floor + min(settings.area_value_objects_cap, settings.area_value_per_object * objs)
         for kind in kinds:
             loop = _loop(G, entry, sorted(members), kind)
@@ -144,9 +147,32 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
                 continue
             nodes, seconds = loop
             out.append(PatrolArea(f"area:{name}", str(name), kind, entry, nodes, seconds / 60,
-                                  float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base, hots, bool(desa),
+                                  float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base,
+                                  passed.shares(G, nodes), bool(desa),
                                   metres=_path_metres(G, nodes, kind)))
     return out
+
+
+class _Passes:
+    """Which hotspot areas a loop passes, and for what share of its length (in a local plane in metres)."""
+
+    def __init__(self, hotspots: list[Hotspot], frame: Frame):
+        self.hotspots = hotspots
+        self.frame = frame
+        self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=settings.hotspot_radius_m)
+                      for h in hotspots]
+        self.tree = shapely.STRtree(self.areas) if self.areas else None
+
+    def shares(self, G: nx.MultiDiGraph, nodes: tuple[int, ...]) -> tuple[tuple[Hotspot, float], ...]:
+        if self.tree is None or len(nodes) < 2:
+            return ()
+        xs, ys = self.frame.xy(np.array([G.nodes[n]["x"] for n in nodes]), np.array([G.nodes[n]["y"] for n in nodes]))
+        line = shapely.LineString(np.column_stack([xs, ys]))
+        if line.length <= 0:
+            return ()
+        hits = sorted(int(i) for i in self.tree.query(line, predicate="intersects"))
+        out = ((self.hotspots[i], float(shapely.intersection(line, self.areas[i]).length / line.length)) for i in hits)
+        return tuple((h, share) for h, share in out if share > 0)
 
 
 def _entry(locations: list[int], loc_xy: np.ndarray, members: set[int], x: float, y: float) -> int | None:

@@ -23,6 +23,7 @@ the route-time cost (1 a second), far below a required visit. The count is bound
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ from routeplan.optimize.routing import Stop
 
 
 def slot_starts(spans: list[tuple[int, int]], windows: list[tuple[int, int]], every: int,
-                width: int, dwell: int) -> list[tuple[int, int]]:
+                width: int, dwell: int, phase: int | None = None) -> list[tuple[int, int]]:
     """(earliest, latest) start minutes of slots every ``every`` minutes inside ``windows`` ∩ ``spans``.
 
     Parameters
@@ -48,6 +49,10 @@ def slot_starts(spans: list[tuple[int, int]], windows: list[tuple[int, int]], ev
         Absolute (start, end) minutes when presence is worth something (active hours; the whole day).
     every, width, dwell
         Slot spacing, how much later than its slot a stop may start, and the stop's minutes.
+    phase
+        None: the slots of each stretch start at its beginning. Else the slots lie on one grid for the whole
+        week, ``phase + k * every`` (clipped to each stretch), so that places with the same hours get
+        different slot times and presence does not leave the same gaps everywhere.
 
     Returns
     -------
@@ -58,9 +63,17 @@ def slot_starts(spans: list[tuple[int, int]], windows: list[tuple[int, int]], ev
     for a0, b0 in _union(spans):
         for a1, b1 in _union(windows):
             a, b = max(a0, a1), min(b0, b1)
-            t = a
+            if phase is None:
+                t = a
+                while t + dwell <= b:
+                    out.add((t, min(t + width, b - dwell)))
+                    t += every
+                continue
+            t = a - (a - phase) % every
             while t + dwell <= b:
-                out.add((t, min(t + width, b - dwell)))
+                lo, hi = max(t, a), min(t + width, b - dwell)
+                if lo <= hi:
+                    out.add((lo, hi))
                 t += every
     return sorted(out)
 
@@ -123,7 +136,7 @@ def add_presence_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, ho
         windows = [(d * 1440 + ws, d * 1440 + ws + ((we - ws) % 1440 or 1440))
                    for d in range(from_day - 1, scenario.days + 1) for ws, we in (h.active_hours or ((0, 1440),))]
         slots = slot_starts(spans_all, windows, settings.hotspot_slot_minutes,
-                            settings.hotspot_slot_window_minutes, dwell)
+                            settings.hotspot_slot_window_minutes, dwell, phase=_phase(h.id, settings.hotspot_slot_minutes))
         for day, rank, (a, b) in _ranked(slots, rng, scenario.hotspot_max_stops_per_day):
             value = h.risk * hour_intensity(h, (a // 60) % 24) * hscale * decay ** rank
             add(value * dwell * ppm, Stop(loc, a * 60, b * 60, dwell * 60, int(value * dwell * ppm), name=h.id),
@@ -141,6 +154,11 @@ def add_presence_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, ho
         fleet.model.add_stop(stop)
         cs.stops.append(cand)
     check_stop_count(fleet, scenario)
+
+
+def _phase(key: str, every: int) -> int:
+    """A fixed offset (minutes, a multiple of 5) of a place's slot grid, the same in every run (not Python's hash)."""
+    return 5 * (zlib.crc32(key.encode("utf-8")) % max(every // 5, 1))
 
 
 def _ranked(slots: list[tuple[int, int]], rng: np.random.Generator,

@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
-from shapely import wkt as shapely_wkt
 
+import routeplan.settings as settings
+from routeplan.model.geo import Frame, hotspot_area
 from routeplan.model.layers import Hotspot
 from routeplan.model.operations import day_rules
 from routeplan.model.plan import Plan, Route
@@ -40,7 +40,7 @@ from routeplan.prepare.context import PlanContext
 from routeplan.report.readiness import readiness
 
 #: a stop this close to a hotspot (its point, or its area when it has one) is presence at that hotspot
-NEAR_M = 150.0
+NEAR_M = settings.hotspot_radius_m
 #: two stops of one hotspot starting closer than this (minutes, start to start) are stacked
 HOTSPOT_SPACING_MIN = 60.0
 
@@ -77,7 +77,7 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
     # longest stretch (the reserve counted as a stop), an older plan has only its routes
     stretches = ([x.longest_stretch_minutes for x in plan.patrol if x.stops] if plan.patrol
                  else [_longest_stretch(r) for r in plan.routes])
-    weights = _HotspotWeights(ctx.hotspots, _utm(ctx))
+    weights = _HotspotWeights(ctx.hotspots, _frame(ctx))
     stops = [s for r in plan.routes for s in r.stops]
     out: dict[str, Any] = {
         "unit_shifts": len(staffed),
@@ -162,11 +162,9 @@ def _stacked(plan: Plan, ctx: PlanContext) -> dict[str, int]:
     return {"objects": objects, "hotspots": hotspots}
 
 
-def _utm(ctx: PlanContext) -> CRS:
+def _frame(ctx: PlanContext) -> Frame:
     pts = [(h.lon, h.lat) for h in ctx.hotspots] or [(o.lon, o.lat) for o in ctx.objects] or [(0.0, 0.0)]
-    lon, lat = (float(np.mean([p[i] for p in pts])) for i in (0, 1))
-    zone = int((lon + 180) // 6) + 1
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return Frame(float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
 
 
 def _active(h: Hotspot, t: dt.datetime) -> bool:
@@ -176,23 +174,19 @@ def _active(h: Hotspot, t: dt.datetime) -> bool:
 class _HotspotWeights:
     """Risk at a place and time: the riskiest active hotspot near it, the riskiest hotspot = 1."""
 
-    def __init__(self, hotspots: Iterable[Hotspot], crs: CRS):
+    def __init__(self, hotspots: Iterable[Hotspot], frame: Frame):
         self.hotspots = list(hotspots)
-        self.to_m = Transformer.from_crs(4326, crs, always_xy=True)
+        self.frame = frame
         top = max((h.risk for h in self.hotspots), default=0.0)
         self.risk = [h.risk / top if top > 0 else 0.0 for h in self.hotspots]
-        self.areas = [self._area(h) for h in self.hotspots]
+        self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=NEAR_M) for h in self.hotspots]
         self.tree = shapely.STRtree(self.areas) if self.areas else None
-
-    def _area(self, h: Hotspot) -> shapely.Geometry:
-        geom = shapely_wkt.loads(h.geometry_wkt) if h.geometry_wkt else shapely.Point(h.lon, h.lat)
-        projected = shapely.transform(geom, lambda xy: np.column_stack(self.to_m.transform(xy[:, 0], xy[:, 1])))
-        return projected.buffer(NEAR_M)
 
     def at(self, lon: float, lat: float, t: dt.datetime) -> float:
         if self.tree is None:
             return 0.0
-        p = shapely.Point(*self.to_m.transform(lon, lat))
+        x, y = self.frame.xy(np.array([lon]), np.array([lat]))
+        p = shapely.Point(x[0], y[0])
         hits = self.tree.query(p, predicate="intersects")
         return max((self.risk[i] for i in hits if _active(self.hotspots[i], t)), default=0.0)
 
@@ -200,7 +194,7 @@ class _HotspotWeights:
         """Driving minutes inside hotspot areas, times their risk (the route's mean speed; place only)."""
         if self.tree is None or len(r.path) < 2 or r.distance_m <= 0:
             return 0.0
-        xs, ys = self.to_m.transform([p[0] for p in r.path], [p[1] for p in r.path])
+        xs, ys = self.frame.xy(np.array([p[0] for p in r.path]), np.array([p[1] for p in r.path]))
         line = shapely.LineString(np.column_stack([xs, ys]))
         per_m = (r.drive_s / 60) / max(line.length, 1.0)
         total = 0.0
