@@ -25,6 +25,7 @@ The baseline is checked out with ``git worktree`` into a temporary folder and im
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -51,6 +52,8 @@ ROWS = [
      lambda m: f"{m['longest_stretch_minutes']['max']:.0f} / {m['longest_stretch_minutes']['median']:.0f}"),
     ("presence minutes at stops", lambda m: f"{m['presence_minutes']:.0f}"),
     ("risk-weighted presence minutes (stops)", lambda m: f"{m['risk_presence_minutes']:.0f}"),
+    ("ceiling: the same hotspot and loop minutes at the riskiest hotspots (see presence_ceiling)",
+     lambda m: f"{m['risk_presence_ceiling']:.0f}"),
     ("risk-weighted minutes driving through hotspots", lambda m: f"{m['risk_drive_minutes']:.0f}"),
     ("readiness 110, mean / worst hour (%)",
      lambda m: f"{m['readiness_mean_pct']} / {m['readiness_worst_pct']}"),
@@ -76,7 +79,38 @@ def run_plan(code: Path | None, scenario: Path, out: Path, seed: int, iterations
 def measure(plan_dir: Path, scenario: Path, wall_s: float) -> dict[str, Any]:
     """Presence metrics of a plan folder, against this checkout's context of ``scenario``."""
     ctx = routeplan.prepare_scenario(routeplan.load_scenario(scenario))
-    return routeplan.presence_metrics(routeplan.read_plan(plan_dir), ctx) | {"wall_s": round(wall_s, 1)}
+    plan = routeplan.read_plan(plan_dir)
+    return (routeplan.presence_metrics(plan, ctx) | {"wall_s": round(wall_s, 1)}
+            | {"risk_presence_ceiling": presence_ceiling(plan, ctx)})
+
+
+def presence_ceiling(plan: Any, ctx: Any) -> float:
+    """Risk-weighted presence if this plan's minutes at hotspot stops and on area loops all went to the riskiest
+    hotspots instead, each at most once an hour of its active hours (the spacing the figures call stacking), and its
+    required visits stayed as they are.
+
+    A ceiling for plans with the same required visits and driving: it ignores which units are on duty when, the
+    driving between the hotspots and the dosage rule (risk × hour intensity, diminishing returns), all of which a
+    real plan must respect. A goal above it cannot be met without more patrol time or fewer required visits.
+    """
+    routes = [dataclasses.replace(r, stops=[s for s in r.stops if s.kind == "vital_object"]) for r in plan.routes]
+    required = routeplan.presence_metrics(dataclasses.replace(plan, routes=routes, patrol=[]), ctx,
+                                          with_readiness=False)["risk_presence_minutes"]
+    free = sum((s.departure - s.arrival).total_seconds() / 60 for r in plan.routes for s in r.stops
+               if s.kind in ("hotspot", "area_patrol"))
+    top = max((h.risk for h in ctx.hotspots), default=0.0)
+    dwell = ctx.scenario.hotspot_dwell_minutes
+    caps = []
+    for h in ctx.hotspots:
+        active = sum(1 for m in range(0, 1440, 5) if h.active_at(m)) * 5
+        stops_a_day = (active - dwell) // 60 + 1 if active >= dwell else 0
+        caps.append((h.risk / top if top > 0 else 0.0, ctx.scenario.days * stops_a_day * dwell))
+    total = required
+    for weight, minutes in sorted(caps, reverse=True):
+        take = min(minutes, free)
+        total += weight * take
+        free -= take
+    return round(total, 1)
 
 
 def markdown(case: str, before: dict[str, Any], after: dict[str, Any], baseline: str) -> str:
@@ -87,6 +121,8 @@ def markdown(case: str, before: dict[str, Any], after: dict[str, Any], baseline:
         key = {"presence minutes at stops": "presence_minutes",
                "risk-weighted presence minutes (stops)": "risk_presence_minutes",
                "km driven": "km"}.get(label)
+        if label.startswith("ceiling"):
+            ratio = f"{after['risk_presence_ceiling'] / before['risk_presence_minutes']:.2f}× baseline"
         if key and before[key]:
             ratio = f"{after[key] / before[key]:.2f}×"
         lines.append(f"| {label} | {fmt(before)} | {fmt(after)} | {ratio} |")

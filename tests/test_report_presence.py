@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from routeplan.model.plan import Plan, Route, Visit
+from routeplan.optimize.areas import context_areas
 from routeplan.report.presence import HOTSPOT_SPACING_MIN, presence_metrics
 
 
@@ -151,3 +152,30 @@ def test_area_loop_time_is_driving_like_its_km(demo_plan):
     row = next(u for u in _unit_rows(_one_route_plan(plan, r), ctx)[0] if u["unit"] == r.unit)
     assert row["drive_hours"] == round(35 / 60, 2)
     assert row["dwell_hours"] == round(10 / 60, 2)  # only the stay at the object
+
+
+def test_an_area_patrol_counts_the_risk_its_loop_passes_not_the_risk_at_its_entry(demo_plan):
+    """A loop entered beside the riskiest hotspot that passes no hotspot area counts nothing; a loop counts each
+    active hotspot it passes for the share of the loop inside the hotspot's area (a plan keeps only the entry)."""
+    plan, ctx = demo_plan
+    t = plan.routes[0]
+    tz = _tz(plan)
+    at = dt.datetime.combine(t.day, dt.time(12, 0), tzinfo=tz)
+    always = [dataclasses.replace(h, active_hours=()) for h in ctx.hotspots]
+    ctx2 = dataclasses.replace(ctx, hotspots=always)
+    areas = context_areas(ctx2, [t.unit_kind])
+    empty = next(a for a in areas if not a.passes)
+    passing = max((a for a in areas if a.passes), key=lambda a: sum(s for _h, s in a.passes))
+    top = max(h.risk for h in always)
+    riskiest = max(always, key=lambda h: h.risk)
+
+    def measured(area, lon: float, lat: float) -> float:
+        v = Visit(id=area.id, kind="area_patrol", name=area.name, category="area_patrol", arrival=at,
+                  departure=at + dt.timedelta(minutes=20), lon=lon, lat=lat, dwell_minutes=20, window="")
+        r = _route(ctx2, t, [v], at - dt.timedelta(minutes=30), at + dt.timedelta(minutes=60))
+        return presence_metrics(_one_route_plan(plan, r), ctx2, with_readiness=False)["risk_presence_minutes"]
+
+    # entered at the riskiest hotspot: at its entry a stop would count the full 20 minutes
+    assert measured(empty, riskiest.lon, riskiest.lat) == 0.0
+    expected = 20 * min(1.0, sum(h.risk / top * share for h, share in passing.passes))
+    assert 0 < expected and measured(passing, riskiest.lon, riskiest.lat) == pytest.approx(expected, abs=0.05)

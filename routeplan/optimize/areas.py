@@ -9,7 +9,7 @@ turns them into candidate stops.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,10 @@ import shapely
 from shapely.geometry import box
 
 import routeplan.settings as settings
+from routeplan.load.layers import read_desa
 from routeplan.model.geo import Frame, frame_of, hotspot_area
 from routeplan.model.layers import Hotspot, VitalObject, road_node
+from routeplan.prepare.context import PlanContext
 
 #: Hour-of-day intensity of the crime types of DOMAIN.md (0..1; 0.4 outside the listed hours): robbery at night
 #: and in the cash hours, burglary and livestock theft at night, motorcycle theft at the market mornings,
@@ -62,6 +64,28 @@ class PatrolArea:
         (each hotspot's risk and intensity times the share of the loop inside the hotspot's area)."""
         passed = sum(h.risk * hour_intensity(h, hour) * share for h, share in self.passes)
         return min(1.5, self.base_value + settings.area_value_hotspot_share * passed)
+
+
+def context_areas(ctx: PlanContext, kinds: Sequence[str], locations: Sequence[int] | None = None) -> list[PatrolArea]:
+    """The area patrols of a plan's context: one loop per desa (or cell) and unit kind (:func:`patrol_areas`).
+
+    Parameters
+    ----------
+    ctx
+        The prepared scenario (its desa layer, read here when the context was prepared without it).
+    kinds
+        The unit kinds.
+    locations
+        The plan's location nodes (default: ``ctx.locations()``, the nodes of the plan's travel matrices).
+
+    Returns
+    -------
+    list of PatrolArea
+        The same loops the optimizer offers, so a measure of a plan can follow an area patrol's roads.
+    """
+    desa = ctx.desa if ctx.desa is not None or ctx.scenario.desa is None else read_desa(ctx.scenario.desa)
+    nodes = list(locations) if locations is not None else ctx.locations()
+    return patrol_areas(ctx.graph, desa, nodes, list(kinds), ctx.objects, ctx.hotspots)
 
 
 def hour_intensity(h: Hotspot, hour: int) -> float:

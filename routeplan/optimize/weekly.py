@@ -18,11 +18,10 @@ from collections.abc import Callable
 import numpy as np
 
 import routeplan.settings as settings
-from routeplan.load.layers import read_desa
 from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
-from routeplan.optimize.areas import PatrolArea, patrol_areas
+from routeplan.optimize.areas import PatrolArea, context_areas
 from routeplan.optimize.candidates import (
     Candidate,
     Candidates,
@@ -95,8 +94,7 @@ def plan_week(
     say = progress or (lambda _msg: None)
     rng = np.random.default_rng(seed)
     loc_of = matrices.index()
-    desa = ctx.desa if ctx.desa is not None or scenario.desa is None else read_desa(scenario.desa)
-    areas = patrol_areas(ctx.graph, desa, matrices.nodes, list(matrices.kinds), ctx.objects, ctx.hotspots)
+    areas = context_areas(ctx, list(matrices.kinds), matrices.nodes)
     fleet = build_fleet(scenario, ctx.objects, matrices, ctx.depot_nodes, from_day=from_day, units_off=units_off,
                         areas=[(a.kind, a.entry) for a in areas])
 

@@ -13,7 +13,8 @@ context only, so a plan made by any version of routeplan (``plan.json`` schema 1
   spread through the patrol time" rules out.
 * **Risk-weighted presence minutes**: every stop's minutes times the risk (normalised to the riskiest
   hotspot = 1) of the riskiest hotspot within :data:`NEAR_M` of the stop that is active at that time of day;
-  a stop near no active hotspot counts nothing. Drive-throughs are counted apart (see
+  a stop near no active hotspot counts nothing. An area patrol's minutes are spent on its loop: they count the
+  risk of each active hotspot for the share of the loop inside its area (the loop is rebuilt from the context). Drive-throughs are counted apart (see
   :func:`presence_metrics`), by place only, because a route's path carries no times.
 * **Stacked visits**: two visits of one vital object closer than its minimum gap, including one stop split
   across midnight (counted twice); two stops of one hotspot starting less than :data:`HOTSPOT_SPACING_MIN`
@@ -35,7 +36,8 @@ import routeplan.settings as settings
 from routeplan.model.geo import Frame, hotspot_area
 from routeplan.model.layers import Hotspot
 from routeplan.model.operations import day_rules
-from routeplan.model.plan import Plan, Route
+from routeplan.model.plan import Plan, Route, Visit
+from routeplan.optimize.areas import PatrolArea, context_areas
 from routeplan.prepare.context import PlanContext
 from routeplan.report.readiness import readiness
 
@@ -79,6 +81,8 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
                  else [_longest_stretch(r) for r in plan.routes])
     weights = _HotspotWeights(ctx.hotspots, _frame(ctx))
     stops = [s for r in plan.routes for s in r.stops]
+    kinded = [(r.unit_kind, s) for r in plan.routes for s in r.stops]
+    loops = _loops(plan, ctx)
     out: dict[str, Any] = {
         "unit_shifts": len(staffed),
         "patrolled": sum(1 for k in staffed if any(r.stops for r in by_key.get(k, []))),
@@ -88,8 +92,8 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
                                     "median": round(statistics.median(stretches), 1) if stretches else 0.0},
         "stops": len(stops),
         "presence_minutes": round(sum(_minutes(s.arrival, s.departure) for s in stops), 1),
-        "risk_presence_minutes": round(sum(_minutes(s.arrival, s.departure) * weights.at(s.lon, s.lat, s.arrival)
-                                           for s in stops), 1),
+        "risk_presence_minutes": round(sum(_minutes(s.arrival, s.departure) * weights.stop(s, kind, loops)
+                                           for kind, s in kinded), 1),
         "risk_drive_minutes": round(sum(weights.drive_minutes(r) for r in plan.routes), 1),
         "km": round(sum(r.distance_m for r in plan.routes) / 1000, 1),
         "stacked_visits": _stacked(plan, ctx),
@@ -167,6 +171,13 @@ def _frame(ctx: PlanContext) -> Frame:
     return Frame(float(np.mean([p[0] for p in pts])), float(np.mean([p[1] for p in pts])))
 
 
+def _loops(plan: Plan, ctx: PlanContext) -> dict[tuple[str, str], PatrolArea]:
+    """The loops of the plan's area patrols by (area id, unit kind), rebuilt from the context as the optimizer
+    builds them (a plan file keeps only the loop's entry)."""
+    kinds = sorted({r.unit_kind for r in plan.routes if any(s.kind == "area_patrol" for s in r.stops)})
+    return {(a.id, a.kind): a for a in context_areas(ctx, kinds)} if kinds else {}
+
+
 def _active(h: Hotspot, t: dt.datetime) -> bool:
     return h.active_at(t.hour * 60 + t.minute)
 
@@ -179,6 +190,7 @@ class _HotspotWeights:
         self.frame = frame
         top = max((h.risk for h in self.hotspots), default=0.0)
         self.risk = [h.risk / top if top > 0 else 0.0 for h in self.hotspots]
+        self.index = {id(h): i for i, h in enumerate(self.hotspots)}
         self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=NEAR_M) for h in self.hotspots]
         self.tree = shapely.STRtree(self.areas) if self.areas else None
 
@@ -189,6 +201,16 @@ class _HotspotWeights:
         p = shapely.Point(x[0], y[0])
         hits = self.tree.query(p, predicate="intersects")
         return max((self.risk[i] for i in hits if _active(self.hotspots[i], t)), default=0.0)
+
+    def stop(self, s: Visit, kind: str, loops: dict[tuple[str, str], PatrolArea]) -> float:
+        """Risk of a minute at a stop; an area patrol's minute is spent on its loop: the risk of each active hotspot
+        for the share of the loop inside the hotspot's area (at most 1), not the risk at its entry."""
+        loop = loops.get((s.id, kind)) if s.kind == "area_patrol" else None
+        if loop is None:
+            return self.at(s.lon, s.lat, s.arrival)
+        passed = sum(self.risk[self.index[id(h)]] * share for h, share in loop.passes
+                     if id(h) in self.index and _active(h, s.arrival))
+        return min(1.0, passed)
 
     def drive_minutes(self, r: Route) -> float:
         """Driving minutes inside hotspot areas, times their risk (the route's mean speed; place only)."""

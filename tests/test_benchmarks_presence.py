@@ -1,0 +1,39 @@
+"""benchmarks/presence.py: the ceiling that tells whether a presence goal can be met at all."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from conftest import load_benchmark
+
+from routeplan.model.plan import Visit
+from routeplan.report.presence import presence_metrics
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return load_benchmark("presence")
+
+
+def test_ceiling_fills_the_free_minutes_riskiest_hotspot_first_once_an_hour(bench, demo_plan):
+    plan, ctx = demo_plan
+    h1, h2 = ctx.hotspots[0], ctx.hotspots[1]
+    two = [dataclasses.replace(h1, risk=1.0, active_hours=((600, 720),)), dataclasses.replace(h2, risk=0.5, active_hours=())]
+    ctx2 = dataclasses.replace(ctx, hotspots=two)
+    t = plan.routes[0]
+    at = dt.datetime.combine(t.day, dt.time(10, 0), tzinfo=t.start.tzinfo)
+    stop = Visit(id=h2.id, kind="hotspot", name="x", category="hotspot", arrival=at,
+                 departure=at + dt.timedelta(minutes=200), lon=h2.lon, lat=h2.lat, dwell_minutes=200, window="")
+    one = dataclasses.replace(plan, routes=[dataclasses.replace(t, stops=[stop])], patrol=[])
+    dwell, days = ctx.scenario.hotspot_dwell_minutes, ctx.scenario.days
+    first = days * ((120 - dwell) // 60 + 1) * dwell  # the riskier hotspot: two hours a day, once an hour
+    assert first < 200
+    assert bench.presence_ceiling(one, ctx2) == pytest.approx(first * 1.0 + (200 - first) * 0.5, abs=0.05)
+
+
+def test_ceiling_is_above_what_the_plan_reaches(bench, demo_plan):
+    plan, ctx = demo_plan
+    reached = presence_metrics(plan, ctx, with_readiness=False)["risk_presence_minutes"]
+    assert bench.presence_ceiling(plan, ctx) >= reached > 0
