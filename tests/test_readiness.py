@@ -9,6 +9,7 @@ import pytest
 from routeplan.errors import InputError
 from routeplan.load.layers import read_desa, read_desa_population
 from routeplan.model.plan import Plan, Route, Visit
+from routeplan.model.planfile import plan_from_dict, plan_to_dict
 from routeplan.model.scenario import Area, Depot, PatrolUnit, Scenario, Shift
 from routeplan.prepare.context import PlanContext
 from routeplan.report.readiness import readiness
@@ -142,3 +143,14 @@ def test_a_weekly_plan_repeats_so_the_last_night_covers_monday_morning(demo_plan
     early = r["hours"][2]  # Monday 02:00-03:00: only last Sunday's night shift is on duty
     assert early["share"] > 0
     assert r["worst"]["share"] > 0
+
+
+def test_a_plan_read_back_from_its_file_gives_the_same_readiness(demo_plan):
+    """plan.json keeps no road nodes: read back, every stop must still place its unit (not at the depot all
+    shift), so the presence benchmark and the scorecard agree."""
+    plan, ctx = demo_plan
+    back = plan_from_dict(json.loads(json.dumps(plan_to_dict(plan))))
+    assert all(s.node is None for r in back.routes for s in r.stops)
+    ours, theirs = readiness(plan, ctx), readiness(back, ctx)
+    assert theirs["mean_share"] == ours["mean_share"] and theirs["worst"] == ours["worst"]
+    assert [h["share"] for h in theirs["hours"]] == [h["share"] for h in ours["hours"]]

@@ -15,6 +15,7 @@ the desa, each weighted one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -27,7 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 import routeplan.settings as settings
 from routeplan.load.layers import read_desa, read_desa_population
 from routeplan.model.layers import road_node
-from routeplan.model.plan import Plan, Route
+from routeplan.model.plan import Plan, Route, Visit
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.matrix import CSRGraph, to_csr
 from routeplan.prepare.snap import SnapIndex
@@ -80,6 +81,28 @@ def _position(routes: list[Route], depot_node: int | None, t: dt.datetime,
             return depot_node
         return next(s.node for s in reversed(stops) if s.arrival <= t)
     return depot_node
+
+
+def _with_nodes(routes: list[Route], ctx: PlanContext) -> list[Route]:
+    """The routes with the road node of every stop: a plan read back from ``plan.json`` keeps no nodes, and a stop
+    without one would leave its unit at the depot for the whole shift. A vital object or hotspot gets the node it
+    was planned at; any other stop (an area patrol's entry, a layer changed since) the nearest road its unit drives."""
+    if all(s.node is not None for r in routes for s in r.stops):
+        return routes
+    planned = {o.id: road_node(o) for o in ctx.objects} | {h.id: road_node(h) for h in ctx.hotspots}
+    index: dict[str, SnapIndex] = {}
+
+    def node(kind: str, s: Visit) -> int:
+        if s.node is not None:
+            return s.node
+        if s.kind in ("vital_object", "hotspot") and s.id in planned:
+            return planned[s.id]
+        if kind not in index:
+            index[kind] = SnapIndex.from_graph(ctx.graph, None, [kind])
+        return index[kind].snap(s.lon, s.lat)[0]
+
+    return [dataclasses.replace(r, stops=[dataclasses.replace(s, node=node(r.unit_kind, s)) for s in r.stops])
+            for r in routes]
 
 
 def _on_duty(ctx: PlanContext, hours: int, wrap: bool = False) -> dict[str, list[bool]]:
@@ -144,7 +167,8 @@ def readiness(plan: Plan, ctx: PlanContext, minutes: float | None = None) -> dic
             cache[(kind, node)] = row
         return cache[(kind, node)]
 
-    by_unit = {u.id: [r for r in plan.routes if r.unit == u.id] for u in sc.units}
+    routes = _with_nodes(plan.routes, ctx)
+    by_unit = {u.id: [r for r in routes if r.unit == u.id] for u in sc.units}
     rows: list[dict[str, Any]] = []
     best = np.full((n_hours, len(targets)), np.inf)
     for h in range(n_hours):
