@@ -42,51 +42,155 @@ def read_top(path: Path) -> tuple[int, float, np.ndarray, np.ndarray]:
     return int(head["m"]), float(head["tmax"]), rows[:, :2], rows[:, 2]
 
 
-def upper_bound(path: Path, seconds: float, workers: int = 2) -> dict:
-    """Solve the floored-distance TOP of ``path``; the status, best score and proven bound."""
-    m, tmax, xy, score = read_top(path)
-    n = len(score)
+def floored(xy: np.ndarray, tmax: float) -> tuple[np.ndarray, int]:
+    """Euclidean distances floored to ``1 / SCALE`` (integers) and the length limit in the same unit."""
     exact = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    d = np.floor(exact * SCALE).astype(int)
-    limit = int(math.floor(tmax * SCALE + 1e-7))
+    return np.floor(exact * SCALE).astype(np.int64), int(math.floor(tmax * SCALE + 1e-7))
+
+
+def shortest(d: np.ndarray) -> np.ndarray:
+    """All-pairs shortest path lengths (Floyd-Warshall): floored lengths may break the triangle inequality, so
+    ``d[a, b]`` alone is not a lower bound on the length of a path from ``a`` to ``b``; ``shortest(d)[a, b]`` is."""
+    sp = d.copy()
+    for k in range(len(sp)):
+        np.minimum(sp, sp[:, k : k + 1] + sp[k : k + 1, :], out=sp)
+    return sp
+
+
+def prune(d: np.ndarray, limit: int, score: np.ndarray) -> tuple[list[int], set[tuple[int, int]], set[tuple[int, int]]]:
+    """Reachability pruning of a floored TOP (start depot ``0``, end depot ``n - 1``): the customers a route can
+    visit, the arcs a route can use, and the pairs of customers no route can visit together.
+
+    Every test is a lower bound on the length of any route that would use the customer / arc / pair (shortest
+    paths to and from it), so nothing feasible is removed: a customer ``i`` needs ``sp(s, i) + sp(i, e) <= limit``;
+    an arc ``a -> b`` needs ``sp(s, a) + d(a, b) + sp(b, e) <= limit`` (depots included); two customers share a
+    route only if one of the two orders fits.
+    """
+    n = len(score)
+    s, e = 0, n - 1
+    sp = shortest(d)
+    cust = [i for i in range(1, n - 1) if sp[s, i] + sp[i, e] <= limit and score[i] > 0]
+    arcs = {(a, b) for a in [s, *cust] for b in [*cust, e] if a != b and sp[s, a] + d[a, b] + sp[b, e] <= limit}
+    apart = {(i, j) for i in cust for j in cust if i < j
+             and min(sp[s, i] + sp[i, j] + sp[j, e], sp[s, j] + sp[j, i] + sp[i, e]) > limit}
+    return cust, arcs, apart
+
+
+def build_circuits(m: int, d: np.ndarray, limit: int, score: np.ndarray) -> tuple[cp_model.CpModel, dict]:
+    """One ``AddCircuit`` per vehicle (a skipped customer is a self-loop) on the pruned arcs; customers that cannot
+    share a route exclude each other per vehicle; vehicles ordered by their smallest visited customer (a used
+    vehicle's first customer in index order is smaller than every customer of the vehicles after it, and unused
+    vehicles come last), which breaks the symmetry between identical vehicles completely."""
+    n = len(score)
     start, end = 0, n - 1
-    # customers that fit in a route alone (there and on to the end depot) and are worth something
-    cust = [i for i in range(1, n - 1) if d[start, i] + d[i, end] <= limit and score[i] > 0]
+    cust, ok, apart = prune(d, limit, score)
     nodes = [start, *cust, end]
     pos = {v: k for k, v in enumerate(nodes)}
     model = cp_model.CpModel()
     visit = {(i, k): model.NewBoolVar(f"v{i}_{k}") for i in cust for k in range(m)}
+    used: dict[tuple[int, int, int], cp_model.IntVar] = {}
     for i in cust:
-        model.Add(sum(visit[i, k] for k in range(m)) <= 1)
-    totals = []
+        model.AddAtMostOne(visit[i, k] for k in range(m))
+    for i, j in apart:
+        for k in range(m):
+            model.AddBoolOr([visit[i, k].Not(), visit[j, k].Not()])
     for k in range(m):
         arcs, length = [], []
-        for a in nodes:
-            for b in nodes:
-                if a == b:
-                    if a not in (start, end):
-                        arcs.append((pos[a], pos[a], visit[a, k].Not()))
-                    continue
-                if (b == start) != (a == end):  # only the closing arc end -> start enters the start depot
-                    continue
-                lit = model.NewBoolVar(f"x{a}_{b}_{k}")
-                if a == end:
-                    model.Add(lit == 1)
-                else:
-                    length.append(int(d[a, b]) * lit)
-                arcs.append((pos[a], pos[b], lit))
+        for a in cust:
+            arcs.append((pos[a], pos[a], visit[a, k].Not()))
+        for a, b in sorted(ok):
+            lit = used[a, b, k] = model.NewBoolVar(f"x{a}_{b}_{k}")
+            length.append(int(d[a, b]) * lit)
+            arcs.append((pos[a], pos[b], lit))
+        arcs.append((pos[end], pos[start], model.NewConstant(1)))
         model.AddCircuit(arcs)
         model.Add(sum(length) <= limit)
-        totals.append(sum(int(score[i]) * visit[i, k] for i in cust))
-    for k in range(m - 1):
-        model.Add(totals[k] >= totals[k + 1])
+    # symmetry: customer i on vehicle k > 0 needs vehicle k - 1 to visit some customer j < i
+    for k in range(1, m):
+        for i in cust:
+            model.AddBoolOr([visit[j, k - 1] for j in cust if j < i] + [visit[i, k].Not()])
+    totals = [sum(int(score[i]) * visit[i, k] for i in cust) for k in range(m)]
     model.Maximize(sum(totals))
+    return model, used
+
+
+def build_routes(m: int, d: np.ndarray, limit: int, score: np.ndarray) -> tuple[cp_model.CpModel, dict]:
+    """One ``AddMultipleCircuit`` (CP-SAT's routes constraint) over all vehicles: the start and end depots merged
+    into node 0 (an arc ``i -> 0`` costs ``d(i, end)``), at most ``m`` arcs leave it, and each customer's arrival
+    length ``t_i`` (bounded by its shortest paths from the start and to the end) grows along every used arc.
+    Vehicles are not labelled, so there is no symmetry between them to break."""
+    n = len(score)
+    start, end = 0, n - 1
+    cust, ok, _ = prune(d, limit, score)
+    sp = shortest(d)
+    model = cp_model.CpModel()
+    t = {i: model.NewIntVar(int(sp[start, i]), int(limit - sp[i, end]), f"t{i}") for i in cust}
+    visit = {i: model.NewBoolVar(f"v{i}") for i in cust}
+    pos = {v: k for k, v in enumerate([start, *cust])}  # the routes constraint wants nodes 0..N-1, all with arcs
+    pos[end] = 0
+    arcs, leave = [], []
+    used: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    for i in cust:
+        arcs.append((pos[i], pos[i], visit[i].Not()))
+    for a, b in sorted(ok):
+        if (a, b) == (start, end):  # an empty route: nothing to model
+            continue
+        lit = used[a, b, 0] = model.NewBoolVar(f"x{a}_{b}")
+        if a == start:
+            arcs.append((0, pos[b], lit))
+            leave.append(lit)
+            model.Add(t[b] >= int(d[a, b])).OnlyEnforceIf(lit)
+        elif b == end:
+            arcs.append((pos[a], 0, lit))
+            model.Add(t[a] + int(d[a, b]) <= limit).OnlyEnforceIf(lit)
+        else:
+            arcs.append((pos[a], pos[b], lit))
+            model.Add(t[b] >= t[a] + int(d[a, b])).OnlyEnforceIf(lit)
+    model.AddMultipleCircuit(arcs)
+    model.Add(sum(leave) <= m)
+    model.Maximize(sum(int(score[i]) * visit[i] for i in cust))
+    return model, used
+
+
+MODELS = {"circuits": build_circuits, "routes": build_routes}
+
+
+def routes_of(value: dict[tuple[int, int, int], bool], n: int) -> list[list[int]]:
+    """The routes (customers in visiting order, no depots) of a solution given as the value of every arc literal
+    ``(a, b, vehicle)`` of a model from :data:`MODELS` (start depot ``0``, end depot ``n - 1``)."""
+    succ: dict[tuple[int, int], int] = {}
+    firsts = []
+    for (a, b, k), on in sorted(value.items()):
+        if on:
+            if a == 0:
+                firsts.append((k, b))
+            else:
+                succ[a, k] = b
+    routes = []
+    for k, v in firsts:
+        r = []
+        while v != n - 1:
+            r.append(v)
+            v = succ[v, k]
+        routes.append(r)
+    return routes
+
+
+def upper_bound(path: Path, seconds: float, workers: int = 1, kind: str = "routes") -> dict:
+    """Solve the floored-distance TOP of ``path`` with model ``kind`` (:data:`MODELS`); the status, best score
+    and proven bound."""
+    m, tmax, xy, score = read_top(path)
+    d, limit = floored(xy, tmax)
+    model, used = MODELS[kind](m, d, limit, score)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     status = solver.Solve(model)
-    return {"instance": path.stem, "status": solver.StatusName(status), "best": solver.ObjectiveValue(),
-            "bound": solver.BestObjectiveBound(), "seconds": round(solver.WallTime(), 1)}
+    row = {"instance": path.stem, "model": kind, "status": solver.StatusName(status),
+           "best": solver.ObjectiveValue(), "bound": solver.BestObjectiveBound(), "seconds": round(solver.WallTime(), 1)}
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        row["routes"] = routes_of({key: bool(solver.Value(lit)) for key, lit in used.items()}, len(score))
+    return row
 
 
 def main() -> None:
