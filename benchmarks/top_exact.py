@@ -56,7 +56,8 @@ def read_top(path: Path) -> tuple[int, float, np.ndarray, np.ndarray]:
 def floored(xy: np.ndarray, tmax: float) -> tuple[np.ndarray, int]:
     """Euclidean distances floored to ``1 / SCALE`` (integers) and the length limit in the same unit."""
     exact = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    return np.floor(exact * SCALE).astype(np.int64), int(math.floor(tmax * SCALE + 1e-7))
+    # optimizer_quality.verify_top accepts a route up to Tmax + 1e-9: the limit must allow that too
+    return np.floor(exact * SCALE).astype(np.int64), int(math.floor((tmax + 1e-9) * SCALE + 1e-7))
 
 
 def shortest(d: np.ndarray) -> np.ndarray:
