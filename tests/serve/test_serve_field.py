@@ -12,8 +12,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from routeplan.actual.matching import Frame
 from routeplan.actual.synth import route_timeline, sample, write_gpx
+from routeplan.model.geo import Frame
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import read_plan
 from routeplan.serve.app import open_state

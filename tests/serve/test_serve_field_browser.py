@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from routeplan.actual.matching import Frame
 from routeplan.actual.synth import route_timeline, sample, write_gpx
+from routeplan.model.geo import Frame
 from routeplan.model.planfile import read_plan
 from routeplan.serve.app import open_state
 from routeplan.serve.models import CheckInRow, PlanRow
