@@ -1641,7 +1641,7 @@ class PvrpRelaxedSolver(PvrpLnsSolver):
         model, owner = self.build_relaxed()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="(?s).*penalty parameter has reached its maximum.*")
-            res = solve_model(model, self.relax_share * self.time_limit, seed=self.seed)
+            res = solve_model(model, self.relax_share * self.time_limit, seed=self.seed, search=self.search)
         self.iterations += res.iterations
         days: list[list[list[int]]] = [[] for _ in range(self.inst.t)]
         placed: dict[int, list[int]] = {}

@@ -375,3 +375,22 @@ def test_pvrp_travel_keeps_the_best_apart_from_the_current(oq, monkeypatch):
     costs = [c for c in res["round_costs"] if c is not None]
     assert res["value"] == pytest.approx(min(costs), abs=0.01)
     _check_pvrp(inst, res)
+
+
+@needs_pvrp
+def test_pvrp_relaxed_placement_uses_the_search_settings(oq, monkeypatch):
+    # --pvrp-search reaches the relaxed placement's solve too (it used PyVRP's defaults)
+    inst = oq.read_pvrp(PVRP / "instances" / "p14")
+    solver = oq.PvrpRelaxedSolver(inst, seed=0)
+    solver.time_limit = 1.0
+    solver.search = oq.PVRP_SEARCH["fast-penalty"]
+    seen = []
+    original = oq.solve_model
+
+    def spy(model, seconds, **kwargs):
+        seen.append(kwargs.get("search"))
+        return original(model, seconds, **kwargs)
+
+    monkeypatch.setattr(oq, "solve_model", spy)
+    solver.initial_combos()
+    assert seen and all(s is solver.search for s in seen)
