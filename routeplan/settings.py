@@ -95,6 +95,8 @@ actual_slack_minutes: float = 60.0
 actual_tolerance_minutes: float = 30.0
 #: A stay shorter than this share of the planned dwell is ``too_short``.
 actual_min_dwell_share: float = 0.5
+#: Text of a check-in poster's QR code (``routeplan posters``), ``{id}`` replaced by the vital object's id.
+checkin_poster_url: str = "routeplan-checkin:{id}"
 #: A hotspot's area, when its layer gives it as a point: a circle of this radius (metres). It is also the margin
 #: around a hotspot polygon within which a stop counts as presence there. One area for the optimizer's value of an
 #: area patrol, the presence figures and plan against actual (``routeplan.model.geo.hotspot_area``).

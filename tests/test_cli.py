@@ -113,3 +113,15 @@ def test_plan_ends_with_the_paths_to_open(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     maps = [line.split(None, 1)[1] for line in lines[lines.index("open:") + 1:] if line.split()[0] == "map:"]
     assert maps == [str(tmp_path / "weeks" / f"week-{i}" / "map.html") for i in (1, 2)]
+
+
+def test_import_and_help_do_not_load_the_stages():
+    """``import routeplan`` and building the command line load no solver, roads, maps or Dask: ``--help`` and a
+    one-line error come back at once; a public name loads its stage on first use."""
+    code = ("import sys, routeplan, routeplan.cli; routeplan.cli.build_parser(); "
+            "heavy = ('pyvrp', 'osmnx', 'folium', 'matplotlib', 'distributed', 'geopandas', 'fpdf'); "
+            "print(sorted(m for m in heavy if m in sys.modules)); "
+            "print(routeplan.plan.__module__, routeplan.evaluate.__module__, 'plan' in dir(routeplan))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "routeplan.pipeline routeplan.hotspots.evaluate True"

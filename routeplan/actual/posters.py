@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import segno
 
+import routeplan.settings as settings
 from routeplan._io import atomic_output_dir, write_text_atomic
 from routeplan.errors import InputError
 from routeplan.i18n import category_label, t
@@ -22,7 +23,7 @@ from routeplan.load.scenario import load_scenario
 from routeplan.model.layers import VitalObject
 from routeplan.model.planfile import read_plan
 
-DEFAULT_URL = "routeplan-checkin:{id}"
+DEFAULT_URL = settings.checkin_poster_url
 #: The check-in address of an object on a ``routeplan serve`` server, after its base URL.
 CHECKIN_PATH = "/checkin/{id}"
 

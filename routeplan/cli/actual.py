@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+import routeplan.settings as settings
 from routeplan._checks import check_output_path
-from routeplan.actual.posters import DEFAULT_URL, checkin_url, write_posters
-from routeplan.actual.run import run_actual
 
 
 def cmd_actual(args: argparse.Namespace) -> int:
     """``routeplan actual``: classify every planned visit and write actual.json, actual.csv and actual.html."""
+    from routeplan.actual.run import run_actual  # lazy: the map-matching stack loads only for this command
+
     check_output_path(args.out)
     result = run_actual(args.plan_dir, args.out, tracks=args.tracks or [], checkins=args.checkins,
                         track_units=args.track_units, lang=args.lang)
@@ -31,6 +32,8 @@ def cmd_actual(args: argparse.Namespace) -> int:
 
 def cmd_posters(args: argparse.Namespace) -> int:
     """``routeplan posters``: printable QR posters per vital object for check-ins."""
+    from routeplan.actual.posters import checkin_url, write_posters  # lazy: loads only for this command
+
     check_output_path(args.out)
     url = checkin_url(args.base_url) if args.base_url else args.url
     n = write_posters(args.plan_dir, args.out, url=url, lang=args.lang)
@@ -53,8 +56,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("posters", help="printable QR posters per vital object, scanned for check-ins")
     p.add_argument("plan_dir", help="plan folder written by 'routeplan plan'")
     p.add_argument("--out", required=True, help="output folder (replaced as a whole on success)")
-    p.add_argument("--url", default=DEFAULT_URL,
-                   help=f"text of each QR code, {{id}} replaced by the object id (default {DEFAULT_URL!r})")
+    p.add_argument("--url", default=settings.checkin_poster_url,
+                   help=f"text of each QR code, {{id}} replaced by the object id (default {settings.checkin_poster_url!r})")
     p.add_argument("--base-url", metavar="URL", default=None,
                    help="address of the 'routeplan serve' server: each code opens the object's check-in there "
                         "(URL/checkin/ID); instead of --url")

@@ -12,7 +12,6 @@ from typing import Any
 from tqdm import tqdm
 
 from routeplan._checks import check_output_path
-from routeplan.batch import BatchOptions, read_region, run_batch
 from routeplan.cli._args import add_plan_options, whole
 
 
@@ -49,6 +48,8 @@ class _BatchProgress:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``routeplan batch``: plan a region's kecamatan and write the regional outputs; 2 if one failed."""
+    from routeplan.batch import BatchOptions, read_region, run_batch  # lazy: Dask loads only for this command
+
     check_output_path(args.out)
     if not getattr(args, "debug", False):  # Dask logs every start and stop of its workers at INFO
         # read when distributed is first imported (here and in the worker processes, which inherit it)

@@ -7,7 +7,6 @@ import math
 
 from routeplan._checks import check_output_path
 from routeplan.cli._args import positive
-from routeplan.hotspots import run_hotspots
 
 
 def bandwidth_arg(value: str) -> str | float:
@@ -24,6 +23,8 @@ def bandwidth_arg(value: str) -> str | float:
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
     """``routeplan hotspots``: :func:`routeplan.hotspots.run_hotspots`, then a short summary on stdout."""
+    from routeplan.hotspots import run_hotspots  # lazy: the density and map stack loads only for this command
+
     check_output_path(args.out)
     summary = run_hotspots(
         args.incidents,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from routeplan.sample import init_scenario
-
 
 def cmd_init(args: argparse.Namespace) -> int:
     """``routeplan init``: write the starter scenario into a new folder and say what to do next."""
+    from routeplan.sample import init_scenario  # lazy: loads only for this command
     toml = init_scenario(args.folder)
     print(f"starter scenario (synthetic sample, to edit) -> {args.folder}")
     print(f"  edit:  {toml}")

@@ -8,12 +8,17 @@ from pathlib import Path
 from routeplan._checks import check_output_path
 from routeplan._io import check_output_file
 from routeplan.errors import InputError
-from routeplan.load.objects import derive_vital_objects, explain_empty, write_objects
-from routeplan.load.scenario import load_scenario
 
 
 def cmd_objects(args: argparse.Namespace) -> int:
     """``routeplan objects``: write candidate vital objects derived from OSM tags to a GeoJSON file."""
+    from routeplan.load.objects import (  # lazy: osmnx, this command only
+        derive_vital_objects,
+        explain_empty,
+        write_objects,
+    )
+    from routeplan.load.scenario import load_scenario  # lazy: as above
+
     if Path(args.out).is_dir():
         raise InputError(f"--out {args.out}: is a folder; give the name of the GeoJSON file to write, "
                          "e.g. vital_objects.geojson")

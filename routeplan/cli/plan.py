@@ -6,25 +6,30 @@ import argparse
 import datetime as dt
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import routeplan.settings as settings
 from routeplan._checks import check_output_path
 from routeplan._io import output_target, prepare_output_dir
-from routeplan.actual.carry import last_week_card, read_carry_over
 from routeplan.cli._args import MAX_WEEKS, add_plan_options, whole
 from routeplan.cli._progress import Progress, progress_for
 from routeplan.errors import InputError
 from routeplan.load.scenario import load_scenario
-from routeplan.model.plan import Plan
-from routeplan.pipeline import plan, plan_weeks, replan
-from routeplan.prepare.context import PlanContext
-from routeplan.render.briefing import brief
-from routeplan.render.write import scenario_inputs, write_plan, write_weeks
-from routeplan.report.scorecard import predictability
-from routeplan.sample import generate_sample
+
+if TYPE_CHECKING:
+    from routeplan.model.plan import Plan
+    from routeplan.prepare.context import PlanContext
+
+# The stages (roads, solver, maps, PDFs) load inside the commands that use them, so that ``routeplan --help`` and a
+# one-line error on bad input come back at once.
 
 
 def _plan_and_write(scenario_path: Path, args: argparse.Namespace, prog: Progress) -> int:
+    from routeplan.actual.carry import last_week_card, read_carry_over  # lazy: the stages load per command
+    from routeplan.pipeline import plan, plan_weeks  # lazy: as above
+    from routeplan.render.write import scenario_inputs, write_plan, write_weeks  # lazy: as above
+    from routeplan.report.scorecard import predictability  # lazy: as above
+
     check_output_path(args.out)
     sc = load_scenario(scenario_path)
     if args.lang:
@@ -109,6 +114,9 @@ def _summary(plan: Plan, out: str | Path, ctx: PlanContext | None = None) -> Non
 
 def cmd_replan(args: argparse.Namespace) -> int:
     """``routeplan replan``: keep the days before ``--from``, plan the rest again and write the plan folder."""
+    from routeplan.pipeline import replan  # lazy: the stages load per command
+    from routeplan.render.write import write_plan  # lazy: as above
+
     prog = progress_for(args)
     try:
         from_date = dt.date.fromisoformat(args.from_date)
@@ -166,6 +174,8 @@ def sample_scenario_path() -> Path:
     ``plan.json`` names the scenario file); only when the cache folder cannot be written is it generated
     into a new temporary folder.
     """
+    from routeplan.sample import generate_sample  # lazy: only when the package has no data/ folder
+
     here = Path(__file__).resolve().parents[2] / "data" / "sample" / "scenario.toml"
     if here.exists():
         return here
@@ -184,6 +194,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_brief(args: argparse.Namespace) -> int:
     """``routeplan brief``: render the printable briefings of a plan folder."""
+    from routeplan.render.briefing import brief  # lazy: the stages load per command
+
     check_output_path(args.out)
     out = brief(Path(args.plan_dir), Path(args.out), lang=args.lang)
     n = len(list(out.glob("*.html"))) - 2
