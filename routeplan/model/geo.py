@@ -8,6 +8,7 @@ counts the minutes a track spends in them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -16,6 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 import routeplan.settings as settings
+from routeplan.model.layers import Hotspot
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,40 @@ def hotspot_area(lon: float, lat: float, wkt: str, frame: Frame, margin_m: float
             return poly.buffer(margin_m) if margin_m > 0 else poly
     x, y = frame.xy(np.array([lon]), np.array([lat]))
     return shapely.Point(x[0], y[0]).buffer(settings.hotspot_radius_m)
+
+
+class HotspotAreas:
+    """The areas of hotspots in a local plane, indexed.
+
+    Each area is :func:`hotspot_area` grown by ``settings.hotspot_radius_m``; the index answers which areas contain a
+    point and how much of a path runs inside each.
+    """
+
+    def __init__(self, hotspots: Sequence[Hotspot], frame: Frame):
+        self.hotspots = list(hotspots)
+        self.frame = frame
+        self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=settings.hotspot_radius_m)
+                      for h in self.hotspots]
+        self.tree = shapely.STRtree(self.areas) if self.areas else None
+
+    def containing(self, lon: float, lat: float) -> list[int]:
+        """Return the indices of the hotspots whose area holds the point (degrees)."""
+        if self.tree is None:
+            return []
+        x, y = self.frame.xy(np.array([lon]), np.array([lat]))
+        return sorted(int(i) for i in self.tree.query(shapely.Point(x[0], y[0]), predicate="intersects"))
+
+    def inside(self, lon: Sequence[float], lat: Sequence[float]) -> tuple[float, list[tuple[int, float]]]:
+        """Return the length of a path (metres) and how much of it lies in each hotspot area.
+
+        The path runs through the points (degrees); the list holds (hotspot index, metres inside its area) for each
+        area the path enters.
+        """
+        if len(lon) < 2:
+            return 0.0, []
+        xs, ys = self.frame.xy(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        line = shapely.LineString(np.column_stack([xs, ys]))
+        if self.tree is None:
+            return float(line.length), []
+        hits = sorted(int(i) for i in self.tree.query(line, predicate="intersects"))
+        return float(line.length), [(i, float(shapely.intersection(line, self.areas[i]).length)) for i in hits]

@@ -20,7 +20,7 @@ from shapely.geometry import box
 
 import routeplan.settings as settings
 from routeplan.load.layers import read_desa
-from routeplan.model.geo import Frame, frame_of, hotspot_area
+from routeplan.model.geo import HotspotAreas, frame_of
 from routeplan.model.layers import Hotspot, VitalObject, road_node
 from routeplan.prepare.context import PlanContext
 
@@ -153,7 +153,7 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
     ys = np.array([G.nodes[n]["y"] for n in node_ids])
     loc_xy = np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in locations])
     out: list[PatrolArea] = []
-    passed = _Passes(hotspots, frame_of(G))
+    passed = HotspotAreas(hotspots, frame_of(G))
     for name, poly in _polygons(G, desa):
         inside = node_ids[shapely.contains_xy(poly, xs, ys)]
         if len(inside) < 2:
@@ -172,31 +172,17 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
             nodes, seconds = loop
             out.append(PatrolArea(f"area:{name}", str(name), kind, entry, nodes, seconds / 60,
                                   float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base,
-                                  passed.shares(G, nodes), bool(desa),
+                                  _shares(passed, G, nodes), bool(desa),
                                   metres=_path_metres(G, nodes, kind)))
     return out
 
 
-class _Passes:
-    """Which hotspot areas a loop passes, and for what share of its length (in a local plane in metres)."""
-
-    def __init__(self, hotspots: list[Hotspot], frame: Frame):
-        self.hotspots = hotspots
-        self.frame = frame
-        self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=settings.hotspot_radius_m)
-                      for h in hotspots]
-        self.tree = shapely.STRtree(self.areas) if self.areas else None
-
-    def shares(self, G: nx.MultiDiGraph, nodes: tuple[int, ...]) -> tuple[tuple[Hotspot, float], ...]:
-        if self.tree is None or len(nodes) < 2:
-            return ()
-        xs, ys = self.frame.xy(np.array([G.nodes[n]["x"] for n in nodes]), np.array([G.nodes[n]["y"] for n in nodes]))
-        line = shapely.LineString(np.column_stack([xs, ys]))
-        if line.length <= 0:
-            return ()
-        hits = sorted(int(i) for i in self.tree.query(line, predicate="intersects"))
-        out = ((self.hotspots[i], float(shapely.intersection(line, self.areas[i]).length / line.length)) for i in hits)
-        return tuple((h, share) for h, share in out if share > 0)
+def _shares(areas: HotspotAreas, G: nx.MultiDiGraph, nodes: tuple[int, ...]) -> tuple[tuple[Hotspot, float], ...]:
+    """The hotspots a loop passes, each with the share of the loop's length inside its area."""
+    total, inside = areas.inside([G.nodes[n]["x"] for n in nodes], [G.nodes[n]["y"] for n in nodes])
+    if total <= 0:
+        return ()
+    return tuple((areas.hotspots[i], m / total) for i, m in inside if m > 0)
 
 
 def _entry(locations: list[int], loc_xy: np.ndarray, members: set[int], x: float, y: float) -> int | None:

@@ -12,7 +12,7 @@ context only, so a plan made by any version of routeplan (``plan.json`` schema 1
   counts the reserve at the depot as a stop); a route of a single long stretch is what DOMAIN's "presence
   spread through the patrol time" rules out.
 * **Risk-weighted presence minutes**: every stop's minutes times the risk (normalised to the riskiest
-  hotspot = 1) of the riskiest hotspot within :data:`NEAR_M` of the stop that is active at that time of day;
+  hotspot = 1) of the riskiest hotspot within ``settings.hotspot_radius_m`` (150 m) of the stop that is active at that time of day;
   a stop near no active hotspot counts nothing. An area patrol's minutes are spent on its loop: they count the
   risk of each active hotspot for the share of the loop inside its area (the loop is rebuilt from the context). Drive-throughs are counted apart (see
   :func:`presence_metrics`), by place only, because a route's path carries no times.
@@ -30,10 +30,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import shapely
 
-import routeplan.settings as settings
-from routeplan.model.geo import Frame, hotspot_area
+from routeplan.model.geo import Frame, HotspotAreas
 from routeplan.model.layers import Hotspot
 from routeplan.model.operations import day_rules
 from routeplan.model.plan import Plan, Route, Visit
@@ -41,8 +39,6 @@ from routeplan.optimize.areas import PatrolArea, context_areas
 from routeplan.prepare.context import PlanContext
 from routeplan.report.readiness import readiness
 
-#: a stop this close to a hotspot (its point, or its area when it has one) is presence at that hotspot
-NEAR_M = settings.hotspot_radius_m
 #: two stops of one hotspot starting closer than this (minutes, start to start) are stacked
 HOTSPOT_SPACING_MIN = 60.0
 
@@ -186,21 +182,15 @@ class _HotspotWeights:
     """Risk at a place and time: the riskiest active hotspot near it, the riskiest hotspot = 1."""
 
     def __init__(self, hotspots: Iterable[Hotspot], frame: Frame):
-        self.hotspots = list(hotspots)
-        self.frame = frame
+        self.places = HotspotAreas(list(hotspots), frame)
+        self.hotspots = self.places.hotspots
         top = max((h.risk for h in self.hotspots), default=0.0)
         self.risk = [h.risk / top if top > 0 else 0.0 for h in self.hotspots]
         self.index = {id(h): i for i, h in enumerate(self.hotspots)}
-        self.areas = [hotspot_area(h.lon, h.lat, h.geometry_wkt, frame, margin_m=NEAR_M) for h in self.hotspots]
-        self.tree = shapely.STRtree(self.areas) if self.areas else None
 
     def at(self, lon: float, lat: float, t: dt.datetime) -> float:
-        if self.tree is None:
-            return 0.0
-        x, y = self.frame.xy(np.array([lon]), np.array([lat]))
-        p = shapely.Point(x[0], y[0])
-        hits = self.tree.query(p, predicate="intersects")
-        return max((self.risk[i] for i in hits if _active(self.hotspots[i], t)), default=0.0)
+        return max((self.risk[i] for i in self.places.containing(lon, lat) if _active(self.hotspots[i], t)),
+                   default=0.0)
 
     def stop(self, s: Visit, kind: str, loops: dict[tuple[str, str], PatrolArea]) -> float:
         """Risk of a minute at a stop; an area patrol's minute is spent on its loop: the risk of each active hotspot
@@ -214,12 +204,8 @@ class _HotspotWeights:
 
     def drive_minutes(self, r: Route) -> float:
         """Driving minutes inside hotspot areas, times their risk (the route's mean speed; place only)."""
-        if self.tree is None or len(r.path) < 2 or r.distance_m <= 0:
+        if len(r.path) < 2 or r.distance_m <= 0:
             return 0.0
-        xs, ys = self.frame.xy(np.array([p[0] for p in r.path]), np.array([p[1] for p in r.path]))
-        line = shapely.LineString(np.column_stack([xs, ys]))
-        per_m = (r.drive_s / 60) / max(line.length, 1.0)
-        total = 0.0
-        for i in self.tree.query(line, predicate="intersects"):
-            total += self.risk[i] * shapely.intersection(line, self.areas[i]).length * per_m
-        return total
+        length, inside = self.places.inside([p[0] for p in r.path], [p[1] for p in r.path])
+        per_m = (r.drive_s / 60) / max(length, 1.0)
+        return sum(self.risk[i] * m * per_m for i, m in inside)
