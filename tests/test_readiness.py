@@ -1,6 +1,7 @@
 """Readiness for 110 calls: share of desa within a drive time of a unit on duty, per hour of the plan."""
 
 import datetime as dt
+import html
 import json
 
 import networkx as nx
@@ -12,6 +13,7 @@ from routeplan.model.plan import Plan, Route, Visit
 from routeplan.model.planfile import plan_from_dict, plan_to_dict
 from routeplan.model.scenario import Area, Depot, PatrolUnit, Scenario, Shift
 from routeplan.prepare.context import PlanContext
+from routeplan.render.scorecard_page import _readiness, render_scorecard_page
 from routeplan.report.readiness import readiness
 from routeplan.report.scorecard import score_plan, scorecard_panel_html
 
@@ -154,3 +156,40 @@ def test_a_plan_read_back_from_its_file_gives_the_same_readiness(demo_plan):
     ours, theirs = readiness(plan, ctx), readiness(back, ctx)
     assert theirs["mean_share"] == ours["mean_share"] and theirs["worst"] == ours["worst"]
     assert [h["share"] for h in theirs["hours"]] == [h["share"] for h in ours["hours"]]
+
+
+def test_the_worst_hour_says_who_is_on_duty_where_and_which_desa_are_out_of_reach(tmp_path):
+    plan, ctx = _tiny(tmp_path, populations=(300, 100), stop_at_far=True)
+    ctx.scenario.shifts["pagi"] = Shift("pagi", 0, 24 * 60)
+    route = plan.routes[0]
+    route.start, route.end = route.start.replace(hour=0), route.end.replace(hour=23, minute=59)
+    r = readiness(plan, ctx)
+    # at the depot the car reaches Near (300 of 400 people); standing at the market only Far (100)
+    worst = r["worst"]
+    assert worst["start"] == "2026-11-30T08:00:00+07:00" and worst["share"] == 0.25
+    assert worst["on_duty"] == [{"unit": "R4", "at": "Pasar", "kind": "vital_object"}]
+    assert worst["not_reachable"] == ["Near"]
+    assert r["hours_low"] == 24 and r["low_share"] == 0.8
+    lines = _readiness({"readiness": r}, "en")
+    assert lines[0] == "Worst hour: Monday 30-11 08:00, 25 % within 15 min. Units on duty then: R4 at Pasar."
+    assert lines[1] == "Out of reach then: Near."
+    assert lines[2] == "24 of 24 hours below 80 %."
+    # off duty, nobody: the worst hour of the one-shift day names no unit and every desa
+    plan, ctx = _tiny(tmp_path)
+    r = readiness(plan, ctx)
+    assert r["worst"]["on_duty"] == [] and r["worst"]["not_reachable"] == ["Near", "Far <b>"]
+    assert "Unit dinas saat itu: tidak ada." in _readiness({"readiness": r}, "id")[0]
+
+
+def test_the_scorecard_page_explains_the_worst_hour_of_the_sample(demo_plan):
+    plan, ctx = demo_plan
+    card = score_plan(plan, ctx)
+    worst = card["readiness"]["worst"]
+    assert worst["on_duty"], "the sample has a unit on duty in every hour"
+    page = render_scorecard_page(card, plan, ctx, "en")
+    section = page[page.index('<div id="readiness">'):]
+    section = section[:section.index("</div>")]
+    first = worst["on_duty"][0]
+    assert "Worst hour: " in section and html.escape(f"{first['unit']} at {first['at']}") in section
+    for name in worst["not_reachable"][:8]:
+        assert html.escape(name) in section

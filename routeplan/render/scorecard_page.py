@@ -72,6 +72,33 @@ def _predictability(card: dict[str, Any], plan: Plan, lang: str) -> list[str]:
     return lines
 
 
+#: Desa named as out of reach in the worst hour; the rest are counted.
+_OUT_NAMES = 8
+
+
+def _readiness(card: dict[str, Any], lang: str) -> list[str]:
+    """Sentences on the worst hour for 110 calls: who is on duty, where they stand, which desa are out of reach."""
+    ready = card.get("readiness") or {}
+    worst = ready.get("worst")
+    if not worst or "on_duty" not in worst:
+        return []
+    start = dt.datetime.fromisoformat(worst["start"])
+    units = ", ".join(t("sp_ready_unit_at", lang).format(unit=u["unit"], at=u["at"]) for u in worst["on_duty"])
+    lines = [t("sp_ready_worst", lang).format(day=weekday(start.date(), lang), at=start.strftime("%d-%m %H:%M"),
+                                              share=num(100 * worst["share"], lang, 0), minutes=f"{ready['minutes']:g}",
+                                              units=units or t("sp_ready_nobody", lang))]
+    out = list(worst["not_reachable"])
+    if out:
+        names = ", ".join(out[:_OUT_NAMES])
+        if len(out) > _OUT_NAMES:
+            names += " " + t("sp_ready_more", lang).format(n=len(out) - _OUT_NAMES)
+        lines.append(t("sp_ready_out", lang).format(names=names))
+    if ready.get("hours_low") is not None:
+        lines.append(t("sp_ready_low", lang).format(n=ready["hours_low"], hours=len(ready["hours"]),
+                                                    pct=num(100 * ready["low_share"], lang, 0)))
+    return lines
+
+
 def _days(plan: Plan, lang: str) -> list[dict[str, Any]]:
     """One row per day of the plan: routes, stops, required visits made, and the operations of the day."""
     out = []
@@ -124,5 +151,6 @@ def render_scorecard_page(card: dict[str, Any], plan: Plan, ctx: PlanContext, la
     return _env().get_template("scorecard.html.j2").render(
         lang=lang, T=_Texts(lang), card=card, start=card["start_date"], headlines=_headlines(card, lang), units=units,
         desa=desa, gaps=gaps, unserved=unserved, predictability=_predictability(card, plan, lang),
+        readiness=_readiness(card, lang),
         days=_days(plan, lang), operations=operation_lines(card.get("operations") or [], lang),
         map_href=map_href, briefings_href=briefings_href)

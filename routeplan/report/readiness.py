@@ -65,8 +65,9 @@ def _targets(ctx: PlanContext) -> tuple[str, str, list[tuple[str, int, float]]]:
 
 
 def _position(routes: list[Route], depot_node: int | None, t: dt.datetime,
-              wrap: dt.timedelta | None = None) -> int | None:
-    """Road node of a unit at ``t``: the stop it is at or last left, else its depot (see the module).
+              wrap: dt.timedelta | None = None) -> tuple[int | None, Visit | None]:
+    """Road node of a unit at ``t``: the stop it is at or last left, else its depot (see the module); with
+    that stop, or None at the depot.
 
     With ``wrap`` (a week that repeats), a route running at ``t + wrap`` (the last night's shift, past the
     end of the plan) counts for ``t`` too.
@@ -78,9 +79,10 @@ def _position(routes: list[Route], depot_node: int | None, t: dt.datetime,
             continue
         stops = [s for s in r.stops if s.node is not None]
         if not stops or t < stops[0].arrival or t >= stops[-1].departure:
-            return depot_node
-        return next(s.node for s in reversed(stops) if s.arrival <= t)
-    return depot_node
+            return depot_node, None
+        stop = next(s for s in reversed(stops) if s.arrival <= t)
+        return stop.node, stop
+    return depot_node, None
 
 
 def _with_nodes(routes: list[Route], ctx: PlanContext) -> list[Route]:
@@ -170,25 +172,33 @@ def readiness(plan: Plan, ctx: PlanContext, minutes: float | None = None) -> dic
     routes = _with_nodes(plan.routes, ctx)
     by_unit = {u.id: [r for r in routes if r.unit == u.id] for u in sc.units}
     rows: list[dict[str, Any]] = []
+    where: list[list[dict[str, str]]] = []  # per hour, the units on duty and where they stand
     best = np.full((n_hours, len(targets)), np.inf)
     for h in range(n_hours):
         t = t0 + dt.timedelta(hours=h, minutes=30)
+        where.append([])
         for u in sc.units:
             if duty[u.id][h]:
-                pos = _position(by_unit[u.id], ctx.depot_nodes.get(u.depot), t, wrap)
+                pos, stop = _position(by_unit[u.id], ctx.depot_nodes.get(u.depot), t, wrap)
+                where[-1].append({"unit": u.id, "at": (stop.name or stop.id) if stop else sc.depots[u.depot].name,
+                                  "kind": stop.kind if stop else "depot"})
                 if pos is not None:
                     best[h] = np.minimum(best[h], drive(u.kind, pos))
         ok = best[h] <= limit
         share = sum(w for (_, _, w), k in zip(targets, ok) if k) / total if total else 0.0
         rows.append({"start": (t0 + dt.timedelta(hours=h)).isoformat(), "share": round(share, 3),
                      "not_reachable": [n for (n, _, _), k in zip(targets, ok) if not k]})
-    return _summary(rows, best, targets, limit, basis, how)
+    return _summary(rows, where, best, targets, limit, basis, how)
 
 
-def _summary(rows: list[dict[str, Any]], best: np.ndarray, targets: list[tuple[str, int, float]],
-             limit: float, basis: str, how: str) -> dict[str, Any]:
-    """The section: settings, hours, mean and worst hour, and per desa its worst hours."""
-    worst = min(rows, key=lambda r: r["share"], default=None)
+def _summary(rows: list[dict[str, Any]], where: list[list[dict[str, str]]], best: np.ndarray,
+             targets: list[tuple[str, int, float]], limit: float, basis: str, how: str) -> dict[str, Any]:
+    """The section: settings, hours, mean and worst hour (with the units on duty then, where they stand, and the
+    desa out of reach: the commander's first question), hours below ``settings.readiness_low_share``, and per
+    desa its worst hours."""
+    at = min(range(len(rows)), key=lambda h: (rows[h]["share"], h), default=None)
+    worst = None if at is None else {"start": rows[at]["start"], "share": rows[at]["share"], "on_duty": where[at],
+                                     "not_reachable": rows[at]["not_reachable"]}
     per = []
     for i, (name, _node, _w) in enumerate(targets):
         col = best[:, i] if len(rows) else np.array([])
@@ -203,7 +213,9 @@ def _summary(rows: list[dict[str, Any]], best: np.ndarray, targets: list[tuple[s
         "position": "stop at or last left, depot before the first and after the last stop; at mid-hour",
         "hours": rows,
         "mean_share": round(sum(r["share"] for r in rows) / len(rows), 3) if rows else None,
-        "worst": {"start": worst["start"], "share": worst["share"]} if worst else None,
+        "worst": worst,
+        "low_share": settings.readiness_low_share,
+        "hours_low": sum(1 for r in rows if r["share"] < settings.readiness_low_share),
         "per_desa": per,
     }
 
