@@ -59,6 +59,8 @@ max_incidents: int = 1_000_000
 #: Readiness for 110 calls: a desa counts as ready in an hour when a unit on duty can drive to it within
 #: this many minutes (the scorecard's ``readiness`` section).
 readiness_minutes: float = 15
+#: The scorecard counts the hours in which less than this share of the desa is within reach.
+readiness_low_share: float = 0.8
 #: Planning timezone offset; Kunir and Bandung are on WIB (UTC+7).
 default_utc_offset: str = "+07:00"
 #: Incident data quality (``routeplan hotspots``): a point holding at least this share of the incidents
@@ -128,6 +130,10 @@ max_stretch_minutes: float = 60
 #: get at least this share of it (so a search that used all its time still fills, and --time-limit holds to 10 %).
 fill_iterations: int = 2000
 fill_min_share: float = 0.1
+#: In that search every free presence candidate is worth at least this (as ``area_value_floor``, a minute of
+#: presence at risk 1 being 1): filling the shift is its purpose, so even a loop the weekly search valued below
+#: its drive is taken before the crew goes back to the post. Above route time (1/``presence_prize_per_minute``).
+fill_value_floor: float = 0.05
 #: Hotspot presence slots start every this many minutes inside the hotspot's active hours (Koper: repeat every
 #: couple of hours) and may start up to ``hotspot_slot_window_minutes`` later, so that two stops of one hotspot
 #: are at least ``hotspot_slot_minutes - hotspot_slot_window_minutes`` apart (the spacing).
@@ -148,9 +154,12 @@ area_entry_max_m: float = 1500.0
 area_slot_minutes: int = 90
 area_slot_window_minutes: int = 60
 #: Value floor of an area patrol (a minute of its loop), so that a rural desa without hotspots still counts. It is
-#: below a hotspot stop in its active hours: where hotspots and required visits share a shift, the hotspots come
-#: first (presence benchmark, session 7: Buahbatu 1.31x -> 1.70x the baseline, the sample 4.8x -> 5.7x).
-area_value_floor: float = 0.05
+#: below a hotspot stop in its active hours and below the loop's own route time (0.02 at
+#: ``presence_prize_per_minute``): the weekly search drives a loop for the risk it passes, and a loop through
+#: quiet roads only fills time that nothing else can, which the fill step does (``fill_value_floor``). At 0.05
+#: such loops took shift time that hotspot stops could have had (presence benchmark, session 9: Buahbatu +18 %,
+#: the sample +11 % over three seeds at 0.01; every shift still filled).
+area_value_floor: float = 0.01
 #: ... plus this much per vital object whose road is in the area, up to ``area_value_objects_cap``. Zero: the
 #: objects get their own required visits, and a loop valued by them outbid the hotspots (session 6).
 area_value_per_object: float = 0.0

@@ -52,7 +52,7 @@ def test_a_route_left_short_gets_its_patrol_time_back(tmp_path, monkeypatch):
         return out
 
     monkeypatch.setattr(weekly, "fill_short_routes", fill)
-    plan = _plan(ctx, iterations=600)
+    plan = _plan(ctx, iterations=1000)  # 600 left it 2 min short on seed 1 once quiet loops moved to the fill (session 9)
     tol = ctx.scenario.patrol_tolerance
     day = ctx.scenario.start_date.toordinal() + taken["day"]
     short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
@@ -72,7 +72,7 @@ def test_without_the_fill_the_stripped_route_stays_short(tmp_path, monkeypatch):
     ctx = _world(tmp_path, patrol_share=0.5)
     taken = _strip_first_route(monkeypatch)
     monkeypatch.setattr(weekly, "fill_short_routes", lambda result, *a, **kw: result)
-    plan = _plan(ctx, iterations=600)
+    plan = _plan(ctx, iterations=1000)
     day = ctx.scenario.start_date.toordinal() + taken["day"]
     short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
     assert short.reason == "unfilled", short
@@ -125,3 +125,24 @@ def test_the_fill_stops_at_its_time_budget(tmp_path, monkeypatch, caplog):
     short = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
     assert short.reason == "unfilled", short
     assert "filling short patrols stopped" in caplog.text
+
+
+def test_loops_worth_less_than_their_drive_still_fill_a_short_shift(tmp_path, monkeypatch):
+    """A loop without hotspots valued below its own route time (area floor 0.01: 30 a minute against 60) is left out
+    by the weekly search; the fill step values every free candidate at least at ``fill_value_floor``, so the shift
+    is patrolled rather than sent back to the post."""
+    monkeypatch.setattr(settings, "area_value_floor", 0.01)
+    ctx = _world(tmp_path, hotspots=[], patrol_share=0.5)
+    monkeypatch.setattr(settings, "fill_value_floor", 0.0)
+    bare = _plan(ctx, iterations=400)
+    staffed = [p for p in bare.patrol if p.target_minutes]
+    assert all(p.reason == "unfilled" and p.patrol_minutes < p.target_minutes / 4 for p in staffed), bare.patrol
+    monkeypatch.setattr(settings, "fill_value_floor", 0.05)
+    plan = _plan(ctx, iterations=400)
+    # two desa loops every 90 min are all this world has: most shifts fill, none stays below 3/4 of its time
+    staffed = [p for p in plan.patrol if p.target_minutes]
+    assert all(p.patrol_minutes >= 0.75 * p.target_minutes for p in staffed), plan.patrol
+    assert sum(p.reason == "" for p in staffed) >= 3, plan.patrol
+    assert plan.served_required == plan.required_visits
+    loops = [s for r in plan.routes for s in r.stops if s.kind == "area_patrol"]
+    assert loops and len({(s.id, s.arrival) for s in loops}) == len(loops)

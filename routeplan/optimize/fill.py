@@ -118,8 +118,12 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     # the route's own visits are required in its search: it may re-order them, never give one up
     for i in keep:
         sub.add_stop(dataclasses.replace(model.stops[i], required=True, group=None))
+    # filling is the point here: presence the weekly search valued below its drive (a loop without hotspots)
+    # still beats an idle crew, so each free candidate is worth at least the fill floor a minute
+    floor = settings.fill_value_floor * settings.presence_prize_per_minute / 60
     for i in free:
-        sub.add_stop(dataclasses.replace(model.stops[i], group=None))
+        st = model.stops[i]
+        sub.add_stop(dataclasses.replace(st, group=None, prize=max(st.prize, int(floor * st.service))))
     index = keep + free
     res = sub.solve(time_limit=seconds, seed=seed, max_iterations=iterations,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)

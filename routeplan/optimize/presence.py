@@ -12,7 +12,9 @@ risk is (issue #12, DOMAIN.md "Patrol science"):
 * **Area patrols.** A loop through a desa's roads (or, without a desa layer, a square cell of the road
   network), timed on the road graph for each unit kind, worth the risk it passes (``settings.area_value_hotspot_share`` of
   the hour-weighted risk of the hotspots in it) above a floor, so that a rural desa still counts; the floor is
-  below a hotspot stop in its active hours, so that hotspots come first where both can fill the time.
+  below a hotspot stop in its active hours and below the loop's own drive, so that hotspots and loops past
+  them come first and quiet loops only fill what is left (:mod:`routeplan.optimize.fill`, which values every
+  free candidate at least at ``settings.fill_value_floor``).
   Several slots a day, ``settings.area_slot_minutes`` apart.
 
 Every candidate's prize is its value × presence minutes × ``settings.presence_prize_per_minute``: far above
