@@ -1,6 +1,7 @@
 """The scenario editor as forms: the scenario file's tables as fields, saved through the library's validator.
 
-A form is turned into the same mapping ``tomllib`` gives (:func:`scenario_from_form`), written as TOML and
+A form is turned into the same mapping ``tomllib`` gives (:func:`scenario_from_form`), written as TOML over the
+file it came from (:func:`to_toml`: its comments, order and layout stay where the values did not change) and
 validated by :func:`routeplan.load_scenario` (through :func:`routeplan.serve.service.save_scenario_text`, with its
 version check); there is no second validator here. The library's one-line message names the table, row and key at
 fault (``units[2].days``, ``[plan].start_date``); :func:`field_of` maps it to the form field it names, so the
@@ -16,7 +17,8 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
-import tomli_w
+import tomlkit
+from tomlkit.items import AoT, Table
 
 from routeplan.load.scenario import SCENARIO_KEYS
 
@@ -132,10 +134,51 @@ def scenario_from_form(form: Mapping[str, str], current: dict[str, Any]) -> dict
     return raw
 
 
-def to_toml(raw: dict[str, Any]) -> str:
-    """The scenario mapping as TOML text (the form's edits; comments of the file are not kept)."""
-    head = "# Written by the scenario form of routeplan serve. Paths are relative to this file.\n"
-    return head + tomli_w.dumps(raw)
+def to_toml(raw: dict[str, Any], old: str = "") -> str:
+    """The scenario mapping as TOML text, written over ``old`` (the file's text) when that is readable TOML.
+
+    A planner's comments in the file are part of it: the values the form changed are replaced in the old
+    document, the keys and rows it removed are dropped, and every comment, blank line and key order of the rest
+    is kept (``tomlkit``, a maintained style-preserving TOML library). Rows of a table list are matched by place.
+    Without a readable old text the mapping is written afresh with a header line.
+    """
+    try:
+        doc = tomlkit.parse(old) if old.strip() else None
+    except (tomlkit.exceptions.TOMLKitError, ValueError, RecursionError):
+        doc = None
+    if doc is None:
+        head = "# Written by the scenario form of routeplan serve. Paths are relative to this file.\n"
+        return head + tomlkit.dumps(raw)
+    _merge(doc, raw)
+    return tomlkit.dumps(doc)
+
+
+def _merge(box: Any, new: dict[str, Any]) -> None:
+    """Make the tomlkit container ``box`` hold ``new``, touching only what differs."""
+    for key in [k for k in box if k not in new]:
+        del box[key]
+    for key, value in new.items():
+        if key not in box:
+            box[key] = value
+            continue
+        have = box[key]
+        if isinstance(have, Table) and isinstance(value, dict):
+            _merge(have, value)
+        elif isinstance(have, AoT) and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+            for i, row in enumerate(value):
+                if i < len(have):
+                    _merge(have[i], row)
+                else:
+                    have.append(row)
+            while len(have) > len(value):
+                del have[len(have) - 1]
+        elif _plain(have) != value:
+            box[key] = value
+
+
+def _plain(item: Any) -> Any:
+    """A tomlkit item as the plain value ``tomllib`` gives."""
+    return item.unwrap() if hasattr(item, "unwrap") else item
 
 
 def read_raw(text: str) -> dict[str, Any]:

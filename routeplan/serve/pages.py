@@ -167,13 +167,14 @@ async def edit_form(request: Request, scenario_id: int, pu: PageUser = PU, st: S
     posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     check_csrf(pu, posted.get("csrf"))
     row = service.get_scenario(st, pu.user, scenario_id)
-    current = forms.read_raw((Path(row.folder) / "scenario.toml").read_text(encoding="utf-8"))
+    text = (Path(row.folder) / "scenario.toml").read_text(encoding="utf-8")
+    current = forms.read_raw(text)
     raw = forms.scenario_from_form(posted, current)
     version = posted.get("version", "")
     if not version.isdigit():
         raise HTTPException(400, "the form's version is not a number; reload the page")
     try:
-        service.save_scenario_text(st, pu.user, scenario_id, forms.to_toml(raw), int(version))
+        service.save_scenario_text(st, pu.user, scenario_id, forms.to_toml(raw, text), int(version))
     except InputError as exc:
         status = 409 if isinstance(exc, service.StaleVersion) else 400
         return _scenario_page(request, pu, st, scenario_id, status, raw=raw,

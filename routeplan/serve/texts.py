@@ -26,9 +26,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scenario_form": ("Ubah skenario (formulir)", "Edit the scenario (form)"),
     "advanced_toml": ("Lanjutan: file TOML (komentar tetap)", "Advanced: the TOML file (keeps comments)"),
     "form_hint": ("Daftar dipisah koma; tabel sebagai kunci = nilai; ...; tanggal libur sebagai awal..akhir. "
-                  "Baris kosong terakhir menambah baris baru.",
+                  "Baris kosong terakhir menambah baris baru. Komentar di file tetap tersimpan.",
                   "Lists comma-separated; tables as key = value; ...; unavailable dates as start..end. "
-                  "The last empty row adds a row."),
+                  "The last empty row adds a row. The file's comments are kept."),
     "t_general": ("Umum", "General"),
     "t_area": ("Wilayah", "Area"), "t_plan": ("Rencana", "Plan"), "t_layers": ("Lapisan", "Layers"),
     "t_depots": ("Markas", "Depots"), "t_shifts": ("Sif", "Shifts"), "t_units": ("Unit patroli", "Patrol units"),

@@ -60,6 +60,26 @@ def test_form_round_trip_keeps_the_scenario() -> None:
     assert tomllib.loads(forms.to_toml(again)) == raw
 
 
+def test_a_form_save_keeps_the_files_comments_and_changes_only_what_changed() -> None:
+    text = (SAMPLE / "scenario.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    form = _sample_form() | {"plan.days": "3", "units.0.id": 'R4 "satu" \\ {{7*7}}', "units.5.delete": "1",
+                             "units.6.id": "R2-9", "units.6.kind": "motorcycle", "units.6.depot": "pos-sukorejo",
+                             "units.6.shifts": "pagi", "plan.patrol_share": ""}
+    new = forms.scenario_from_form(form, raw)
+    out = forms.to_toml(new, text)
+    assert tomllib.loads(out) == new
+    assert new["plan"]["days"] == 3 and new["units"][0]["id"] == 'R4 "satu" \\ {{7*7}}' and len(new["units"]) == 6
+    comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    kept = [line for line in out.splitlines() if line.lstrip().startswith("#")]
+    assert comments and kept == comments  # every comment line, in its order
+    changed = [line for line in out.splitlines() if line not in text.splitlines()]
+    assert changed == ["days = 3", 'id = "R4 \\"satu\\" \\\\ {{7*7}}"', 'id = "R2-9"'], changed
+    # without the old text (or with one that is not TOML) the mapping is written afresh
+    assert tomllib.loads(forms.to_toml(new, "not = [toml")) == new
+    assert forms.to_toml(new).startswith("# Written by the scenario form")
+
+
 def test_form_fields_parse_lists_tables_and_dates() -> None:
     raw = tomllib.loads((SAMPLE / "scenario.toml").read_text(encoding="utf-8"))
     f = _sample_form() | {"units.0.days": "mon, tue", "units.0.unavailable": "2026-12-04..2026-12-05, 2026-12-01",
@@ -130,6 +150,7 @@ def test_form_saves_through_the_library_and_shows_errors_beside_the_field(server
     sc = load_scenario(folder / "scenario.toml")
     assert sc.days == 3 and sc.units[-1].id == "R2-9" and sc.name == "Kunir {% raw %}edit"
     assert (folder / "vital_objects.geojson").is_file()
+    assert "# off on Wednesday" in (folder / "scenario.toml").read_text(encoding="utf-8")  # the file's comments stay
 
     stale = s.post(url + "/form", data=form | {"plan.days": "5"}, timeout=30)  # the form of version 1
     assert stale.status_code == 409 and "version" in stale.text
