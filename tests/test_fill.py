@@ -10,6 +10,7 @@ import types
 import numpy as np
 from test_presence import _plan, _world
 
+import routeplan.optimize.fill as fill
 import routeplan.optimize.weekly as weekly
 import routeplan.settings as settings
 from routeplan.model.layers import VitalObject
@@ -146,3 +147,34 @@ def test_loops_worth_less_than_their_drive_still_fill_a_short_shift(tmp_path, mo
     assert plan.served_required == plan.required_visits
     loops = [s for r in plan.routes for s in r.stops if s.kind == "area_patrol"]
     assert loops and len({(s.id, s.arrival) for s in loops}) == len(loops)
+
+
+def test_a_varied_fill_drives_each_loop_once_and_the_plain_one_repeats_them(tmp_path, monkeypatch):
+    """Every loop is worth the same floor a minute in the fill, so a route alone takes the nearest loop again and
+    again (the plain search here). The varied search offers one slot of each loop the route does not drive yet."""
+    from collections import Counter
+
+    monkeypatch.setattr(settings, "area_value_floor", 0.01)
+    ctx = _world(tmp_path, hotspots=[], patrol_share=0.5)
+    seen: dict = {}
+    real_fill = weekly.fill_short_routes
+
+    def grab(result, cs, fleet, scenario, **kw):
+        seen.update(result=result, cs=cs, fleet=fleet)
+        return real_fill(result, cs, fleet, scenario, **kw)
+
+    monkeypatch.setattr(weekly, "fill_short_routes", grab)
+    _plan(ctx, iterations=300)
+    result, cs, fleet = seen["result"], seen["cs"], seen["fleet"]
+
+    def loops(rr) -> Counter:
+        return Counter((cs.stops[si].ref.id, cs.stops[si].ref.kind) for si, _a, _b in rr.visits
+                       if cs.stops[si].kind == "area_patrol")
+
+    repeats = {}
+    for vary in (True, False):
+        got = [fill._refill(fleet.model, cs, fleet, rr.vehicle, None, result.served - {si for si, _a, _b in rr.visits},
+                            1, 0.0, 60.0, 300, vary=vary) for rr in result.routes]
+        assert all(g is not None and loops(g) for g in got)
+        repeats[vary] = sum(n - 1 for g in got for n in loops(g).values())
+    assert repeats[True] == 0 and repeats[False] > 0, repeats

@@ -18,6 +18,7 @@ import numpy as np
 
 import routeplan.settings as settings
 from routeplan.model.scenario import Scenario
+from routeplan.optimize.areas import PatrolArea
 from routeplan.optimize.candidates import Candidates
 from routeplan.optimize.decode import patrol_figures
 from routeplan.optimize.fleet import Fleet
@@ -79,11 +80,22 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
                         budget)
             break
         its = min(settings.fill_iterations, iterations or settings.fill_iterations)
-        new = _refill(model, cs, fleet, vi, old, result.served, seed, need - before, left, its)
+        # varied first: a route alone takes the loop nearest at hand again and again (every loop is worth the
+        # same floor a minute); a loop once a shift reads as a patrol, the same desa three times does not.
+        # Where variety cannot fill the shift, a shorter second search keeps the varied route and may repeat.
+        new, after = None, before
+        for vary, base, n in ((True, old, its), (False, None, max(1, its // 2))):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            got = _refill(model, cs, fleet, vi, base or new or old, result.served, seed, need - after, left, n,
+                          vary=vary)
+            mins = patrol_figures(got, cs, prof, model)[0] if got is not None else 0.0
+            if got is not None and mins > after + 1e-6:
+                new, after = got, mins
+            if after + 1e-6 >= need:
+                break
         if new is None:
-            continue
-        after = patrol_figures(new, cs, prof, model)[0]
-        if after <= before + 1e-6:
             continue
         log.info("filled %s day %d %s: %.0f -> %.0f patrol minutes (target %d)", spec.unit.id, spec.day,
                  spec.shift.name, before, after, target)
@@ -98,19 +110,26 @@ def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scena
 
 
 def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: RouteResult | None,
-            served: set[int], seed: int, missing: float, seconds: float, iterations: int) -> RouteResult | None:
+            served: set[int], seed: int, missing: float, seconds: float, iterations: int, *,
+            vary: bool = False) -> RouteResult | None:
     """The best route of vehicle ``vi`` alone that keeps its visits and may add free presence, or None.
 
     None also when the free presence it can reach is less than the ``missing`` minutes: the shift is short for
-    want of candidates (``few_candidates``), not of search, and a search of its own would not fill it."""
+    want of candidates (``few_candidates``), not of search, and a search of its own would not fill it.
+    With ``vary`` an area loop is offered only if the route does not drive it yet, and only one of its slots."""
     keep = [si for si, _a, _b in old.visits] if old else []
+    kept = set(keep)  # ``old`` may be an earlier fill of this route, whose visits ``served`` does not hold yet
     v = model.vehicles[vi]
     free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
-            if c.kind in _PRESENCE and i not in served and st.tw_late >= v.tw_early and st.tw_early <= v.tw_late]
+            if c.kind in _PRESENCE and i not in served and i not in kept and st.tw_late >= v.tw_early and st.tw_early <= v.tw_late]
     if free:
         ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
                                       model.stops[i].service)[vi] for i in free])
         free = [i for i, good in zip(free, ok) if good]
+    loop = {i: key for i in [*keep, *free] if (key := _loop_key(cs, i)) is not None}
+    if vary:
+        driven = {loop[i] for i in keep if i in loop}
+        free = [i for i in free if loop.get(i) not in driven]
     if sum(model.stops[i].service for i in free) / 60 < missing:
         return None
     sub = RoutingModel(model.durations, model.distances)
@@ -121,9 +140,13 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     # filling is the point here: presence the weekly search valued below its drive (a loop without hotspots)
     # still beats an idle crew, so each free candidate is worth at least the fill floor a minute
     floor = settings.fill_value_floor * settings.presence_prize_per_minute / 60
+    groups: dict[tuple[str, str], int] = {}
     for i in free:
         st = model.stops[i]
-        sub.add_stop(dataclasses.replace(st, group=None, prize=max(st.prize, int(floor * st.service))))
+        g = None
+        if vary and i in loop:  # at most one slot of each loop: a group with one member served at most
+            g = groups.setdefault(loop[i], sub.add_group(required=False))
+        sub.add_stop(dataclasses.replace(st, group=g, prize=max(st.prize, int(floor * st.service))))
     index = keep + free
     res = sub.solve(time_limit=seconds, seed=seed, max_iterations=iterations,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)
@@ -131,3 +154,9 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
         return None
     rr = res.routes[0]
     return RouteResult(vi, rr.start, rr.end, [(index[si], a, b) for si, a, b in rr.visits], rr.distance, rr.duration)
+
+
+def _loop_key(cs: Candidates, i: int) -> tuple[str, str] | None:
+    """(area, unit kind) of an area-patrol candidate, else None."""
+    ref = cs.stops[i].ref
+    return (ref.id, ref.kind) if cs.stops[i].kind == "area_patrol" and isinstance(ref, PatrolArea) else None
