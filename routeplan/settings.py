@@ -130,6 +130,9 @@ max_stretch_minutes: float = 60
 #: get at least this share of it (so a search that used all its time still fills, and --time-limit holds to 10 %).
 fill_iterations: int = 2000
 fill_min_share: float = 0.1
+#: Iterations of each route's search in the priority exchange (``optimize.exchange``): a required visit left
+#: out takes the place of lower-priority stops of a route that can hold it.
+exchange_iterations: int = 500
 #: In that search every free presence candidate is worth at least this (as ``area_value_floor``, a minute of
 #: presence at risk 1 being 1): filling the shift is its purpose, so even a loop the weekly search valued below
 #: its drive is taken before the crew goes back to the post. Above route time (1/``presence_prize_per_minute``).

@@ -31,6 +31,7 @@ from routeplan.optimize.candidates import (
     check_stop_count,
 )
 from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
+from routeplan.optimize.exchange import exchange_priorities
 from routeplan.optimize.fill import fill_short_routes
 from routeplan.optimize.fleet import Fleet, build_fleet
 from routeplan.optimize.presence import add_presence_candidates
@@ -108,9 +109,8 @@ def plan_week(
     t_end = time.monotonic() + time_limit
     result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=time_limit,
                                     max_iterations=max_iterations, say=say, solver_progress=solver_progress)
-    say("filling short patrols")
-    result = fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
-                               seconds=max(t_end - time.monotonic(), settings.fill_min_share * time_limit))
+    result = _repair(result, cs, fleet, scenario, gaps, seed=seed, max_iterations=max_iterations,
+                     seconds=max(t_end - time.monotonic(), settings.fill_min_share * time_limit), say=say)
 
     say("building routes")
     routes = decode_routes(result, cs, fleet, scenario, matrices, ctx.graph)
@@ -120,6 +120,18 @@ def plan_week(
                       result=result, fleet=fleet, gap_violations=gap_violations)
     plan.patrol = patrol_summary(result, cs, fleet, scenario)
     return plan
+
+
+def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario, gaps: dict[str, float], *,
+            seed: int, max_iterations: int | None, seconds: float, say: Callable[[str], None]) -> RoutingResult:
+    """The steps after the search, each a search of one route at a time, sharing ``seconds`` (what is left of the
+    time limit, at least ``settings.fill_min_share`` of it): required visits left out take the place of lower
+    ones (:mod:`routeplan.optimize.exchange`, up to half), then short routes are filled (:mod:`.fill`)."""
+    end = time.monotonic() + seconds
+    result = exchange_priorities(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, seconds=seconds / 2)
+    say("filling short patrols")
+    return fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
+                             seconds=max(end - time.monotonic(), 0.0))
 
 
 def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,

@@ -1,0 +1,133 @@
+"""Priority exchange: a required visit the weekly search left out takes the place of lower-priority visits.
+
+PyVRP's moves insert a stop that is not served or move stops that are; none swaps a stop that is not served for
+one that is. In a full shift a priority-1 visit can therefore stay out while a priority-3 visit is served in the
+same hours, and a visit carried over from last week (the highest prize) may miss the week again (issue #12; on
+the sample cut to one motorcycle for two days with 45-minute dwells, 300 iterations left 12 priority-2 visits
+out and served 10 of priority 3). :func:`exchange_priorities` gives such a visit, highest priority first, to
+each route that could serve it in a search of that route alone: the route's stops may be dropped (breaks and
+other required stops stay), the visit is offered, and the new route is kept when its prizes rise (a visit of
+higher priority in place of lower ones, or of the reserve a required visit may take) and no object's minimum
+gap is broken. The visits it pushed out are reported as usual
+(``shifts_full``); the presence it pushed out is free for the fill step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import routeplan.settings as settings
+from routeplan.model.layers import VitalObject
+from routeplan.optimize.candidates import Candidates
+from routeplan.optimize.fleet import Fleet
+from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
+
+log = logging.getLogger(__name__)
+
+
+def exchange_priorities(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: dict[str, float], *,
+                        seed: int = 0, seconds: float = 10.0, iterations: int | None = None) -> RoutingResult:
+    """Let required visits left out replace lower-priority visits where a route can hold them.
+
+    Parameters
+    ----------
+    result
+        The solved weekly model (:attr:`Fleet.model`); updated in place.
+    cs
+        Its candidates, in the order of the model's stops and groups.
+    fleet
+        The vehicles (unit-shifts) of the model.
+    gaps
+        Minimum gap (seconds) between two visits of an object, by object id.
+    seed, iterations
+        Seed and iteration bound of each route's search (at most ``settings.exchange_iterations``), so the
+        same seed gives the same routes.
+    seconds
+        All searches together stop after this many seconds; the visits not reached stay out.
+
+    Returns
+    -------
+    RoutingResult
+        ``result``, with the routes that took a visit of higher priority replaced.
+    """
+    model = fleet.model
+    deadline = time.monotonic() + seconds
+    its = min(settings.exchange_iterations, iterations or settings.exchange_iterations)
+    members: dict[int, list[int]] = {}
+    for i, st in enumerate(model.stops):
+        if st.group is not None and st.prize > 0:
+            members.setdefault(st.group, []).append(i)
+    out = [g for g, (o, _j) in enumerate(cs.groups)
+           if isinstance(o, VitalObject) and g not in cs.pin_groups and g in members
+           and not any(i in result.served for i in members[g])]
+    out.sort(key=lambda g: (-model.stops[members[g][0]].prize, g))
+    for g in out:
+        if any(i in result.served for i in members[g]):
+            continue
+        prize = model.stops[members[g][0]].prize
+        reach = {i: fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
+                                   model.stops[i].service) for i in members[g]}
+        for rr in list(result.routes):
+            if time.monotonic() >= deadline:
+                log.warning("priority exchange stopped after %.0f s; later visits stay out", seconds)
+                return result
+            v = model.vehicles[rr.vehicle]
+            offer = [i for i in members[g] if bool(reach[i][rr.vehicle])
+                     and model.stops[i].tw_late >= v.tw_early and model.stops[i].tw_early <= v.tw_late]
+            if not offer or not any(model.stops[si].prize < prize and not model.stops[si].required
+                                    for si, _a, _b in rr.visits):
+                continue
+            new = _swap_in(model, rr, offer, seed, its, deadline - time.monotonic())
+            # more prize, not a shorter route: a visit of the same priority in place of another is no exchange
+            if new is None or _prizes(model, new) <= _prizes(model, rr) or not _gaps_hold(cs, result, rr, new, gaps):
+                continue
+            log.info("vehicle %d takes %s visit %d in place of %d stop(s) of lower value", rr.vehicle,
+                     getattr(cs.groups[g][0], "id", "?"), cs.groups[g][1],
+                     len({si for si, _a, _b in rr.visits} - {si for si, _a, _b in new.visits}))
+            result.served -= {si for si, _a, _b in rr.visits}
+            result.served |= {si for si, _a, _b in new.visits}
+            result.routes[result.routes.index(rr)] = new
+            break
+    return result
+
+
+def _swap_in(model: RoutingModel, rr: RouteResult, offer: list[int], seed: int, iterations: int,
+             seconds: float) -> RouteResult | None:
+    """The best route of ``rr``'s vehicle alone from its own stops (each may be dropped unless required) and one
+    of ``offer`` (a visit's candidate stops), or None when the search does not serve the visit."""
+    keep = [si for si, _a, _b in rr.visits]
+    sub = RoutingModel(model.durations, model.distances)
+    sub.add_vehicle(dataclasses.replace(model.vehicles[rr.vehicle]))
+    for i in keep:
+        sub.add_stop(dataclasses.replace(model.stops[i], group=None))
+    g = sub.add_group(required=False)
+    for i in offer:
+        sub.add_stop(dataclasses.replace(model.stops[i], group=g))
+    index = keep + offer
+    res = sub.solve(time_limit=max(seconds, 0.1), seed=seed, max_iterations=iterations,
+                    initial_routes=[(0, list(range(len(keep))))] if keep else None)
+    if not res.feasible or not res.routes or not any(si >= len(keep) for si in res.served):
+        return None
+    got = res.routes[0]
+    return RouteResult(rr.vehicle, got.start, got.end, [(index[si], a, b) for si, a, b in got.visits],
+                       got.distance, got.duration)
+
+
+def _prizes(model: RoutingModel, rr: RouteResult) -> int:
+    """The prizes of a route's stops (a required visit of priority 1 outweighs any number of presence stops)."""
+    return sum(model.stops[si].prize for si, _a, _b in rr.visits)
+
+
+def _gaps_hold(cs: Candidates, result: RoutingResult, old: RouteResult, new: RouteResult,
+               gaps: dict[str, float]) -> bool:
+    """Whether every object keeps its minimum gap with ``new`` in place of ``old``."""
+    starts: dict[str, list[int]] = {}
+    for rr in [new, *(r for r in result.routes if r is not old)]:
+        for si, start, _end in rr.visits:
+            c = cs.stops[si]
+            if c.kind == "vital_object" and isinstance(c.ref, VitalObject) and c.ref.min_gap_hours > 0 \
+                    and c.ref.id in gaps:
+                starts.setdefault(c.ref.id, []).append(start)
+    return all(b - a >= gaps[o] for o, s in starts.items() for a, b in zip(sorted(s), sorted(s)[1:]))

@@ -1,0 +1,64 @@
+"""Priority exchange (routeplan.optimize.exchange): a required visit left out takes the place of lower ones."""
+
+import types
+
+import numpy as np
+
+from routeplan.model.layers import VitalObject
+from routeplan.optimize.candidates import REQUIRED_PRIZE, Candidate, Candidates
+from routeplan.optimize.exchange import exchange_priorities
+from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult, Stop, Vehicle
+
+
+def _obj(oid: str, priority: int, gap: float = 0.0) -> VitalObject:
+    return VitalObject(oid, oid, "bank", 0.0, 0.0, priority, 1, 30, (), (), min_gap_hours=gap)
+
+
+def _world(served_low: bool = True):
+    """One shift, two objects whose windows hold only one 30-minute visit: the search served the lower one."""
+    m = np.full((4, 4), 300)
+    np.fill_diagonal(m, 0)
+    model = RoutingModel([m])
+    model.add_vehicle(Vehicle(0, 0, 0, 7_200))
+    model.add_vehicle(Vehicle(0, 0, 20_000, 30_000))  # another shift, hours later
+    hi, lo = _obj("HI", 1, gap=6.0), _obj("LO", 3)
+    cs = Candidates()
+    for o, loc in ((hi, 1), (lo, 2)):
+        g = model.add_group(required=False)
+        cs.groups.append((o, 1))
+        model.add_stop(Stop(loc, 0, 600, 1_800, REQUIRED_PRIZE[o.priority], group=g, name=o.id))
+        cs.stops.append(Candidate("vital_object", o, 1, 0, (0, 40)))
+    fleet = types.SimpleNamespace(model=model, feasible=lambda _loc, _early, _late, _service: np.array([True, True]))
+    route = RouteResult(0, 0, 2_400, [(1, 300, 2_100)], 600, 2_400)  # LO served, HI left out
+    return RoutingResult([route], 0, 0, 0, True, 0, 0.0, served={1}), cs, fleet, hi
+
+
+def test_a_visit_left_out_replaces_a_lower_priority_one():
+    result, cs, fleet, _hi = _world()
+    out = exchange_priorities(result, cs, fleet, {"HI": 6 * 3600}, seed=1, seconds=30, iterations=200)
+    assert out.served == {0}
+    assert [si for si, _a, _b in out.routes[0].visits] == [0]
+
+
+def test_the_exchange_keeps_minimum_gaps():
+    result, cs, fleet, hi = _world()
+    # HI is already visited on the other shift 20 000 s in: one more at the start of the first is 5.5 h before it
+    m = fleet.model
+    g = m.add_group(required=False)
+    cs.groups.append((hi, 2))
+    m.add_stop(Stop(1, 20_000, 21_000, 1_800, REQUIRED_PRIZE[1], group=g, name="HI"))
+    cs.stops.append(Candidate("vital_object", hi, 2, 0, (333, 400)))
+    result.routes.append(RouteResult(1, 20_000, 22_400, [(2, 20_300, 22_100)], 600, 2_400))
+    result.served.add(2)
+    out = exchange_priorities(result, cs, fleet, {"HI": 6 * 3600}, seed=1, seconds=30, iterations=200)
+    assert out.served == {1, 2}  # unchanged: the first visit would break HI's 6-hour gap
+    out = exchange_priorities(result, cs, fleet, {"HI": 5 * 3600}, seed=1, seconds=30, iterations=200)
+    assert out.served == {0, 2}  # with a 5-hour gap it fits
+
+
+def test_no_exchange_for_a_visit_of_equal_or_lower_priority():
+    result, cs, fleet, _hi = _world()
+    route = RouteResult(0, 0, 2_400, [(0, 300, 2_100)], 600, 2_400)  # HI served, LO left out
+    result = RoutingResult([route], 0, 0, 0, True, 0, 0.0, served={0})
+    out = exchange_priorities(result, cs, fleet, {}, seed=1, seconds=30, iterations=200)
+    assert out.served == {0}
