@@ -75,6 +75,10 @@ def test_a_form_save_keeps_the_files_comments_and_changes_only_what_changed() ->
     assert comments and kept == comments  # every comment line, in its order
     changed = [line for line in out.splitlines() if line not in text.splitlines()]
     assert changed == ["days = 3", 'id = "R4 \\"satu\\" \\\\ {{7*7}}"', 'id = "R2-9"'], changed
+    for text_value in ("bell \x07 del \x7f", 'quotes """ \' end', "line\nbreak\ttab", "<script>{% raw %}"):
+        named = new | {"name": text_value}  # control characters, quotes and markup stay text in the file
+        assert tomllib.loads(forms.to_toml(named, text))["name"] == text_value
+        assert tomllib.loads(forms.to_toml(named))["name"] == text_value
     # without the old text (or with one that is not TOML) the mapping is written afresh
     assert tomllib.loads(forms.to_toml(new, "not = [toml")) == new
     assert forms.to_toml(new).startswith("# Written by the scenario form")
