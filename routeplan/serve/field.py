@@ -40,8 +40,8 @@ class UnitDay:
     plan: PlanRow | None
     routes: list[Route]
     day: dt.date
-    #: ``(route start, ISO, object id)`` of the visits checked in (see :func:`ticked`).
-    done: set[tuple[str, str]]
+    #: ``(route start, object id, visit arrival)`` (ISO) of the visits checked in (see :func:`ticked`).
+    done: set[tuple[str, str, str]]
 
 
 def _tz(plan: Plan) -> dt.tzinfo:
@@ -71,7 +71,8 @@ def unit_day(st: State, user: User, day: dt.date | None = None) -> UnitDay:
     return UnitDay(None, [], day or dt.date.today(), set())
 
 
-def _visited(st: State, plan_id: int, unit: str, mine: list[Route], shown: list[Route]) -> set[tuple[str, str]]:
+def _visited(st: State, plan_id: int, unit: str, mine: list[Route],
+             shown: list[Route]) -> set[tuple[str, str, str]]:
     """The visits of the ``shown`` routes checked in, judged against all the unit's routes ``mine``."""
     with st.factory() as db:
         found = list(db.execute(select(CheckInRow.object_id, CheckInRow.at).where(
@@ -80,18 +81,23 @@ def _visited(st: State, plan_id: int, unit: str, mine: list[Route], shown: list[
     return {k for k in ticked(mine, [(o, at.replace(tzinfo=dt.UTC)) for o, at in found]) if k[0] in starts}
 
 
-def ticked(routes: list[Route], checkins: list[tuple[str, dt.datetime]]) -> set[tuple[str, str]]:
-    """The visits of a unit's ``routes`` done by a check-in: ``(route start, ISO, object id)`` per check-in
-    ``(object id, time)``, for the route with that object whose window holds the time, give or take the slack
-    plan against actual allows (``actual_slack_minutes``), the nearest in time when two do. An object visited on
-    Monday is not ticked on Thursday's route, nor on the evening route of the same day."""
+def ticked(routes: list[Route], checkins: list[tuple[str, dt.datetime]]) -> set[tuple[str, str, str]]:
+    """The visits of a unit's ``routes`` done by check-ins: ``(route start, object id, visit arrival)`` (ISO) per
+    check-in ``(object id, time)``, for the route with that object whose window holds the time, give or take the
+    slack plan against actual allows (``actual_slack_minutes``), the nearest in time when two do. An object visited
+    on Monday is not ticked on Thursday's route, nor on the evening route of the same day; and of a hotspot visited
+    twice in one shift, a check-in ticks the visit nearest in time that is not ticked yet, not both."""
     slack = dt.timedelta(minutes=settings.actual_slack_minutes)
-    done = set()
-    for object_id, when in checkins:
+    done: set[tuple[str, str, str]] = set()
+    for object_id, when in sorted(checkins, key=lambda c: c[1]):
         near = [r for r in routes if r.start - slack <= when <= r.end + slack and any(s.id == object_id for s in r.stops)]
         if near:
             best = min(near, key=lambda r: max(r.start - when, when - r.end, dt.timedelta(0)))
-            done.add((best.start.isoformat(), object_id))
+            visits = [s for s in best.stops if s.id == object_id]
+            start = best.start.isoformat()
+            left = [s for s in visits if (start, object_id, s.arrival.isoformat()) not in done] or visits
+            visit = min(left, key=lambda s: abs(s.arrival - when))
+            done.add((start, object_id, visit.arrival.isoformat()))
     return done
 
 

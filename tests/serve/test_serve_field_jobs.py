@@ -187,8 +187,18 @@ def test_a_check_in_ticks_one_visit_the_nearest_route_in_time(tracked: dict) -> 
     hour = dt.timedelta(hours=1)
     # the evening route of the same day visits the object too; its window (with the slack) overlaps the morning's
     b = dataclasses.replace(a, start=a.end + hour / 2, end=a.end + 8 * hour, stops=[a.stops[0]])
-    key_a, key_b = (a.start.isoformat(), x), (b.start.isoformat(), x)
+    key_a = (a.start.isoformat(), x, a.stops[0].arrival.isoformat())
+    key_b = (b.start.isoformat(), x, a.stops[0].arrival.isoformat())
     assert ticked([a, b], [(x, a.stops[0].arrival)]) == {key_a}
     assert ticked([a, b], [(x, b.start + hour / 6)]) == {key_b}  # in both windows: the route it falls inside
     assert ticked([a, b], [(x, a.start + 3 * 24 * hour)]) == set()  # three days later: no route of that day
     assert ticked([a, b], [("other", a.stops[0].arrival)]) == set()
+    # a hotspot visited twice in one shift: a check-in ticks the visit nearest in time, the next one the other
+    first = a.stops[0]
+    later = dataclasses.replace(first, arrival=first.arrival + 3 * hour, departure=first.departure + 3 * hour)
+    c = dataclasses.replace(a, stops=[first, later])
+    k1 = (c.start.isoformat(), x, first.arrival.isoformat())
+    k2 = (c.start.isoformat(), x, later.arrival.isoformat())
+    assert ticked([c], [(x, first.arrival + hour / 6)]) == {k1}
+    assert ticked([c], [(x, later.arrival - hour / 6)]) == {k2}
+    assert ticked([c], [(x, first.arrival), (x, first.arrival + hour / 4)]) == {k1, k2}
