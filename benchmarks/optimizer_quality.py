@@ -17,7 +17,8 @@ patrols (no separate solver script):
               from a placement in which PyVRP chooses every visit's day;
               ``--pvrp-method quick-start`` (:class:`PvrpQuickStartSolver`) gives the LNS rounds more
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
-              rounds near the best cost (record-to-record travel).
+              rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
+              (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found.
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -1759,8 +1760,36 @@ class PvrpRoutePool:
         self.added += 1
         return True
 
-    def add_solution(self, days: list[list[list[int]]]) -> int:
-        return sum(self.add(r) for rs in days for r in rs)
+    def add_solution(self, days: list[list[list[int]]], variants: int = 0) -> int:
+        """Add every route of ``days``; with ``variants`` > 0 also, for each route new to the pool, the
+        route without each one of its customers and the route with each of its ``variants`` nearest
+        outside customers inserted at the cheapest place (where a day's limits allow it)."""
+        added = 0
+        for rs in days:
+            for r in rs:
+                if self.add(r):
+                    added += 1
+                    if variants:
+                        added += self._add_variants(r, variants)
+        return added
+
+    def _add_variants(self, order: list[int], k: int) -> int:
+        added = 0
+        if len(order) > 1:
+            for p in range(len(order)):
+                added += self.add(order[:p] + order[p + 1:])
+        path = np.array([0, *order, 0])
+        inside = set(order)
+        near = self.real[np.ix_(path[1:-1], np.arange(len(self.real)))].min(axis=0)
+        near[0] = np.inf
+        near[list(inside)] = np.inf
+        for i in np.argsort(near)[:k]:
+            if not np.isfinite(near[i]):
+                break
+            delta = self.real[path[:-1], i] + self.real[i, path[1:]] - self.real[path[:-1], path[1:]]
+            p = int(np.argmin(delta))
+            added += self.add(order[:p] + [int(i)] + order[p:])
+        return added
 
     def prune(self, cap: int, keep: list[list[list[int]]], per_customer: int) -> None:
         """Shrink the pool to about ``cap`` sets: the ``per_customer`` cheapest routes per customer
@@ -1891,7 +1920,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, sp_rounds: int = 4, sp_new: int = 20,
-                 sp_share: float = 0.04, pool_cap: int = 4000, per_customer: int = 40, **kwargs):
+                 sp_share: float = 0.04, pool_cap: int = 4000, per_customer: int = 40, variants: int = 0, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.pool = PvrpRoutePool(inst, self.real, self._route_ok)
         self.sp_rounds = sp_rounds
@@ -1899,6 +1928,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
         self.sp_share = sp_share
         self.pool_cap = pool_cap
         self.per_customer = per_customer
+        self.variants = variants
         self._rounds_since = 0
         self._added_at = 0
         self._final_done = False
@@ -1907,7 +1937,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
 
     def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
         days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
-        self.pool.add_solution(days)
+        self.pool.add_solution(days, self.variants)
         self._rounds_since += 1
         return days, feasible
 
@@ -2115,7 +2145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
-                         "default since session 7), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
+                         "found, session 9), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")

@@ -152,3 +152,19 @@ def test_route_pool_dedupes_sets_keeps_the_shorter_order_and_checks_each_day(oq)
     assert pool.routes[frozenset(shorter)][2] == (1,)
     assert not pool.add(longer)
     assert len(pool.routes) == 2
+
+
+def test_route_pool_variants_drop_or_add_one_customer_and_fit_their_days(oq):
+    inst = _instance(oq, capacity=100)
+    inst.capacity = [130, 90, 60]
+    solver = oq.PvrpSolver(inst, seed=0)
+    pool = oq.PvrpRoutePool(inst, solver.real, solver._route_ok)
+    assert pool.add_solution([[[1, 2, 3]], [], []], variants=2) == 1 + 3 + 2
+    sets = set(pool.routes)
+    assert {frozenset({1, 2}), frozenset({1, 3}), frozenset({2, 3})} <= sets  # one customer dropped
+    assert {frozenset({1, 2, 3, 4}), frozenset({1, 2, 3, 5})} == {k for k in sets if len(k) == 4}  # nearest added
+    for key, (length, order, days) in pool.routes.items():
+        assert set(order) == key and length == pytest.approx(_length(inst.xy, order))
+        assert days == tuple(d for d in range(3) if 30 * len(key) <= inst.capacity[d])
+    # an inserted customer goes where it adds least: between its neighbours on the circle
+    assert pool.routes[frozenset({1, 2, 3, 4})][1] in {(1, 2, 3, 4), (4, 3, 2, 1)}
