@@ -168,3 +168,18 @@ def test_route_pool_variants_drop_or_add_one_customer_and_fit_their_days(oq):
         assert days == tuple(d for d in range(3) if 30 * len(key) <= inst.capacity[d])
     # an inserted customer goes where it adds least: between its neighbours on the circle
     assert pool.routes[frozenset({1, 2, 3, 4})][1] in {(1, 2, 3, 4), (4, 3, 2, 1)}
+
+
+def test_set_partition_from_a_warm_start_is_never_worse_than_it(oq):
+    inst = _instance(oq, m=2, capacity=1000)
+    cols = _pool_columns(inst, np.random.default_rng(7)) + [(0, (3, 2), _length(inst.xy, (3, 2)))]
+    # a plan of pool routes: 1 on days (0, 1), 2 on (0, 2), 3 on 0, 4 on 1, 5 on 2
+    warm = [[[1], [3, 2]], [[1], [4]], [[2], [5]]]
+    ok, warm_cost, why = oq.verify_pvrp(inst, warm)
+    assert ok, why
+    point = oq._sp_point(cols, [(i, c) for i in range(1, 6) for c in inst.combos[i]], warm)
+    assert point[: len(cols)] @ np.array([c[2] for c in cols]) == pytest.approx(warm_cost)
+    assert point[len(cols):].sum() == 5  # one combination per customer
+    out = oq.pvrp_set_partition(inst, cols, time_limit=10.0, warm=warm)
+    assert out is not None and out[2] <= warm_cost + 1e-9
+    assert out[2] == pytest.approx(_brute_force(inst, cols), abs=1e-6)
