@@ -1951,7 +1951,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
     counted). The pool is cut to ``pool_cap`` sets (the ``per_customer`` cheapest routes per customer).
     """
 
-    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, sp_rounds: int = 4, sp_new: int = 20,
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, sp_rounds: int | None = 4, sp_new: int = 20,
                  sp_share: float = 0.04, pool_cap: int = 4000, per_customer: int = 40, variants: int = 0, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.pool = PvrpRoutePool(inst, self.real, self._route_ok)
@@ -1988,8 +1988,8 @@ class PvrpPoolSolver(PvrpTravelSolver):
         if not self._final_done and left <= final_at:
             self._final_done = True
             return left > self.polish_share * self._time_limit + 1.0
-        return (self._rounds_since >= self.sp_rounds and self.pool.added - self._added_at >= self.sp_new
-                and left > final_at)
+        return (self.sp_rounds is not None and self._rounds_since >= self.sp_rounds
+                and self.pool.added - self._added_at >= self.sp_new and left > final_at)
 
     def _sp_step(self, cur):
         """One set-partitioning step from the current solution ``cur``: (days, combo) or None."""
@@ -2026,6 +2026,17 @@ class PvrpPoolSolver(PvrpTravelSolver):
         return super()._propose(cur, ls_blocked, tried, seen, kinds, deadline)
 
 
+class PvrpPoolEndSolver(PvrpPoolSolver):
+    """:class:`PvrpPoolSolver` with one set-partitioning step only, before the final polish.
+
+    The LNS runs as in :class:`PvrpTravelSolver` (no SP proposal changes its path); the pool of every route
+    it found is combined once at the end.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, sp_rounds=None, **kwargs)
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -2033,7 +2044,7 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
-                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver",
+                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
@@ -2178,7 +2189,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
                          "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
-                         "found, session 9), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")
