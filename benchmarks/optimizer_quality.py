@@ -18,7 +18,8 @@ patrols (no separate solver script):
               ``--pvrp-method quick-start`` (:class:`PvrpQuickStartSolver`) gives the LNS rounds more
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
               rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
-              (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found.
+              (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found
+              (``--pvrp-method pool-end``: once, before the final polish).
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
