@@ -17,7 +17,9 @@ patrols (no separate solver script):
               from a placement in which PyVRP chooses every visit's day;
               ``--pvrp-method quick-start`` (:class:`PvrpQuickStartSolver`) gives the LNS rounds more
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
-              rounds near the best cost (record-to-record travel).
+              rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
+              (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found
+              (``--pvrp-method pool-end``: once, before the final polish).
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -45,7 +47,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import highspy
 import numpy as np
+from scipy.sparse import coo_matrix
 
 from routeplan import RoutingModel, SearchParams, Stop, Vehicle
 
@@ -1719,6 +1723,321 @@ class PvrpTravelSolver(PvrpQuickStartSolver):
         return cost <= best * (1.0 + self.threshold * max(0.0, 1.0 - progress)) and abs(cost - current) > 1e-6
 
 
+class PvrpRoutePool:
+    """Distinct day routes found by the search, for the set-partitioning step of :class:`PvrpPoolSolver`.
+
+    A route is kept once per customer set, with the shortest order seen (``length`` is its real,
+    floating-point length, the cost :func:`verify_pvrp` counts) and the days on which it is feasible:
+    every day whose capacity and duration limit it meets (checked by ``route_ok(order, day)``, the
+    solver's scaled check, which implies the real one), not only the day it was found on, so a route
+    found on Monday can be chosen for Thursday.
+    """
+
+    def __init__(self, inst: PvrpInstance, real: np.ndarray, route_ok):
+        self.inst = inst
+        self.real = real
+        self.route_ok = route_ok
+        #: customer set -> (length, order, feasible days)
+        self.routes: dict[frozenset[int], tuple[float, tuple[int, ...], tuple[int, ...]]] = {}
+        self.added = 0  # new sets or shorter orders, ever
+
+    def length(self, order) -> float:
+        path = [0, *order, 0]
+        return float(sum(self.real[a, b] for a, b in zip(path, path[1:])))
+
+    def add(self, order) -> bool:
+        """Add one route (a customer order); True when its set is new or the order shorter."""
+        if not order:
+            return False
+        key = frozenset(order)
+        length = self.length(order)
+        old = self.routes.get(key)
+        if old is not None and old[0] <= length + 1e-9:
+            return False
+        days = tuple(d for d in range(self.inst.t) if self.route_ok(list(order), d))
+        if not days:
+            return False
+        self.routes[key] = (length, tuple(order), days)
+        self.added += 1
+        return True
+
+    def add_solution(self, days: list[list[list[int]]], variants: int = 0) -> int:
+        """Add every route of ``days``; with ``variants`` > 0 also, for each route new to the pool, the
+        route without each one of its customers and the route with each of its ``variants`` nearest
+        outside customers inserted at the cheapest place (where a day's limits allow it)."""
+        added = 0
+        for rs in days:
+            for r in rs:
+                if self.add(r):
+                    added += 1
+                    if variants:
+                        added += self._add_variants(r, variants)
+        return added
+
+    def _add_variants(self, order: list[int], k: int) -> int:
+        added = 0
+        if len(order) > 1:
+            for p in range(len(order)):
+                added += self.add(order[:p] + order[p + 1:])
+        path = np.array([0, *order, 0])
+        inside = set(order)
+        near = self.real[np.ix_(path[1:-1], np.arange(len(self.real)))].min(axis=0)
+        near[0] = np.inf
+        near[list(inside)] = np.inf
+        for i in np.argsort(near)[:k]:
+            if not np.isfinite(near[i]):
+                break
+            delta = self.real[path[:-1], i] + self.real[i, path[1:]] - self.real[path[:-1], path[1:]]
+            p = int(np.argmin(delta))
+            added += self.add(order[:p] + [int(i)] + order[p:])
+        return added
+
+    def prune(self, cap: int, keep: list[list[list[int]]], per_customer: int) -> None:
+        """Shrink the pool to about ``cap`` sets: the ``per_customer`` cheapest routes per customer
+        (by length per customer served) and the routes of ``keep`` (the incumbent) stay."""
+        if len(self.routes) <= cap:
+            return
+        by_customer: dict[int, list[tuple[float, frozenset[int]]]] = {}
+        for key, (length, _, _) in self.routes.items():
+            for i in key:
+                by_customer.setdefault(i, []).append((length / len(key), key))
+        stay = {frozenset(r) for rs in keep for r in rs if r}
+        for lst in by_customer.values():
+            lst.sort(key=lambda v: v[0])
+            stay.update(k for _, k in lst[:per_customer])
+        self.routes = {k: v for k, v in self.routes.items() if k in stay}
+
+
+def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], time_limit: float,
+                       warm: list[list[list[int]]] | None = None
+                       ) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]], float] | None:
+    """The set-partitioning step: choose day routes from ``columns`` and one combination per customer.
+
+    ``columns`` are ``(day, order, length)``. Binary ``x_r`` per column, binary ``y_ic`` per customer ``i``
+    and allowed combination ``c``; ``sum_c y_ic = 1``; for each customer ``i`` and day ``d`` of one of its
+    combinations ``sum(x_r: r on d, i in r) >= sum(y_ic: d in c)`` (covering: a customer may be on more
+    routes than it needs, :func:`pvrp_routes_from_cover` removes the extra visits); at most ``m`` routes a
+    day; minimise the summed length. Solved by HiGHS (``highspy``, one thread) within ``time_limit``
+    wall-clock seconds, warm-started from ``warm`` (a solution whose every route is a column) when given.
+
+    Returns
+    -------
+    (days, combination per customer, objective) or None
+        ``days`` are the chosen routes as the columns give them (extra visits not yet removed); None when
+        no integer solution was found in time.
+    """
+    n, t = len(inst.demand), inst.t
+    ycols = [(i, c) for i in range(1, n) for c in inst.combos[i]]
+    nx_, ny = len(columns), len(ycols)
+    rows, cols, vals = [], [], []
+    lo, hi = [], []
+    # one combination per customer
+    for k, (i, _) in enumerate(ycols):
+        rows.append(i - 1)
+        cols.append(nx_ + k)
+        vals.append(1.0)
+    lo += [1.0] * (n - 1)
+    hi += [1.0] * (n - 1)
+    # cover (i, d) on every day its chosen combination names
+    cover: dict[tuple[int, int], int] = {}
+    for k, (i, c) in enumerate(ycols):
+        for d in c:
+            if (i, d) not in cover:
+                cover[(i, d)] = len(lo)
+                lo.append(0.0)
+                hi.append(math.inf)
+            rows.append(cover[(i, d)])
+            cols.append(nx_ + k)
+            vals.append(-1.0)
+    for j, (d, order, _) in enumerate(columns):
+        for i in order:
+            if (i, d) in cover:
+                rows.append(cover[(i, d)])
+                cols.append(j)
+                vals.append(1.0)
+    # vehicles per day
+    base = len(lo)
+    lo += [0.0] * t
+    hi += [float(inst.m)] * t
+    for j, (d, _, _) in enumerate(columns):
+        rows.append(base + d)
+        cols.append(j)
+        vals.append(1.0)
+    a = coo_matrix((vals, (rows, cols)), shape=(len(lo), nx_ + ny)).tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nx_ + ny, len(lo)
+    lp.col_cost_ = np.concatenate([np.array([c[2] for c in columns], dtype=float), np.zeros(ny)])
+    lp.col_lower_, lp.col_upper_ = np.zeros(nx_ + ny), np.ones(nx_ + ny)
+    lp.row_lower_, lp.row_upper_ = np.array(lo), np.array(hi)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx_ + ny)
+    h = highspy.Highs()
+    for key, val in (("output_flag", False), ("threads", 1), ("time_limit", max(0.1, time_limit)),
+                     ("mip_rel_gap", 1e-7), ("random_seed", 0)):
+        h.setOptionValue(key, val)
+    h.passModel(lp)
+    if warm is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = list(_sp_point(columns, ycols, warm))
+        h.setSolution(sol)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:  # 2: a feasible point
+        return None
+    x = np.asarray(h.getSolution().col_value)
+    days: list[list[list[int]]] = [[] for _ in range(t)]
+    for j, (d, order, _) in enumerate(columns):
+        if x[j] > 0.5:
+            days[d].append(list(order))
+    combo = {i: c for k, (i, c) in enumerate(ycols) if x[nx_ + k] > 0.5}
+    return days, combo, float(h.getInfo().objective_function_value)
+
+
+def _sp_point(columns, ycols, days: list[list[list[int]]]) -> np.ndarray:
+    """The SP variables of a solution whose routes are all columns (the warm start)."""
+    index = {(d, frozenset(order)): j for j, (d, order, _) in enumerate(columns)}
+    x = np.zeros(len(columns) + len(ycols))
+    on: dict[int, list[int]] = {}
+    for d, routes in enumerate(days):
+        for r in routes:
+            x[index[(d, frozenset(r))]] = 1.0
+            for i in r:
+                on.setdefault(i, []).append(d)
+    for k, (i, c) in enumerate(ycols):
+        x[len(columns) + k] = float(tuple(sorted(on.get(i, []))) == c)
+    return x
+
+
+def _removal_saving(real: np.ndarray, route: list[int], i: int) -> float:
+    """Length saved by removing customer ``i`` from ``route`` (never negative under the triangle inequality)."""
+    p = route.index(i)
+    a, b = (route[p - 1] if p else 0), (route[p + 1] if p + 1 < len(route) else 0)
+    return float(real[a, i] + real[i, b] - real[a, b])
+
+
+def pvrp_routes_from_cover(real: np.ndarray, days: list[list[list[int]]], combo: dict[int, tuple[int, ...]]
+                           ) -> list[list[list[int]]]:
+    """Remove the extra visits of a covering solution: each customer stays on exactly the days of its
+    ``combo``, once a day, in the route where its removal would save least (removing a visit never
+    lengthens a route when distances obey the triangle inequality, as Euclidean ones do); empty routes go."""
+    out = [[list(r) for r in rs] for rs in days]
+    for d, routes in enumerate(out):
+        for r in routes:
+            r[:] = [i for i in r if d in combo.get(i, ())]
+        where: dict[int, list[int]] = {}
+        for k, r in enumerate(routes):
+            for i in r:
+                where.setdefault(i, []).append(k)
+        for i, ks in where.items():
+            while len(ks) > 1:
+                drop = max(ks, key=lambda k: _removal_saving(real, routes[k], i))
+                routes[drop].remove(i)
+                ks.remove(drop)
+        out[d] = [r for r in routes if r]
+    return out
+
+
+class PvrpPoolSolver(PvrpTravelSolver):
+    """:class:`PvrpTravelSolver` with a set-partitioning step over a pool of the day routes found.
+
+    Every joint re-solve of the LNS (accepted or not) yields day routes for one combination set; the
+    routes of different rounds are never combined by the LNS itself. Here every route of every re-solve
+    goes into a :class:`PvrpRoutePool` (deduplicated by customer set, valid on each day it fits), and
+    every ``sp_rounds`` rounds once the pool has grown by ``sp_new`` routes, and once before the final
+    polish, :func:`pvrp_set_partition` picks the cheapest combination of pooled routes with one allowed
+    combination per customer (the incumbent's routes are in the pool, so the optimum is never worse).
+    When that plan (extra visits removed, :func:`pvrp_routes_from_cover`) beats the current solution, it
+    is the next round's proposal: re-solved warm-started like every LNS step and accepted by the same rule.
+    The step's time limit is ``sp_share`` of the budget (HiGHS runs in this process, so its CPU time is
+    counted). The pool is cut to ``pool_cap`` sets (the ``per_customer`` cheapest routes per customer).
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, sp_rounds: int | None = 4, sp_new: int = 20,
+                 sp_share: float = 0.04, pool_cap: int = 4000, per_customer: int = 40, variants: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **kwargs)
+        self.pool = PvrpRoutePool(inst, self.real, self._route_ok)
+        self.sp_rounds = sp_rounds
+        self.sp_new = sp_new
+        self.sp_share = sp_share
+        self.pool_cap = pool_cap
+        self.per_customer = per_customer
+        self.variants = variants
+        self._rounds_since = 0
+        self._added_at = 0
+        self._final_done = False
+        self._time_limit = 0.0
+        self.sp_stats: dict = {"calls": 0, "improved": 0, "gains": [], "cpu_s": 0.0, "pool": [], "columns": []}
+
+    def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
+        days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
+        self.pool.add_solution(days, self.variants)
+        self._rounds_since += 1
+        return days, feasible
+
+    def solve(self, time_limit: float) -> dict:
+        self._time_limit = time_limit
+        res = super().solve(time_limit)
+        st = self.sp_stats
+        res["sp"] = {"calls": st["calls"], "improved": st["improved"],
+                     "gains": [round(g, 2) for g in st["gains"]], "cpu_s": round(st["cpu_s"], 2),
+                     "pool_max": max(st["pool"], default=0), "columns_max": max(st["columns"], default=0)}
+        return res
+
+    def _sp_due(self, deadline: float) -> bool:
+        left = deadline - now()
+        final_at = (self.polish_share + self.round_share + self.sp_share) * self._time_limit + 1.0
+        if not self._final_done and left <= final_at:
+            self._final_done = True
+            return left > self.polish_share * self._time_limit + 1.0
+        return (self.sp_rounds is not None and self._rounds_since >= self.sp_rounds
+                and self.pool.added - self._added_at >= self.sp_new and left > final_at)
+
+    def _sp_step(self, cur):
+        """One set-partitioning step from the current solution ``cur``: (days, combo) or None."""
+        t0 = time.process_time()
+        self._rounds_since, self._added_at = 0, self.pool.added
+        self.pool.prune(self.pool_cap, cur[1], self.per_customer)
+        columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
+        st = self.sp_stats
+        st["calls"] += 1
+        st["pool"].append(len(self.pool.routes))
+        st["columns"].append(len(columns))
+        out = pvrp_set_partition(self.inst, columns, self.sp_share * self._time_limit, warm=cur[1])
+        st["cpu_s"] += time.process_time() - t0
+        if out is None:
+            return None
+        days = pvrp_routes_from_cover(self.real, out[0], out[1])
+        ok, cost, why = verify_pvrp(self.inst, days)
+        if not ok:
+            logger.warning("%s: set-partitioning plan rejected: %s", self.inst.name, why)
+            return None
+        if cost >= cur[0] - 0.005:  # the same plan up to rounding
+            return None
+        st["improved"] += 1
+        st["gains"].append(cur[0] - cost)
+        combo = {i: out[1][i] for i in self.choice_needed}
+        return days, combo
+
+    def _propose(self, cur, ls_blocked: bool, tried: set, seen: set, kinds: dict, deadline: float):
+        if self._sp_due(deadline):
+            step = self._sp_step(cur)
+            if step is not None:
+                kinds["sp"] = kinds.get("sp", 0) + 1
+                return step[0], step[1], "sp"
+        return super()._propose(cur, ls_blocked, tried, seen, kinds, deadline)
+
+
+class PvrpPoolEndSolver(PvrpPoolSolver):
+    """:class:`PvrpPoolSolver` with one set-partitioning step only, before the final polish.
+
+    The LNS runs as in :class:`PvrpTravelSolver` (no SP proposal changes its path); the pool of every route
+    it found is combined once at the end.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, sp_rounds=None, **kwargs)
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -1726,7 +2045,7 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
-                "travel": "PvrpTravelSolver",
+                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
@@ -1870,7 +2189,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
-                         "default since session 7), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
+                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")

@@ -119,7 +119,8 @@ def _check_pvrp(inst, res) -> float:
 @pytest.mark.parametrize("name, method, seconds", [("p01", "PvrpSolver", 5.0), ("p14", "PvrpLnsSolver", 3.0),
                                                    ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0),
                                                    ("p14", "PvrpQuickStartSolver", 3.0),
-                                                   ("p14", "PvrpTravelSolver", 3.0)])
+                                                   ("p14", "PvrpTravelSolver", 3.0),
+                                                   ("p14", "PvrpPoolSolver", 3.0), ("p14", "PvrpPoolEndSolver", 3.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
