@@ -47,7 +47,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import highspy
 import numpy as np
 from scipy.sparse import coo_matrix
 
@@ -1864,6 +1863,8 @@ def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, .
         cols.append(j)
         vals.append(1.0)
     a = coo_matrix((vals, (rows, cols)), shape=(len(lo), nx_ + ny)).tocsc()
+    import highspy  # lazy: only the pool methods need HiGHS (the bench extra); TOP, Solomon and travel run without
+
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = nx_ + ny, len(lo)
     lp.col_cost_ = np.concatenate([np.array([c[2] for c in columns], dtype=float), np.zeros(ny)])
