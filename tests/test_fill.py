@@ -10,6 +10,7 @@ import types
 import numpy as np
 from test_presence import _plan, _world
 
+import routeplan.optimize.exchange as exchange
 import routeplan.optimize.fill as fill
 import routeplan.optimize.weekly as weekly
 import routeplan.settings as settings
@@ -47,12 +48,19 @@ def test_a_route_left_short_gets_its_patrol_time_back(tmp_path, monkeypatch):
     filled: list[RoutingResult] = []
     real_fill = weekly.fill_short_routes
 
-    def fill(result, cs, fleet, scenario, **kw):
+    def fill_step(result, cs, fleet, scenario, **kw):
+        short = set()
+        for r in result.routes:
+            spec = fleet.specs[r.vehicle]
+            need = scenario.patrol_target(spec.unit, spec.shift) * (1 - scenario.patrol_tolerance)
+            if fill.patrol_figures(r, cs, fleet.model.vehicles[r.vehicle].profile, fleet.model)[0] < need:
+                short.add(r.vehicle)
+        taken["before"] = {r.vehicle: list(r.visits) for r in result.routes if r.vehicle not in short}
         out = real_fill(result, cs, fleet, scenario, **kw)
         filled.append(out)
         return out
 
-    monkeypatch.setattr(weekly, "fill_short_routes", fill)
+    monkeypatch.setattr(weekly, "fill_short_routes", fill_step)
     plan = _plan(ctx, iterations=1000)  # 600 left it 2 min short on seed 1 once quiet loops moved to the fill (session 9)
     tol = ctx.scenario.patrol_tolerance
     day = ctx.scenario.start_date.toordinal() + taken["day"]
@@ -60,12 +68,41 @@ def test_a_route_left_short_gets_its_patrol_time_back(tmp_path, monkeypatch):
     assert short.reason == "" and short.patrol_minutes >= short.target_minutes * (1 - tol), short
     assert all(p.reason in ("", "standby") for p in plan.patrol), plan.patrol
     assert plan.served_required == plan.required_visits  # the route kept its required visits
-    # the other routes are the search's own, untouched
+    # the routes that were not short are untouched
     result = filled[0]
-    assert {r.vehicle: list(r.visits) for r in result.routes if r.vehicle in taken["others"]} == taken["others"]
+    assert taken["before"] and taken["unit"]
+    assert {r.vehicle: list(r.visits) for r in result.routes if r.vehicle in taken["before"]} == taken["before"]
     # every presence stop is served once only
     visits = [si for r in result.routes for si, _a, _b in r.visits]
     assert len(visits) == len(set(visits))
+
+
+def test_a_route_the_search_left_without_its_reserve_is_filled_only_to_its_target(tmp_path, monkeypatch):
+    """The search once left a night route with six visits and no reserve at all; filled with presence alone it
+    patrolled the whole shift. The fill offers the route its own reserve parts first."""
+    ctx = _world(tmp_path, patrol_share=0.5)
+    real = weekly._solve
+    taken: dict = {}
+
+    def solve(fleet, candidates, gaps, **kw):
+        result, violations = real(fleet, candidates, gaps, **kw)
+        rr = next(r for r in result.routes if any(candidates[si].kind == "reserve" for si, _a, _b in r.visits))
+        gone = {si for si, _a, _b in rr.visits if candidates[si].kind in (*_PRESENCE, "reserve")}
+        rr.visits = [v for v in rr.visits if v[0] not in gone]
+        result.served -= gone
+        spec = fleet.specs[rr.vehicle]
+        taken.update(unit=spec.unit.id, day=spec.day, shift=spec.shift.name)
+        return result, violations
+
+    monkeypatch.setattr(weekly, "_solve", solve)
+    # the fill alone: the exchange step would give the reserve back first
+    monkeypatch.setattr(exchange, "restore_reserve", lambda result, *a, **kw: result)
+    plan = _plan(ctx, iterations=1000)
+    day = ctx.scenario.start_date.toordinal() + taken["day"]
+    p = next(p for p in plan.patrol if (p.unit, p.day.toordinal(), p.shift) == (taken["unit"], day, taken["shift"]))
+    assert p.reason == "" and p.patrol_minutes <= p.target_minutes + 1, p
+    route = next(r for r in plan.routes if (r.unit, r.day.toordinal(), r.shift) == (taken["unit"], day, taken["shift"]))
+    assert sum((b - a).total_seconds() for a, b in route.reserve) > 0
 
 
 def test_without_the_fill_the_stripped_route_stays_short(tmp_path, monkeypatch):

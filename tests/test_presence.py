@@ -157,6 +157,20 @@ def test_plan_has_area_patrols_and_hotspot_stops_with_spacing(tiny):
             assert all((b - a).total_seconds() / 60 >= spacing for a, b in zip(times, times[1:])), times
 
 
+def test_a_required_visit_in_a_hotspots_area_is_timed_into_its_active_hours(tmp_path):
+    """An any-time object beside the night hotspot H3 (18:00-04:00): the siang shift (14:00-20:00) can visit it
+    in H3's hours, and the plan does so on both days, so the visit is presence at H3 too. No hotspot stops are
+    offered, so that nothing but the visit's own worth draws the unit there (without it the visits fall
+    elsewhere)."""
+    ctx = _world(tmp_path, patrol_share=0.5, hotspot_max_stops_per_day=0)
+    h3 = next(h for h in ctx.hotspots if h.id == "H3")
+    ctx.objects.append(VitalObject("O3", "Gudang", "gudang", h3.lon, h3.lat, 3, 7, 10, (), ("mon", "tue"), node=h3.node))
+    plan = _plan(ctx)
+    visits = sorted(s.arrival for r in plan.routes for s in r.stops if s.id == "O3")
+    assert len(visits) == 2 and {v.date() for v in visits} == {DAY, DAY + dt.timedelta(days=1)}
+    assert all(dt.time(18, 0) <= v.time() <= dt.time(19, 50) for v in visits), visits
+
+
 def test_slots_keep_the_spacing_inside_active_hours():
     slots = slot_starts([(360, 720), (700, 1200)], [(300, 1000)], 90, 30, 12)
     assert slots[0] == (360, 390) and all(a >= 360 and b + 12 <= 1000 for a, b in slots)

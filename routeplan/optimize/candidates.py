@@ -9,6 +9,7 @@ has no candidate at all is unserved with its reason right away.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -27,7 +28,7 @@ from routeplan.model.layers import (
 from routeplan.model.operations import DayRule, day_rules, weekly_share
 from routeplan.model.plan import Unserved
 from routeplan.model.scenario import Scenario
-from routeplan.optimize.areas import PatrolArea
+from routeplan.optimize.areas import PatrolArea, hour_intensity
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
 from routeplan.optimize.routing import Stop
 
@@ -49,6 +50,9 @@ class Candidate:
     visit_no: int
     day: int
     window: tuple[int, int]  # minutes from plan start
+    #: The part of a required visit's prize that is presence (the object lies in the area of a hotspot active then):
+    #: it ranks candidates of one visit, never one visit above another (:mod:`routeplan.optimize.exchange`).
+    bonus: int = 0
 
 
 @dataclass
@@ -127,7 +131,8 @@ def _avoid_windows(windows: tuple[tuple[int, int], ...], avoid: set[int], dwell:
 
 def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, objects: list[VitalObject],
                           loc_of: dict[int, int], *, from_day: int = 0, done_visits: dict[str, int] | None = None,
-                          avoid_hours: dict[tuple[str, int], set[int]] | None = None) -> None:
+                          avoid_hours: dict[tuple[str, int], set[int]] | None = None,
+                          near: dict[str, list[Hotspot]] | None = None) -> None:
     """Add a group of candidate stops for every required visit of every object from ``from_day`` on.
 
     Parameters
@@ -148,8 +153,13 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
         Visits per object already made (earlier days of a re-plan, and pinned visits).
     avoid_hours
         ``{(object id, weekday): {hours}}`` to leave out of the windows where they are wide enough.
+    near
+        ``{object id: [hotspots]}`` whose areas hold the object: a visit there while one of them is active is
+        presence at the hotspot too, so its window is split at their active hours and the active part is worth
+        more (:func:`presence_parts`).
     """
     done_visits = done_visits or {}
+    near = near or {}
     avoid_hours = avoid_hours or {}
     dates = scenario.dates
     for o in objects:
@@ -180,10 +190,11 @@ def add_object_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, obje
                                             + (f" on pasaran {list(o.pasaran)}" if o.pasaran else "") + " is in the plan",
                                             o.name, j + 1))
             continue
+        hot = near.get(o.id, [])
         if gap_minutes(o) > 0:
-            _add_spaced_visits(cs, fleet, scenario, o, loc_of[road_node(o)], allowed, k_plan, avoid_hours)
+            _add_spaced_visits(cs, fleet, scenario, o, loc_of[road_node(o)], allowed, k_plan, avoid_hours, hot)
         else:
-            _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours)
+            _add_visits(cs, fleet, scenario, o, loc_of[road_node(o)], split_days(allowed, k_plan), avoid_hours, hot)
 
 
 def _add_operation_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
@@ -202,7 +213,8 @@ def _add_operation_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: V
 
 
 def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
-                slices: list[list[int]], avoid_hours: dict[tuple[str, int], set[int]]) -> None:
+                slices: list[list[int]], avoid_hours: dict[tuple[str, int], set[int]],
+                hot: Sequence[Hotspot] = ()) -> None:
     """One group per visit of ``o``, with a candidate stop per day of its slice and window."""
     dates = scenario.dates
     reachable = fleet.reachable(loc)
@@ -225,13 +237,16 @@ def _add_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject
                 if share is not None:
                     r, m = share
                     ws, length = ws + r * length // m, length // m
-                early = (day * 1440 + ws) * 60
-                late = max(early, (day * 1440 + ws + length) * 60 - service)
-                if not fleet.feasible(loc, early, late, service).any():
-                    continue
-                model.add_stop(Stop(loc, early, late, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
-                cs.stops.append(Candidate("vital_object", o, j + 1, day, (early // 60, late // 60 + o.dwell_minutes)))
-                n_stops += 1
+                first = day * 1440 + ws
+                last = max(first, day * 1440 + ws + length - o.dwell_minutes)
+                for a, b, bonus in presence_parts(first, last, hot, o.dwell_minutes, scenario):
+                    early, late = a * 60, b * 60
+                    if not fleet.feasible(loc, early, late, service).any():
+                        continue
+                    model.add_stop(Stop(loc, early, late, service, REQUIRED_PRIZE.get(o.priority, 1_000_000) + bonus,
+                                        group=g, name=o.id))
+                    cs.stops.append(Candidate("vital_object", o, j + 1, day, (a, b + o.dwell_minutes), bonus))
+                    n_stops += 1
         check_stop_count(fleet, scenario)
         if n_stops == 0:
             cs.groups[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
@@ -310,7 +325,8 @@ def _minus_pins(starts: list[tuple[int, int]], pins: list[int], gap: int) -> lis
 
 
 def _add_spaced_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: VitalObject, loc: int,
-                       days: list[int], k: int, avoid_hours: dict[tuple[str, int], set[int]]) -> None:
+                       days: list[int], k: int, avoid_hours: dict[tuple[str, int], set[int]],
+                       hot: Sequence[Hotspot] = ()) -> None:
     """One group per visit of ``o`` inside its own zone (:func:`spaced_zones`), so no two visits of the
     object can be closer than its minimum gap; the visits its days, windows and gap cannot hold are
     unserved as ``surplus``. A window across midnight is one continuous candidate: a stop is one visit."""
@@ -337,13 +353,17 @@ def _add_spaced_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: Vita
         g = fleet.model.add_group(required=False)
         cs.groups.append((o, j + 1))
         n_stops = 0
-        for a, b in starts:
-            a, b = max(a, lo), min(b, hi)
-            if a > b or not fleet.feasible(loc, a * 60, b * 60, service).any():
+        for first, last in starts:
+            first, last = max(first, lo), min(last, hi)
+            if first > last:
                 continue
-            fleet.model.add_stop(Stop(loc, a * 60, b * 60, service, REQUIRED_PRIZE.get(o.priority, 1_000_000), group=g, name=o.id))
-            cs.stops.append(Candidate("vital_object", o, j + 1, a // 1440, (a, b + o.dwell_minutes)))
-            n_stops += 1
+            for a, b, bonus in presence_parts(first, last, hot, o.dwell_minutes, scenario):
+                if not fleet.feasible(loc, a * 60, b * 60, service).any():
+                    continue
+                fleet.model.add_stop(Stop(loc, a * 60, b * 60, service, REQUIRED_PRIZE.get(o.priority, 1_000_000) + bonus,
+                                          group=g, name=o.id))
+                cs.stops.append(Candidate("vital_object", o, j + 1, a // 1440, (a, b + o.dwell_minutes), bonus))
+                n_stops += 1
         check_stop_count(fleet, scenario)
         if n_stops == 0:
             cs.groups[g] = (None, 0)  # an empty group: its reason is the window, not full shifts
@@ -351,6 +371,50 @@ def _add_spaced_visits(cs: Candidates, fleet: Fleet, scenario: Scenario, o: Vita
                 o.id, "time_window",
                 f"{o.id}: visit {j + 1} has no shift between {_when(dates, lo)} and {_when(dates, hi)} that can "
                 "reach it inside its window and return", o.name, j + 1))
+
+
+def presence_parts(first: int, last: int, hot: Sequence[Hotspot], dwell: int,
+                   scenario: Scenario) -> list[tuple[int, int, int]]:
+    """Split the start minutes ``first``..``last`` of a visit at the active hours of the hotspots around it.
+
+    A visit to an object inside a hotspot's area while the hotspot is active is presence there as well (the
+    presence figures count it so). Each part is (first, last start minute, bonus): the bonus is what the same
+    minutes of a hotspot stop would be worth (risk × hour intensity, at the least intense hour a start in the part
+    can fall on), so the search times the visit into the active hours when its shifts allow. Without hotspots
+    around, or when none is ever active in the span, the span comes back whole with no bonus.
+
+    Parameters
+    ----------
+    first, last
+        Earliest and latest start, minutes from the plan's start.
+    hot
+        The hotspots whose areas hold the object.
+    dwell
+        The visit's minutes.
+    scenario
+        The hotspot value (``hotspot_value_minutes``).
+    """
+    if not hot or last < first:
+        return [(first, last, 0)]
+
+    def value(m: int) -> float:
+        """A start minute's value: the best hotspot active over the whole visit, at its hour's intensity."""
+        return max((h.risk * min(hour_intensity(h, ((m + k) // 60) % 24) for k in (0, dwell - 1))
+                    for h in hot), default=0.0)
+
+    cuts = sorted({first, last + 1} | {m for m in range(first - first % 60 + 60, last + 1, 60)})
+    parts: list[tuple[int, int, float]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        # one hour at most per piece: the intensity changes by the hour; pieces of equal value are merged below
+        v = min(value(a), value(b - 1))
+        if parts and parts[-1][2] == v:
+            parts[-1] = (parts[-1][0], b - 1, v)
+        else:
+            parts.append((a, b - 1, v))
+    if all(v == 0 for _a, _b, v in parts):
+        return [(first, last, 0)]
+    scale = scenario.hotspot_value_minutes / 60 * dwell * settings.presence_prize_per_minute
+    return [(a, b, int(v * scale)) for a, b, v in parts]
 
 
 def _when(dates: list, minute: int) -> str:

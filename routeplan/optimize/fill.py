@@ -122,6 +122,10 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     v = model.vehicles[vi]
     free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
             if c.kind in _PRESENCE and i not in served and i not in kept and st.tw_late >= v.tw_early and st.tw_early <= v.tw_late]
+    # its own reserve parts the search left out come first (each worth more than presence), so that a route the
+    # search left without its reserve is not filled for the whole shift
+    own = [i for i, c in enumerate(cs.stops) if c.kind == "reserve" and i not in served and i not in kept
+           and model.stops[i].location == fleet.depot_copy.get(vi)]
     if free:
         ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
                                       model.stops[i].service)[vi] for i in free])
@@ -147,7 +151,9 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
         if vary and i in loop:  # at most one slot of each loop: a group with one member served at most
             g = groups.setdefault(loop[i], sub.add_group(required=False))
         sub.add_stop(dataclasses.replace(st, group=g, prize=max(st.prize, int(floor * st.service))))
-    index = keep + free
+    for i in own:
+        sub.add_stop(dataclasses.replace(model.stops[i]))
+    index = keep + free + own
     res = sub.solve(time_limit=seconds, seed=seed, max_iterations=iterations,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)
     if not res.feasible or not res.routes or not set(range(len(keep))) <= res.served:

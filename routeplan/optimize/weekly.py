@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 import routeplan.settings as settings
+from routeplan.model.geo import HotspotAreas, frame_of
 from routeplan.model.layers import VitalObject
 from routeplan.model.plan import Plan
 from routeplan.model.scenario import Scenario
@@ -144,8 +145,11 @@ def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict
     for p in fleet.pins:
         done[p.obj.id] = done.get(p.obj.id, 0) + 1
     cs = Candidates()
+    # a required visit in a hotspot's area while the hotspot is active is presence there too (as the figures count it)
+    spots = HotspotAreas(ctx.hotspots, frame_of(ctx.graph)) if ctx.hotspots else None
+    near = {o.id: [ctx.hotspots[i] for i in spots.containing(o.lon, o.lat)] for o in ctx.objects} if spots else {}
     add_object_candidates(cs, fleet, scenario, ctx.objects, loc_of, from_day=from_day, done_visits=done,
-                          avoid_hours=avoid_hours)
+                          avoid_hours=avoid_hours, near=near)
     add_pin_candidates(cs, fleet)
     add_break_candidates(cs, fleet)
     add_presence_candidates(cs, fleet, scenario, ctx.hotspots, areas, loc_of, rng, from_day=from_day)
@@ -189,8 +193,8 @@ def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: i
     """Routes of the model without its presence candidates, as the warm start of the whole model.
 
     Required visits come first: solved alone (vital objects, pins and breaks, in the whole shift), the search
-    serves them all where it can; then the reserve is added around them (parts of it give way to a required
-    visit, nothing else); the whole model starts from those routes and fills the patrol time, and never gives up
+    serves them all where it can (at the prizes of their priorities alone); then the reserve is added around them
+    (parts of it give way to a required visit, nothing else); the whole model starts from those routes and fills the patrol time, and never gives up
     a required visit or the reserve (each worth more) for presence.
     """
     if not any(c.kind in ("hotspot", "area_patrol") for c in candidates):
@@ -206,7 +210,9 @@ def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: i
         for _members, required in model.groups:
             sub.add_group(required)
         for i in keep:
-            sub.add_stop(dataclasses.replace(model.stops[i]))
+            # without the presence a visit in a hotspot's hours earns: else the visits crowd into those hours first,
+            # and the reserve (added next, worth less than any visit) is what gives way
+            sub.add_stop(dataclasses.replace(model.stops[i], prize=model.stops[i].prize - candidates[i].bonus))
         pos = {i: k for k, i in enumerate(keep)}
         init = None if warm is None else [(v, [pos[i] for i in visits]) for v, visits in warm]
         res = sub.solve(time_limit=max(1.0, time_limit / 2), seed=seed, initial_routes=init, progress=progress,
