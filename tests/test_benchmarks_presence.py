@@ -25,12 +25,12 @@ def test_ceiling_fills_the_free_minutes_riskiest_hotspot_first_once_an_hour(benc
     t = plan.routes[0]
     at = dt.datetime.combine(t.day, dt.time(10, 0), tzinfo=t.start.tzinfo)
     stop = Visit(id=h2.id, kind="hotspot", name="x", category="hotspot", arrival=at,
-                 departure=at + dt.timedelta(minutes=200), lon=h2.lon, lat=h2.lat, dwell_minutes=200, window="")
+                 departure=at + dt.timedelta(minutes=300), lon=h2.lon, lat=h2.lat, dwell_minutes=300, window="")
     one = dataclasses.replace(plan, routes=[dataclasses.replace(t, stops=[stop])], patrol=[])
     dwell, days = ctx.scenario.hotspot_dwell_minutes, ctx.scenario.days
     first = days * ((120 - dwell) // 60 + 1) * dwell  # the riskier hotspot: two hours a day, once an hour
-    assert first < 200
-    assert bench.presence_ceiling(one, ctx2) == pytest.approx(first * 1.0 + (200 - first) * 0.5, abs=0.05)
+    assert first < 300
+    assert bench.presence_ceiling(one, ctx2) == pytest.approx(first * 1.0 + (300 - first) * 0.5, abs=0.05)
 
 
 def test_ceiling_is_above_what_the_plan_reaches(bench, demo_plan):

@@ -24,6 +24,7 @@ from routeplan.load.patrol import plan_patrol, shift_patrol, unit_patrol
 from routeplan.model.layers import CATEGORIES
 from routeplan.model.operations import RISK_CLASS_DEFAULTS
 from routeplan.model.scenario import (
+    HOTSPOT_DWELL_MINUTES,
     RISK_CLASSES,
     UNIT_KINDS,
     WEEKDAYS,
@@ -434,7 +435,7 @@ def _plan_table(raw: dict[str, Any], f: str) -> _PlanTable:
     if language not in ("id", "en"):
         raise InputError(f"{f} [plan].language: must be \"id\" or \"en\", got {language!r}")
     dwell = plan_t.get("default_dwell_minutes")
-    hdwell = plan_t.get("hotspot_dwell_minutes", 12)
+    hdwell = plan_t.get("hotspot_dwell_minutes", HOTSPOT_DWELL_MINUTES)
     for key, v in (("default_dwell_minutes", 10 if dwell is None else dwell), ("hotspot_dwell_minutes", hdwell)):
         if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 480:
             raise InputError(f"{f} [plan].{key}: must be whole minutes from 0 to 480, got {v!r}")

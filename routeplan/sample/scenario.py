@@ -51,7 +51,7 @@ days = 7
 language = "id"
 utc_offset = "+07:00"
 default_dwell_minutes = 10
-hotspot_dwell_minutes = 12
+hotspot_dwell_minutes = 15
 
 # [layers]: vital objects (points), crime hotspots (polygons or points) and desa boundaries (polygons).
 [layers]
