@@ -87,10 +87,16 @@ def classify(plan: Plan, stays: dict[str, list[Stay]], checkins: list[CheckIn]) 
     for c in checkins:
         if not c.flag:
             trusted.setdefault((c.unit, c.object_id), []).append(c)
+    spans: dict[str, list[tuple[Route, float, float]]] = {}
+    for r in plan.routes:
+        spans.setdefault(r.unit, []).append((r, r.start.timestamp(), r.end.timestamp()))
     out: list[VisitResult] = []
     for r in plan.routes:
         lo, hi = route_span(r)
-        unit_stays = [(i, s) for i, s in enumerate(stays.get(r.unit, [])) if s.end >= lo and s.start <= hi]
+        # a stay inside another route of the unit (the next shift of a double shift) is that route's evidence,
+        # not a late visit of this one
+        unit_stays = [(i, s) for i, s in enumerate(stays.get(r.unit, [])) if s.end >= lo and s.start <= hi
+                      and not any(o is not r and a <= s.start and s.end <= b for o, a, b in spans[r.unit])]
         for v in r.stops:
             radius = stop_radius(r, v)
             planned = v.arrival.timestamp()

@@ -130,7 +130,7 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
         ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
                                       model.stops[i].service)[vi] for i in free])
         free = [i for i, good in zip(free, ok) if good]
-    loop = {i: key for i in [*keep, *free] if (key := _loop_key(cs, i)) is not None}
+    loop = {i: key for i in [*keep, *free] if (key := _loop_key(cs, i)) is not None} if vary else {}
     if vary:
         driven = {loop[i] for i in keep if i in loop}
         free = [i for i in free if loop.get(i) not in driven]
