@@ -1807,23 +1807,12 @@ class PvrpRoutePool:
         self.routes = {k: v for k, v in self.routes.items() if k in stay}
 
 
-def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], time_limit: float,
-                       warm: list[list[list[int]]] | None = None
-                       ) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]], float] | None:
-    """The set-partitioning step: choose day routes from ``columns`` and one combination per customer.
+def _sp_lp(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], integer: bool):
+    """The set-partitioning model of :func:`pvrp_set_partition` as a ``highspy.HighsLp``.
 
-    ``columns`` are ``(day, order, length)``. Binary ``x_r`` per column, binary ``y_ic`` per customer ``i``
-    and allowed combination ``c``; ``sum_c y_ic = 1``; for each customer ``i`` and day ``d`` of one of its
-    combinations ``sum(x_r: r on d, i in r) >= sum(y_ic: d in c)`` (covering: a customer may be on more
-    routes than it needs, :func:`pvrp_routes_from_cover` removes the extra visits); at most ``m`` routes a
-    day; minimise the summed length. Solved by HiGHS (``highspy``, one thread) within ``time_limit``
-    wall-clock seconds, warm-started from ``warm`` (a solution whose every route is a column) when given.
-
-    Returns
-    -------
-    (days, combination per customer, objective) or None
-        ``days`` are the chosen routes as the columns give them (extra visits not yet removed); None when
-        no integer solution was found in time.
+    Rows: ``n - 1`` rows ``sum_c y_ic = 1`` (row ``i - 1``), then one covering row per (customer, day) of its
+    combinations (``cover[(i, d)]`` is its index), then ``t`` vehicle rows from ``base``. Columns: ``x`` per
+    column of ``columns``, then ``y`` per ``ycols`` entry. Returns (lp, ycols, cover, base).
     """
     n, t = len(inst.demand), inst.t
     ycols = [(i, c) for i in range(1, n) for c in inst.combos[i]]
@@ -1872,7 +1861,34 @@ def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, .
     lp.row_lower_, lp.row_upper_ = np.array(lo), np.array(hi)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx_ + ny)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx_ + ny)
+    return lp, ycols, cover, base
+
+
+def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], time_limit: float,
+                       warm: list[list[list[int]]] | None = None
+                       ) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]], float] | None:
+    """The set-partitioning step: choose day routes from ``columns`` and one combination per customer.
+
+    ``columns`` are ``(day, order, length)``. Binary ``x_r`` per column, binary ``y_ic`` per customer ``i``
+    and allowed combination ``c``; ``sum_c y_ic = 1``; for each customer ``i`` and day ``d`` of one of its
+    combinations ``sum(x_r: r on d, i in r) >= sum(y_ic: d in c)`` (covering: a customer may be on more
+    routes than it needs, :func:`pvrp_routes_from_cover` removes the extra visits); at most ``m`` routes a
+    day; minimise the summed length. Solved by HiGHS (``highspy``, one thread) within ``time_limit``
+    wall-clock seconds, warm-started from ``warm`` (a solution whose every route is a column) when given.
+
+    Returns
+    -------
+    (days, combination per customer, objective) or None
+        ``days`` are the chosen routes as the columns give them (extra visits not yet removed); None when
+        no integer solution was found in time.
+    """
+    t = inst.t
+    lp, ycols, _, _ = _sp_lp(inst, columns, integer=True)
+    nx_ = len(columns)
+    import highspy  # lazy: only the pool methods need HiGHS (the bench extra); TOP, Solomon and travel run without
+
     h = highspy.Highs()
     for key, val in (("output_flag", False), ("threads", 1), ("time_limit", max(0.1, time_limit)),
                      ("mip_rel_gap", 1e-7), ("random_seed", 0)):
@@ -1969,6 +1985,9 @@ class PvrpPoolSolver(PvrpTravelSolver):
         self._time_limit = 0.0
         self.sp_stats: dict = {"calls": 0, "improved": 0, "gains": [], "cpu_s": 0.0, "pool": [], "columns": []}
 
+    #: share of the budget for column generation before the final set-partitioning step (:class:`PvrpCgSolver`)
+    cg_share = 0.0
+
     def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
         days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
         self.pool.add_solution(days, self.variants)
@@ -1986,7 +2005,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
 
     def _sp_due(self, deadline: float) -> bool:
         left = deadline - now()
-        final_at = (self.polish_share + self.round_share + self.sp_share) * self._time_limit + 1.0
+        final_at = (self.polish_share + self.round_share + self.sp_share + self.cg_share) * self._time_limit + 1.0
         if not self._final_done and left <= final_at:
             self._final_done = True
             return left > self.polish_share * self._time_limit + 1.0
@@ -2039,6 +2058,137 @@ class PvrpPoolEndSolver(PvrpPoolSolver):
         super().__init__(inst, scale=scale, seed=seed, sp_rounds=None, **kwargs)
 
 
+def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]]) -> dict | None:
+    """The LP relaxation of :func:`pvrp_set_partition` over ``columns`` and its duals.
+
+    Returns None when HiGHS finds no optimum (the LP is infeasible when no columns cover a customer), else a dict:
+    ``objective`` (a lower bound on every plan made of these columns), ``x`` (column values, then the ``y``
+    values in ``ycols`` order), ``ycols``, ``pi`` (per customer ``i`` at ``pi[i]``, dual of ``sum_c y_ic = 1``),
+    ``rho`` (per (customer, day) cover row, >= 0), ``mu`` (per day, dual of the vehicle row, <= 0). The reduced
+    cost of a route on day ``d`` is ``length - sum(rho[(i, d)] for i in route) - mu[d]`` (:func:`pvrp_reduced_cost`).
+    """
+    import highspy
+
+    lp, ycols, cover, base = _sp_lp(inst, columns, integer=False)
+    h = highspy.Highs()
+    for key, val in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+        h.setOptionValue(key, val)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    dual = np.asarray(sol.row_dual)
+    n = len(inst.demand)
+    return {"objective": float(h.getInfo().objective_function_value), "x": np.asarray(sol.col_value),
+            "ycols": ycols, "pi": np.concatenate([[0.0], dual[: n - 1]]),
+            "rho": {key: float(dual[k]) for key, k in cover.items()},
+            "mu": [float(v) for v in dual[base: base + inst.t]]}
+
+
+def pvrp_reduced_cost(duals: dict, d: int, order, length: float) -> float:
+    """Reduced cost in the SP's LP (``duals`` from :func:`pvrp_sp_duals`) of a route of ``length`` on day ``d``."""
+    rho = duals["rho"]
+    return length - sum(rho.get((i, d), 0.0) for i in order) - duals["mu"][d]
+
+
+class PvrpCgSolver(PvrpPoolEndSolver):
+    """:class:`PvrpPoolEndSolver` whose final set-partitioning step is preceded by column generation.
+
+    Before the SP, for ``cg_share`` of the budget: solve the SP's LP relaxation over the pool
+    (:func:`pvrp_sp_duals`), and price each day ``d`` by a prize-collecting VRP (:meth:`price_day`): the
+    customers with a positive cover dual ``rho_id`` are optional stops whose prize is that dual, a route pays
+    ``-mu_d`` (the vehicle row's dual) when it leaves the depot, and the day's limits hold. Each route of its
+    answer with a negative reduced cost is a new column (into the pool, so on every day it fits). Repeat until
+    no day yields a column or the time is up; then the integer SP (warm start: the current solution) and the
+    LNS's proposal round and polish as in :class:`PvrpPoolEndSolver`. Combination changes need no pricing:
+    every ``y_ic`` is in the LP, so the cover duals of a customer's days already say which combination pays.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.15,
+                 price_seconds: float = 0.5, price_iters: int = 300, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **kwargs)
+        self.cg_share = cg_share
+        self.price_seconds = price_seconds
+        self.price_iters = price_iters
+        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False}
+
+    def solve(self, time_limit: float) -> dict:
+        res = super().solve(time_limit)
+        st = self.cg_stats
+        res["cg"] = {"iterations": st["iterations"], "columns": st["columns"], "cpu_s": round(st["cpu_s"], 2),
+                     "lp": [round(v, 2) for v in st["lp"]], "converged": st["converged"]}
+        return res
+
+    def price_day(self, d: int, duals: dict, warm: list[list[int]], seconds: float, seed: int) -> list[list[int]]:
+        """Routes of day ``d`` with a negative reduced cost, by a short prize-collecting PyVRP solve from ``warm``."""
+        inst = self.inst
+        custs = sorted(i for (i, dd), v in duals["rho"].items() if dd == d and v > 1e-9)
+        if not custs:
+            return []
+        idx = [0] + custs
+        pos = {c: k for k, c in enumerate(custs)}
+        dur = self.dist[np.ix_(idx, idx)]
+        cost = dur.copy()
+        # the vehicle row's dual is a fixed price per route: charged on leaving the depot
+        cost[0, 1:] += max(0.0, math.ceil(-duals["mu"][d] * self.scale))
+        model = RoutingModel([dur], [cost])
+        limit = int(math.floor(inst.duration[d] * self.scale + 1e-6)) if inst.duration[d] > 0 else None
+        model.add_vehicle(Vehicle(start=0, end=0, tw_early=0, tw_late=self.H, capacity=inst.capacity[d] * self.load_scale,
+                                  max_duration=limit, unit_distance_cost=1, unit_duration_cost=0,
+                                  num_available=inst.m, name=f"day{d}"))
+        for c in custs:
+            model.add_stop(Stop(location=pos[c] + 1, tw_early=0, tw_late=self.H, service=int(self.svc[c]),
+                                prize=int(duals["rho"][(c, d)] * self.scale), required=False,
+                                demand=int(inst.demand[c]) * self.load_scale))
+        init = [(0, [pos[v] for v in r if v in pos]) for r in warm]
+        init = [r for r in init if r[1]][: inst.m]
+        res = solve_model(model, seconds, seed=seed, initial_routes=init or None, no_improvement=self.price_iters,
+                          search=self.search)
+        out = []
+        for r in res.routes:
+            order = [custs[s] for s, _, _ in r.visits]
+            if order and self._route_ok(order, d) and \
+                    pvrp_reduced_cost(duals, d, order, self.pool.length(order)) < -1e-6:
+                out.append(order)
+        return out
+
+    def column_generation(self, cur, deadline: float) -> None:
+        """Add priced columns to the pool until none is found or ``deadline`` (budget clock) passes."""
+        st = self.cg_stats
+        t0 = time.process_time()
+        while now() < deadline - 0.2:
+            columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
+            duals = pvrp_sp_duals(self.inst, columns)
+            if duals is None:
+                break
+            st["lp"].append(duals["objective"])
+            st["iterations"] += 1
+            new = 0
+            for d in range(self.inst.t):
+                left = deadline - now()
+                if left < 0.1:
+                    break
+                found = self.price_day(d, duals, cur[1][d], min(self.price_seconds, left),
+                                       seed=self.seed + st["iterations"] * self.inst.t + d)
+                new += sum(self.pool.add(order) for order in found)
+            st["columns"] += new
+            if new == 0:
+                st["converged"] = now() < deadline - 0.2
+                break
+        st["cpu_s"] += time.process_time() - t0
+
+    def _sp_step(self, cur):
+        self.pool.prune(self.pool_cap, cur[1], self.per_customer)
+        self.column_generation(cur, now() + self.cg_share * self._time_limit)
+        # the CG columns stay: pruning again could drop the ones the LP just asked for
+        cap, self.pool_cap = self.pool_cap, 10 ** 9
+        try:
+            return super()._sp_step(cur)
+        finally:
+            self.pool_cap = cap
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -2046,7 +2196,7 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
-                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
+                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver", "cg": "PvrpCgSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
