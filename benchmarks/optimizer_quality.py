@@ -2058,7 +2058,8 @@ class PvrpPoolEndSolver(PvrpPoolSolver):
         super().__init__(inst, scale=scale, seed=seed, sp_rounds=None, **kwargs)
 
 
-def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]]) -> dict | None:
+def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], interior: bool = False
+                  ) -> dict | None:
     """The LP relaxation of :func:`pvrp_set_partition` over ``columns`` and its duals.
 
     Returns None when HiGHS finds no optimum (the LP is infeasible when no columns cover a customer), else a dict:
@@ -2066,12 +2067,18 @@ def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], 
     values in ``ycols`` order), ``ycols``, ``pi`` (per customer ``i`` at ``pi[i]``, dual of ``sum_c y_ic = 1``),
     ``rho`` (per (customer, day) cover row, >= 0), ``mu`` (per day, dual of the vehicle row, <= 0). The reduced
     cost of a route on day ``d`` is ``length - sum(rho[(i, d)] for i in route) - mu[d]`` (:func:`pvrp_reduced_cost`).
+    With ``interior`` the LP is solved by HiGHS's interior-point method without crossover: duals near the centre
+    of the optimal dual face instead of a vertex of it (the SP's LP is highly degenerate, and vertex duals price
+    columns that then enter the basis at zero without moving the bound).
     """
     import highspy
 
     lp, ycols, cover, base = _sp_lp(inst, columns, integer=False)
     h = highspy.Highs()
-    for key, val in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+    opts: tuple = (("output_flag", False), ("threads", 1), ("random_seed", 0))
+    if interior:
+        opts += (("solver", "ipm"), ("run_crossover", "off"))
+    for key, val in opts:
         h.setOptionValue(key, val)
     h.passModel(lp)
     h.run()
@@ -2079,6 +2086,9 @@ def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], 
         return None
     sol = h.getSolution()
     dual = np.asarray(sol.row_dual)
+    if interior:  # the interior point's duals are feasible only up to its tolerance: clip to the signs
+        dual[len(inst.demand) - 1: base] = np.maximum(dual[len(inst.demand) - 1: base], 0.0)
+        dual[base: base + inst.t] = np.minimum(dual[base: base + inst.t], 0.0)
     n = len(inst.demand)
     return {"objective": float(h.getInfo().objective_function_value), "x": np.asarray(sol.col_value),
             "ycols": ycols, "pi": np.concatenate([[0.0], dual[: n - 1]]),
@@ -2090,6 +2100,51 @@ def pvrp_reduced_cost(duals: dict, d: int, order, length: float) -> float:
     """Reduced cost in the SP's LP (``duals`` from :func:`pvrp_sp_duals`) of a route of ``length`` on day ``d``."""
     rho = duals["rho"]
     return length - sum(rho.get((i, d), 0.0) for i in order) - duals["mu"][d]
+
+
+def pvrp_lp_dive(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], deadline: float
+                 ) -> tuple[list[list[list[int]]] | None, dict[int, tuple[int, ...]]] | None:
+    """An integer plan from the SP's LP relaxation by diving (HiGHS's dual simplex, warm-started each time).
+
+    First the combinations: every ``y_ic`` at 1 stays, and the largest fractional one is fixed to 1 (to 0
+    instead when that makes the LP infeasible), re-solving in between, until each customer has one combination.
+    Then the route columns the same way. Returns ``(days, combination)`` as :func:`pvrp_set_partition` does
+    (extra visits not removed), ``(None, combination)`` when the route dive ends infeasible or at ``deadline``
+    (budget clock) after the combinations were fixed, or None before that.
+    """
+    import highspy
+
+    lp, ycols, _, _ = _sp_lp(inst, columns, integer=False)
+    h = highspy.Highs()
+    for key, val in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+        h.setOptionValue(key, val)
+    h.passModel(lp)
+    nx_, ncol = len(columns), len(columns) + len(ycols)
+    fixed = np.zeros(ncol, dtype=bool)
+    combo: dict[int, tuple[int, ...]] | None = None
+    h.run()
+    while now() < deadline and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        x = np.asarray(h.getSolution().col_value)
+        frac = np.where(~fixed & (x > 1e-6) & (x < 1 - 1e-6))[0]
+        ys = frac[frac >= nx_]
+        if combo is None and not len(ys):
+            combo = {i: c for k, (i, c) in enumerate(ycols) if x[nx_ + k] > 0.5}
+        if not len(frac):
+            days: list[list[list[int]]] = [[] for _ in range(inst.t)]
+            for j, (d, order, _) in enumerate(columns):
+                if x[j] > 0.5:
+                    days[d].append(list(order))
+            return days, combo if combo is not None else {}
+        # combinations first: the LP re-balances routes around each fixed choice
+        pick = ys if len(ys) else frac
+        j = int(pick[np.argmax(x[pick])])
+        fixed[j] = True
+        h.changeColBounds(j, 1.0, 1.0)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            h.changeColBounds(j, 0.0, 0.0)
+            h.run()
+    return None if combo is None else (None, combo)
 
 
 class PvrpCgSolver(PvrpPoolEndSolver):
@@ -2106,12 +2161,13 @@ class PvrpCgSolver(PvrpPoolEndSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.15,
-                 price_seconds: float = 0.5, price_iters: int = 300, **kwargs):
+                 price_seconds: float = 0.5, price_iters: int = 300, interior: bool = False, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
+        self.interior = interior
         self.price_seconds = price_seconds
         self.price_iters = price_iters
-        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False}
+        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": []}
 
     def solve(self, time_limit: float) -> dict:
         res = super().solve(time_limit)
@@ -2159,12 +2215,12 @@ class PvrpCgSolver(PvrpPoolEndSolver):
         t0 = time.process_time()
         while now() < deadline - 0.2:
             columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
-            duals = pvrp_sp_duals(self.inst, columns)
+            duals = pvrp_sp_duals(self.inst, columns, interior=self.interior)
             if duals is None:
                 break
             st["lp"].append(duals["objective"])
             st["iterations"] += 1
-            new = 0
+            new, rc = 0, 0.0
             for d in range(self.inst.t):
                 left = deadline - now()
                 if left < 0.1:
@@ -2172,6 +2228,8 @@ class PvrpCgSolver(PvrpPoolEndSolver):
                 found = self.price_day(d, duals, cur[1][d], min(self.price_seconds, left),
                                        seed=self.seed + st["iterations"] * self.inst.t + d)
                 new += sum(self.pool.add(order) for order in found)
+                rc += min((pvrp_reduced_cost(duals, d, o, self.pool.length(o)) for o in found), default=0.0)
+            st["min_rc"].append(rc)
             st["columns"] += new
             if new == 0:
                 st["converged"] = now() < deadline - 0.2
