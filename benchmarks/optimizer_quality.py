@@ -2161,7 +2161,7 @@ class PvrpCgSolver(PvrpPoolEndSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.15,
-                 price_seconds: float = 0.5, price_iters: int = 300, interior: bool = False, **kwargs):
+                 price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
         self.interior = interior
