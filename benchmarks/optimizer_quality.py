@@ -19,7 +19,8 @@ patrols (no separate solver script):
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
               rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
               (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found
-              (``--pvrp-method pool-end``: once, before the final polish).
+              (``--pvrp-method pool-end``: once, before the final polish; ``--pvrp-method cg``,
+              :class:`PvrpCgSolver`: that step after column generation priced by the step's LP duals).
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -2254,7 +2255,8 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
-                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver", "cg": "PvrpCgSolver",
+                "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
+                "cg": "PvrpCgSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
@@ -2399,7 +2401,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
                          "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
-                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: pool-end "
+                         "with column generation priced by the step's LP duals first, session 10), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")
