@@ -2107,8 +2107,9 @@ def pvrp_lp_dive(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], f
                  ) -> tuple[list[list[list[int]]] | None, dict[int, tuple[int, ...]]] | None:
     """An integer plan from the SP's LP relaxation by diving (HiGHS's dual simplex, warm-started each time).
 
-    First the combinations: every ``y_ic`` at 1 stays, and the largest fractional one is fixed to 1 (to 0
-    instead when that makes the LP infeasible), re-solving in between, until each customer has one combination.
+    First the combinations: the largest fractional ``y_ic`` is fixed to 1 (to 0 instead when that makes the LP
+    infeasible), together with every other fractional one at >= 0.7 (all undone but the largest when that makes
+    the LP infeasible), re-solving in between, until each customer has one combination.
     Then the route columns the same way. Returns ``(days, combination)`` as :func:`pvrp_set_partition` does
     (extra visits not removed), ``(None, combination)`` when the route dive ends infeasible or at ``deadline``
     (budget clock) after the combinations were fixed, or None before that.
@@ -2139,43 +2140,115 @@ def pvrp_lp_dive(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], f
         # combinations first: the LP re-balances routes around each fixed choice
         pick = ys if len(ys) else frac
         j = int(pick[np.argmax(x[pick])])
-        fixed[j] = True
-        h.changeColBounds(j, 1.0, 1.0)
+        # with the largest, every combination the LP already takes at >= 0.7 (one re-solve for many customers)
+        batch = [j] + [int(k) for k in ys if k != j and x[k] >= 0.7] if len(ys) else [j]
+        for k in batch:
+            h.changeColBounds(k, 1.0, 1.0)
         h.run()
+        if len(batch) > 1 and h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            for k in batch[1:]:
+                h.changeColBounds(k, 0.0, 1.0)
+            h.run()
+            batch = [j]
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             h.changeColBounds(j, 0.0, 0.0)
             h.run()
+        fixed[batch] = True
     return None if combo is None else (None, combo)
 
 
 class PvrpCgSolver(PvrpPoolEndSolver):
-    """:class:`PvrpPoolEndSolver` whose final set-partitioning step is preceded by column generation.
+    """The ``travel`` LNS with column generation priced by the set-partitioning LP's duals, and relax-and-fix.
 
-    Before the SP, for ``cg_share`` of the budget: solve the SP's LP relaxation over the pool
-    (:func:`pvrp_sp_duals`), and price each day ``d`` by a prize-collecting VRP (:meth:`price_day`): the
-    customers with a positive cover dual ``rho_id`` are optional stops whose prize is that dual, a route pays
-    ``-mu_d`` (the vehicle row's dual) when it leaves the depot, and the day's limits hold. Each route of its
-    answer with a negative reduced cost is a new column (into the pool, so on every day it fits). Repeat until
-    no day yields a column or the time is up; then the integer SP (warm start: the current solution) and the
-    LNS's proposal round and polish as in :class:`PvrpPoolEndSolver`. Combination changes need no pricing:
-    every ``y_ic`` is in the LP, so the cover duals of a customer's days already say which combination pays.
+    A *CG step* runs at the shares ``cg_at`` of the budget (and, with ``cg_at=()``, once before the polish, as
+    :class:`PvrpPoolEndSolver`'s SP step). For ``cg_share`` of the budget it solves the SP's LP relaxation over
+    the pool of routes found (:func:`pvrp_sp_duals`, interior-point duals) and prices each day ``d`` by a
+    prize-collecting VRP (:meth:`price_day`): the customers with a positive cover dual ``rho_id`` are optional
+    stops whose prize is that dual, a route pays ``-mu_d`` (the vehicle row's dual) on leaving the depot, and the
+    day's limits hold. Each route of its answer with a negative reduced cost is a new column (into the pool, so
+    on every day it fits); repeat until no day yields one or the time is up. Combination changes need no
+    pricing: every ``y_ic`` is in the LP.
+
+    Then, with ``dive`` (relax and fix), :func:`pvrp_lp_dive` fixes the combinations one by one in the LP
+    (at most ``dive_share`` of the budget), and those combinations, applied to the current routes
+    (:meth:`_apply`), are the next LNS round's proposal: re-solved warm-started and accepted like any round.
+    Without ``dive``: the integer SP over the enriched pool (warm start: the current solution), as in
+    :class:`PvrpPoolEndSolver`.
     """
 
-    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.15,
-                 price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True, **kwargs):
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.12,
+                 price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True,
+                 cg_at: tuple[float, ...] = (0.35, 0.65), dive: bool = True, dive_share: float = 0.05, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
         self.interior = interior
         self.price_seconds = price_seconds
         self.price_iters = price_iters
-        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": []}
+        self.cg_at = cg_at
+        self.dive = dive
+        self.dive_share = dive_share
+        self._steps = 0
+        self._dive_from: float | None = None
+        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": [],
+                               "dives": []}
 
     def solve(self, time_limit: float) -> dict:
         res = super().solve(time_limit)
         st = self.cg_stats
         res["cg"] = {"iterations": st["iterations"], "columns": st["columns"], "cpu_s": round(st["cpu_s"], 2),
-                     "lp": [round(v, 2) for v in st["lp"]], "converged": st["converged"]}
+                     "lp": [round(v, 2) for v in st["lp"]], "converged": st["converged"], "dives": st["dives"]}
         return res
+
+    def _sp_due(self, deadline: float) -> bool:
+        if not self.cg_at:
+            return super()._sp_due(deadline)
+        left, total = deadline - now(), self._time_limit
+        if self._steps >= len(self.cg_at) or total - left < self.cg_at[self._steps] * total:
+            return False
+        self._steps += 1
+        return left > (self.polish_share + self.round_share + self.cg_share + self.dive_share) * total + 1.0
+
+    def _sp_step(self, cur):
+        self.pool.prune(self.pool_cap, cur[1], self.per_customer)
+        self.column_generation(cur, now() + self.cg_share * self._time_limit)
+        if self.dive:
+            return self._dive_step(cur)
+        # the CG columns stay: pruning again could drop the ones the LP just asked for
+        cap, self.pool_cap = self.pool_cap, 10 ** 9
+        try:
+            return super()._sp_step(cur)
+        finally:
+            self.pool_cap = cap
+
+    def _dive_step(self, cur):
+        """Relax and fix: the LP dive's combinations applied to the current routes, or None."""
+        columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
+        t0 = time.process_time()
+        out = pvrp_lp_dive(self.inst, columns, now() + self.dive_share * self._time_limit)
+        row: dict = {"from": round(cur[0], 2), "cpu_s": round(time.process_time() - t0, 2), "changed": 0}
+        self.cg_stats["dives"].append(row)
+        if out is None:
+            return None
+        days, combo = self._copy(cur[1]), dict(cur[2])
+        try:
+            for i in self.choice_needed:
+                if out[1].get(i, combo[i]) != combo[i]:
+                    self._apply(days, combo, i, out[1][i])
+                    row["changed"] += 1
+        except LnsError:  # a day without room for an insertion: no proposal
+            return None
+        if not row["changed"]:
+            return None
+        self._dive_from = cur[0]
+        return days, combo
+
+    def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
+        days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
+        if self._dive_from is not None:  # the re-solve of a dive's proposal: record what it gave
+            ok, cost, _ = verify_pvrp(self.inst, days)
+            self.cg_stats["dives"][-1]["to"] = round(cost, 2) if ok else None
+            self._dive_from = None
+        return days, feasible
 
     def price_day(self, d: int, duals: dict, warm: list[list[int]], seconds: float, seed: int) -> list[list[int]]:
         """Routes of day ``d`` with a negative reduced cost, by a short prize-collecting PyVRP solve from ``warm``."""
@@ -2237,15 +2310,13 @@ class PvrpCgSolver(PvrpPoolEndSolver):
                 break
         st["cpu_s"] += time.process_time() - t0
 
-    def _sp_step(self, cur):
-        self.pool.prune(self.pool_cap, cur[1], self.per_customer)
-        self.column_generation(cur, now() + self.cg_share * self._time_limit)
-        # the CG columns stay: pruning again could drop the ones the LP just asked for
-        cap, self.pool_cap = self.pool_cap, 10 ** 9
-        try:
-            return super()._sp_step(cur)
-        finally:
-            self.pool_cap = cap
+
+
+class PvrpCgSpSolver(PvrpCgSolver):
+    """:class:`PvrpCgSolver` as first measured in session 10: one CG step before the polish, then the integer SP."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"cg_at": (), "dive": False, "cg_share": 0.15} | kwargs))
 
 
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
@@ -2256,7 +2327,7 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
-                "cg": "PvrpCgSolver",
+                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\

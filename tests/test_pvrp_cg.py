@@ -168,4 +168,16 @@ def test_cg_solver_returns_a_verified_plan(oq):
     assert ok, why
     assert cost == pytest.approx(res["value"], abs=0.01)
     assert cost >= _optimum(inst) - 1e-6
-    assert res["cg"]["iterations"] >= 1 and res["sp"]["calls"] == 1
+    assert res["cg"]["iterations"] >= 1 and res["cg"]["dives"] and res["sp"]["calls"] == 0
+
+
+def test_cg_sp_solver_returns_a_verified_plan(oq):
+    inst = _instance(oq, m=2)
+    s = oq.PvrpCgSpSolver(inst, seed=0)
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    res = s.solve(8.0)
+    assert res["feasible"]
+    ok, cost, why = oq.verify_pvrp(inst, res["routes"])
+    assert ok, why
+    assert cost >= _optimum(inst) - 1e-6
+    assert res["cg"]["iterations"] >= 1 and not res["cg"]["dives"] and res["sp"]["calls"] == 1
