@@ -2178,7 +2178,7 @@ class PvrpCgSolver(PvrpPoolEndSolver):
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.12,
                  price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True,
-                 cg_at: tuple[float, ...] = (0.35, 0.65), dive: bool = True, dive_share: float = 0.05, **kwargs):
+                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
         self.interior = interior
