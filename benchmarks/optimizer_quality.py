@@ -19,8 +19,10 @@ patrols (no separate solver script):
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
               rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
               (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found
-              (``--pvrp-method pool-end``: once, before the final polish; ``--pvrp-method cg``,
-              :class:`PvrpCgSolver`: that step after column generation priced by the step's LP duals).
+              (``--pvrp-method pool-end``: once, before the final polish); ``--pvrp-method cg``
+              (:class:`PvrpCgSolver`) twice enriches that pool by column generation priced by the step's LP
+              duals and proposes the combinations an LP dive fixes (relax and fix) as an LNS round
+              (``--pvrp-method cg-sp``: column generation, then the integer step, before the polish).
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -2472,8 +2474,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
                          "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
-                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: pool-end "
-                         "with column generation priced by the step's LP duals first, session 10), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: column generation "
+                         "priced by the step's LP duals and the combinations of an LP dive as LNS proposals, session 10), "
+                         "cg-sp (PvrpCgSpSolver: column generation, then pool-end's step), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")
