@@ -19,7 +19,10 @@ patrols (no separate solver script):
               of the budget and ``--pvrp-method travel`` (:class:`PvrpTravelSolver`) also accepts
               rounds near the best cost (record-to-record travel); ``--pvrp-method pool``
               (:class:`PvrpPoolSolver`) adds a set-partitioning step over a pool of the day routes found
-              (``--pvrp-method pool-end``: once, before the final polish).
+              (``--pvrp-method pool-end``: once, before the final polish); ``--pvrp-method cg``
+              (:class:`PvrpCgSolver`) twice enriches that pool by column generation priced by the step's LP
+              duals and proposes the combinations an LP dive fixes (relax and fix) as an LNS round
+              (``--pvrp-method cg-sp``: column generation, then the integer step, before the polish).
 
 Time limits are budgets of *process CPU seconds* (``time.process_time()``, a PyVRP stopping
 criterion), because the machine is shared; ``--wall`` measures them in wall-clock seconds instead.
@@ -1807,23 +1810,12 @@ class PvrpRoutePool:
         self.routes = {k: v for k, v in self.routes.items() if k in stay}
 
 
-def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], time_limit: float,
-                       warm: list[list[list[int]]] | None = None
-                       ) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]], float] | None:
-    """The set-partitioning step: choose day routes from ``columns`` and one combination per customer.
+def _sp_lp(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], integer: bool):
+    """The set-partitioning model of :func:`pvrp_set_partition` as a ``highspy.HighsLp``.
 
-    ``columns`` are ``(day, order, length)``. Binary ``x_r`` per column, binary ``y_ic`` per customer ``i``
-    and allowed combination ``c``; ``sum_c y_ic = 1``; for each customer ``i`` and day ``d`` of one of its
-    combinations ``sum(x_r: r on d, i in r) >= sum(y_ic: d in c)`` (covering: a customer may be on more
-    routes than it needs, :func:`pvrp_routes_from_cover` removes the extra visits); at most ``m`` routes a
-    day; minimise the summed length. Solved by HiGHS (``highspy``, one thread) within ``time_limit``
-    wall-clock seconds, warm-started from ``warm`` (a solution whose every route is a column) when given.
-
-    Returns
-    -------
-    (days, combination per customer, objective) or None
-        ``days`` are the chosen routes as the columns give them (extra visits not yet removed); None when
-        no integer solution was found in time.
+    Rows: ``n - 1`` rows ``sum_c y_ic = 1`` (row ``i - 1``), then one covering row per (customer, day) of its
+    combinations (``cover[(i, d)]`` is its index), then ``t`` vehicle rows from ``base``. Columns: ``x`` per
+    column of ``columns``, then ``y`` per ``ycols`` entry. Returns (lp, ycols, cover, base).
     """
     n, t = len(inst.demand), inst.t
     ycols = [(i, c) for i in range(1, n) for c in inst.combos[i]]
@@ -1872,7 +1864,34 @@ def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, .
     lp.row_lower_, lp.row_upper_ = np.array(lo), np.array(hi)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx_ + ny)
+    if integer:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * (nx_ + ny)
+    return lp, ycols, cover, base
+
+
+def pvrp_set_partition(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], time_limit: float,
+                       warm: list[list[list[int]]] | None = None
+                       ) -> tuple[list[list[list[int]]], dict[int, tuple[int, ...]], float] | None:
+    """The set-partitioning step: choose day routes from ``columns`` and one combination per customer.
+
+    ``columns`` are ``(day, order, length)``. Binary ``x_r`` per column, binary ``y_ic`` per customer ``i``
+    and allowed combination ``c``; ``sum_c y_ic = 1``; for each customer ``i`` and day ``d`` of one of its
+    combinations ``sum(x_r: r on d, i in r) >= sum(y_ic: d in c)`` (covering: a customer may be on more
+    routes than it needs, :func:`pvrp_routes_from_cover` removes the extra visits); at most ``m`` routes a
+    day; minimise the summed length. Solved by HiGHS (``highspy``, one thread) within ``time_limit``
+    wall-clock seconds, warm-started from ``warm`` (a solution whose every route is a column) when given.
+
+    Returns
+    -------
+    (days, combination per customer, objective) or None
+        ``days`` are the chosen routes as the columns give them (extra visits not yet removed); None when
+        no integer solution was found in time.
+    """
+    t = inst.t
+    lp, ycols, _, _ = _sp_lp(inst, columns, integer=True)
+    nx_ = len(columns)
+    import highspy  # lazy: only the pool methods need HiGHS (the bench extra); TOP, Solomon and travel run without
+
     h = highspy.Highs()
     for key, val in (("output_flag", False), ("threads", 1), ("time_limit", max(0.1, time_limit)),
                      ("mip_rel_gap", 1e-7), ("random_seed", 0)):
@@ -1969,6 +1988,9 @@ class PvrpPoolSolver(PvrpTravelSolver):
         self._time_limit = 0.0
         self.sp_stats: dict = {"calls": 0, "improved": 0, "gains": [], "cpu_s": 0.0, "pool": [], "columns": []}
 
+    #: share of the budget for column generation before the final set-partitioning step (:class:`PvrpCgSolver`)
+    cg_share = 0.0
+
     def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
         days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
         self.pool.add_solution(days, self.variants)
@@ -1986,7 +2008,7 @@ class PvrpPoolSolver(PvrpTravelSolver):
 
     def _sp_due(self, deadline: float) -> bool:
         left = deadline - now()
-        final_at = (self.polish_share + self.round_share + self.sp_share) * self._time_limit + 1.0
+        final_at = (self.polish_share + self.round_share + self.sp_share + self.cg_share) * self._time_limit + 1.0
         if not self._final_done and left <= final_at:
             self._final_done = True
             return left > self.polish_share * self._time_limit + 1.0
@@ -2039,6 +2061,266 @@ class PvrpPoolEndSolver(PvrpPoolSolver):
         super().__init__(inst, scale=scale, seed=seed, sp_rounds=None, **kwargs)
 
 
+def pvrp_sp_duals(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], interior: bool = False
+                  ) -> dict | None:
+    """The LP relaxation of :func:`pvrp_set_partition` over ``columns`` and its duals.
+
+    Returns None when HiGHS finds no optimum (the LP is infeasible when no columns cover a customer), else a dict:
+    ``objective`` (a lower bound on every plan made of these columns), ``x`` (column values, then the ``y``
+    values in ``ycols`` order), ``ycols``, ``pi`` (per customer ``i`` at ``pi[i]``, dual of ``sum_c y_ic = 1``),
+    ``rho`` (per (customer, day) cover row, >= 0), ``mu`` (per day, dual of the vehicle row, <= 0). The reduced
+    cost of a route on day ``d`` is ``length - sum(rho[(i, d)] for i in route) - mu[d]`` (:func:`pvrp_reduced_cost`).
+    With ``interior`` the LP is solved by HiGHS's interior-point method without crossover: duals near the centre
+    of the optimal dual face instead of a vertex of it (the SP's LP is highly degenerate, and vertex duals price
+    columns that then enter the basis at zero without moving the bound).
+    """
+    import highspy
+
+    lp, ycols, cover, base = _sp_lp(inst, columns, integer=False)
+    h = highspy.Highs()
+    opts: tuple = (("output_flag", False), ("threads", 1), ("random_seed", 0))
+    if interior:
+        opts += (("solver", "ipm"), ("run_crossover", "off"))
+    for key, val in opts:
+        h.setOptionValue(key, val)
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    dual = np.asarray(sol.row_dual)
+    if interior:  # the interior point's duals are feasible only up to its tolerance: clip to the signs
+        dual[len(inst.demand) - 1: base] = np.maximum(dual[len(inst.demand) - 1: base], 0.0)
+        dual[base: base + inst.t] = np.minimum(dual[base: base + inst.t], 0.0)
+    n = len(inst.demand)
+    return {"objective": float(h.getInfo().objective_function_value), "x": np.asarray(sol.col_value),
+            "ycols": ycols, "pi": np.concatenate([[0.0], dual[: n - 1]]),
+            "rho": {key: float(dual[k]) for key, k in cover.items()},
+            "mu": [float(v) for v in dual[base: base + inst.t]]}
+
+
+def pvrp_reduced_cost(duals: dict, d: int, order, length: float) -> float:
+    """Reduced cost in the SP's LP (``duals`` from :func:`pvrp_sp_duals`) of a route of ``length`` on day ``d``."""
+    rho = duals["rho"]
+    return length - sum(rho.get((i, d), 0.0) for i in order) - duals["mu"][d]
+
+
+def pvrp_lp_dive(inst: PvrpInstance, columns: list[tuple[int, tuple[int, ...], float]], deadline: float
+                 ) -> tuple[list[list[list[int]]] | None, dict[int, tuple[int, ...]]] | None:
+    """An integer plan from the SP's LP relaxation by diving (HiGHS's dual simplex, warm-started each time).
+
+    First the combinations: the largest fractional ``y_ic`` is fixed to 1 (to 0 instead when that makes the LP
+    infeasible), together with every other fractional one at >= 0.7 (all undone but the largest when that makes
+    the LP infeasible), re-solving in between, until each customer has one combination.
+    Then the route columns the same way. Returns ``(days, combination)`` as :func:`pvrp_set_partition` does
+    (extra visits not removed), ``(None, combination)`` when the route dive ends infeasible or at ``deadline``
+    (budget clock) after the combinations were fixed, or None before that.
+    """
+    import highspy
+
+    lp, ycols, _, _ = _sp_lp(inst, columns, integer=False)
+    h = highspy.Highs()
+    for key, val in (("output_flag", False), ("threads", 1), ("random_seed", 0)):
+        h.setOptionValue(key, val)
+    h.passModel(lp)
+    nx_, ncol = len(columns), len(columns) + len(ycols)
+    fixed = np.zeros(ncol, dtype=bool)
+    combo: dict[int, tuple[int, ...]] | None = None
+    h.run()
+    while now() < deadline and h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        x = np.asarray(h.getSolution().col_value)
+        frac = np.where(~fixed & (x > 1e-6) & (x < 1 - 1e-6))[0]
+        ys = frac[frac >= nx_]
+        if combo is None and not len(ys):
+            combo = {i: c for k, (i, c) in enumerate(ycols) if x[nx_ + k] > 0.5}
+        if not len(frac):
+            days: list[list[list[int]]] = [[] for _ in range(inst.t)]
+            for j, (d, order, _) in enumerate(columns):
+                if x[j] > 0.5:
+                    days[d].append(list(order))
+            return days, combo if combo is not None else {}
+        # combinations first: the LP re-balances routes around each fixed choice
+        pick = ys if len(ys) else frac
+        j = int(pick[np.argmax(x[pick])])
+        # with the largest, every combination the LP already takes at >= 0.7 (one re-solve for many customers)
+        batch = [j] + [int(k) for k in ys if k != j and x[k] >= 0.7] if len(ys) else [j]
+        for k in batch:
+            h.changeColBounds(k, 1.0, 1.0)
+        h.run()
+        if len(batch) > 1 and h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            for k in batch[1:]:
+                h.changeColBounds(k, 0.0, 1.0)
+            h.run()
+            batch = [j]
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            h.changeColBounds(j, 0.0, 0.0)
+            h.run()
+        fixed[batch] = True
+    return None if combo is None else (None, combo)
+
+
+class PvrpCgSolver(PvrpPoolEndSolver):
+    """The ``travel`` LNS with column generation priced by the set-partitioning LP's duals, and relax-and-fix.
+
+    A *CG step* runs at the shares ``cg_at`` of the budget (and, with ``cg_at=()``, once before the polish, as
+    :class:`PvrpPoolEndSolver`'s SP step). For ``cg_share`` of the budget it solves the SP's LP relaxation over
+    the pool of routes found (:func:`pvrp_sp_duals`, interior-point duals) and prices each day ``d`` by a
+    prize-collecting VRP (:meth:`price_day`): the customers with a positive cover dual ``rho_id`` are optional
+    stops whose prize is that dual, a route pays ``-mu_d`` (the vehicle row's dual) on leaving the depot, and the
+    day's limits hold. Each route of its answer with a negative reduced cost is a new column (into the pool, so
+    on every day it fits); repeat until no day yields one or the time is up. Combination changes need no
+    pricing: every ``y_ic`` is in the LP.
+
+    Then, with ``dive`` (relax and fix), :func:`pvrp_lp_dive` fixes the combinations one by one in the LP
+    (at most ``dive_share`` of the budget), and those combinations, applied to the current routes
+    (:meth:`_apply`), are the next LNS round's proposal: re-solved warm-started and accepted like any round.
+    Without ``dive``: the integer SP over the enriched pool (warm start: the current solution), as in
+    :class:`PvrpPoolEndSolver`.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.12,
+                 price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True,
+                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **kwargs)
+        self.cg_share = cg_share
+        self.interior = interior
+        self.price_seconds = price_seconds
+        self.price_iters = price_iters
+        self.cg_at = cg_at
+        self.dive = dive
+        self.dive_share = dive_share
+        self._steps = 0
+        self._dive_from: float | None = None
+        self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": [],
+                               "dives": []}
+
+    def solve(self, time_limit: float) -> dict:
+        res = super().solve(time_limit)
+        st = self.cg_stats
+        res["cg"] = {"iterations": st["iterations"], "columns": st["columns"], "cpu_s": round(st["cpu_s"], 2),
+                     "lp": [round(v, 2) for v in st["lp"]], "converged": st["converged"], "dives": st["dives"]}
+        return res
+
+    def _sp_due(self, deadline: float) -> bool:
+        if not self.cg_at:
+            return super()._sp_due(deadline)
+        left, total = deadline - now(), self._time_limit
+        if self._steps >= len(self.cg_at) or total - left < self.cg_at[self._steps] * total:
+            return False
+        self._steps += 1
+        return left > (self.polish_share + self.round_share + self.cg_share + self.dive_share) * total + 1.0
+
+    def _sp_step(self, cur):
+        self.pool.prune(self.pool_cap, cur[1], self.per_customer)
+        self.column_generation(cur, now() + self.cg_share * self._time_limit)
+        if self.dive:
+            return self._dive_step(cur)
+        # the CG columns stay: pruning again could drop the ones the LP just asked for
+        cap, self.pool_cap = self.pool_cap, 10 ** 9
+        try:
+            return super()._sp_step(cur)
+        finally:
+            self.pool_cap = cap
+
+    def _dive_step(self, cur):
+        """Relax and fix: the LP dive's combinations applied to the current routes, or None."""
+        columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
+        t0 = time.process_time()
+        out = pvrp_lp_dive(self.inst, columns, now() + self.dive_share * self._time_limit)
+        row: dict = {"from": round(cur[0], 2), "cpu_s": round(time.process_time() - t0, 2), "changed": 0}
+        self.cg_stats["dives"].append(row)
+        if out is None:
+            return None
+        days, combo = self._copy(cur[1]), dict(cur[2])
+        try:
+            for i in self.choice_needed:
+                if out[1].get(i, combo[i]) != combo[i]:
+                    self._apply(days, combo, i, out[1][i])
+                    row["changed"] += 1
+        except LnsError:  # a day without room for an insertion: no proposal
+            return None
+        if not row["changed"]:
+            return None
+        self._dive_from = cur[0]
+        return days, combo
+
+    def solve_round(self, combo, warm, time_limit: float, seed: int, no_improvement: int | None = None):
+        days, feasible = super().solve_round(combo, warm, time_limit, seed, no_improvement=no_improvement)
+        if self._dive_from is not None:  # the re-solve of a dive's proposal: record what it gave
+            ok, cost, _ = verify_pvrp(self.inst, days)
+            self.cg_stats["dives"][-1]["to"] = round(cost, 2) if ok else None
+            self._dive_from = None
+        return days, feasible
+
+    def price_day(self, d: int, duals: dict, warm: list[list[int]], seconds: float, seed: int) -> list[list[int]]:
+        """Routes of day ``d`` with a negative reduced cost, by a short prize-collecting PyVRP solve from ``warm``."""
+        inst = self.inst
+        custs = sorted(i for (i, dd), v in duals["rho"].items() if dd == d and v > 1e-9)
+        if not custs:
+            return []
+        idx = [0] + custs
+        pos = {c: k for k, c in enumerate(custs)}
+        dur = self.dist[np.ix_(idx, idx)]
+        cost = dur.copy()
+        # the vehicle row's dual is a fixed price per route: charged on leaving the depot
+        cost[0, 1:] += max(0.0, math.ceil(-duals["mu"][d] * self.scale))
+        model = RoutingModel([dur], [cost])
+        limit = int(math.floor(inst.duration[d] * self.scale + 1e-6)) if inst.duration[d] > 0 else None
+        model.add_vehicle(Vehicle(start=0, end=0, tw_early=0, tw_late=self.H, capacity=inst.capacity[d] * self.load_scale,
+                                  max_duration=limit, unit_distance_cost=1, unit_duration_cost=0,
+                                  num_available=inst.m, name=f"day{d}"))
+        for c in custs:
+            model.add_stop(Stop(location=pos[c] + 1, tw_early=0, tw_late=self.H, service=int(self.svc[c]),
+                                prize=int(duals["rho"][(c, d)] * self.scale), required=False,
+                                demand=int(inst.demand[c]) * self.load_scale))
+        init = [(0, [pos[v] for v in r if v in pos]) for r in warm]
+        init = [r for r in init if r[1]][: inst.m]
+        res = solve_model(model, seconds, seed=seed, initial_routes=init or None, no_improvement=self.price_iters,
+                          search=self.search)
+        out = []
+        for r in res.routes:
+            order = [custs[s] for s, _, _ in r.visits]
+            if order and self._route_ok(order, d) and \
+                    pvrp_reduced_cost(duals, d, order, self.pool.length(order)) < -1e-6:
+                out.append(order)
+        return out
+
+    def column_generation(self, cur, deadline: float) -> None:
+        """Add priced columns to the pool until none is found or ``deadline`` (budget clock) passes."""
+        st = self.cg_stats
+        t0 = time.process_time()
+        while now() < deadline - 0.2:
+            columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
+            duals = pvrp_sp_duals(self.inst, columns, interior=self.interior)
+            if duals is None:
+                break
+            st["lp"].append(duals["objective"])
+            st["iterations"] += 1
+            new, rc = 0, 0.0
+            for d in range(self.inst.t):
+                left = deadline - now()
+                if left < 0.1:
+                    break
+                found = self.price_day(d, duals, cur[1][d], min(self.price_seconds, left),
+                                       seed=self.seed + st["iterations"] * self.inst.t + d)
+                new += sum(self.pool.add(order) for order in found)
+                rc += min((pvrp_reduced_cost(duals, d, o, self.pool.length(o)) for o in found), default=0.0)
+            st["min_rc"].append(rc)
+            st["columns"] += new
+            if new == 0:
+                st["converged"] = now() < deadline - 0.2
+                break
+        st["cpu_s"] += time.process_time() - t0
+
+
+
+class PvrpCgSpSolver(PvrpCgSolver):
+    """:class:`PvrpCgSolver` as first measured in session 10: one CG step before the polish, then the integer SP."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"cg_at": (), "dive": False, "cg_share": 0.15} | kwargs))
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -2047,6 +2329,7 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
+                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
@@ -2191,7 +2474,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
                     help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
                          "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
-                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
+                         "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: column generation "
+                         "priced by the step's LP duals and the combinations of an LP dive as LNS proposals, session 10), "
+                         "cg-sp (PvrpCgSpSolver: column generation, then pool-end's step), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
                          "(PvrpSolver, the earlier method)")
