@@ -1242,7 +1242,9 @@ class PvrpLnsSolver(PvrpSolver):
                     break
                 warm = days
             if cur is not None:
-                left = max(0.5, min(left - polish, left))
+                # a round ends where the polish starts (its share plus the loop's 0.5 s floor): a round
+                # that ended at ``polish`` left less than the floor on a busy machine and no polish ran
+                left = max(0.5, left - polish - 0.5)
             res_days, _ = self.solve_round(combo, warm, min(slice_, left), seed=self.seed + rounds,
                                            no_improvement=None if cur is None else self.no_improvement)
             rounds += 1
