@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 import math
 
-import numpy as np
 import pytest
 from conftest import load_benchmark
+from pvrp_tiny import route_length, tiny_instance
 
 pytest.importorskip("pyvrp")
 highspy = pytest.importorskip("highspy")
@@ -24,33 +24,18 @@ def oq():
     return load_benchmark("optimizer_quality")
 
 
-def _instance(oq, m: int, capacity: int = 100):
-    """Five customers on a circle, three days; customers 1-2 need two of the days, 3-5 one (as test_pvrp_pool)."""
-    ang = np.linspace(0.0, 2 * math.pi, 5, endpoint=False)
-    xy = np.vstack([[0.0, 0.0], np.c_[10 * np.cos(ang), 10 * np.sin(ang)]])
-    combos = [[()], [(0, 1), (1, 2), (0, 2)], [(0, 1), (0, 2)], [(0,), (1,), (2,)], [(1,), (2,)], [(0,), (2,)]]
-    freq = np.array([0] + [len(c[0]) for c in combos[1:]])
-    return oq.PvrpInstance("tiny", m, 3, [0.0, 0.0, 0.0], [capacity] * 3, xy, np.zeros(6),
-                           np.array([0, 30, 30, 30, 30, 30]), freq, combos)
-
-
-def _length(xy, order) -> float:
-    path = [0, *order, 0]
-    return sum(math.dist(xy[a], xy[b]) for a, b in zip(path, path[1:]))
-
-
 def _all_routes(inst) -> list[tuple[int, ...]]:
     """The shortest order of every customer set within the capacity (three customers of 30 at most)."""
     out = []
     for k in range(1, 4):
         for subset in itertools.combinations(range(1, 6), k):
-            out.append(min(itertools.permutations(subset), key=lambda o: _length(inst.xy, o)))
+            out.append(min(itertools.permutations(subset), key=lambda o: route_length(inst.xy, o)))
     return out
 
 
 def _optimum(inst) -> float:
     """The true optimum by enumeration: per combination choice, each day's cheapest cover by at most m routes."""
-    routes = [(o, _length(inst.xy, o)) for o in _all_routes(inst)]
+    routes = [(o, route_length(inst.xy, o)) for o in _all_routes(inst)]
     day_best: dict[frozenset[int], float] = {}
 
     def cheapest(need: frozenset[int]) -> float:
@@ -83,7 +68,7 @@ def _columns(s):
 
 @pytest.mark.parametrize("interior", [False, True])
 def test_reduced_costs_from_the_duals_are_highs_own(oq, interior):
-    inst = _instance(oq, m=2)
+    inst = tiny_instance(oq, m=2)
     s = _solver(oq, inst, [(i,) for i in range(1, 6)] + [(1, 2), (3, 4), (4, 5), (2, 3, 4)])
     cols = _columns(s)
     duals = oq.pvrp_sp_duals(inst, cols, interior=interior)
@@ -108,17 +93,17 @@ def test_reduced_costs_from_the_duals_are_highs_own(oq, interior):
 
 @pytest.mark.parametrize("m", [2, 3])
 def test_pricing_finds_a_negative_column_when_one_exists_and_none_when_all_are_in(oq, m):
-    inst = _instance(oq, m=m)
+    inst = tiny_instance(oq, m=m)
     # singletons and one long route: a pair of neighbours is cheaper than two singletons, so some route prices out
     s = _solver(oq, inst, [(i,) for i in range(1, 6)] + [(1, 3, 5)])
     duals = oq.pvrp_sp_duals(inst, _columns(s), interior=False)
-    best = min(oq.pvrp_reduced_cost(duals, d, o, _length(inst.xy, o)) for o in _all_routes(inst) for d in range(3))
+    best = min(oq.pvrp_reduced_cost(duals, d, o, route_length(inst.xy, o)) for o in _all_routes(inst) for d in range(3))
     assert best < -1e-6  # a negative column exists
     found = [(d, o) for d in range(3) for o in s.price_day(d, duals, [], 1.0, seed=0)]
     assert found
     have = {(d, frozenset(o)) for d, o, _ in _columns(s)}
     for d, o in found:
-        assert oq.pvrp_reduced_cost(duals, d, o, _length(inst.xy, o)) < -1e-6
+        assert oq.pvrp_reduced_cost(duals, d, o, route_length(inst.xy, o)) < -1e-6
         assert (d, frozenset(o)) not in have  # at the LP optimum every column in it prices at >= 0
     # with every route in the pool the LP is optimal over all columns: nothing prices out
     s_all = _solver(oq, inst, _all_routes(inst))
@@ -128,7 +113,7 @@ def test_pricing_finds_a_negative_column_when_one_exists_and_none_when_all_are_i
 
 @pytest.mark.parametrize("m", [2, 3])
 def test_column_generation_lp_bound_is_below_the_optimum_and_falls(oq, m):
-    inst = _instance(oq, m=m)
+    inst = tiny_instance(oq, m=m)
     s = _solver(oq, inst, [(i,) for i in range(1, 6)] + [(1, 2, 3), (4, 5)])
     warm = [[[1], [3, 2]], [[1], [4]], [[2], [5]]] if m >= 2 else None
     ok, cost, why = oq.verify_pvrp(inst, warm)
@@ -143,13 +128,13 @@ def test_column_generation_lp_bound_is_below_the_optimum_and_falls(oq, m):
     assert lp[-1] < lp[0] - 1e-6
     assert s.cg_stats["converged"]
     # converged with exact-enough pricing on five customers: the LP over all routes has the same bound
-    full = oq.pvrp_sp_duals(inst, [(d, o, _length(inst.xy, o)) for o in _all_routes(inst) for d in range(3)])
+    full = oq.pvrp_sp_duals(inst, [(d, o, route_length(inst.xy, o)) for o in _all_routes(inst) for d in range(3)])
     assert lp[-1] == pytest.approx(full["objective"], abs=1e-4)
 
 
 def test_lp_dive_gives_a_plan_no_better_than_the_optimum(oq):
-    inst = _instance(oq, m=2)
-    cols = [(d, o, _length(inst.xy, o)) for o in _all_routes(inst) for d in range(3)]
+    inst = tiny_instance(oq, m=2)
+    cols = [(d, o, route_length(inst.xy, o)) for o in _all_routes(inst) for d in range(3)]
     out = oq.pvrp_lp_dive(inst, cols, oq.now() + 20.0)
     assert out is not None and out[0] is not None
     plan = oq.pvrp_routes_from_cover(oq.euclid(inst.xy), out[0], out[1])
@@ -159,7 +144,7 @@ def test_lp_dive_gives_a_plan_no_better_than_the_optimum(oq):
 
 
 def test_cg_solver_returns_a_verified_plan(oq):
-    inst = _instance(oq, m=2)
+    inst = tiny_instance(oq, m=2)
     s = oq.PvrpCgSolver(inst, seed=0)
     s.search = oq.PVRP_SEARCH["fast-penalty"]
     res = s.solve(8.0)
@@ -172,7 +157,7 @@ def test_cg_solver_returns_a_verified_plan(oq):
 
 
 def test_cg_sp_solver_returns_a_verified_plan(oq):
-    inst = _instance(oq, m=2)
+    inst = tiny_instance(oq, m=2)
     s = oq.PvrpCgSpSolver(inst, seed=0)
     s.search = oq.PVRP_SEARCH["fast-penalty"]
     res = s.solve(8.0)

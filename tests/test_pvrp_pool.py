@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 from conftest import load_benchmark
+from pvrp_tiny import route_length, tiny_instance
 
 pytest.importorskip("pyvrp")
 
@@ -22,30 +23,15 @@ def oq():
     return load_benchmark("optimizer_quality")
 
 
-def _instance(oq, m: int = 1, capacity: int = 100):
-    """Five customers on a circle, three days; customers 1-2 need two of the days, 3-5 one."""
-    ang = np.linspace(0.0, 2 * math.pi, 5, endpoint=False)
-    xy = np.vstack([[0.0, 0.0], np.c_[10 * np.cos(ang), 10 * np.sin(ang)]])
-    combos = [[()], [(0, 1), (1, 2), (0, 2)], [(0, 1), (0, 2)], [(0,), (1,), (2,)], [(1,), (2,)], [(0,), (2,)]]
-    freq = np.array([0] + [len(c[0]) for c in combos[1:]])
-    return oq.PvrpInstance("tiny", m, 3, [0.0, 0.0, 0.0], [capacity] * 3, xy, np.zeros(6),
-                           np.array([0, 30, 30, 30, 30, 30]), freq, combos)
-
-
-def _length(xy, order) -> float:
-    path = [0, *order, 0]
-    return sum(math.dist(xy[a], xy[b]) for a, b in zip(path, path[1:]))
-
-
 def _pool_columns(inst, rng) -> list[tuple[int, tuple[int, ...], float]]:
     cols = []
     for _ in range(14):
         k = int(rng.integers(1, 4))
         order = tuple(int(v) for v in rng.choice(np.arange(1, 6), size=k, replace=False))
         d = int(rng.integers(0, 3))
-        cols.append((d, order, _length(inst.xy, order)))
+        cols.append((d, order, route_length(inst.xy, order)))
     # singletons on every day so that a feasible choice always exists
-    cols += [(d, (i,), _length(inst.xy, (i,))) for d in range(3) for i in range(1, 6)]
+    cols += [(d, (i,), route_length(inst.xy, (i,))) for d in range(3) for i in range(1, 6)]
     return cols
 
 
@@ -75,13 +61,13 @@ def _brute_force(inst, cols) -> float:
 
 @pytest.mark.parametrize("m, seed", [(1, 0), (2, 1), (2, 2), (3, 3)])
 def test_set_partition_is_the_brute_force_optimum_and_keeps_the_rules(oq, m, seed):
-    inst = _instance(oq, m=m, capacity=1000)
+    inst = tiny_instance(oq, m=m, capacity=1000)
     cols = _pool_columns(inst, np.random.default_rng(seed))
     out = oq.pvrp_set_partition(inst, cols, time_limit=10.0)
     assert out is not None
     days, combo, value = out
     assert value == pytest.approx(_brute_force(inst, cols), abs=1e-6)
-    assert sum(_length(inst.xy, r) for rs in days for r in rs) == pytest.approx(value, abs=1e-6)
+    assert sum(route_length(inst.xy, r) for rs in days for r in rs) == pytest.approx(value, abs=1e-6)
     for d, routes in enumerate(days):
         assert len(routes) <= inst.m
         assert all((d, tuple(r)) in {(c[0], c[1]) for c in cols} for r in routes)
@@ -100,9 +86,9 @@ def test_set_partition_respects_vehicles_per_day(oq):
     # routes serve a day's customers; with five the short ones are cheaper
     values = {}
     for m in (1, 5):
-        inst = _instance(oq, m=m, capacity=1000)
+        inst = tiny_instance(oq, m=m, capacity=1000)
         orders = [(i,) for i in range(1, 6)] + [(i, i + 1) for i in range(1, 5)] + [(1, 3, 5, 2, 4)]
-        cols = [(d, o, _length(inst.xy, o)) for d in range(3) for o in orders]
+        cols = [(d, o, route_length(inst.xy, o)) for d in range(3) for o in orders]
         days, combo, values[m] = oq.pvrp_set_partition(inst, cols, time_limit=10.0)
         assert all(len(rs) <= m for rs in days)
         assert values[m] == pytest.approx(_brute_force(inst, cols), abs=1e-6)
@@ -110,7 +96,7 @@ def test_set_partition_respects_vehicles_per_day(oq):
 
 
 def test_removing_extra_visits_never_lengthens_a_route(oq):
-    inst = _instance(oq)
+    inst = tiny_instance(oq)
     real = oq.euclid(inst.xy)
     rng = np.random.default_rng(5)
     for _ in range(200):
@@ -128,14 +114,14 @@ def test_removing_extra_visits_never_lengthens_a_route(oq):
             rest = iter(days[d])
             for r in plan[d]:
                 src = next(o for o in rest if [v for v in o if v in r] == r)
-                assert _length(inst.xy, r) <= _length(inst.xy, src) + 1e-9
+                assert route_length(inst.xy, r) <= route_length(inst.xy, src) + 1e-9
         for i, c in combo.items():
             on = sorted(d for d in range(3) for r in plan[d] for v in r if v == i)
             assert tuple(on) == c
 
 
 def test_route_pool_dedupes_sets_keeps_the_shorter_order_and_checks_each_day(oq):
-    inst = _instance(oq, capacity=70)
+    inst = tiny_instance(oq, capacity=70)
     inst.capacity = [70, 100, 50]
     solver = oq.PvrpSolver(inst, seed=0)
     pool = oq.PvrpRoutePool(inst, solver.real, solver._route_ok)
@@ -144,7 +130,7 @@ def test_route_pool_dedupes_sets_keeps_the_shorter_order_and_checks_each_day(oq)
     assert not pool.add([1, 3])  # same set, same length
     assert not pool.add([3, 1])  # same set, same length (reversed)
     longer, shorter = [1, 3, 2], [1, 2, 3]
-    assert _length(inst.xy, longer) > _length(inst.xy, shorter)
+    assert route_length(inst.xy, longer) > route_length(inst.xy, shorter)
     assert not pool.add([1, 2, 3, 4])  # 120 load: no day
     assert pool.add(longer)  # 90: only day 1
     assert pool.add(shorter)
@@ -155,7 +141,7 @@ def test_route_pool_dedupes_sets_keeps_the_shorter_order_and_checks_each_day(oq)
 
 
 def test_route_pool_variants_drop_or_add_one_customer_and_fit_their_days(oq):
-    inst = _instance(oq, capacity=100)
+    inst = tiny_instance(oq, capacity=100)
     inst.capacity = [130, 90, 60]
     solver = oq.PvrpSolver(inst, seed=0)
     pool = oq.PvrpRoutePool(inst, solver.real, solver._route_ok)
@@ -164,15 +150,15 @@ def test_route_pool_variants_drop_or_add_one_customer_and_fit_their_days(oq):
     assert {frozenset({1, 2}), frozenset({1, 3}), frozenset({2, 3})} <= sets  # one customer dropped
     assert {frozenset({1, 2, 3, 4}), frozenset({1, 2, 3, 5})} == {k for k in sets if len(k) == 4}  # nearest added
     for key, (length, order, days) in pool.routes.items():
-        assert set(order) == key and length == pytest.approx(_length(inst.xy, order))
+        assert set(order) == key and length == pytest.approx(route_length(inst.xy, order))
         assert days == tuple(d for d in range(3) if 30 * len(key) <= inst.capacity[d])
     # an inserted customer goes where it adds least: between its neighbours on the circle
     assert pool.routes[frozenset({1, 2, 3, 4})][1] in {(1, 2, 3, 4), (4, 3, 2, 1)}
 
 
 def test_set_partition_from_a_warm_start_is_never_worse_than_it(oq):
-    inst = _instance(oq, m=2, capacity=1000)
-    cols = _pool_columns(inst, np.random.default_rng(7)) + [(0, (3, 2), _length(inst.xy, (3, 2)))]
+    inst = tiny_instance(oq, m=2, capacity=1000)
+    cols = _pool_columns(inst, np.random.default_rng(7)) + [(0, (3, 2), route_length(inst.xy, (3, 2)))]
     # a plan of pool routes: 1 on days (0, 1), 2 on (0, 2), 3 on 0, 4 on 1, 5 on 2
     warm = [[[1], [3, 2]], [[1], [4]], [[2], [5]]]
     ok, warm_cost, why = oq.verify_pvrp(inst, warm)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 
 import routeplan.settings as settings
 from routeplan.model.layers import VitalObject
@@ -86,12 +87,12 @@ def exchange_priorities(result: RoutingResult, cs: Candidates, fleet: Fleet, gap
             new = _swap_in(model, rr, offer, seed, its, deadline - time.monotonic())
             # more prize, not a shorter route: a visit of the same priority in place of another is no exchange
             if (new is None or _prizes(cs, model, new) <= _prizes(cs, model, rr)
-                    or not _gaps_hold(cs, result, rr, new, gaps)):
+                    or not gaps_hold(cs, result, rr, new, gaps)):
                 continue
             log.info("vehicle %d takes %s visit %d in place of %d stop(s) of lower value", rr.vehicle,
                      getattr(cs.groups[g][0], "id", "?"), cs.groups[g][1],
                      len({si for si, _a, _b in rr.visits} - {si for si, _a, _b in new.visits}))
-            _replace(result, rr, new)
+            replace_route(result, rr, new)
             break
     return restore_reserve(result, cs, fleet, seed=seed, iterations=its, deadline=deadline)
 
@@ -124,7 +125,7 @@ def restore_reserve(result: RoutingResult, cs: Candidates, fleet: Fleet, *, seed
             if new is None or _prizes(cs, model, new) <= _prizes(cs, model, rr):
                 continue
             log.info("vehicle %d keeps %d more reserve minutes", rr.vehicle, model.stops[i].service // 60)
-            _replace(result, rr, new)
+            replace_route(result, rr, new)
             rr = new
     return result
 
@@ -139,7 +140,7 @@ def _room(model: RoutingModel, cs: Candidates, rr: RouteResult) -> int:
     return v.tw_late - v.tw_early - busy
 
 
-def _replace(result: RoutingResult, old: RouteResult, new: RouteResult) -> None:
+def replace_route(result: RoutingResult, old: RouteResult, new: RouteResult) -> None:
     """Put ``new`` in the place of ``old`` in ``result`` (its routes and served stops)."""
     result.served -= {si for si, _a, _b in old.visits}
     result.served |= {si for si, _a, _b in new.visits}
@@ -151,8 +152,7 @@ def _swap_in(model: RoutingModel, rr: RouteResult, offer: list[int], seed: int, 
     """The best route of ``rr``'s vehicle alone from its own stops (each may be dropped unless required) and one
     of ``offer`` (a visit's candidate stops), or None when the search does not serve the visit."""
     keep = [si for si, _a, _b in rr.visits]
-    sub = RoutingModel(model.durations, model.distances)
-    sub.add_vehicle(dataclasses.replace(model.vehicles[rr.vehicle]))
+    sub = model.for_vehicles([rr.vehicle])
     for i in keep:
         sub.add_stop(dataclasses.replace(model.stops[i], group=None))
     g = sub.add_group(required=False)
@@ -179,11 +179,13 @@ def _prizes(cs: Candidates, model: RoutingModel, rr: RouteResult) -> int:
     return sum(_base(cs, model, si) for si, _a, _b in rr.visits)
 
 
-def _gaps_hold(cs: Candidates, result: RoutingResult, old: RouteResult, new: RouteResult,
-               gaps: dict[str, float]) -> bool:
-    """Whether every object keeps its minimum gap with ``new`` in place of ``old``."""
+def gaps_hold(cs: Candidates, result: RoutingResult, old: RouteResult | Sequence[RouteResult],
+              new: RouteResult | Sequence[RouteResult], gaps: dict[str, float]) -> bool:
+    """Whether every object keeps its minimum gap with ``new`` (a route or several) in place of ``old``."""
+    olds = [old] if isinstance(old, RouteResult) else list(old)
+    news = [new] if isinstance(new, RouteResult) else list(new)
     starts: dict[str, list[int]] = {}
-    for rr in [new, *(r for r in result.routes if r is not old)]:
+    for rr in [*news, *(r for r in result.routes if not any(r is o for o in olds))]:
         for si, start, _end in rr.visits:
             c = cs.stops[si]
             if c.kind == "vital_object" and isinstance(c.ref, VitalObject) and c.ref.min_gap_hours > 0 \

@@ -27,7 +27,7 @@ from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
 log = logging.getLogger(__name__)
 
 #: candidate kinds that are presence (optional, free to add to a route)
-_PRESENCE = ("hotspot", "area_patrol")
+PRESENCE = ("hotspot", "area_patrol")
 
 
 def fill_short_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scenario, *,
@@ -119,25 +119,14 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
     With ``vary`` an area loop is offered only if the route does not drive it yet, and only one of its slots."""
     keep = [si for si, _a, _b in old.visits] if old else []
     kept = set(keep)  # ``old`` may be an earlier fill of this route, whose visits ``served`` does not hold yet
-    v = model.vehicles[vi]
-    free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
-            if c.kind in _PRESENCE and i not in served and i not in kept and st.tw_late >= v.tw_early and st.tw_early <= v.tw_late]
+    free, loop = free_presence(model, cs, fleet, vi, served, kept, vary=vary)
     # its own reserve parts the search left out come first (each worth more than presence), so that a route the
     # search left without its reserve is not filled for the whole shift
     own = [i for i, c in enumerate(cs.stops) if c.kind == "reserve" and i not in served and i not in kept
            and model.stops[i].location == fleet.depot_copy.get(vi)]
-    if free:
-        ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
-                                      model.stops[i].service)[vi] for i in free])
-        free = [i for i, good in zip(free, ok) if good]
-    loop = {i: key for i in [*keep, *free] if (key := _loop_key(cs, i)) is not None} if vary else {}
-    if vary:
-        driven = {loop[i] for i in keep if i in loop}
-        free = [i for i in free if loop.get(i) not in driven]
     if sum(model.stops[i].service for i in free) / 60 < missing:
         return None
-    sub = RoutingModel(model.durations, model.distances)
-    sub.add_vehicle(dataclasses.replace(v))
+    sub = model.for_vehicles([vi])
     # the route's own visits are required in its search: it may re-order them, never give one up
     for i in keep:
         sub.add_stop(dataclasses.replace(model.stops[i], required=True, group=None))
@@ -155,11 +144,31 @@ def _refill(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, old: Rou
         sub.add_stop(dataclasses.replace(model.stops[i]))
     index = keep + free + own
     res = sub.solve(time_limit=seconds, seed=seed, max_iterations=iterations,
+                    no_improvement=settings.route_no_improvement,
                     initial_routes=[(0, list(range(len(keep))))] if keep else None)
     if not res.feasible or not res.routes or not set(range(len(keep))) <= res.served:
         return None
     rr = res.routes[0]
     return RouteResult(vi, rr.start, rr.end, [(index[si], a, b) for si, a, b in rr.visits], rr.distance, rr.duration)
+
+
+def free_presence(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, served: set[int], kept: set[int], *,
+                  vary: bool = False) -> tuple[list[int], dict[int, tuple[str, str]]]:
+    """The presence candidates no route serves that vehicle ``vi`` can reach in its shift, and the loop of each
+    area-patrol among them. With ``vary``, no slot of a loop the route's ``kept`` stops already drive."""
+    v = model.vehicles[vi]
+    free = [i for i, (st, c) in enumerate(zip(model.stops, cs.stops))
+            if c.kind in PRESENCE and i not in served and i not in kept and st.tw_late >= v.tw_early
+            and st.tw_early <= v.tw_late]
+    if free:
+        ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
+                                      model.stops[i].service)[vi] for i in free])
+        free = [i for i, good in zip(free, ok) if good]
+    loop = {i: key for i in free if (key := _loop_key(cs, i)) is not None} if vary else {}
+    if vary:
+        driven = {key for i in kept if (key := _loop_key(cs, i)) is not None}
+        free = [i for i in free if loop.get(i) not in driven]
+    return free, loop
 
 
 def _loop_key(cs: Candidates, i: int) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ benchmark figures measure the code that plans patrols.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import warnings
@@ -143,6 +144,25 @@ class RoutingModel:
         self.vehicles: list[Vehicle] = []
         self.stops: list[Stop] = []
         self.groups: list[tuple[list[int], bool]] = []
+
+    def for_vehicles(self, vehicles: Sequence[int]) -> RoutingModel:
+        """An empty model over the same locations with the given vehicles of this one (in that order) and only
+        their profiles' matrices, for a search of a few routes alone.
+
+        The weekly model has a profile per vehicle with a break or reserve (its copy of the depot only it
+        reaches); a search of one or two routes that carried them all spent more time copying matrices than
+        searching. The matrices are shared, not copied (they are clean already).
+        """
+        profiles = sorted({self.vehicles[v].profile for v in vehicles})
+        renumber = {p: k for k, p in enumerate(profiles)}
+        sub = RoutingModel.__new__(RoutingModel)
+        sub.durations = [self.durations[p] for p in profiles]
+        sub.distances = [self.distances[p] for p in profiles]
+        sub.num_locations = self.num_locations
+        sub.vehicles = [dataclasses.replace(self.vehicles[v], profile=renumber[self.vehicles[v].profile])
+                        for v in vehicles]
+        sub.stops, sub.groups = [], []
+        return sub
 
     @staticmethod
     def _clean(m: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ from routeplan.optimize.exchange import exchange_priorities
 from routeplan.optimize.fill import fill_short_routes
 from routeplan.optimize.fleet import Fleet, build_fleet
 from routeplan.optimize.presence import add_presence_candidates
+from routeplan.optimize.recompose import recompose_routes
 from routeplan.optimize.routing import RoutingModel, RoutingResult
 from routeplan.prepare.context import PlanContext
 from routeplan.prepare.matrix import LocationMatrices
@@ -127,12 +128,20 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
             seed: int, max_iterations: int | None, seconds: float, say: Callable[[str], None]) -> RoutingResult:
     """The steps after the search, each a search of one route at a time, sharing ``seconds`` (what is left of the
     time limit, at least ``settings.fill_min_share`` of it): required visits left out take the place of lower
-    ones (:mod:`routeplan.optimize.exchange`, up to half), then short routes are filled (:mod:`.fill`)."""
+    ones (:mod:`routeplan.optimize.exchange`, up to a third), short routes are filled (:mod:`.fill`, up to half of
+    what is left), then every route is re-planned alone for more presence (:mod:`.recompose`). In that order the
+    re-planning also finds better presence than the quiet loops a fill took (Buahbatu +1 %, sample +1 % against
+    re-planning first)."""
     end = time.monotonic() + seconds
-    result = exchange_priorities(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, seconds=seconds / 2)
+    result = exchange_priorities(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, seconds=seconds / 3)
     say("filling short patrols")
-    return fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
-                             seconds=max(end - time.monotonic(), 0.0))
+    result = fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
+                               seconds=max(end - time.monotonic(), 0.0) / 2)
+    say("re-planning each route alone")
+    needs = {vi: target * (1 - scenario.patrol_tolerance) for vi, s in enumerate(fleet.specs)
+             if (target := scenario.patrol_target(s.unit, s.shift))}
+    return recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,
+                            seconds=max(end - time.monotonic(), 0.0))
 
 
 def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,
@@ -204,9 +213,7 @@ def _required_first(model: RoutingModel, candidates: list[Candidate], *, seed: i
         keep = [i for i, c in enumerate(candidates) if c.kind not in leave_out]
         if not keep:
             continue
-        sub = RoutingModel(model.durations, model.distances)
-        for v in model.vehicles:
-            sub.add_vehicle(v)
+        sub = model.for_vehicles(range(len(model.vehicles)))
         for _members, required in model.groups:
             sub.add_group(required)
         for i in keep:
