@@ -93,11 +93,11 @@ def test_routes_on_duty_together_are_also_re_planned_as_a_pair():
     from routeplan.optimize.recompose import _neighbourhoods
 
     model = RoutingModel([np.zeros((2, 2))])
-    for early, late in ((0, 28_800), (3_600, 32_400), (25_200, 54_000), (28_800, 57_600), (61_200, 86_400)):
+    for early, late in ((0, 28_800), (3_600, 32_400), (25_200, 54_000), (28_800, 57_600), (43_200, 68_400)):
         model.add_vehicle(Vehicle(0, 0, early, late))
-    # alone first; then pairs whose shifts overlap by an hour or more (0-1 and 2-3 by 7 h, 0-2 and 1-2 by 1-2 h)
-    assert _neighbourhoods(model, [3, 0, 4, 2, 1]) == [(0,), (1,), (2,), (3,), (4,), (0, 1), (0, 2), (1, 2), (1, 3),
-                                                        (2, 3)]
+    # alone first; then pairs on duty together for half the shorter shift or more: 0-1 and 2-3 (7 of 8 h), 3-4 (4 h of
+    # the 7-hour shift 4); not 0-2 (1 h), 1-2 (2 h), 1-3 (1 h) nor 2-4 (3 h)
+    assert _neighbourhoods(model, [3, 0, 4, 2, 1]) == [(0,), (1,), (2,), (3,), (4,), (0, 1), (2, 3), (3, 4)]
 
 
 def test_a_pair_keeps_each_reserve_with_its_own_unit():

@@ -46,9 +46,10 @@ def recompose_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: 
     gaps
         Minimum gap (seconds) between two visits of an object, by object id.
     seed, iterations
-        Seed and iteration bound of each route's search (at most ``settings.recompose_iterations``; it also
-        stops after ``settings.route_no_improvement`` iterations without a better route), so the same seed
-        gives the same routes.
+        Seed, and the weekly search's iteration budget: each search of one or two routes gets a quarter of it at most
+        (and at most ``settings.recompose_iterations``), and stops after a third of that, at most
+        ``settings.route_no_improvement``, iterations without better routes; so the same seed gives the same
+        routes.
     seconds
         All searches together stop after this many seconds; the routes not reached stay as they were.
     needs
@@ -62,7 +63,9 @@ def recompose_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: 
     """
     model = fleet.model
     deadline = time.monotonic() + seconds
-    its = min(settings.recompose_iterations, iterations or settings.recompose_iterations)
+    # a quarter of the weekly search's budget at most: there are about three searches per route (alone and in
+    # pairs), so a quick plan stays quick
+    its = min(settings.recompose_iterations, max(1, iterations // 4) if iterations else settings.recompose_iterations)
     gained = 0
     for vehicles in _neighbourhoods(model, [rr.vehicle for rr in result.routes]):
         if time.monotonic() >= deadline:
@@ -83,7 +86,7 @@ def recompose_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: 
 
 
 def _neighbourhoods(model: RoutingModel, vehicles: list[int]) -> list[tuple[int, ...]]:
-    """Each route alone, then each pair of routes on duty together (their shifts overlap by at least an hour):
+    """Each route alone, then each pair of routes on duty together (for half the shorter shift or more):
     two crews in the same hours trade hotspot stops so that each drives less between its own. Pairs after the
     single routes: Buahbatu +4 % presence over single routes alone, and +3.5 % over pairs alone."""
     order = sorted(vehicles)
@@ -92,7 +95,8 @@ def _neighbourhoods(model: RoutingModel, vehicles: list[int]) -> list[tuple[int,
         va = model.vehicles[a]
         for b in order[k + 1:]:
             vb = model.vehicles[b]
-            if min(va.tw_late, vb.tw_late) - max(va.tw_early, vb.tw_early) >= 3600:
+            if 2 * (min(va.tw_late, vb.tw_late) - max(va.tw_early, vb.tw_early)) >= min(va.tw_late - va.tw_early,
+                                                                                     vb.tw_late - vb.tw_early):
                 pairs.append((a, b))
     return [(v,) for v in order] + pairs
 
@@ -117,6 +121,11 @@ def _resolve(model: RoutingModel, cs: Candidates, fleet: Fleet, old: list[RouteR
         got, loop = free_presence(model, cs, fleet, rr.vehicle, served, set(keep), vary=True)
         free += [i for i in got if i not in free]
         loops.update(loop)
+    # the routes are full (the fill ran): a free stop worth less a minute than every presence stop they hold could
+    # only take the place of better ones, so it is not offered (fewer stops, a quicker search)
+    rates = [model.stops[i].prize / max(model.stops[i].service, 1) for i in keep if cs.stops[i].kind in PRESENCE]
+    if rates:
+        free = [i for i in free if model.stops[i].prize / max(model.stops[i].service, 1) > min(rates)]
     if not free:
         return None
     sub = model.for_vehicles([rr.vehicle for rr in old])
@@ -138,7 +147,7 @@ def _resolve(model: RoutingModel, cs: Candidates, fleet: Fleet, old: list[RouteR
         k += len(rr.visits)
     # a third of the budget without a better route ends a search early: a quick plan (a few hundred iterations)
     # stays quick, and a full one stops at ``route_no_improvement``
-    patience = min(settings.route_no_improvement, max(50, iterations // 3))
+    patience = min(settings.route_no_improvement, max(25, iterations // 3))
     res = sub.solve(time_limit=max(seconds, 0.1), seed=seed, max_iterations=iterations, no_improvement=patience,
                     initial_routes=init)
     by_vehicle = {r.vehicle: r for r in res.routes}

@@ -137,7 +137,7 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
     say("filling short patrols")
     result = fill_short_routes(result, cs, fleet, scenario, seed=seed, iterations=max_iterations,
                                seconds=max(end - time.monotonic(), 0.0) / 2)
-    say("re-planning each route alone")
+    say("re-planning routes alone and in pairs")
     needs = {vi: target * (1 - scenario.patrol_tolerance) for vi, s in enumerate(fleet.specs)
              if (target := scenario.patrol_target(s.unit, s.shift))}
     return recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,

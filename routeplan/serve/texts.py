@@ -114,6 +114,7 @@ STAGES: dict[str, str] = {
     "travel-time matrix": "matriks waktu tempuh",
     "weekly model": "model mingguan",
     "filling short patrols": "mengisi patroli yang masih kurang",
+    "re-planning routes alone and in pairs": "menyusun ulang rute satu per satu dan berpasangan",
     "building routes": "menyusun rute",
     "writing outputs": "menulis hasil",
     "reading the plan and its roads": "membaca rencana dan jalannya",
