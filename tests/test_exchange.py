@@ -4,6 +4,7 @@ import time
 import types
 
 import numpy as np
+from routing_worlds import visit_served_elsewhere
 
 from routeplan.model.layers import VitalObject
 from routeplan.optimize.candidates import REQUIRED_PRIZE, RESERVE_PRIZE_PER_MINUTE, Candidate, Candidates
@@ -45,13 +46,7 @@ def test_a_visit_left_out_replaces_a_lower_priority_one():
 def test_the_exchange_keeps_minimum_gaps():
     result, cs, fleet, hi = _world()
     # HI is already visited on the other shift 20 000 s in: one more at the start of the first is 5.5 h before it
-    m = fleet.model
-    g = m.add_group(required=False)
-    cs.groups.append((hi, 2))
-    m.add_stop(Stop(1, 20_000, 21_000, 1_800, REQUIRED_PRIZE[1], group=g, name="HI"))
-    cs.stops.append(Candidate("vital_object", hi, 2, 0, (333, 400)))
-    result.routes.append(RouteResult(1, 20_000, 22_400, [(2, 20_300, 22_100)], 600, 2_400))
-    result.served.add(2)
+    visit_served_elsewhere(result, cs, fleet.model, hi, 2, 1, 1, 20_300, (20_000, 22_400))
     out = exchange_priorities(result, cs, fleet, {"HI": 6 * 3600}, seed=1, seconds=30, iterations=200)
     assert out.served == {1, 2}  # unchanged: the first visit would break HI's 6-hour gap
     out = exchange_priorities(result, cs, fleet, {"HI": 5 * 3600}, seed=1, seconds=30, iterations=200)

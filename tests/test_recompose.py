@@ -3,6 +3,7 @@
 import types
 
 import numpy as np
+from routing_worlds import visit_served_elsewhere
 
 from routeplan.model.layers import VitalObject
 from routeplan.optimize.candidates import REQUIRED_PRIZE, RESERVE_PRIZE_PER_MINUTE, Candidate, Candidates
@@ -74,14 +75,7 @@ def test_a_re_planned_route_keeps_minimum_gaps():
     result, cs, fleet = _world()
     # the object is also visited by the other shift 8.3 h after this route's visit; a 9-hour gap is broken by any
     # time this route could give it, so the route may not change at all (its visit would move)
-    obj = cs.groups[0][0]
-    m = fleet.model
-    g = m.add_group(required=False)
-    cs.groups.append((obj, 2))
-    m.add_stop(Stop(1, 30_600, 31_000, 1_800, REQUIRED_PRIZE[1], group=g, name="O"))
-    cs.stops.append(Candidate("vital_object", obj, 2, 0, (510, 520)))
-    result.routes.append(RouteResult(1, 30_000, 33_000, [(4, 30_600, 32_400)], 0, 3_000))
-    result.served.add(4)
+    visit_served_elsewhere(result, cs, fleet.model, cs.groups[0][0], 2, 1, 1, 30_600, (30_000, 33_000))
     before = list(result.routes[0].visits)
     out = recompose_routes(result, cs, fleet, {"O": 9 * 3600}, seed=1, seconds=30, iterations=300)
     assert out.routes[0].visits == before
