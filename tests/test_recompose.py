@@ -121,3 +121,29 @@ def test_a_pair_keeps_each_reserve_with_its_own_unit():
     by_vehicle = {rr.vehicle: _served(rr) for rr in out.routes}
     assert 3 in by_vehicle[0] and 4 in by_vehicle[1]
     assert 2 in out.served and 0 in out.served
+
+
+def test_a_stop_a_pair_trades_stays_served(monkeypatch):
+    """Two units from two posts (5 and 6): B holds the slot near A's post (3), the riskier free slot lies near B's post
+    (4), out of A's reach. Re-planned together, A takes B's slot and B the free one: both stay served, once."""
+    import routeplan.optimize.recompose as recompose
+
+    m = np.full((7, 7), 1_000)
+    np.fill_diagonal(m, 0)
+    m[5, 3] = m[3, 5] = m[6, 4] = m[4, 6] = 300
+    m[5, 4] = m[4, 5] = 3_000  # A cannot reach the free slot and be back in its shift
+    model = RoutingModel([m])
+    model.add_vehicle(Vehicle(5, 5, 0, 4_000))
+    model.add_vehicle(Vehicle(6, 6, 0, 4_000))
+    cs = Candidates()
+    model.add_stop(Stop(3, 1_000, 1_600, 900, 40_000, name="S"))
+    model.add_stop(Stop(4, 1_000, 1_600, 900, 45_000, name="T"))
+    cs.stops += [Candidate("hotspot", None, 0, 0, (16, 42)), Candidate("hotspot", None, 0, 0, (16, 42))]
+    fleet = types.SimpleNamespace(model=model, depot_copy={}, feasible=lambda *_a: np.array([True, True]))
+    routes = [RouteResult(0, 0, 0, [], 0, 0), RouteResult(1, 0, 2_900, [(0, 1_000, 1_900)], 0, 2_900)]
+    result = RoutingResult(routes, 0, 0, 0, True, 0, 0.0, served={0})
+    monkeypatch.setattr(recompose, "_neighbourhoods", lambda _model, _vehicles: [(0, 1)])
+    out = recompose_routes(result, cs, fleet, {}, seed=1, seconds=30, iterations=300)
+    by_vehicle = {rr.vehicle: _served(rr) for rr in out.routes}
+    assert by_vehicle == {0: [0], 1: [1]}
+    assert out.served == {0, 1}

@@ -22,7 +22,7 @@ import time
 import routeplan.settings as settings
 from routeplan.optimize.candidates import Candidates
 from routeplan.optimize.decode import patrol_figures
-from routeplan.optimize.exchange import gaps_hold, replace_route
+from routeplan.optimize.exchange import gaps_hold
 from routeplan.optimize.fill import PRESENCE, free_presence
 from routeplan.optimize.fleet import Fleet
 from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
@@ -79,8 +79,12 @@ def recompose_routes(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: 
                          for o, n in zip(old, new)):
             continue
         gained += _prizes(model, new) - _prizes(model, old)
+        # the old routes' stops out, then the new ones in: a stop one route of a pair gave the other stays served
+        # (route by route, the second route's old stops would take it out again)
+        result.served -= {si for rr in old for si, _a, _b in rr.visits}
+        result.served |= {si for rr in new for si, _a, _b in rr.visits}
         for o, n in zip(old, new):
-            replace_route(result, o, n)
+            result.routes[result.routes.index(o)] = n
     log.info("routes re-planned alone and in pairs: prizes +%d", gained)
     return result
 
