@@ -135,7 +135,7 @@ fill_min_share: float = 0.1
 exchange_iterations: int = 500
 #: Iterations of each route's search when every route is re-planned alone for more presence
 #: (``optimize.recompose``), after the priority exchange.
-recompose_iterations: int = 2000
+recompose_iterations: int = 1000
 #: The searches of one route alone (the fill and the re-planning) also stop once this many iterations in a row
 #: found no better route: a route alone settles soon, and without it the fill was most of a plan's time (sample,
 #: 1 500 iterations: 24 of 36 s; risk-weighted presence 0.5-1.2 % lower over three seeds).
