@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pyvrp
 
+from routeplan.optimize import routing
 from routeplan.optimize.routing import RoutingModel, SearchParams, Stop, Vehicle
 
 
@@ -55,13 +56,13 @@ def test_cpu_second_budget() -> None:
 
 def test_search_params_reach_pyvrp(monkeypatch) -> None:
     seen = []
-    real = pyvrp.solve
+    real = routing.pyvrp_search
 
     def spy(*args, **kwargs):
         seen.append(kwargs["params"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pyvrp, "solve", spy)
+    monkeypatch.setattr(routing, "pyvrp_search", spy)
     search = SearchParams(penalty=(2.0, 3000.0), penalty_updates=70, perturbations=(4, 31))
     res = _model().solve(time_limit=600, seed=1, max_iterations=20, search=search)
     assert res.feasible and res.iterations == 20

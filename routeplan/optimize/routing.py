@@ -21,6 +21,9 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.search import PerturbationParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
+from routeplan.optimize.neighbours import merged_profiles
+from routeplan.optimize.neighbours import search as pyvrp_search
+
 log = logging.getLogger(__name__)
 
 #: Stand-in for "no road": large enough to never be chosen, small enough not to overflow int64 sums.
@@ -188,7 +191,11 @@ class RoutingModel:
         self.stops.append(stop)
         return len(self.stops) - 1
 
-    def _problem_data(self) -> pyvrp.ProblemData:
+    def _problem_data(self, merged: tuple[list[np.ndarray], list[np.ndarray], dict[int, int]] | None = None
+                      ) -> pyvrp.ProblemData:
+        """PyVRP's data of this model; with ``merged`` (:func:`~routeplan.optimize.neighbours.merged_profiles`)
+        the same clients over the merged profiles, for the neighbourhood only."""
+        durations, distances, profile_of = merged if merged is not None else (self.durations, self.distances, None)
         # PyVRP needs every depot to be a location; mark vehicle start/end locations as depots
         depot_locs = sorted({v.start for v in self.vehicles} | {v.end for v in self.vehicles})
         depot_idx = {loc: i for i, loc in enumerate(depot_locs)}
@@ -214,12 +221,18 @@ class RoutingModel:
                 tw_late=v.tw_late, shift_duration=v.max_duration if v.max_duration is not None else big,
                 max_distance=v.max_distance if v.max_distance is not None else big,
                 unit_distance_cost=v.unit_distance_cost, unit_duration_cost=v.unit_duration_cost,
-                profile=v.profile, name=v.name,
+                profile=v.profile if profile_of is None else profile_of[v.profile], name=v.name,
             ))
         groups = [pyvrp.ClientGroup(members, required=req) for members, req in self.groups if members]
         # pyvrp's stub types a matrix as np.ndarray[int] (int as the shape type), which no real matrix type matches
         return pyvrp.ProblemData(locations, clients, depots, vtypes,
-                                 self.distances, self.durations, groups)  # type: ignore[arg-type]
+                                 distances, durations, groups)  # type: ignore[arg-type]
+
+    def _neighbourhood_data(self) -> pyvrp.ProblemData | None:
+        """The model over merged profiles when profiles copy one another (:mod:`routeplan.optimize.neighbours`)."""
+        keys = [(v.unit_distance_cost, v.unit_duration_cost, v.profile) for v in self.vehicles]
+        merged = merged_profiles(self.durations, self.distances, keys, UNREACHABLE)
+        return None if merged is None else self._problem_data(merged)
 
     def solve(self, time_limit: float = 10.0, seed: int = 0, max_iterations: int | None = None,
               no_improvement: int | None = None,
@@ -278,8 +291,8 @@ class RoutingModel:
             # bound, which with prize-dominated models is the normal case, not a sign of an infeasible instance
             if search is not None and search.penalty is not None:
                 warnings.simplefilter("ignore", PenaltyBoundWarning)
-            res = pyvrp.solve(data, stop=criterion, seed=seed, display=False, collect_stats=False,
-                              initial_solution=init, params=params)
+            res = pyvrp_search(data, criterion, seed=seed, params=params, initial_solution=init,
+                               neighbourhood_data=self._neighbourhood_data())
         best = res.best
         routes = []
         served: set[int] = set()
