@@ -161,8 +161,9 @@ def free_presence(model: RoutingModel, cs: Candidates, fleet: Fleet, vi: int, se
             if c.kind in PRESENCE and i not in served and i not in kept and st.tw_late >= v.tw_early
             and st.tw_early <= v.tw_late]
     if free:
-        ok = np.array([fleet.feasible(model.stops[i].location, model.stops[i].tw_early, model.stops[i].tw_late,
-                                      model.stops[i].service)[vi] for i in free])
+        st = [model.stops[i] for i in free]
+        ok = fleet.feasible_for(vi, np.array([s.location for s in st]), np.array([s.tw_early for s in st]),
+                                np.array([s.tw_late for s in st]), np.array([s.service for s in st]))
         free = [i for i, good in zip(free, ok) if good]
     loop = {i: key for i in free if (key := _loop_key(cs, i)) is not None} if vary else {}
     if vary:

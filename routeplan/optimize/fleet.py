@@ -97,14 +97,24 @@ class Fleet:
         self.v_end = np.array([x.tw_late for x in v])
         self.v_loc = np.array([x.start for x in v])
         self.v_prof = np.array([x.profile for x in v])
+        # seconds from each vehicle's depot to every location and back, in its own profile: the feasibility of
+        # thousands of candidates is then one column each, not a loop over the vehicles
+        dur, n = self.model.durations, self.model.num_locations
+        self._go = np.array([dur[p][dl, :] for p, dl in zip(self.v_prof, self.v_loc)] or np.zeros((0, n)))
+        self._back = np.array([dur[p][:, dl] for p, dl in zip(self.v_prof, self.v_loc)] or np.zeros((0, n)))
 
     def feasible(self, loc: int, early: int, late: int, service: int) -> np.ndarray:
         """Which vehicles can reach ``loc``, start service inside [early, late] (seconds) and return in time."""
-        dur = self.model.durations
-        go = np.array([dur[p][dl, loc] for p, dl in zip(self.v_prof, self.v_loc)])
-        back = np.array([dur[p][loc, dl] for p, dl in zip(self.v_prof, self.v_loc)])
+        go, back = self._go[:, loc], self._back[:, loc]
         start = np.maximum(self.v_start + go, early)
         return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= self.v_end)
+
+    def feasible_for(self, vi: int, locs: np.ndarray, early: np.ndarray, late: np.ndarray,
+                     service: np.ndarray) -> np.ndarray:
+        """:meth:`feasible` of one vehicle for many stops (arrays of their location, window and service)."""
+        go, back = self._go[vi, locs], self._back[vi, locs]
+        start = np.maximum(self.v_start[vi] + go, early)
+        return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= self.v_end[vi])
 
     def reachable(self, loc: int) -> bool:
         """Whether some vehicle's roads lead from its depot to ``loc`` and back."""
