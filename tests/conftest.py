@@ -65,11 +65,11 @@ _HEAVY_FIRST = ("test_weeks", "serve", "test_actual", "test_batch", "test_atomic
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """The slowest files first, so that neither xdist worker ends the run alone on a long test.
+    """The slowest files first, so that neither xdist worker ends the run alone on a long file.
 
-    Tests are handed out one by one (``--dist loadgroup`` without groups), so module and session fixtures may
-    be built once per worker. ``xdist_group`` marks would keep a file on one worker, but pytest-xdist 3.8 groups
-    by rewriting ``item._nodeid``, which pytest 9.2 no longer reads, so such marks are silently ignored here.
+    Files are handed out whole (``--dist loadfile``, in this order: ``--no-loadscope-reorder``), so that a
+    module fixture (most plan the sample once) is built once per run, not once on each worker as when tests
+    were handed out one by one.
     """
 
     def weight(item) -> int:
