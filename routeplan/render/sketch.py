@@ -86,8 +86,20 @@ class RoadIndex:
     """
 
     def __init__(self, roads: list[tuple[str, str, list[Pt]]]):
-        self.roads = [r for r in roads if len(r[2]) >= 2]
-        self.lines = np.array([LineString(r[2]) for r in self.roads], dtype=object)
+        # the edges of one street (name and class) joined where they meet end to end: a dense town has thousands
+        # of edges in a sketch, and each was a polyline of its own to lay out, write and draw
+        groups: dict[tuple[str, str], list[list[Pt]]] = {}
+        for name, cls, pts in roads:
+            if len(pts) >= 2:
+                groups.setdefault((name, cls), []).append(pts)
+        self.roads: list[tuple[str, str, list[Pt]]] = []
+        lines = []
+        for (name, cls), parts in groups.items():
+            merged = shapely.line_merge(shapely.MultiLineString(parts)) if len(parts) > 1 else LineString(parts[0])
+            for g in getattr(merged, "geoms", [merged]):
+                self.roads.append((name, cls, list(g.coords)))
+                lines.append(g)
+        self.lines = np.array(lines, dtype=object)
         self.tree = STRtree(self.lines)
 
     def clipped(self, frame: Any) -> list[tuple[str, str, Any]]:
@@ -102,6 +114,26 @@ def road_index(roads: list[tuple[str, str, list[Pt]]] | RoadIndex | None) -> Roa
     if roads is None or isinstance(roads, RoadIndex):
         return roads
     return RoadIndex(roads)
+
+
+def _projected_roads(clipped: list[tuple[str, str, Any]], ox: float, oy: float, x0: float, y0: float, kx: float,
+                     scale: float, height: float) -> list[tuple[str, str, list[Pt]]]:
+    """The clipped roads' lines in canvas pixels, as :func:`layout`'s ``P`` projects a point, all at once.
+
+    Points closer than a quarter pixel to the line through their neighbours are left out (shapely's
+    simplify, in degrees of latitude): at a sketch's scale a town's streets have several vertices a pixel.
+    """
+    parts = [(name, cls, part) for name, cls, g in clipped for part in getattr(g, "geoms", [g])
+             if part.geom_type == "LineString" and len(part.coords) >= 2]
+    if not parts:
+        return []
+    lines = shapely.simplify(np.array([p[2] for p in parts], dtype=object), 0.25 / scale)
+    coords, which = shapely.get_coordinates(lines, return_index=True)
+    xs = np.round(ox + (coords[:, 0] - x0) * kx * scale, 1).tolist()
+    ys = np.round(height - oy - (coords[:, 1] - y0) * scale, 1).tolist()
+    bounds = np.searchsorted(which, np.arange(len(parts) + 1)).tolist()
+    return [(name, cls, list(zip(xs[a:b], ys[a:b]))) for (name, cls, _g), a, b in zip(parts, bounds, bounds[1:])
+            if b - a >= 2]
 
 
 @dataclass
@@ -186,17 +218,13 @@ def layout(path: list[Pt], stops: list[dict[str, Any]], depot: Pt | None,
     frame = box(lon_lo, lat_lo, lon_hi, lat_hi)
     named: dict[str, tuple[float, str, list[Pt]]] = {}
     index = road_index(roads)
-    for name, cls, g in index.clipped(frame) if index else []:
-        for part in getattr(g, "geoms", [g]):
-            if part.geom_type != "LineString" or len(part.coords) < 2:
-                continue
-            pp = [P(x, y) for x, y in part.coords]
-            sk.roads.append((cls, pp))
-            if name and cls != "minor":
-                length = sum(math.dist(a, b) for a, b in zip(pp, pp[1:]))
-                rank = length * (3 if cls == "main" else 1)
-                if rank > named.get(name, (0.0, "", []))[0]:
-                    named[name] = (rank, cls, pp)
+    for name, cls, pp in _projected_roads(index.clipped(frame) if index else [], ox, oy, x0, y0, kx, scale, height):
+        sk.roads.append((cls, pp))
+        if name and cls != "minor":
+            length = sum(math.dist(a, b) for a, b in zip(pp, pp[1:]))
+            rank = length * (3 if cls == "main" else 1)
+            if rank > named.get(name, (0.0, "", []))[0]:
+                named[name] = (rank, cls, pp)
     sk.roads.sort(key=lambda r: ("minor", "tertiary", "main").index(r[0]))
     sk.route = [P(x, y) for x, y in path]
     if depot:
