@@ -348,3 +348,22 @@ def test_slot_grids_of_places_with_the_same_hours_are_staggered():
         assert all(a2 - b1 >= 60 for (_a1, b1), (a2, _b2) in zip(slots, slots[1:]))
     # without a phase the slots start with the window, as before
     assert slot_starts(day, windows, 90, 30, 12)[0] == (600, 630)
+
+
+def test_one_vehicles_feasibility_is_its_entry_of_every_vehicles(tmp_path):
+    """``Fleet.feasible_for`` (one vehicle, many stops) agrees with ``Fleet.feasible`` (one stop, every vehicle)."""
+    from routeplan.optimize.fleet import build_fleet
+
+    ctx = _world(tmp_path, patrol_share=0.5)
+    mats = location_matrices(ctx.graph, ctx.locations(), sorted({u.kind for u in ctx.scenario.units}))
+    fleet = build_fleet(ctx.scenario, ctx.objects, mats, ctx.depot_nodes)
+    rng = np.random.default_rng(0)
+    n = fleet.model.num_locations
+    locs = rng.integers(0, n, 200)
+    early = rng.integers(0, 2 * 86_400, 200)
+    late = early + rng.integers(0, 4 * 3_600, 200)
+    service = rng.integers(0, 3_600, 200)
+    for vi in range(len(fleet.model.vehicles)):
+        got = fleet.feasible_for(vi, locs, early, late, service)
+        want = [fleet.feasible(int(a), int(b), int(c), int(d))[vi] for a, b, c, d in zip(locs, early, late, service)]
+        assert got.tolist() == want and any(want) and not all(want)

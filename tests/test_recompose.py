@@ -36,7 +36,8 @@ def _world():
     model.add_stop(Stop(4, 0, 5_400, 1_800, RESERVE_PRIZE_PER_MINUTE * 30, name="reserve"))
     cs.stops.append(Candidate("reserve", None, 0, 0, (0, 120)))
     fleet = types.SimpleNamespace(model=model, depot_copy={0: 4},
-                                  feasible=lambda _loc, _early, _late, _service: np.array([True, True]))
+                                  feasible=lambda _loc, _early, _late, _service: np.array([True, True]),
+                                  feasible_for=lambda _vi, locs, _early, _late, _service: np.ones(len(locs), bool))
     # O 600-2400, the quiet hotspot 3000-3900, the reserve 4500-6300, home 6300 (+0)
     route = RouteResult(0, 0, 6_300, [(0, 600, 2_400), (1, 3_000, 3_900), (3, 4_500, 6_300)], 0, 6_300)
     return RoutingResult([route], 0, 0, 0, True, 0, 0.0, served={0, 1, 3}), cs, fleet
@@ -139,7 +140,8 @@ def test_a_stop_a_pair_trades_stays_served(monkeypatch):
     model.add_stop(Stop(3, 1_000, 1_600, 900, 40_000, name="S"))
     model.add_stop(Stop(4, 1_000, 1_600, 900, 45_000, name="T"))
     cs.stops += [Candidate("hotspot", None, 0, 0, (16, 42)), Candidate("hotspot", None, 0, 0, (16, 42))]
-    fleet = types.SimpleNamespace(model=model, depot_copy={}, feasible=lambda *_a: np.array([True, True]))
+    fleet = types.SimpleNamespace(model=model, depot_copy={}, feasible=lambda *_a: np.array([True, True]),
+                                  feasible_for=lambda _vi, locs, *_a: np.ones(len(locs), bool))
     routes = [RouteResult(0, 0, 0, [], 0, 0), RouteResult(1, 0, 2_900, [(0, 1_000, 1_900)], 0, 2_900)]
     result = RoutingResult(routes, 0, 0, 0, True, 0, 0.0, served={0})
     monkeypatch.setattr(recompose, "_neighbourhoods", lambda _model, _vehicles: [(0, 1)])
