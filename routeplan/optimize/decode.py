@@ -79,9 +79,7 @@ def unserved_after_solve(cs: Candidates, fleet: Fleet, result: RoutingResult, lo
                                 o.name, 0))
             continue
         loc = loc_of[road_node(o)]
-        need = o.dwell_minutes + min(
-            (model.durations[p][dl, loc] + model.durations[p][loc, dl]) / 60 for p, dl in zip(fleet.v_prof, fleet.v_loc)
-        )
+        need = o.dwell_minutes + float(fleet.round_trip(loc).min()) / 60
         days = {cs.stops[i].day for i in group_members.get(g, [])}
         on = f" on {start_date + dt.timedelta(days=days.pop()):%Y-%m-%d}" if start_date and len(days) == 1 else ""
         out.append(Unserved(

@@ -116,11 +116,13 @@ class Fleet:
         start = np.maximum(self.v_start[vi] + go, early)
         return (go < UNREACHABLE) & (back < UNREACHABLE) & (start <= late) & (start + service + back <= self.v_end[vi])
 
+    def round_trip(self, loc: int) -> np.ndarray:
+        """Seconds from each vehicle's depot to ``loc`` and back (``UNREACHABLE`` or more where it cannot)."""
+        return self._go[:, loc] + self._back[:, loc]
+
     def reachable(self, loc: int) -> bool:
         """Whether some vehicle's roads lead from its depot to ``loc`` and back."""
-        dur = self.model.durations
-        return any(dur[p][dl, loc] < UNREACHABLE and dur[p][loc, dl] < UNREACHABLE
-                   for p, dl in zip(self.v_prof, self.v_loc))
+        return bool(((self._go[:, loc] < UNREACHABLE) & (self._back[:, loc] < UNREACHABLE)).any())
 
 
 def vehicle_specs(scenario: Scenario, depot_locs: dict[str, int], from_day: int = 0,
