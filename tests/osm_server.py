@@ -19,6 +19,7 @@ request open until :attr:`OSMServer.hang_s` has passed or the server stops.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -72,7 +73,7 @@ class OSMServer:
         self._lock = threading.Lock()
         self._scripts: dict[str, deque[Action]] = {"nominatim": deque(), "overpass": deque()}
         self._stopping = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="osm-server", daemon=True)
 
@@ -141,6 +142,15 @@ class OSMServer:
     def _record(self, service: str, method: str, path: str) -> None:
         with self._lock:
             self.requests.append((service, method, path))
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A server that does not print a traceback for a client that went away (a timeout test, a truncated body)."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def _make_handler(server: OSMServer) -> type[BaseHTTPRequestHandler]:

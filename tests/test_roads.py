@@ -472,3 +472,18 @@ def test_local_file_graph_is_cached_by_content(monkeypatch: pytest.MonkeyPatch, 
     # other speeds are another graph
     slow = {k: {c: v / 2 for c, v in t.items()} for k, t in DEFAULT_SPEEDS_KMH.items()}
     assert roads.graph_from_file(copy, slow).graph["routeplan_cache_hit"] is False
+
+
+def test_the_recorded_server_is_quiet_about_clients_that_went_away(server: OSMServer, capfd) -> None:
+    # a client closing a hanging or truncated request is part of what these tests do, not an error of the server
+    for exc in (ConnectionResetError(104, "reset by peer"), BrokenPipeError(32, "broken pipe")):
+        try:
+            raise exc
+        except OSError:
+            server._httpd.handle_error(None, ("127.0.0.1", 0))
+    assert capfd.readouterr().err == ""
+    try:  # anything else still shows
+        raise ValueError("a bug in a handler")
+    except ValueError:
+        server._httpd.handle_error(None, ("127.0.0.1", 0))
+    assert "a bug in a handler" in capfd.readouterr().err
