@@ -151,6 +151,11 @@ hotspot_slot_minutes: int = 90
 hotspot_slot_window_minutes: int = 30
 #: Value of the k-th slot of a hotspot on a day: ``decay ** k`` in a random order per day (diminishing returns).
 presence_decay: float = 0.85
+#: Every hotspot gets at least this many stops a week where a crew on duty in its active hours can reach it: after
+#: the re-planning, a hotspot below it takes the place of the presence that costs least on one of the
+#: ``coverage_routes`` routes that pass nearest (:mod:`routeplan.optimize.coverage`). 0 turns the step off.
+hotspot_min_stops_per_week: int = 1
+coverage_routes: int = 6
 #: Area patrol: a loop through a desa's roads, at most this long for the unit's kind (minutes of driving).
 area_loop_max_minutes: float = 25
 #: ... and at least this long (shorter loops are not worth a slot).

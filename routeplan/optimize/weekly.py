@@ -31,6 +31,7 @@ from routeplan.optimize.candidates import (
     add_pin_candidates,
     check_stop_count,
 )
+from routeplan.optimize.coverage import cover_hotspots
 from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
 from routeplan.optimize.exchange import exchange_priorities
 from routeplan.optimize.fill import fill_short_routes
@@ -131,7 +132,7 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
     ones (:mod:`routeplan.optimize.exchange`, up to a third), short routes are filled (:mod:`.fill`, up to half of
     what is left), then every route is re-planned alone for more presence (:mod:`.recompose`). In that order the
     re-planning also finds better presence than the quiet loops a fill took (Buahbatu +1 %, sample +1 % against
-    re-planning first)."""
+    re-planning first). Last, a hotspot the week left without a stop takes some presence (:mod:`.coverage`)."""
     end = time.monotonic() + seconds
     result = exchange_priorities(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, seconds=seconds / 3)
     say("filling short patrols")
@@ -140,8 +141,15 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
     say("re-planning routes alone and in pairs")
     needs = {vi: target * (1 - scenario.patrol_tolerance) for vi, s in enumerate(fleet.specs)
              if (target := scenario.patrol_target(s.unit, s.shift))}
-    return recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,
-                            seconds=max(end - time.monotonic(), 0.0))
+    # a tenth of what is left stays for the hotspots the week left without a stop (after the re-planning, which
+    # would trade such a stop back for a more valuable one)
+    result = recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,
+                              seconds=0.9 * max(end - time.monotonic(), 0.0))
+    if settings.hotspot_min_stops_per_week <= 0:
+        return result
+    say("covering hotspots without a stop")
+    return cover_hotspots(result, cs, fleet, gaps, needs=needs, seed=seed, iterations=max_iterations,
+                          seconds=max(end - time.monotonic(), 1.0))
 
 
 def _candidates(scenario: Scenario, ctx: PlanContext, fleet: Fleet, loc_of: dict[int, int], rng: np.random.Generator,
