@@ -60,6 +60,7 @@ ROWS = [
     ("km driven", lambda m: f"{m['km']:.0f}"),
     ("stacked visits (objects / hotspots)",
      lambda m: f"{m['stacked_visits']['objects']} / {m['stacked_visits']['hotspots']}"),
+    ("hotspots with a stop (fewest stops of one)", lambda m: f"{m['hotspots_with_stop']} ({m['hotspot_stops_min']})"),
     ("wall time of `routeplan plan`, s", lambda m: f"{m['wall_s']:.0f}"),
 ]
 
@@ -80,8 +81,15 @@ def measure(plan_dir: Path, scenario: Path, wall_s: float) -> dict[str, Any]:
     """Presence metrics of a plan folder, against this checkout's context of ``scenario``."""
     ctx = routeplan.prepare_scenario(routeplan.load_scenario(scenario))
     plan = routeplan.read_plan(plan_dir)
+    stops = {h.id: 0 for h in ctx.hotspots}
+    for r in plan.routes:
+        for s in r.stops:
+            if s.kind == "hotspot" and s.id in stops:
+                stops[s.id] += 1
     return (routeplan.presence_metrics(plan, ctx) | {"wall_s": round(wall_s, 1)}
-            | {"risk_presence_ceiling": presence_ceiling(plan, ctx)})
+            | {"risk_presence_ceiling": presence_ceiling(plan, ctx)}
+            | {"hotspots_with_stop": f"{sum(1 for n in stops.values() if n)}/{len(stops)}",
+               "hotspot_stops_min": min(stops.values(), default=0), "hotspot_stops": stops})
 
 
 def presence_ceiling(plan: Any, ctx: Any) -> float:

@@ -69,7 +69,7 @@ def cover_hotspots(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: di
             if time.monotonic() >= deadline:
                 break
             new = _with_slot(model, cs, rr, offer, seed, its, deadline - time.monotonic())
-            if new is None or not gaps_hold(cs, result, rr, new, gaps):
+            if new is None or not gaps_hold(cs, result, rr, new, gaps) or _uncovers(result, cs, rr, new):
                 continue
             if needs and _patrol(cs, model, new) < min(_patrol(cs, model, rr), needs.get(rr.vehicle, 0.0)):
                 continue
@@ -84,19 +84,38 @@ def cover_hotspots(result: RoutingResult, cs: Candidates, fleet: Fleet, gaps: di
     return result
 
 
+def _stops_of(result: RoutingResult, cs: Candidates) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in result.served:
+        c = cs.stops[i]
+        if c.kind == "hotspot" and isinstance(c.ref, Hotspot):
+            out[c.ref.id] = out.get(c.ref.id, 0) + 1
+    return out
+
+
+def _uncovers(result: RoutingResult, cs: Candidates, old: RouteResult, new: RouteResult) -> bool:
+    """Whether ``new`` in place of ``old`` leaves some hotspot below the weekly minimum that was not before."""
+    before = _stops_of(result, cs)
+    after = dict(before)
+    for rr, step in ((old, -1), (new, 1)):
+        for si, _a, _b in rr.visits:
+            c = cs.stops[si]
+            if c.kind == "hotspot" and isinstance(c.ref, Hotspot):
+                after[c.ref.id] = after.get(c.ref.id, 0) + step
+    floor = settings.hotspot_min_stops_per_week
+    return any(n < floor <= before.get(hid, 0) for hid, n in after.items())
+
+
 def _short_hotspots(result: RoutingResult, cs: Candidates) -> list[tuple[Hotspot, list[int]]]:
     """Hotspots with fewer stops than the weekly minimum and their free slots, riskiest first."""
-    stops: dict[str, int] = {}
+    stops = _stops_of(result, cs)
     free: dict[str, list[int]] = {}
     spots: dict[str, Hotspot] = {}
     for i, c in enumerate(cs.stops):
-        if c.kind != "hotspot" or not isinstance(c.ref, Hotspot):
-            continue
-        spots[c.ref.id] = c.ref
-        if i in result.served:
-            stops[c.ref.id] = stops.get(c.ref.id, 0) + 1
-        else:
-            free.setdefault(c.ref.id, []).append(i)
+        if c.kind == "hotspot" and isinstance(c.ref, Hotspot):
+            spots[c.ref.id] = c.ref
+            if i not in result.served:
+                free.setdefault(c.ref.id, []).append(i)
     short = [h for hid, h in spots.items()
              if stops.get(hid, 0) < settings.hotspot_min_stops_per_week and free.get(hid)]
     short.sort(key=lambda h: (-h.risk, h.id))
