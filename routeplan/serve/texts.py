@@ -115,6 +115,7 @@ STAGES: dict[str, str] = {
     "weekly model": "model mingguan",
     "filling short patrols": "mengisi patroli yang masih kurang",
     "re-planning routes alone and in pairs": "menyusun ulang rute satu per satu dan berpasangan",
+    "covering hotspots without a stop": "menambah singgah di titik rawan yang belum disinggahi",
     "building routes": "menyusun rute",
     "writing outputs": "menulis hasil",
     "reading the plan and its roads": "membaca rencana dan jalannya",
