@@ -4,12 +4,13 @@ import types
 
 import numpy as np
 import pytest
+from routing_worlds import two_shifts_with_a_bank
 
 import routeplan.settings as settings
-from routeplan.model.layers import Hotspot, VitalObject
-from routeplan.optimize.candidates import REQUIRED_PRIZE, RESERVE_PRIZE_PER_MINUTE, Candidate, Candidates
+from routeplan.model.layers import Hotspot
+from routeplan.optimize.candidates import RESERVE_PRIZE_PER_MINUTE, Candidate
 from routeplan.optimize.coverage import cover_hotspots
-from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult, Stop, Vehicle
+from routeplan.optimize.routing import RouteResult, RoutingResult, Stop
 
 LOW, HIGH = 3_000 * 15 // 4, 3_000 * 15  # a hotspot stop of 15 minutes at risk 0.25 and at risk 1
 RISKY = Hotspot("HS-A", "Simpang", 0.0, 0.0, 1.0, ())
@@ -21,25 +22,15 @@ def _world(a_on_second: bool = True, b_on_second: bool = False, reach: bool = Tr
     30-minute reserve (at the depot's copy, 4), with room for one hotspot stop only; the quiet hotspot B (3) has a
     slot in the same hour as A's and no stop this week. The second shift serves another stop of A
     (``a_on_second``) and has most of its time free; B has a slot there too with ``b_on_second``."""
-    m = np.full((5, 5), 600)
-    np.fill_diagonal(m, 0)
-    m[0, 4] = m[4, 0] = 0  # the depot's copy is the depot
-    model = RoutingModel([m])
-    model.add_vehicle(Vehicle(0, 0, 0, 7_200))
-    model.add_vehicle(Vehicle(0, 0, 30_000, 37_200))
-    cs = Candidates()
-    obj = VitalObject("O", "Bank", "bank", 0.0, 0.0, 1, 1, 30, (), (), min_gap_hours=8.0)
-    g = model.add_group(required=False)
-    cs.groups.append((obj, 1))
+    model, cs, _obj = two_shifts_with_a_bank()
     stops = [
-        (Stop(1, 0, 1_800, 1_800, REQUIRED_PRIZE[1], group=g, name="O"), Candidate("vital_object", obj, 1, 0, (0, 60))),
         (Stop(2, 2_400, 3_000, 900, HIGH, name="A"), Candidate("hotspot", RISKY, 0, 0, (40, 65))),
         (Stop(3, 2_400, 3_000, b_service, LOW, name="B"), Candidate("hotspot", QUIET, 0, 0, (40, 65))),
         (Stop(4, 0, 5_400, 1_800, RESERVE_PRIZE_PER_MINUTE * 30, name="reserve"), Candidate("reserve", None, 0, 0, (0, 120))),
         (Stop(2, 30_000, 31_000, 900, HIGH, name="A"), Candidate("hotspot", RISKY, 0, 0, (500, 530))),
         (Stop(3, 33_000, 34_000, 900, LOW, name="B"), Candidate("hotspot", QUIET, 0, 0, (550, 580))),
     ]
-    for stop, cand in stops[: 6 if b_on_second else 5]:
+    for stop, cand in stops[: 5 if b_on_second else 4]:
         model.add_stop(stop)
         cs.stops.append(cand)
     fleet = types.SimpleNamespace(model=model, depot_copy={0: 4},

@@ -3,10 +3,9 @@
 import types
 
 import numpy as np
-from routing_worlds import visit_served_elsewhere
+from routing_worlds import two_shifts_with_a_bank, visit_served_elsewhere
 
-from routeplan.model.layers import VitalObject
-from routeplan.optimize.candidates import REQUIRED_PRIZE, RESERVE_PRIZE_PER_MINUTE, Candidate, Candidates
+from routeplan.optimize.candidates import RESERVE_PRIZE_PER_MINUTE, Candidate, Candidates
 from routeplan.optimize.recompose import recompose_routes
 from routeplan.optimize.routing import UNREACHABLE, RouteResult, RoutingModel, RoutingResult, Stop, Vehicle
 
@@ -17,18 +16,7 @@ def _world():
     """Two shifts of two hours. The first serves a required visit (location 1), a quiet hotspot (2) and its
     30-minute reserve (at the depot's copy, 4); the riskiest hotspot (3) has a 15-minute slot in the same hour as
     the quiet one's, which the weekly search left free. There is room for one of the two hotspot stops only."""
-    m = np.full((5, 5), 600)
-    np.fill_diagonal(m, 0)
-    m[0, 4] = m[4, 0] = 0  # the depot's copy is the depot
-    model = RoutingModel([m])
-    model.add_vehicle(Vehicle(0, 0, 0, 7_200))
-    model.add_vehicle(Vehicle(0, 0, 30_000, 37_200))
-    cs = Candidates()
-    obj = VitalObject("O", "Bank", "bank", 0.0, 0.0, 1, 1, 30, (), (), min_gap_hours=8.0)
-    g = model.add_group(required=False)
-    cs.groups.append((obj, 1))
-    model.add_stop(Stop(1, 0, 1_800, 1_800, REQUIRED_PRIZE[1], group=g, name="O"))
-    cs.stops.append(Candidate("vital_object", obj, 1, 0, (0, 60)))
+    model, cs, _obj = two_shifts_with_a_bank()
     model.add_stop(Stop(2, 2_400, 3_000, 900, LOW, name="H-low"))
     cs.stops.append(Candidate("hotspot", None, 0, 0, (40, 65)))
     model.add_stop(Stop(3, 2_400, 3_000, 900, HIGH, name="H-high"))

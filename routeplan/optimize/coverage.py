@@ -25,6 +25,7 @@ from routeplan.optimize.decode import patrol_figures
 from routeplan.optimize.exchange import gaps_hold, replace_route
 from routeplan.optimize.fill import PRESENCE
 from routeplan.optimize.fleet import Fleet
+from routeplan.optimize.recompose import held_stops
 from routeplan.optimize.routing import RouteResult, RoutingModel, RoutingResult
 
 log = logging.getLogger(__name__)
@@ -146,13 +147,7 @@ def _with_slot(model: RoutingModel, cs: Candidates, rr: RouteResult, offer: list
     """The best route of ``rr``'s vehicle alone with one of ``offer``: the rest of its stops kept (presence may be
     dropped), the slot worth more than all its presence together; None when it cannot serve a slot that way."""
     keep = [si for si, _a, _b in rr.visits]
-    sub = model.for_vehicles([rr.vehicle])
-    must = set()
-    for k, i in enumerate(keep):
-        required = cs.stops[i].kind not in PRESENCE
-        if required:
-            must.add(k)
-        sub.add_stop(dataclasses.replace(model.stops[i], group=None, required=required))
+    sub, must = held_stops(model, cs, [rr.vehicle], keep)
     # above the route's whole presence: the search serves the slot whenever it can, dropping the presence that
     # costs least (the real prizes then rank the routes)
     prize = 1 + sum(model.stops[i].prize for i in keep if cs.stops[i].kind in PRESENCE) + max(

@@ -132,13 +132,7 @@ def _resolve(model: RoutingModel, cs: Candidates, fleet: Fleet, old: list[RouteR
         free = [i for i in free if model.stops[i].prize / max(model.stops[i].service, 1) > min(rates)]
     if not free:
         return None
-    sub = model.for_vehicles([rr.vehicle for rr in old])
-    must = set()
-    for k, i in enumerate(keep):
-        required = cs.stops[i].kind not in PRESENCE
-        if required:
-            must.add(k)
-        sub.add_stop(dataclasses.replace(model.stops[i], group=None, required=required))
+    sub, must = held_stops(model, cs, [rr.vehicle for rr in old], keep)
     groups: dict[tuple[str, str], int] = {}
     for i in free:  # one slot of a loop at most: a loop once a shift reads as a patrol
         key = loops.get(i)
@@ -159,3 +153,17 @@ def _resolve(model: RoutingModel, cs: Candidates, fleet: Fleet, old: list[RouteR
         return None
     return [RouteResult(rr.vehicle, got.start, got.end, [(index[si], a, b) for si, a, b in got.visits], got.distance,
                         got.duration) for rr, got in ((rr, by_vehicle[n]) for n, rr in enumerate(old))]
+
+
+def held_stops(model: RoutingModel, cs: Candidates, vehicles: list[int], keep: list[int]) -> tuple[RoutingModel, set[int]]:
+    """A model of ``vehicles`` alone with the stops ``keep`` (in that order, out of their groups): presence
+    optional, every other stop (a required visit, break, pin or part of a reserve) required; and the indices in
+    ``keep`` of the required ones."""
+    sub = model.for_vehicles(vehicles)
+    must = set()
+    for k, i in enumerate(keep):
+        required = cs.stops[i].kind not in PRESENCE
+        if required:
+            must.add(k)
+        sub.add_stop(dataclasses.replace(model.stops[i], group=None, required=required))
+    return sub, must
