@@ -128,11 +128,13 @@ def _nearest_routes(model: RoutingModel, fleet: Fleet, result: RoutingResult,
     """The ``settings.coverage_routes`` routes that can reach one of ``slots`` in time, by the drive from their
     nearest stop (or depot) to the hotspot, each with the slots it can reach."""
     loc = model.stops[slots[0]].location
+    # which vehicles reach each slot in time: once per slot, not once per slot and route
+    reach = {i: fleet.feasible(loc, model.stops[i].tw_early, model.stops[i].tw_late, model.stops[i].service)
+             for i in slots}
     out: list[tuple[float, int, RouteResult, list[int]]] = []
     for rr in result.routes:
         v = model.vehicles[rr.vehicle]
-        offer = [i for i in slots if bool(fleet.feasible(loc, model.stops[i].tw_early, model.stops[i].tw_late,
-                                                         model.stops[i].service)[rr.vehicle])]
+        offer = [i for i in slots if bool(reach[i][rr.vehicle])]
         if not offer:
             continue
         durations = model.durations[v.profile]
