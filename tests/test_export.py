@@ -199,3 +199,19 @@ def test_track_times_never_go_back_for_any_route():
             assert s.arrival in times and s.departure in times
 
     check()
+
+
+def test_gpx_track_points_are_written_exactly_as_gpxpy_writes_them():
+    """The track points are written without gpxpy's field machinery (its slowest part), byte for byte as gpxpy does."""
+    import gpxpy.gpx
+
+    from routeplan.render.export import _gpx_with_points, route_gpx, track_points
+
+    plan, _ctx = evil_plan()
+    assert plan.routes
+    for r in plan.routes:
+        fast = route_gpx(r)
+        g = gpxpy.parse(fast)  # the same document, its points then written by gpxpy itself
+        g.tracks[0].segments[0].points = []
+        assert fast == _gpx_with_points(g, track_points(r))
+        assert fast.count("<trkpt ") == len(track_points(r)) > 0

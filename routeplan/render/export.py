@@ -13,6 +13,8 @@ from typing import Any
 
 import geopandas as gpd
 import gpxpy.gpx
+import gpxpy.gpxfield
+import gpxpy.utils
 import pandas as pd
 from shapely import wkt
 from shapely.geometry import LineString, MultiPolygon, Point
@@ -174,11 +176,29 @@ def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
         wp.type = s.kind
         g.waypoints.append(wp)
     trk = gpxpy.gpx.GPXTrack(name=g.name)
-    seg = gpxpy.gpx.GPXTrackSegment()
-    for x, y, t in track_points(r):
-        seg.points.append(gpxpy.gpx.GPXTrackPoint(latitude=round(y, 7), longitude=round(x, 7), time=t))
-    trk.segments.append(seg)
+    trk.segments.append(gpxpy.gpx.GPXTrackSegment())
     g.tracks.append(trk)
+    doc = g.to_xml(version="1.1")
+    # gpxpy writes every field of every track point through its generic field machinery, most of the time of a
+    # plan's GPX files; the points hold numbers and times only (no user text), so they are written here, exactly
+    # as gpxpy writes them, into the empty segment gpxpy wrote (user text around it stays escaped by gpxpy)
+    empty = "\n    <trkseg>\n    </trkseg>"
+    if doc.count(empty) != 1:  # not gpxpy's layout as known: let gpxpy write the points itself
+        return _gpx_with_points(g, track_points(r))
+    return doc.replace(empty, "\n    <trkseg>" + _trkpts(track_points(r)) + "\n    </trkseg>", 1)
+
+
+def _trkpts(points: list[tuple[float, float, dt.datetime]]) -> str:
+    """``<trkpt>`` elements as gpxpy 1.x writes them (numbers by ``make_str``, times by ``format_time``)."""
+    num, when = gpxpy.utils.make_str, gpxpy.gpxfield.format_time
+    return "".join(f'\n      <trkpt lat="{num(round(y, 7))}" lon="{num(round(x, 7))}">\n        <time>{when(t)}</time>'
+                   "\n      </trkpt>" for x, y, t in points)
+
+
+def _gpx_with_points(g: gpxpy.gpx.GPX, points: list[tuple[float, float, dt.datetime]]) -> str:
+    seg = g.tracks[0].segments[0]
+    for x, y, t in points:
+        seg.points.append(gpxpy.gpx.GPXTrackPoint(latitude=round(y, 7), longitude=round(x, 7), time=t))
     return g.to_xml(version="1.1")
 
 
