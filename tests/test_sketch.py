@@ -86,3 +86,36 @@ def test_road_names_are_escaped(tmp_path):
     r = night_plan(3).routes[2]
     svg = to_svg(layout(r.path, _stops(r), r.path[0], rs))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.mark.parametrize("cls", ['"><script>alert(1)</script>', "{{ 7*7 }}", "main\x00", None, 3])
+def test_a_road_class_from_a_file_is_a_style_never_text(tmp_path, cls):
+    """``cls`` of an edited ``roads.geojson`` names no style: the road is drawn as a minor one, the text goes nowhere."""
+    import json
+
+    r = night_plan(3).routes[2]
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Jalan X", "cls": cls},
+         "geometry": {"type": "LineString", "coordinates": [list(p) for p in r.path[:2]]}}]}
+    (tmp_path / "roads.geojson").write_text(json.dumps(gj))
+    rs = read_roads(tmp_path / "roads.geojson")
+    assert [c for _n, c, _p in rs] == ["minor"]
+    sk = layout(r.path, _stops(r), r.path[0], [("Jalan X", cls, list(r.path[:2]))])  # given as a list, too
+    svg = to_svg(sk)
+    assert [c for c, _p in sk.roads] == ["minor"] and svg.count('class="road minor"') == 1
+    assert "<script" not in svg and "7*7" not in svg and "\x00" not in svg and "Jalan X" not in svg.split("<text")[0]
+
+
+def test_the_roads_of_a_class_are_one_path():
+    """A town's thousands of streets are one SVG path per road class, each street a line of it."""
+    import re
+
+    r = night_plan(6).routes[0]
+    sk = layout(r.path, _stops(r), r.path[0], roads())
+    svg = to_svg(sk)
+    paths = re.findall(r'<path class="road (\w+)" d="([^"]*)"', svg)
+    assert [c for c, _d in paths] == ["minor", "tertiary", "main"]  # the main roads drawn over the others
+    for cls, d in paths:
+        want = [pp for c, pp in sk.roads if c == cls]
+        assert d.count("M") == len(want)
+        assert [[tuple(map(float, xy.split(","))) for xy in part.split()] for part in d[1:].split(" M")] == want

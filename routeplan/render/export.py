@@ -14,7 +14,6 @@ from typing import Any
 import geopandas as gpd
 import gpxpy.gpx
 import gpxpy.gpxfield
-import gpxpy.utils
 import pandas as pd
 from shapely import wkt
 from shapely.geometry import LineString, MultiPolygon, Point
@@ -189,8 +188,8 @@ def route_gpx(r: Route, depot_lonlat: tuple[float, float] | None = None) -> str:
 
 
 def _trkpts(points: list[tuple[float, float, dt.datetime]]) -> str:
-    """``<trkpt>`` elements as gpxpy 1.x writes them (numbers by ``make_str``, times by ``format_time``)."""
-    num, when = gpxpy.utils.make_str, gpxpy.gpxfield.format_time
+    """``<trkpt>`` elements as gpxpy 1.x writes them (its float and time converters)."""
+    num, when = gpxpy.gpxfield.FLOAT_TYPE.to_string, gpxpy.gpxfield.format_time
     return "".join(f'\n      <trkpt lat="{num(round(y, 7))}" lon="{num(round(x, 7))}">\n        <time>{when(t)}</time>'
                    "\n      </trkpt>" for x, y, t in points)
 

@@ -121,10 +121,12 @@ def _draw_sketch(pdf: FPDF, sk: Sketch, x0: float, y0: float, width_mm: float, l
 
 def _draw_lines(pdf: FPDF, sk: Sketch, P: Any, k: float) -> None:
     """Roads, route, arrows, road names, depot and stops of a sketch (inside its clipping box)."""
-    for cls, pp in sk.roads:
-        sw, grey = ROAD_STYLE.get(cls, ROAD_STYLE["minor"])
-        _grey(pdf, grey)
-        pdf.set_line_width(sw * k)
+    style = None
+    for cls, pp in sk.roads:  # sorted by class: the pen is set once for each class
+        if ROAD_STYLE.get(cls, ROAD_STYLE["minor"]) != style:
+            style = ROAD_STYLE.get(cls, ROAD_STYLE["minor"])
+            _grey(pdf, style[1])
+            pdf.set_line_width(style[0] * k)
         pdf.polyline([P(p) for p in pp])
     if len(sk.route) >= 2:
         pdf.set_draw_color(17, 17, 17)

@@ -64,10 +64,15 @@ def read_roads(path: Path) -> list[tuple[str, str, list[Pt]]] | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [(str(f["properties"].get("name") or ""), str(f["properties"].get("cls") or "minor"),
+        # a class the sketch does not draw (an edited file) is drawn as a minor road
+        return [(str(f["properties"].get("name") or ""), _road_class(f["properties"].get("cls")),
                  [(float(x), float(y)) for x, y in f["geometry"]["coordinates"]]) for f in data["features"]]
     except (ValueError, KeyError, TypeError):
         return None  # a damaged optional file: the sketch falls back to the route lines
+
+
+def _road_class(value: Any) -> str:
+    return value if isinstance(value, str) and value in ROAD_STYLE else "minor"
 
 
 def roads_from_graph(G: nx.MultiDiGraph | None) -> list[tuple[str, str, list[Pt]]] | None:
@@ -91,7 +96,7 @@ class RoadIndex:
         groups: dict[tuple[str, str], list[list[Pt]]] = {}
         for name, cls, pts in roads:
             if len(pts) >= 2:
-                groups.setdefault((name, cls), []).append(pts)
+                groups.setdefault((name, _road_class(cls)), []).append(pts)
         self.roads: list[tuple[str, str, list[Pt]]] = []
         lines = []
         for (name, cls), parts in groups.items():
@@ -105,7 +110,14 @@ class RoadIndex:
     def clipped(self, frame: Any) -> list[tuple[str, str, Any]]:
         """``(name, cls, geometry)`` of the roads meeting ``frame``, cut to it, in the order they were given."""
         hits = np.sort(self.tree.query(frame, predicate="intersects"))
-        parts = shapely.intersection(self.lines[hits], frame) if len(hits) else []
+        if not len(hits):
+            return []
+        parts = self.lines[hits].copy()
+        # most roads of a sketch lie wholly inside its frame: only those crossing its edge are cut (GEOS overlay is
+        # the costly part of clipping)
+        shapely.prepare(frame)
+        cut = ~shapely.contains_properly(frame, parts)
+        parts[cut] = shapely.intersection(parts[cut], frame)
         return [(self.roads[i][0], self.roads[i][1], g) for i, g in zip(hits.tolist(), parts)]
 
 
@@ -123,11 +135,15 @@ def _projected_roads(clipped: list[tuple[str, str, Any]], ox: float, oy: float, 
     Points closer than a quarter pixel to the line through their neighbours are left out (shapely's
     simplify, in degrees of latitude): at a sketch's scale a town's streets have several vertices a pixel.
     """
-    parts = [(name, cls, part) for name, cls, g in clipped for part in getattr(g, "geoms", [g])
-             if part.geom_type == "LineString" and len(part.coords) >= 2]
+    if not clipped:
+        return []
+    # a cut road may fall apart into several lines (or touch the frame in a point): its lines, all at once
+    pieces, owner = shapely.get_parts(np.array([g for _n, _c, g in clipped], dtype=object), return_index=True)
+    keep = (shapely.get_type_id(pieces) == 1) & (shapely.get_num_coordinates(pieces) >= 2)
+    parts = [(clipped[k][0], clipped[k][1], g) for k, g in zip(owner[keep].tolist(), pieces[keep])]
     if not parts:
         return []
-    lines = shapely.simplify(np.array([p[2] for p in parts], dtype=object), 0.25 / scale)
+    lines = shapely.simplify(pieces[keep], 0.25 / scale)
     coords, which = shapely.get_coordinates(lines, return_index=True)
     xs = np.round(ox + (coords[:, 0] - x0) * kx * scale, 1).tolist()
     ys = np.round(height - oy - (coords[:, 1] - y0) * scale, 1).tolist()
@@ -300,10 +316,15 @@ def to_svg(sk: Sketch | None, lang: str = "id") -> str:
     W, H = sk.width, sk.height
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" font-family="sans-serif">'
            f'<rect width="{W}" height="{H}" fill="#fff"/>']
+    # one path of many lines per road class: a town's sketch has thousands of streets, and an element each was
+    # most of a briefing's bytes (it travels over WhatsApp); the class names the style, never text from a file
+    lines: dict[str, list[str]] = {}
     for cls, pp in sk.roads:
-        sw, grey = ROAD_STYLE.get(cls, ROAD_STYLE["minor"])
-        out.append(f'<polyline class="road {cls}" points="{" ".join(f"{x},{y}" for x, y in pp)}" fill="none" '
-                   f'stroke="{grey}" stroke-width="{sw}" stroke-linecap="round"/>')
+        lines.setdefault(cls if cls in ROAD_STYLE else "minor", []).append("M" + " ".join(f"{x},{y}" for x, y in pp))
+    for cls, parts in lines.items():
+        sw, grey = ROAD_STYLE[cls]
+        out.append(f'<path class="road {cls}" d="{" ".join(parts)}" fill="none" stroke="{grey}" stroke-width="{sw}" '
+                   'stroke-linecap="round"/>')
     if len(sk.route) >= 2:
         d = " ".join(f"{x},{y}" for x, y in sk.route)
         out.append(f'<polyline points="{d}" fill="none" stroke="#fff" stroke-width="7" stroke-linejoin="round"/>')
