@@ -110,3 +110,36 @@ def test_operation_and_reserve_printed_as_text():
     assert "Shift length" in text and "Patrol time" in text
     other = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdfs["R2-1_2026-11-30_pagi.pdf"])).pages)
     assert "Operation:" not in other and "Standby" not in other
+
+
+def test_a_row_is_as_tall_as_its_bold_cells():
+    """The number and time columns are bold: the row's height is measured in the font each cell is drawn in."""
+    from routeplan.render.pdf import COLS, LINE, _Doc, _row, _wrap
+
+    class Recording(_Doc):
+        def __init__(self):
+            super().__init__()
+            self.rects, self.texts = [], []
+
+        def rect(self, x, y, w, h, *a, **k):
+            self.rects.append((x, y, w, h))
+            return super().rect(x, y, w, h, *a, **k)
+
+        def text(self, x, y, txt="", *a, **k):
+            self.texts.append((x, y, txt))
+            return super().text(x, y, txt, *a, **k)
+
+    pdf = Recording()
+    pdf.add_page()
+
+    def lines(style, s):
+        pdf.set_font("DejaVu", style, 8)
+        return len(_wrap(pdf, s, COLS[1] - 1.4))
+
+    # a time cell that takes more lines in bold than in the regular font
+    cell = next(s for n in range(1, 40) for s in ["Mm " * n] if lines("B", s) > lines("", s))
+    T = {k: k for k in ("no", "planned_time", "place", "what_to_do", "coordinates", "qr")}
+    _row(pdf, ["1", cell, "Pasar", "", "", ""], None, T)
+    top, h = pdf.rects[0][1], pdf.rects[0][3]
+    assert h >= lines("B", cell) * LINE
+    assert pdf.texts and all(y <= top + h for _x, y, _t in pdf.texts)

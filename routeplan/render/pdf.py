@@ -184,18 +184,23 @@ def _header_row(pdf: FPDF, T: dict[str, str]) -> None:
 
 def _row(pdf: FPDF, cells: list[str], qr: str | None, T: dict[str, str], bold_first: bool = True) -> None:
     """One table row, on a new page (with the header again) when it does not fit."""
-    pdf.set_font("DejaVu", "", 8)
-    lines = max(_text_lines(pdf, w - 1, c) for w, c in zip(COLS, cells))
-    h = max(lines * LINE + 1.5, QR_MM + 1 if qr else 0)
+    # each cell broken into lines once, in the font and width it is drawn in, so the row is as tall as its
+    # tallest cell really is (a bold cell measured in the regular font ran past the row's bottom)
+    styles = ["B" if (i in (0, 1) and bold_first) else "" for i in range(len(cells))]
+    wrapped = []
+    for w, c, style in zip(COLS, cells, styles):
+        pdf.set_font("DejaVu", style, 8)
+        wrapped.append(_wrap(pdf, c, w - 1.4) if c else [])
+    h = max(max(map(len, wrapped)) * LINE + 1.5, QR_MM + 1 if qr else 0)
     if pdf.get_y() + h > PAGE_H - 12:
         pdf.add_page()
         _header_row(pdf, T)
     y = pdf.get_y()
     x = MARGIN
-    for i, (w, c) in enumerate(zip(COLS, cells)):
+    for w, lines, style in zip(COLS, wrapped, styles):
         pdf.rect(x, y, w, h)
-        pdf.set_font("DejaVu", "B" if (i in (0, 1) and bold_first) else "", 8)
-        for j, line in enumerate(_wrap(pdf, c, w - 1.4) if c else []):
+        pdf.set_font("DejaVu", style, 8)
+        for j, line in enumerate(lines):
             pdf.text(x + 0.7, y + 3.4 + j * LINE, line)
         x += w
     if qr:
