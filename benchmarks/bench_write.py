@@ -28,8 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_end_to_end import BUAHBATU, buahbatu_scenario  # noqa: E402
-from presence import run_plan  # noqa: E402
+from presence import baseline_worktree, case_scenarios, run_plan  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "write.json"
@@ -108,27 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"baseline": args.baseline, "repeats": args.repeats, "iterations": args.iterations,
                                "machine": f"{os.cpu_count()} cores",
                                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cases": {}}
-    with tempfile.TemporaryDirectory(prefix="write-bench-") as tmp_s:
+    with tempfile.TemporaryDirectory(prefix="write-bench-") as tmp_s, baseline_worktree(args.baseline, Path(tmp_s)) as old:
         tmp = Path(tmp_s)
-        old = tmp / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.baseline], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for case in args.cases.split(","):
-                if case == "sample":
-                    scenario = REPO / "data" / "sample" / "scenario.toml"
-                elif case == "buahbatu":
-                    if not BUAHBATU.exists():
-                        print(f"skipping buahbatu: {BUAHBATU} is absent", file=sys.stderr)
-                        continue
-                    scenario = Path(buahbatu_scenario(tmp / "bb", n_hotspots=20))
-                else:
-                    raise SystemExit(f"unknown case {case!r}")
-                res = measure_case(old, scenario, tmp / case, args.repeats, args.iterations)
-                results["cases"][case] = res
-                print(markdown(case, res, args.baseline), "\n", flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
+        for case in args.cases.split(","):
+            scenarios = case_scenarios(case, old, tmp)
+            if scenarios is None:
+                continue
+            res = measure_case(old, scenarios[1], tmp / case, args.repeats, args.iterations)  # one plan: this checkout's inputs
+            results["cases"][case] = res
+            print(markdown(case, res, args.baseline), "\n", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

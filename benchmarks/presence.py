@@ -25,6 +25,7 @@ The baseline is checked out with ``git worktree`` into a temporary folder and im
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +139,31 @@ def markdown(case: str, before: dict[str, Any], after: dict[str, Any], baseline:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def baseline_worktree(rev: str, tmp: Path) -> Iterator[Path]:
+    """``rev`` checked out (detached) in ``tmp/baseline`` for as long as the block runs."""
+    old = tmp / "baseline"
+    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), rev], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield old
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
+
+
+def case_scenarios(case: str, old: Path, tmp: Path) -> tuple[Path, Path] | None:
+    """The baseline's and this checkout's scenario of a case; None (with a message) when its data is absent."""
+    if case == "sample":
+        return old / "data/sample/scenario.toml", REPO / "data/sample/scenario.toml"
+    if case == "buahbatu":
+        if not BUAHBATU.exists():
+            print(f"skipping buahbatu: {BUAHBATU} is absent", file=sys.stderr)
+            return None
+        scenario = Path(buahbatu_scenario(tmp / "bb", n_hotspots=20))
+        return scenario, scenario
+    raise SystemExit(f"unknown case {case!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--baseline", required=True, help="git commit of the baseline")
@@ -148,31 +175,20 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"baseline": args.baseline, "iterations": args.iterations, "seed": args.seed,
                                "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                "cases": {}}
-    with tempfile.TemporaryDirectory(prefix="presence-bench-") as tmp_s:
+    with tempfile.TemporaryDirectory(prefix="presence-bench-") as tmp_s, baseline_worktree(args.baseline, Path(tmp_s)) as old:
         tmp = Path(tmp_s)
-        old = tmp / "baseline"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(old), args.baseline], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for case in args.cases.split(","):
-                if case == "sample":
-                    scen_old, scen_new = old / "data/sample/scenario.toml", REPO / "data/sample/scenario.toml"
-                elif case == "buahbatu":
-                    if not BUAHBATU.exists():
-                        print(f"skipping buahbatu: {BUAHBATU} is absent", file=sys.stderr)
-                        continue
-                    scen_old = scen_new = Path(buahbatu_scenario(tmp / "bb", n_hotspots=20))
-                else:
-                    raise SystemExit(f"unknown case {case!r}")
-                walls = {}
-                for who, code, scen in (("baseline", old, scen_old), ("now", None, scen_new)):
-                    walls[who] = run_plan(code, scen, tmp / case / who, args.seed, args.iterations, tmp / "cache")
-                before = measure(tmp / case / "baseline", scen_new, walls["baseline"])
-                after = measure(tmp / case / "now", scen_new, walls["now"])
-                results["cases"][case] = {"baseline": before, "now": after}
-                print(markdown(case, before, after, args.baseline), "\n", flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(old)], check=False)
+        for case in args.cases.split(","):
+            scenarios = case_scenarios(case, old, tmp)
+            if scenarios is None:
+                continue
+            scen_old, scen_new = scenarios
+            walls = {}
+            for who, code, scen in (("baseline", old, scen_old), ("now", None, scen_new)):
+                walls[who] = run_plan(code, scen, tmp / case / who, args.seed, args.iterations, tmp / "cache")
+            before = measure(tmp / case / "baseline", scen_new, walls["baseline"])
+            after = measure(tmp / case / "now", scen_new, walls["now"])
+            results["cases"][case] = {"baseline": before, "now": after}
+            print(markdown(case, before, after, args.baseline), "\n", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0
