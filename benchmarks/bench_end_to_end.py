@@ -189,7 +189,8 @@ def stage_seconds(res: dict, prefix: str) -> float | None:
     return None
 
 
-def run(quick: bool = False, work: Path = Path("/tmp/routeplan-bench")) -> dict:
+def run(quick: bool = False, work: Path = Path("/tmp/routeplan-bench"), cases_only: list[str] | None = None) -> dict:
+    """Measure the cases (all three; ``quick``: sample and Buahbatu, one run each; ``cases_only``: those named)."""
     work.mkdir(parents=True, exist_ok=True)
     cases = []
     reps = 1 if quick else 3
@@ -199,6 +200,8 @@ def run(quick: bool = False, work: Path = Path("/tmp/routeplan-bench")) -> dict:
     todo = [("sample", lambda: sample), ("buahbatu", lambda: buahbatu_scenario(work / "buahbatu"))]
     if not quick:
         todo.append(("regency", lambda: regency_scenario(work / "regency")[0]))
+    if cases_only is not None:
+        todo = [(name, make) for name, make in todo if name in cases_only]
     for name, make in todo:
         scen = make()
         tl, it = settings[name]
@@ -263,5 +266,9 @@ def markdown(res: dict) -> str:
 
 
 if __name__ == "__main__":
-    r = run(quick="--quick" in sys.argv)
+    # python benchmarks/bench_end_to_end.py [--quick] [--cases sample,buahbatu] [--out FILE]
+    only = sys.argv[sys.argv.index("--cases") + 1].split(",") if "--cases" in sys.argv else None
+    r = run(quick="--quick" in sys.argv, cases_only=only)
+    if "--out" in sys.argv:
+        Path(sys.argv[sys.argv.index("--out") + 1]).write_text(json.dumps(r, indent=1), encoding="utf-8")
     print(markdown(r))
