@@ -74,3 +74,25 @@ def test_search_params_reach_pyvrp(monkeypatch) -> None:
     # without settings the search is PyVRP's own, so the weekly patrol model is unchanged
     assert default == pyvrp.SolveParams()
 
+
+
+def test_the_time_limit_counts_from_the_call(monkeypatch) -> None:
+    """Building the problem and the search comes out of the time limit: a search whose set-up took the whole limit
+    stops at its first check (PyVRP's MaxRuntime would start counting there; a Buahbatu week overran 5 s by 18 %)."""
+    clock = [1000.0]
+    monkeypatch.setattr(time, "perf_counter", lambda: clock[0])
+    real = routing.pyvrp_search
+    first: list[bool] = []
+
+    def slow_setup(data, criterion, **kwargs):
+        clock[0] += 5.0  # the set-up before the search's first check
+        first.append(criterion(0))
+        return real(data, criterion, **kwargs)
+
+    monkeypatch.setattr(routing, "pyvrp_search", slow_setup)
+    res = _model().solve(time_limit=5.0, seed=1, max_iterations=10_000)
+    assert first == [True] and res.iterations == 0
+    first.clear()
+    clock[0] = 2000.0
+    res = _model().solve(time_limit=6.0, seed=1, max_iterations=10)  # a second of the limit left after the set-up
+    assert first == [False] and res.iterations > 0 and res.feasible

@@ -19,7 +19,7 @@ import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.search import PerturbationParams
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from routeplan.optimize.neighbours import merged_profiles
 from routeplan.optimize.neighbours import search as pyvrp_search
@@ -268,10 +268,13 @@ class RoutingModel:
         -------
         RoutingResult
         """
+        # the clock starts now: building the problem data, the neighbourhoods and the local search comes out of
+        # the time limit too (PyVRP's MaxRuntime counts from its first call, after all that)
+        end = time.perf_counter() + time_limit
         if not self.stops:
             return RoutingResult([], 0, 0, 0, True, 0, 0.0)
         data = self._problem_data()
-        crit: list[StoppingCriterion] = [MaxRuntime(time_limit)]
+        crit: list[StoppingCriterion] = [_Deadline(end)]
         if max_iterations is not None:
             crit.append(MaxIterations(max_iterations))
         if no_improvement is not None:
@@ -306,6 +309,16 @@ class RoutingModel:
         cost = best.distance_cost() + best.duration_cost() + best.uncollected_prizes()
         return RoutingResult(routes, int(cost), int(best.prizes()), int(best.distance()), best.is_feasible(),
                              int(res.num_iterations), float(res.runtime), served)
+
+
+class _Deadline:
+    """A PyVRP stopping criterion met at a moment of ``time.perf_counter``, whenever the search began."""
+
+    def __init__(self, end: float) -> None:
+        self._end = end
+
+    def __call__(self, best_cost: int) -> bool:
+        return time.perf_counter() >= self._end
 
 
 class _Observed:
