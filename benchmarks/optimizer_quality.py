@@ -2323,6 +2323,54 @@ class PvrpCgSpSolver(PvrpCgSolver):
         super().__init__(inst, scale=scale, seed=seed, **({"cg_at": (), "dive": False, "cg_share": 0.15} | kwargs))
 
 
+class PvrpSegmentSolver(PvrpCgSolver):
+    """:class:`PvrpCgSolver` whose ruin-and-recreate step is, with probability ``seg_prob``, a segment swap.
+
+    See ``pvrp_segment.py``: a run of consecutive customers of one route sharing a combination moves to another
+    combination, optionally exchanged with such a run of a nearby route (``near`` nearest choice customers),
+    the best estimate of a sample being the round's proposal.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, seg_prob: float = 0.5, near: int = 10,
+                 local_share: float = 0.0, empty_prob: float = 0.5, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **kwargs)
+        self.seg_prob = seg_prob
+        self.local_share = local_share
+        self.empty_prob = empty_prob
+        self._choice_set = set(self.choice_needed)
+        self._single_set = set(self.single)
+        cn = np.array(self.choice_needed, dtype=int)
+        self._near = {int(i): [int(v) for v in cn[np.argsort(self.real[i, cn])[:near + 1]]] for i in cn}
+        self.seg_stats = {"proposed": 0}
+
+    def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
+        if self.rng.random() < self.seg_prob:
+            from pvrp_segment import local_phase, segment_swap  # a sibling module of the benchmarks folder
+
+            if self.local_share > 0:
+                before = self.seg_stats.get("improved", 0)
+                d2, c2 = local_phase(self, days, combo, self.local_share * self._time_limit, now, self.seg_stats)
+                if self.seg_stats.get("improved", 0) > before:
+                    self.seg_stats["local"] = self.seg_stats.get("local", 0) + 1
+                    return d2, c2
+            out = segment_swap(self, days, combo, seen)
+            if out is not None:
+                self.seg_stats["proposed"] += 1
+                return out
+        return super().ruin_recreate(days, combo, seen)
+
+    def solve(self, time_limit: float) -> dict:
+        return super().solve(time_limit) | {"segment": dict(self.seg_stats)}
+
+
+class PvrpSegLocalSolver(PvrpSegmentSolver):
+    """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
+    emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"local_share": 0.06} | kwargs))
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -2331,7 +2379,8 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
-                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver",
+                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
+                "segment-local": "PvrpSegLocalSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
