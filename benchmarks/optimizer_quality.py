@@ -2332,9 +2332,10 @@ class PvrpSegmentSolver(PvrpCgSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, seg_prob: float = 0.5, near: int = 10,
-                 local_share: float = 0.0, empty_prob: float = 0.5, **kwargs):
+                 local_share: float = 0.0, empty_prob: float = 0.5, strip_prob: float = 0.0, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.seg_prob = seg_prob
+        self.strip_prob = strip_prob
         self.local_share = local_share
         self.empty_prob = empty_prob
         self._choice_set = set(self.choice_needed)
@@ -2344,9 +2345,15 @@ class PvrpSegmentSolver(PvrpCgSolver):
         self.seg_stats = {"proposed": 0}
 
     def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
-        if self.rng.random() < self.seg_prob:
-            from pvrp_segment import local_phase, segment_swap  # a sibling module of the benchmarks folder
+        from pvrp_segment import local_phase, route_empty, segment_swap  # a sibling module of the benchmarks folder
 
+        u = self.rng.random()
+        if u < self.strip_prob:
+            out = route_empty(self, days, combo, seen, samples=8, strip=True)
+            if out is not None:
+                self.seg_stats["strip"] = self.seg_stats.get("strip", 0) + 1
+                return out
+        elif u < self.strip_prob + self.seg_prob:
             if self.local_share > 0:
                 before = self.seg_stats.get("improved", 0)
                 d2, c2 = local_phase(self, days, combo, self.local_share * self._time_limit, now, self.seg_stats)
@@ -2359,8 +2366,31 @@ class PvrpSegmentSolver(PvrpCgSolver):
                 return out
         return super().ruin_recreate(days, combo, seen)
 
+    #: probability that a round skips the combination local search and goes to :meth:`ruin_recreate` directly
+    skip_ls = 0.0
+
+    def _propose(self, cur, ls_blocked: bool, tried: set, seen: set, kinds: dict, deadline: float):
+        skip = self.skip_ls > 0 and self.rng.random() < self.skip_ls
+        return super()._propose(cur, ls_blocked or skip, tried, seen, kinds, deadline)
+
     def solve(self, time_limit: float) -> dict:
         return super().solve(time_limit) | {"segment": dict(self.seg_stats)}
+
+
+class PvrpSegStripSolver(PvrpSegmentSolver):
+    """:class:`PvrpCgSolver` with *route stripping* as its ruin-and-recreate step (``--pvrp-method segment-strip``).
+
+    ``pvrp_segment.route_empty(strip=True)``: on a random day, a random route and the route nearest to it lose
+    every customer that may leave that day (choice customers to their cheapest estimated combination without
+    the day, frequency-1 customers to their cheapest other day); what stays of the two routes (customers fixed
+    to the day) may then merge into one route in the joint re-solve, and the days that receive the customers
+    are rebuilt by it. Best estimate of 8 samples. A round skips the combination local search with probability
+    ``skip_ls`` (so stripping is proposed about every other round, not only when the local search is blocked).
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, skip_ls: float = 0.5, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"strip_prob": 1.0, "seg_prob": 0.0} | kwargs))
+        self.skip_ls = skip_ls
 
 
 class PvrpSegLocalSolver(PvrpSegmentSolver):
@@ -2380,7 +2410,7 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
-                "segment-local": "PvrpSegLocalSolver",
+                "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\

@@ -228,23 +228,39 @@ def local_phase(solver, days, combo, seconds: float, now, stats: dict, per_day: 
     return cur_days, cur_combo
 
 
-def route_empty(solver, days, combo, seen: set, samples: int = 4):
+def _nearest_route(solver, routes: list[list[int]], k: int) -> int | None:
+    c = _centroid(solver, routes[k])
+    rest = [j for j in range(len(routes)) if j != k]
+    return min(rest, key=lambda j: float(np.hypot(*(_centroid(solver, routes[j]) - c)))) if rest else None
+
+
+def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = False):
     """Empty one route: every customer of a random route of a random day leaves that day for its cheapest
     (estimated) combination without it. Only routes whose customers can all leave the day are tried; the best
-    estimate of ``samples`` routes, as (days, combo), or None."""
+    estimate of ``samples`` routes, as (days, combo), or None.
+
+    With ``strip`` the customers that cannot leave the day stay (the route keeps them), and the route nearest
+    to it on that day is stripped as well, so what stays of the two may merge into one route in the re-solve.
+    """
     inst, rng = solver.inst, solver.rng
     single = solver._single_set
     cands = [(d, k) for d in range(inst.t) for k in range(len(days[d]))]
     best = None
     for _ in range(samples):
         d, k = cands[int(rng.integers(len(cands)))]
-        r = days[d][k]
-        if not all(v in single or v in solver._choice_set for v in r):
+        ks = [k]
+        if strip:
+            j = _nearest_route(solver, days[d], k)
+            ks += [] if j is None else [j]
+        movable = lambda v: (v in single or v in solver._choice_set) and any(d not in c for c in inst.combos[v])
+        r = [v for q in ks for v in days[d][q] if movable(v)]
+        if not r or (not strip and len(r) < len(days[d][k])):
             continue
         d2, k2 = solver._copy(days), dict(combo)
         touched = set(range(inst.t))
         before = sum(day_cost(solver, d2[x], x) for x in touched)
-        d2[d] = [q for j, q in enumerate(d2[d]) if j != k]
+        gone = set(r)
+        d2[d] = [q2 for q2 in ([v for v in q if v not in gone] for q in d2[d]) if q2]
         ok = True
         for v in r:
             cur = (d,) if v in single else k2[v]
@@ -266,7 +282,7 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4):
         if not ok:
             continue
         est = sum(day_cost(solver, d2[x], x) for x in touched) - before
-        key = (frozenset(k2.items()), d, tuple(r))
+        key = (frozenset(k2.items()), d, tuple(sorted(r)))
         if key in seen:
             continue
         if best is None or est < best[0]:
