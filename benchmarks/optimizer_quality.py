@@ -2332,10 +2332,12 @@ class PvrpSegmentSolver(PvrpCgSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, seg_prob: float = 0.5, near: int = 10,
-                 local_share: float = 0.0, empty_prob: float = 0.5, strip_prob: float = 0.0, **kwargs):
+                 local_share: float = 0.0, empty_prob: float = 0.5, strip_prob: float = 0.0,
+                 strip_pair: float = 0.5, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.seg_prob = seg_prob
         self.strip_prob = strip_prob
+        self.strip_pair = strip_pair
         self.local_share = local_share
         self.empty_prob = empty_prob
         self._choice_set = set(self.choice_needed)
@@ -2349,7 +2351,7 @@ class PvrpSegmentSolver(PvrpCgSolver):
 
         u = self.rng.random()
         if u < self.strip_prob:
-            out = route_empty(self, days, combo, seen, samples=8, strip=True)
+            out = route_empty(self, days, combo, seen, samples=8, strip=True, pair=self.strip_pair)
             if out is not None:
                 self.seg_stats["strip"] = self.seg_stats.get("strip", 0) + 1
                 return out
@@ -2380,8 +2382,8 @@ class PvrpSegmentSolver(PvrpCgSolver):
 class PvrpSegStripSolver(PvrpSegmentSolver):
     """:class:`PvrpCgSolver` with *route stripping* as its ruin-and-recreate step (``--pvrp-method segment-strip``).
 
-    ``pvrp_segment.route_empty(strip=True)``: on a random day, a random route and the route nearest to it lose
-    every customer that may leave that day (choice customers to their cheapest estimated combination without
+    ``pvrp_segment.route_empty(strip=True)``: on a random day, a random route and (with probability ``strip_pair``)
+    the route nearest to it lose every customer that may leave that day (choice customers to their cheapest estimated combination without
     the day, frequency-1 customers to their cheapest other day); what stays of the two routes (customers fixed
     to the day) may then merge into one route in the joint re-solve, and the days that receive the customers
     are rebuilt by it. Best estimate of 8 samples. A round skips the combination local search with probability
@@ -2389,7 +2391,8 @@ class PvrpSegStripSolver(PvrpSegmentSolver):
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, skip_ls: float = 0.5, **kwargs):
-        super().__init__(inst, scale=scale, seed=seed, **({"strip_prob": 1.0, "seg_prob": 0.0} | kwargs))
+        super().__init__(inst, scale=scale, seed=seed,
+                         **({"strip_prob": 1.0, "seg_prob": 0.0, "strip_pair": 1.0} | kwargs))
         self.skip_ls = skip_ls
 
 

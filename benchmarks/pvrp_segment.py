@@ -234,13 +234,14 @@ def _nearest_route(solver, routes: list[list[int]], k: int) -> int | None:
     return min(rest, key=lambda j: float(np.hypot(*(_centroid(solver, routes[j]) - c)))) if rest else None
 
 
-def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = False):
+def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = False, pair: float = 1.0):
     """Empty one route: every customer of a random route of a random day leaves that day for its cheapest
     (estimated) combination without it. Only routes whose customers can all leave the day are tried; the best
     estimate of ``samples`` routes, as (days, combo), or None.
 
-    With ``strip`` the customers that cannot leave the day stay (the route keeps them), and the route nearest
-    to it on that day is stripped as well, so what stays of the two may merge into one route in the re-solve.
+    With ``strip`` the customers that cannot leave the day stay (the route keeps them), and (with probability
+    ``pair``) the route nearest to it on that day is stripped as well when both keep such a customer, so what
+    stays of the two may merge into one route in the re-solve.
     """
     inst, rng = solver.inst, solver.rng
     single = solver._single_set
@@ -249,10 +250,12 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = 
     for _ in range(samples):
         d, k = cands[int(rng.integers(len(cands)))]
         ks = [k]
-        if strip:
-            j = _nearest_route(solver, days[d], k)
-            ks += [] if j is None else [j]
         movable = lambda v: (v in single or v in solver._choice_set) and any(d not in c for c in inst.combos[v])
+        if strip and rng.random() < pair:
+            j = _nearest_route(solver, days[d], k)
+            # a pair only when both routes keep a customer that cannot leave the day: the remainders may merge
+            if j is not None and not all(movable(v) for v in days[d][k]) and not all(movable(v) for v in days[d][j]):
+                ks.append(j)
         r = [v for q in ks for v in days[d][q] if movable(v)]
         if not r or (not strip and len(r) < len(days[d][k])):
             continue
