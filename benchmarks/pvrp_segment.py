@@ -6,6 +6,11 @@ moves a segment ``S`` to another combination ``c2`` allowed for all its customer
 of combination ``c2`` on a nearby route the other way (to ``c1``), so the days' loads stay about where they were.
 Removal and insertion (cheapest position, route overload priced as in the LNS's estimates) give the estimated change
 of the touched days' routes; the best of a sample is the LNS round's proposal, re-solved and judged like any other.
+
+*Route stripping* (:func:`route_empty` with ``strip``, ``--pvrp-method segment-strip``): every customer of a route
+that may leave its day does so (cheapest estimated combination or day without it); with a second, nearby route
+stripped too when both keep customers fixed to the day, the two remainders can merge in the re-solve. This is what
+reaches unbalanced plans (a day with one route fewer), which single-customer moves never do.
 """
 
 from __future__ import annotations
@@ -234,6 +239,11 @@ def _nearest_route(solver, routes: list[list[int]], k: int) -> int | None:
     return min(rest, key=lambda j: float(np.hypot(*(_centroid(solver, routes[j]) - c)))) if rest else None
 
 
+def _can_leave(solver, v: int, d: int) -> bool:
+    """Whether customer ``v`` has an allowed combination (or day) without day ``d`` that the LNS may give it."""
+    return (v in solver._single_set or v in solver._choice_set) and any(d not in c for c in solver.inst.combos[v])
+
+
 def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = False, pair: float = 1.0):
     """Empty one route: every customer of a random route of a random day leaves that day for its cheapest
     (estimated) combination without it. Only routes whose customers can all leave the day are tried; the best
@@ -250,13 +260,13 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = 
     for _ in range(samples):
         d, k = cands[int(rng.integers(len(cands)))]
         ks = [k]
-        movable = lambda v: (v in single or v in solver._choice_set) and any(d not in c for c in inst.combos[v])
         if strip and rng.random() < pair:
             j = _nearest_route(solver, days[d], k)
             # a pair only when both routes keep a customer that cannot leave the day: the remainders may merge
-            if j is not None and not all(movable(v) for v in days[d][k]) and not all(movable(v) for v in days[d][j]):
+            if j is not None and not all(_can_leave(solver, v, d) for v in days[d][k]) \
+                    and not all(_can_leave(solver, v, d) for v in days[d][j]):
                 ks.append(j)
-        r = [v for q in ks for v in days[d][q] if movable(v)]
+        r = [v for q in ks for v in days[d][q] if _can_leave(solver, v, d)]
         if not r or (not strip and len(r) < len(days[d][k])):
             continue
         d2, k2 = solver._copy(days), dict(combo)

@@ -76,6 +76,22 @@ def test_route_empty_leaves_the_day(oq, ps):
         assert tuple(sorted(vis[i])) == new_combo[i] and new_combo[i] in s.inst.combos[i]
 
 
+def test_strip_gives_allowed_visits(oq, ps):
+    s = _solver(oq)
+    days, combo = _plan(s)
+    seen: set = set()
+    outs = [ps.route_empty(s, days, combo, seen, samples=1, strip=True) for _ in range(30)]
+    outs = [o for o in outs if o is not None]
+    assert outs
+    for new_days, new_combo in outs:
+        vis = _visits(new_days)
+        assert sorted(vis) == [1, 2, 3, 4, 5]
+        for i in (3, 4, 5):
+            assert len(vis[i]) == 1 and (vis[i][0],) in s.inst.combos[i]
+        for i in (1, 2):
+            assert tuple(sorted(vis[i])) == new_combo[i] and new_combo[i] in s.inst.combos[i]
+
+
 def test_local_resolve_keeps_the_customers(oq, ps):
     s = _solver(oq)
     days, _ = _plan(s)
@@ -83,7 +99,7 @@ def test_local_resolve_keeps_the_customers(oq, ps):
     assert new is not None and sorted(v for r in new for v in r) == [1, 2, 3]
 
 
-@pytest.mark.parametrize("cls", ["PvrpSegmentSolver", "PvrpSegLocalSolver"])
+@pytest.mark.parametrize("cls", ["PvrpSegmentSolver", "PvrpSegLocalSolver", "PvrpSegStripSolver"])
 def test_segment_solvers_return_a_verified_plan(oq, ps, cls):
     s = _solver(oq, cls)
     res = s.solve(6.0)
