@@ -2323,6 +2323,87 @@ class PvrpCgSpSolver(PvrpCgSolver):
         super().__init__(inst, scale=scale, seed=seed, **({"cg_at": (), "dive": False, "cg_share": 0.15} | kwargs))
 
 
+class PvrpSegmentSolver(PvrpCgSolver):
+    """:class:`PvrpCgSolver` whose ruin-and-recreate step is, with probability ``seg_prob``, a segment swap.
+
+    See ``pvrp_segment.py``: a run of consecutive customers of one route sharing a combination moves to another
+    combination, optionally exchanged with such a run of a nearby route (``near`` nearest choice customers),
+    the best estimate of a sample being the round's proposal.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, seg_prob: float = 0.5, near: int = 10,
+                 local_share: float = 0.0, empty_prob: float = 0.5, strip_prob: float = 0.0,
+                 strip_pair: float = 0.5, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **kwargs)
+        self.seg_prob = seg_prob
+        self.strip_prob = strip_prob
+        self.strip_pair = strip_pair
+        self.local_share = local_share
+        self.empty_prob = empty_prob
+        self._choice_set = set(self.choice_needed)
+        self._single_set = set(self.single)
+        cn = np.array(self.choice_needed, dtype=int)
+        self._near = {int(i): [int(v) for v in cn[np.argsort(self.real[i, cn])[:near + 1]]] for i in cn}
+        self.seg_stats = {"proposed": 0}
+
+    def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
+        from pvrp_segment import local_phase, route_empty, segment_swap  # a sibling module of the benchmarks folder
+
+        u = self.rng.random()
+        if u < self.strip_prob:
+            out = route_empty(self, days, combo, seen, samples=8, strip=True, pair=self.strip_pair)
+            if out is not None:
+                self.seg_stats["strip"] = self.seg_stats.get("strip", 0) + 1
+                return out
+        elif u < self.strip_prob + self.seg_prob:
+            if self.local_share > 0:
+                before = self.seg_stats.get("improved", 0)
+                d2, c2 = local_phase(self, days, combo, self.local_share * self._time_limit, now, self.seg_stats)
+                if self.seg_stats.get("improved", 0) > before:
+                    self.seg_stats["local"] = self.seg_stats.get("local", 0) + 1
+                    return d2, c2
+            out = segment_swap(self, days, combo, seen)
+            if out is not None:
+                self.seg_stats["proposed"] += 1
+                return out
+        return super().ruin_recreate(days, combo, seen)
+
+    #: probability that a round skips the combination local search and goes to :meth:`ruin_recreate` directly
+    skip_ls = 0.0
+
+    def _propose(self, cur, ls_blocked: bool, tried: set, seen: set, kinds: dict, deadline: float):
+        skip = self.skip_ls > 0 and self.rng.random() < self.skip_ls
+        return super()._propose(cur, ls_blocked or skip, tried, seen, kinds, deadline)
+
+    def solve(self, time_limit: float) -> dict:
+        return super().solve(time_limit) | {"segment": dict(self.seg_stats)}
+
+
+class PvrpSegStripSolver(PvrpSegmentSolver):
+    """:class:`PvrpCgSolver` with *route stripping* as its ruin-and-recreate step (``--pvrp-method segment-strip``).
+
+    ``pvrp_segment.route_empty(strip=True)``: on a random day, a random route and (with probability ``strip_pair``)
+    the route nearest to it lose every customer that may leave that day (choice customers to their cheapest estimated combination without
+    the day, frequency-1 customers to their cheapest other day); what stays of the two routes (customers fixed
+    to the day) may then merge into one route in the joint re-solve, and the days that receive the customers
+    are rebuilt by it. Best estimate of 8 samples. A round skips the combination local search with probability
+    ``skip_ls`` (so stripping is proposed about every other round, not only when the local search is blocked).
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, skip_ls: float = 0.5, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed,
+                         **({"strip_prob": 1.0, "seg_prob": 0.0, "strip_pair": 1.0} | kwargs))
+        self.skip_ls = skip_ls
+
+
+class PvrpSegLocalSolver(PvrpSegmentSolver):
+    """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
+    emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"local_share": 0.06} | kwargs))
+
+
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
@@ -2331,7 +2412,8 @@ PVRP_SEARCH: dict[str, SearchParams | None] = {"default": None, "fast-penalty": 
 PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "quick-start": "PvrpQuickStartSolver", "relaxed": "PvrpRelaxedSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
-                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver",
+                "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
+                "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\

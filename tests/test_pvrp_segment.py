@@ -1,0 +1,109 @@
+"""Segment swaps and route emptying for the PVRP combination LNS (``benchmarks/pvrp_segment.py``, issue #12,
+``--pvrp-method segment`` and ``segment-local``), on the tiny five-customer instance of test_pvrp_pool.py."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import load_benchmark
+from pvrp_tiny import tiny_instance
+
+pytest.importorskip("pyvrp")
+pytest.importorskip("highspy")
+
+
+@pytest.fixture(scope="module")
+def oq():
+    return load_benchmark("optimizer_quality")
+
+
+@pytest.fixture(scope="module")
+def ps(oq):
+    return load_benchmark("pvrp_segment")
+
+
+def _solver(oq, cls="PvrpSegLocalSolver"):
+    s = getattr(oq, cls)(tiny_instance(oq, m=2), seed=0)
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    return s
+
+
+def _plan(s):
+    """A feasible plan of the tiny instance: customers 1 and 2 on days 0 and 1, the others on their first day."""
+    combo = {1: (0, 1), 2: (0, 1)}
+    days = [[[1, 2], [3]], [[1, 2]], [[4], [5]]]
+    return days, combo
+
+
+def _visits(days):
+    out: dict[int, list[int]] = {}
+    for d, rs in enumerate(days):
+        for r in rs:
+            for v in r:
+                out.setdefault(v, []).append(d)
+    return out
+
+
+def test_segment_runs_share_a_combination(oq, ps):
+    s = _solver(oq)
+    days, combo = _plan(s)
+    runs = ps.segment_runs(s, days, combo)
+    assert (0, 0, 0, 2) in runs and (1, 0, 0, 2) in runs
+    for d, k, a, b in runs:
+        assert len({combo[v] for v in days[d][k][a:b]}) == 1
+
+
+def test_swap_moves_visits_to_the_new_combination(oq, ps):
+    s = _solver(oq)
+    days, combo = _plan(s)
+    ps.apply_swap(s, days, combo, [1], (0, 1), (0, 2), [])
+    assert combo[1] == (0, 2) and sorted(_visits(days)[1]) == [0, 2]
+    assert sorted(_visits(days)[2]) == [0, 1]
+
+
+def test_route_empty_leaves_the_day(oq, ps):
+    s = _solver(oq)
+    days, combo = _plan(s)
+    out = None
+    for _ in range(20):  # a random route of a random day: some are not emptiable (customer 4 only fits day 2)
+        out = ps.route_empty(s, days, combo, set())
+        if out is not None:
+            break
+    assert out is not None
+    new_days, new_combo = out
+    vis = _visits(new_days)
+    assert sorted(vis) == [1, 2, 3, 4, 5]
+    for i in (1, 2):
+        assert tuple(sorted(vis[i])) == new_combo[i] and new_combo[i] in s.inst.combos[i]
+
+
+def test_strip_gives_allowed_visits(oq, ps):
+    s = _solver(oq)
+    days, combo = _plan(s)
+    seen: set = set()
+    outs = [ps.route_empty(s, days, combo, seen, samples=1, strip=True) for _ in range(30)]
+    outs = [o for o in outs if o is not None]
+    assert outs
+    for new_days, new_combo in outs:
+        vis = _visits(new_days)
+        assert sorted(vis) == [1, 2, 3, 4, 5]
+        for i in (3, 4, 5):
+            assert len(vis[i]) == 1 and (vis[i][0],) in s.inst.combos[i]
+        for i in (1, 2):
+            assert tuple(sorted(vis[i])) == new_combo[i] and new_combo[i] in s.inst.combos[i]
+
+
+def test_local_resolve_keeps_the_customers(oq, ps):
+    s = _solver(oq)
+    days, _ = _plan(s)
+    new = ps.local_resolve(s, days[0], 0, 0, 1.0, seed=0, no_improvement=50)
+    assert new is not None and sorted(v for r in new for v in r) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("cls", ["PvrpSegmentSolver", "PvrpSegLocalSolver", "PvrpSegStripSolver"])
+def test_segment_solvers_return_a_verified_plan(oq, ps, cls):
+    s = _solver(oq, cls)
+    res = s.solve(6.0)
+    assert res["feasible"]
+    ok, cost, why = oq.verify_pvrp(s.inst, res["routes"])
+    assert ok, why
+    assert cost == pytest.approx(res["value"], abs=0.01)
