@@ -2182,7 +2182,8 @@ class PvrpCgSolver(PvrpPoolEndSolver):
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.12,
                  price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True,
-                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05, **kwargs):
+                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05,
+                 dive_routes: bool = False, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
         self.interior = interior
@@ -2191,6 +2192,7 @@ class PvrpCgSolver(PvrpPoolEndSolver):
         self.cg_at = cg_at
         self.dive = dive
         self.dive_share = dive_share
+        self.dive_routes = dive_routes
         self._steps = 0
         self._dive_from: float | None = None
         self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": [],
@@ -2225,7 +2227,8 @@ class PvrpCgSolver(PvrpPoolEndSolver):
             self.pool_cap = cap
 
     def _dive_step(self, cur):
-        """Relax and fix: the LP dive's combinations applied to the current routes, or None."""
+        """Relax and fix: the LP dive's combinations applied to the current routes (with ``dive_routes``, the
+        dive's own routes when it ended with them), or None."""
         columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
         t0 = time.process_time()
         out = pvrp_lp_dive(self.inst, columns, now() + self.dive_share * self._time_limit)
@@ -2233,6 +2236,17 @@ class PvrpCgSolver(PvrpPoolEndSolver):
         self.cg_stats["dives"].append(row)
         if out is None:
             return None
+        if self.dive_routes and out[0] is not None:
+            # the dive ended with whole routes: the LP's own routes for its combinations, a better warm start
+            # than the current routes with the changed customers moved by cheapest insertion
+            days = pvrp_routes_from_cover(self.real, out[0], out[1])
+            ok, cost, _ = verify_pvrp(self.inst, days)
+            row["routes"] = round(cost, 2) if ok else None
+            combo = {i: out[1][i] for i in self.choice_needed}
+            row["changed"] = sum(combo[i] != cur[2][i] for i in self.choice_needed)
+            if ok and (row["changed"] or cost < cur[0] - 0.005):
+                self._dive_from = cur[0]
+                return days, combo
         days, combo = self._copy(cur[1]), dict(cur[2])
         try:
             for i in self.choice_needed:
@@ -2396,6 +2410,15 @@ class PvrpSegStripSolver(PvrpSegmentSolver):
         self.skip_ls = skip_ls
 
 
+class PvrpStripDiveSolver(PvrpSegStripSolver):
+    """:class:`PvrpSegStripSolver` whose relax-and-fix step, when its dive ends with whole routes (every route column
+    integral before the deadline), proposes those routes (extra visits removed) instead of the current routes with
+    the changed customers moved by cheapest insertion (``--pvrp-method strip-dive``)."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"dive_routes": True} | kwargs))
+
+
 class PvrpSegLocalSolver(PvrpSegmentSolver):
     """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
     emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
@@ -2414,6 +2437,7 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
                 "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
+                "strip-dive": "PvrpStripDiveSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
