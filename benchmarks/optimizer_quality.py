@@ -2461,8 +2461,10 @@ PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the rela
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
             pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty",
-            top_mode: str | None = None, top_pack_share: float | None = None) -> list[dict]:
-    """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results)."""
+            top_mode: str | None = None, top_pack_share: float | None = None, pvrp_options: dict | None = None
+            ) -> list[dict]:
+    """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results).
+    ``pvrp_options``: keyword arguments of the PVRP method's solver (trials of its parameters)."""
     rows: list[dict] = _RowList(on_row)
     if which == "top":
         bks = top_best_known(data)
@@ -2487,11 +2489,13 @@ def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: i
         for name in names:
             inst = read_pvrp(data / "pvrp_cordeau" / "instances" / name)
             t0 = _timer()
-            solver = globals()[PVRP_METHODS[pvrp_method]](inst, seed=seed)
+            solver = globals()[PVRP_METHODS[pvrp_method]](inst, seed=seed, **(pvrp_options or {}))
             solver.search = PVRP_SEARCH[pvrp_search]
             r = solver.solve(time_limit)
             r |= {k: v for k, v in _spent(t0).items() if k != "runtime"}
             r["method"] = pvrp_method
+            if pvrp_options:
+                r["options"] = dict(pvrp_options)
             r["best_known"] = bks[name]
             r["gap_pct"] = gap(r["value"], bks[name], maximise=False) if r["feasible"] else None
             rows.append(r)
@@ -2587,7 +2591,10 @@ def main(argv: list[str] | None = None) -> int:
                          "cg-sp (PvrpCgSpSolver: column generation, then pool-end's step), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
-                         "(PvrpSolver, the earlier method)")
+                         "(PvrpSolver, the earlier method); segment, segment-local, segment-strip (route stripping, session 14), "
+                         "strip-dive (segment-strip proposing the LP dive's own routes, session 15)")
+    ap.add_argument("--pvrp-options", type=json.loads, default={}, metavar="JSON",
+                    help='PVRP: keyword arguments of the method\'s solver, e.g. \'{"round_share": 0.05}\' (trials)')
     ap.add_argument("--pvrp-search", default="fast-penalty", choices=sorted(PVRP_SEARCH),
                     help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6) or default (PyVRP's own) "
                          "(penalties adjusted every 50 candidates instead of 500)")
@@ -2634,7 +2641,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {which}: {len(names)} instances at {tl:g} s", flush=True)
         rows = run_set(which, names, tl, args.data, args.seed, log=lambda s: print(s, flush=True),
                        pvrp_method=args.pvrp_method, on_row=on_row, top_settings=args.top_search,
-                       pvrp_search=args.pvrp_search, top_mode=args.top_mode, top_pack_share=args.top_pack_share)
+                       pvrp_search=args.pvrp_search, top_mode=args.top_mode, top_pack_share=args.top_pack_share,
+                       pvrp_options=args.pvrp_options)
         table = markdown(which, rows, tl)
         md.append(table)
         print(table, flush=True)
@@ -2642,7 +2650,7 @@ def main(argv: list[str] | None = None) -> int:
                          **({"method": args.pvrp_method} if which == "pvrp" else {}),
                          **({"search": args.top_search, "mode": args.top_mode, "pack_share": args.top_pack_share}
                             if which == "top" else {}),
-                         **({"search": args.pvrp_search} if which == "pvrp" else {}),
+                         **({"search": args.pvrp_search, "options": args.pvrp_options} if which == "pvrp" else {}),
                          "rows": [{k: v for k, v in r.items() if k != "routes"} | {"routes": r.get("routes")} for r in rows]}
     meta = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "started": started,
             "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),
