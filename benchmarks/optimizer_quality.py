@@ -2182,7 +2182,8 @@ class PvrpCgSolver(PvrpPoolEndSolver):
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, cg_share: float = 0.12,
                  price_seconds: float = 0.5, price_iters: int = 100, interior: bool = True,
-                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05, **kwargs):
+                 cg_at: tuple[float, ...] = (0.3, 0.6), dive: bool = True, dive_share: float = 0.05,
+                 dive_routes: bool = False, **kwargs):
         super().__init__(inst, scale=scale, seed=seed, **kwargs)
         self.cg_share = cg_share
         self.interior = interior
@@ -2191,6 +2192,7 @@ class PvrpCgSolver(PvrpPoolEndSolver):
         self.cg_at = cg_at
         self.dive = dive
         self.dive_share = dive_share
+        self.dive_routes = dive_routes
         self._steps = 0
         self._dive_from: float | None = None
         self.cg_stats: dict = {"iterations": 0, "columns": 0, "lp": [], "cpu_s": 0.0, "converged": False, "min_rc": [],
@@ -2225,7 +2227,8 @@ class PvrpCgSolver(PvrpPoolEndSolver):
             self.pool_cap = cap
 
     def _dive_step(self, cur):
-        """Relax and fix: the LP dive's combinations applied to the current routes, or None."""
+        """Relax and fix: the LP dive's combinations applied to the current routes (with ``dive_routes``, the
+        dive's own routes when it ended with them), or None."""
         columns = [(d, order, length) for length, order, ds in self.pool.routes.values() for d in ds]
         t0 = time.process_time()
         out = pvrp_lp_dive(self.inst, columns, now() + self.dive_share * self._time_limit)
@@ -2233,6 +2236,17 @@ class PvrpCgSolver(PvrpPoolEndSolver):
         self.cg_stats["dives"].append(row)
         if out is None:
             return None
+        if self.dive_routes and out[0] is not None:
+            # the dive ended with whole routes: the LP's own routes for its combinations, a better warm start
+            # than the current routes with the changed customers moved by cheapest insertion
+            days = pvrp_routes_from_cover(self.real, out[0], out[1])
+            ok, cost, _ = verify_pvrp(self.inst, days)
+            row["routes"] = round(cost, 2) if ok else None
+            combo = {i: out[1][i] for i in self.choice_needed}
+            row["changed"] = sum(combo[i] != cur[2][i] for i in self.choice_needed)
+            if ok and (row["changed"] or cost < cur[0] - 0.005):
+                self._dive_from = cur[0]
+                return days, combo
         days, combo = self._copy(cur[1]), dict(cur[2])
         try:
             for i in self.choice_needed:
@@ -2396,6 +2410,15 @@ class PvrpSegStripSolver(PvrpSegmentSolver):
         self.skip_ls = skip_ls
 
 
+class PvrpStripDiveSolver(PvrpSegStripSolver):
+    """:class:`PvrpSegStripSolver` whose relax-and-fix step, when its dive ends with whole routes (every route column
+    integral before the deadline), proposes those routes (extra visits removed) instead of the current routes with
+    the changed customers moved by cheapest insertion (``--pvrp-method strip-dive``)."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"dive_routes": True} | kwargs))
+
+
 class PvrpSegLocalSolver(PvrpSegmentSolver):
     """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
     emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
@@ -2414,6 +2437,7 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
                 "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
+                "strip-dive": "PvrpStripDiveSolver",
                 "rounds": "PvrpSolver"}
 
 EPILOG = """\
@@ -2437,8 +2461,10 @@ PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the rela
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
             pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty",
-            top_mode: str | None = None, top_pack_share: float | None = None) -> list[dict]:
-    """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results)."""
+            top_mode: str | None = None, top_pack_share: float | None = None, pvrp_options: dict | None = None
+            ) -> list[dict]:
+    """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results).
+    ``pvrp_options``: keyword arguments of the PVRP method's solver (trials of its parameters)."""
     rows: list[dict] = _RowList(on_row)
     if which == "top":
         bks = top_best_known(data)
@@ -2463,11 +2489,13 @@ def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: i
         for name in names:
             inst = read_pvrp(data / "pvrp_cordeau" / "instances" / name)
             t0 = _timer()
-            solver = globals()[PVRP_METHODS[pvrp_method]](inst, seed=seed)
+            solver = globals()[PVRP_METHODS[pvrp_method]](inst, seed=seed, **(pvrp_options or {}))
             solver.search = PVRP_SEARCH[pvrp_search]
             r = solver.solve(time_limit)
             r |= {k: v for k, v in _spent(t0).items() if k != "runtime"}
             r["method"] = pvrp_method
+            if pvrp_options:
+                r["options"] = dict(pvrp_options)
             r["best_known"] = bks[name]
             r["gap_pct"] = gap(r["value"], bks[name], maximise=False) if r["feasible"] else None
             rows.append(r)
@@ -2563,7 +2591,10 @@ def main(argv: list[str] | None = None) -> int:
                          "cg-sp (PvrpCgSpSolver: column generation, then pool-end's step), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "
                          "(PvrpRelaxedSolver: the LNS from a relaxed placement of the visits), quick-start "
                          "(PvrpQuickStartSolver: shorter first solve and polish), days (PvrpDaySolver) or rounds "
-                         "(PvrpSolver, the earlier method)")
+                         "(PvrpSolver, the earlier method); segment, segment-local, segment-strip (route stripping, session 14), "
+                         "strip-dive (segment-strip proposing the LP dive's own routes, session 15)")
+    ap.add_argument("--pvrp-options", type=json.loads, default={}, metavar="JSON",
+                    help='PVRP: keyword arguments of the method\'s solver, e.g. \'{"round_share": 0.05}\' (trials)')
     ap.add_argument("--pvrp-search", default="fast-penalty", choices=sorted(PVRP_SEARCH),
                     help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6) or default (PyVRP's own) "
                          "(penalties adjusted every 50 candidates instead of 500)")
@@ -2610,7 +2641,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {which}: {len(names)} instances at {tl:g} s", flush=True)
         rows = run_set(which, names, tl, args.data, args.seed, log=lambda s: print(s, flush=True),
                        pvrp_method=args.pvrp_method, on_row=on_row, top_settings=args.top_search,
-                       pvrp_search=args.pvrp_search, top_mode=args.top_mode, top_pack_share=args.top_pack_share)
+                       pvrp_search=args.pvrp_search, top_mode=args.top_mode, top_pack_share=args.top_pack_share,
+                       pvrp_options=args.pvrp_options)
         table = markdown(which, rows, tl)
         md.append(table)
         print(table, flush=True)
@@ -2618,7 +2650,7 @@ def main(argv: list[str] | None = None) -> int:
                          **({"method": args.pvrp_method} if which == "pvrp" else {}),
                          **({"search": args.top_search, "mode": args.top_mode, "pack_share": args.top_pack_share}
                             if which == "top" else {}),
-                         **({"search": args.pvrp_search} if which == "pvrp" else {}),
+                         **({"search": args.pvrp_search, "options": args.pvrp_options} if which == "pvrp" else {}),
                          "rows": [{k: v for k, v in r.items() if k != "routes"} | {"routes": r.get("routes")} for r in rows]}
     meta = {"date": _dt.datetime.now().isoformat(timespec="seconds"), "started": started,
             "command": " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:])),

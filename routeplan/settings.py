@@ -54,6 +54,10 @@ max_layer_features: int = 10_000
 #: day and window, plus hotspot stops): the optimizer's memory grows with the square of this number
 #: (about 0.5 GB at 8 000 stops, 3 GB at 20 000).
 max_candidate_stops: int = 20_000
+#: Refuse a plan whose weekly model would hold more bytes of travel matrices than this (2 GiB; PyVRP keeps a copy
+#: of its own). A shift with a reserve or break gets a routing profile of its own, so the matrices grow with the
+#: number of shifts times the square of the locations: a 200 000-node regency with 30 units asked for over 20 GB.
+max_model_matrix_bytes: int = 2 * 1024**3
 #: Refuse an incident file (``routeplan hotspots``) with more incidents (rows or features) than this.
 max_incidents: int = 1_000_000
 #: Readiness for 110 calls: a desa counts as ready in an hour when a unit on duty can drive to it within

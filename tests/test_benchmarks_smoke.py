@@ -309,6 +309,26 @@ def test_pvrp_day_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path):
     assert not out.with_suffix(".rows.jsonl").exists()
 
 
+@needs_pvrp
+def test_pvrp_options_reach_the_solver_and_the_report(oq, monkeypatch, tmp_path):
+    seen = []
+    init = oq.PvrpLnsSolver.__init__
+
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        seen.append(self.no_improvement)
+
+    monkeypatch.setattr(oq.PvrpLnsSolver, "__init__", spy)
+    out = tmp_path / "results.json"
+    status = oq.main(["--set", "pvrp", "--pvrp-method", "lns", "--instances", "p14", "--time-limit", "2",
+                      "--pvrp-options", '{"no_improvement": 123}', "--data", str(BENCH), "--out", str(out)])
+    assert status == 0
+    assert seen == [123]
+    report = json.loads(out.read_text())["sets"]["pvrp"]
+    assert report["options"] == {"no_improvement": 123}
+    assert report["rows"][0]["options"] == {"no_improvement": 123}
+
+
 def test_merge_quality_parts_continues_an_earlier_merge(tmp_path):
     # a run continued on the instances an earlier (merged) run had not reached: the earlier merged
     # file and the new part's per-instance rows (a part stopped before its end) merge into one set

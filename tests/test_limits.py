@@ -292,11 +292,34 @@ def test_too_many_candidate_stops_are_refused_before_the_model_is_solved(tmp_pat
         raise AssertionError("reached the optimizer")
 
     monkeypatch.setattr(routing.RoutingModel, "solve", boom)
+    # this model's matrices (5 000 locations) are over the matrix limit too, which is checked first: lift it
+    monkeypatch.setattr(settings, "max_model_matrix_bytes", 10**12)
     sc = world(tmp_path / "w", layer=json.dumps({"type": "FeatureCollection",
                                                  "features": _points(5000, visits_per_week=7)}))
     sc.write_text(sc.read_text(encoding="utf-8").replace("days = 2", "days = 7"), encoding="utf-8")
     assert_refused(capsys, sc, tmp_path / "out", "scenario.toml",
                    f"more than {settings.max_candidate_stops} candidate stops", "max_candidate_stops")
+
+
+def test_a_model_whose_matrices_would_not_fit_is_refused_before_they_are_built(tmp_path: Path, capsys,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every shift with a reserve gets a routing profile of its own: matrices of shifts x locations squared. A
+    regency-sized single plan asked for over 20 GB and the machine killed it; now the limit refuses it first."""
+    from routeplan.optimize import fleet, routing
+
+    def boom(*_a, **_k):
+        raise AssertionError("reached the optimizer")
+
+    built = []
+    real = fleet._profile_matrices
+    monkeypatch.setattr(fleet, "_profile_matrices", lambda *a, **k: built.append(1) or real(*a, **k))
+    monkeypatch.setattr(routing.RoutingModel, "solve", boom)
+    monkeypatch.setattr(settings, "max_model_matrix_bytes", 1)
+    sc = world(tmp_path / "w")
+    err = assert_refused(capsys, sc, tmp_path / "out", "scenario.toml", "GB of travel matrices",
+                         "max_model_matrix_bytes", "routing profiles")
+    assert not built  # refused before a matrix was allocated
+    assert "Traceback" not in err
 
 
 def test_incident_count_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -166,3 +166,28 @@ def test_cg_sp_solver_returns_a_verified_plan(oq):
     assert ok, why
     assert cost >= _optimum(inst) - 1e-6
     assert res["cg"]["iterations"] >= 1 and not res["cg"]["dives"] and res["sp"]["calls"] == 1
+
+
+def test_strip_dive_proposes_the_dive_s_own_routes(oq):
+    inst = tiny_instance(oq, m=2)
+    s = oq.PvrpStripDiveSolver(inst, seed=0)
+    for o in _all_routes(inst):
+        s.pool.add(list(o))
+    s._time_limit = 20.0
+    # a feasible plan that is not the optimum: customer 2 on days 0 and 2 in routes of their own
+    warm = [[[1], [2, 3]], [[1], [4]], [[2], [5]]]
+    ok, cost, why = oq.verify_pvrp(inst, warm)
+    assert ok, why
+    assert cost > _optimum(inst) + 1e-6
+    out = s._dive_step((cost, warm, {1: (0, 1), 2: (0, 2)}))
+    assert out is not None
+    days, combo = out
+    dive = oq.pvrp_lp_dive(inst, _columns(s), oq.now() + 20.0)
+    assert dive is not None and dive[0] is not None
+    # the proposal is the dive's plan itself, not the current routes with customers re-inserted
+    assert days == oq.pvrp_routes_from_cover(oq.euclid(inst.xy), dive[0], dive[1])
+    ok, value, why = oq.verify_pvrp(inst, days)
+    assert ok, why
+    assert s.cg_stats["dives"][-1]["routes"] == pytest.approx(value, abs=0.01)
+    assert value < cost - 1e-6
+    assert combo == {i: dive[1][i] for i in s.choice_needed}

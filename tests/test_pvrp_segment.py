@@ -99,7 +99,7 @@ def test_local_resolve_keeps_the_customers(oq, ps):
     assert new is not None and sorted(v for r in new for v in r) == [1, 2, 3]
 
 
-@pytest.mark.parametrize("cls", ["PvrpSegmentSolver", "PvrpSegLocalSolver", "PvrpSegStripSolver"])
+@pytest.mark.parametrize("cls", ["PvrpSegmentSolver", "PvrpSegLocalSolver", "PvrpSegStripSolver", "PvrpStripDiveSolver"])
 def test_segment_solvers_return_a_verified_plan(oq, ps, cls):
     s = _solver(oq, cls)
     res = s.solve(6.0)

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from routeplan import settings
 from routeplan.errors import InputError
 from routeplan.load.scenario import parse_pin
 from routeplan.model.layers import VitalObject, road_node
@@ -256,6 +257,21 @@ def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], ext
     return out_d, out_l, vprofile
 
 
+def _check_matrix_bytes(scenario: Scenario, profiles: int, size: int) -> None:
+    """Refuse a model whose duration and distance matrices (``profiles`` of ``size`` x ``size``, float64) would
+    exceed ``settings.max_model_matrix_bytes``, before they are allocated: a clear error instead of the
+    machine running out of memory."""
+    need = 2 * profiles * size * size * 8
+    limit = int(settings.max_model_matrix_bytes)
+    if need > limit:
+        raise InputError(
+            f"{scenario.path}: the weekly model would hold {need / 1e9:.1f} GB of travel matrices ({profiles} routing "
+            f"profiles, one per shift with a reserve or break, of {size} x {size} locations), above the limit of "
+            f"{limit / 1e9:.1f} GB (routeplan.settings.max_model_matrix_bytes); plan fewer units or a smaller area "
+            "at once (routeplan batch plans a Polres kecamatan by kecamatan)"
+        )
+
+
 def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: LocationMatrices,
                 depot_nodes: dict[str, int], *, from_day: int = 0,
                 units_off: set[str] | frozenset[str] = frozenset(),
@@ -302,6 +318,7 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     area_copy = [n + len(extras) + j for j in range(len(areas))]
     extras += [(kind, loc_of[node]) for kind, node in areas]
     profile = {k: i for i, k in enumerate(matrices.kinds)}
+    _check_matrix_bytes(scenario, len(profile) + len({o for o, _ in extras if isinstance(o, int)}), n + len(extras))
     durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
     model = RoutingModel(durs, dists)
     for s, prof in zip(vspecs, vprofile):
