@@ -129,6 +129,14 @@ def test_scenario_from_dict_random(raw) -> None:
     _check_scenario(raw)
 
 
+@pytest.mark.parametrize("raw", [{"\n": "\x1f"}, {"na\nme": {"x": 1}}, {"a\rb": "ok"}])
+def test_a_control_character_in_a_top_level_key_gives_one_line(raw) -> None:
+    # found by the fuzzer: the value was checked first and its message named the path by the raw key
+    _check_scenario(raw)
+    with pytest.raises(InputError, match="key has a control character"):
+        scenario_from_dict(raw, _TMP / "scenario.toml")
+
+
 def _toml_text() -> str:
     return (Path(__file__).resolve().parents[1] / "data" / "sample" / "scenario.toml").read_text(encoding="utf-8")
 

@@ -316,7 +316,7 @@ def test_a_model_whose_matrices_would_not_fit_is_refused_before_they_are_built(t
     monkeypatch.setattr(routing.RoutingModel, "solve", boom)
     monkeypatch.setattr(settings, "max_model_matrix_bytes", 1)
     sc = world(tmp_path / "w")
-    err = assert_refused(capsys, sc, tmp_path / "out", "scenario.toml", "GB of travel matrices",
+    err = assert_refused(capsys, sc, tmp_path / "out", "scenario.toml", "of travel matrices",
                          "max_model_matrix_bytes", "routing profiles")
     assert not built  # refused before a matrix was allocated
     assert "Traceback" not in err

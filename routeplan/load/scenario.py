@@ -335,8 +335,8 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         raise InputError(f"{f}: scenario must be a TOML table")
     # every text (names, ids, crews, paths) reaches outputs or file names: no control characters
     for key, value in raw.items():
+        check_tree(key, f, "key")  # first: the key names the value's path in the value's message
         check_tree(value, f, f"[{key}]" if isinstance(value, dict) else str(key))
-        check_tree(key, f, "key")
     _check_keys(raw, SCENARIO_KEYS[""], f)
     area = _area(raw, f, base)
     pl = _plan_table(raw, f)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from routeplan import settings
+from routeplan._io import format_bytes
 from routeplan.errors import InputError
 from routeplan.load.scenario import parse_pin
 from routeplan.model.layers import VitalObject, road_node
@@ -265,9 +266,9 @@ def _check_matrix_bytes(scenario: Scenario, profiles: int, size: int) -> None:
     limit = int(settings.max_model_matrix_bytes)
     if need > limit:
         raise InputError(
-            f"{scenario.path}: the weekly model would hold {need / 1e9:.1f} GB of travel matrices ({profiles} routing "
+            f"{scenario.path}: the weekly model would hold {format_bytes(need)} of travel matrices ({profiles} routing "
             f"profiles, one per shift with a reserve or break, of {size} x {size} locations), above the limit of "
-            f"{limit / 1e9:.1f} GB (routeplan.settings.max_model_matrix_bytes); plan fewer units or a smaller area "
+            f"{format_bytes(limit)} (routeplan.settings.max_model_matrix_bytes); plan fewer units or a smaller area "
             "at once (routeplan batch plans a Polres kecamatan by kecamatan)"
         )
 
