@@ -55,8 +55,10 @@ max_layer_features: int = 10_000
 #: (about 0.5 GB at 8 000 stops, 3 GB at 20 000).
 max_candidate_stops: int = 20_000
 #: Refuse a plan whose weekly model would hold more bytes of travel matrices than this (2 GiB; PyVRP keeps a copy
-#: of its own). A shift with a reserve or break gets a routing profile of its own, so the matrices grow with the
-#: number of shifts times the square of the locations: a 200 000-node regency with 30 units asked for over 20 GB.
+#: of its own). The copies of the depot where shifts take their reserve and break are reached in a routing profile
+#: per unit kind and unit on duty at one time (:func:`routeplan.optimize.fleet.shift_colours`), so the matrices grow
+#: with the units on duty at once times the square of the locations (until session 16 a profile per shift: a
+#: 200 000-node regency with 30 units asked for over 20 GB).
 max_model_matrix_bytes: int = 2 * 1024**3
 #: Refuse an incident file (``routeplan hotspots``) with more incidents (rows or features) than this.
 max_incidents: int = 1_000_000

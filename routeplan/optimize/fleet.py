@@ -1,8 +1,11 @@
 """The vehicles of the weekly model: one per unit, day and shift, with its pinned visits, its break and the
 travel matrices it sees.
 
-A pinned visit and a break each get a location of their own (a copy of the object's or the depot's location)
-that only the one vehicle they belong to can reach: that vehicle gets a matrix profile of its own.
+A pinned visit, a break and a reserve each get a location of their own (a copy of the object's or the depot's
+location) that only the one vehicle they belong to can serve. The copy is reachable in one matrix profile, shared
+by the vehicles of a unit kind whose shifts never overlap in time (:func:`shift_colours`): their stops' time windows
+lie inside their own shift, so no other vehicle of that profile can serve them. The profiles then number the units
+on duty at one time per kind, not the shifts of the week: memory grows with (units on duty) x locations squared.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ class Fleet:
     n_locations
         Number of plan locations (:attr:`LocationMatrices.nodes`).
     profile
-        Matrix profile of each unit kind (vehicles with a pin or break have their own).
+        Matrix profile of each unit kind (vehicles with a pin, break or reserve use a profile that also reaches
+        their copies, see :func:`shift_colours`).
     """
 
     specs: list[VehicleSpec]
@@ -216,13 +220,34 @@ def shift_reserves(scenario: Scenario, vspecs: list[VehicleSpec]) -> list[tuple[
     return out
 
 
+def shift_colours(vspecs: list[VehicleSpec], owners: set[int]) -> dict[int, int]:
+    """A colour for each vehicle in ``owners`` such that two vehicles of one unit kind with the same colour are never
+    on duty at the same time (a shift ending at the minute another starts counts as overlapping).
+
+    A copy location owned by a vehicle is reachable in its colour's profile; every stop at it has a time window
+    inside the owner's shift (a pin at a minute of it, a break in its window, a reserve anywhere in it), so a
+    vehicle of the same colour, off duty then, cannot serve it. Greedy colouring in order of start is optimal for
+    intervals: the colours per kind are the most shifts of that kind on duty at one minute.
+    """
+    colour: dict[int, int] = {}
+    free_from: dict[str, list[int]] = {}  # per kind, the end of each colour's last shift
+    for vi in sorted(owners, key=lambda v: (vspecs[v].start, vspecs[v].end, v)):
+        ends = free_from.setdefault(vspecs[vi].unit.kind, [])
+        c = next((k for k, end in enumerate(ends) if end < vspecs[vi].start), len(ends))
+        if c == len(ends):
+            ends.append(0)
+        ends[c] = vspecs[vi].end
+        colour[vi] = c
+    return colour
+
+
 def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], extras: list[tuple[int | str, int]],
                       profile: dict[str, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
     """Duration and distance matrices per profile, and the profile of each vehicle.
 
     ``extras`` are (owner, source location) of the extra locations after the plan's locations: a copy of the
-    source that only its owner reaches: a vehicle (its index; it gets a profile of its own) or every vehicle of
-    a unit kind (its name; the kind's profile).
+    source that only its owner reaches: a vehicle (its index; it gets the profile of its kind and colour,
+    :func:`shift_colours`) or every vehicle of a unit kind (its name; the kind's profile).
     """
     kinds = matrices.kinds
     n = len(matrices.nodes)
@@ -249,12 +274,16 @@ def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], ext
 
     base = [widen(k, [j for j, (owner, _s) in enumerate(extras) if owner == kind]) for k, kind in enumerate(kinds)]
     out_d, out_l = [b[0] for b in base], [b[1] for b in base]
-    for vi in sorted({owner for owner, _ in extras if isinstance(owner, int)}):
-        k = vprofile[vi]
-        d, dist = widen(k, [j for j, (owner, _s) in enumerate(extras) if owner in (vi, kinds[k])])
+    colour = shift_colours(vspecs, {owner for owner, _ in extras if isinstance(owner, int)})
+    key = {vi: (vprofile[vi], c) for vi, c in colour.items()}
+    for k, c in sorted(set(key.values())):
+        mine = [j for j, (owner, _s) in enumerate(extras)
+                if owner == kinds[k] or (isinstance(owner, int) and key.get(owner) == (k, c))]
+        d, dist = widen(k, mine)
         out_d.append(d)
         out_l.append(dist)
-        vprofile[vi] = len(out_d) - 1
+        for vi in (v for v, kc in key.items() if kc == (k, c)):
+            vprofile[vi] = len(out_d) - 1
     return out_d, out_l, vprofile
 
 
@@ -267,7 +296,7 @@ def _check_matrix_bytes(scenario: Scenario, profiles: int, size: int) -> None:
     if need > limit:
         raise InputError(
             f"{scenario.path}: the weekly model would hold {format_bytes(need)} of travel matrices ({profiles} routing "
-            f"profiles, one per shift with a reserve or break, of {size} x {size} locations), above the limit of "
+            f"profiles, one per unit kind and unit on duty at one time, of {size} x {size} locations), above the limit of "
             f"{format_bytes(limit)} (routeplan.settings.max_model_matrix_bytes); plan fewer units or a smaller area "
             "at once (routeplan batch plans a Polres kecamatan by kecamatan)"
         )
@@ -310,7 +339,7 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     breaks = shift_breaks(vspecs)
     reserves = shift_reserves(scenario, vspecs)
     # extra locations: a copy per pin (at its object) and per vehicle with a break or reserve (at its depot),
-    # each reachable only through the profile of the one vehicle it belongs to
+    # each served only by the one vehicle it belongs to (reachable in its profile, inside its shift)
     at_depot = sorted({b[0] for b in breaks} | {r[0] for r in reserves})
     extras: list[tuple[int | str, int]] = [(p.vehicle, loc_of[road_node(p.obj)]) for p in pins]
     extras += [(vi, vspecs[vi].loc) for vi in at_depot]
@@ -319,7 +348,9 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     area_copy = [n + len(extras) + j for j in range(len(areas))]
     extras += [(kind, loc_of[node]) for kind, node in areas]
     profile = {k: i for i, k in enumerate(matrices.kinds)}
-    _check_matrix_bytes(scenario, len(profile) + len({o for o, _ in extras if isinstance(o, int)}), n + len(extras))
+    owners = {o for o, _ in extras if isinstance(o, int)}
+    colours = {(vspecs[vi].unit.kind, c) for vi, c in shift_colours(vspecs, owners).items()}
+    _check_matrix_bytes(scenario, len(profile) + len(colours), n + len(extras))
     durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
     model = RoutingModel(durs, dists)
     for s, prof in zip(vspecs, vprofile):
