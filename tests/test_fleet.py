@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 from pathlib import Path
 
+import pytest
 from test_presence import _world
 
 from routeplan.model.scenario import PatrolUnit, Shift
@@ -29,25 +31,29 @@ def _week(tmp_path: Path) -> PlanContext:
     return ctx
 
 
-def _on_duty_at_once(specs, kind: str) -> int:
-    """The most shifts of ``kind`` that share a minute (a shift ending when another starts shares it)."""
+def _on_duty_at_once(specs, kind: str, touching: bool = False) -> int:
+    """The most shifts of ``kind`` on duty at one minute (with ``touching``, a shift ending when another starts
+    shares that minute with it)."""
     spans = [(s.start, s.end) for s in specs if s.unit.kind == kind]
-    return max(sum(a <= t <= b for a, b in spans) for t in {x for ab in spans for x in ab})
+    return max(sum(a <= t < b or (touching and t == b) for a, b in spans) for t in {x for ab in spans for x in ab})
 
 
-def test_one_colour_never_has_two_shifts_on_duty_at_once_and_uses_as_few_colours_as_that_allows(tmp_path: Path):
+@pytest.mark.parametrize("touching", [False, True])
+def test_one_colour_never_has_two_shifts_on_duty_at_once_and_uses_as_few_colours_as_that_allows(tmp_path: Path,
+                                                                                                 touching: bool):
     ctx = _week(tmp_path)
     specs = vehicle_specs(ctx.scenario, {"D": 0})
-    colour = shift_colours(specs, set(range(len(specs))))
+    colour = shift_colours(specs, set(range(len(specs))), touching=touching)
     assert sorted(colour) == list(range(len(specs)))
     for a, b in itertools.combinations(range(len(specs)), 2):
         if specs[a].unit.kind == specs[b].unit.kind and colour[a] == colour[b]:
-            assert specs[a].end < specs[b].start or specs[b].end < specs[a].start, (specs[a], specs[b])
+            first, second = sorted((specs[a], specs[b]), key=lambda s: s.start)
+            assert first.end < second.start or (first.end == second.start and not touching), (first, second)
     for kind in ("car", "motorcycle"):
         used = {c for vi, c in colour.items() if specs[vi].unit.kind == kind}
-        assert len(used) == _on_duty_at_once(specs, kind)
-    # 06:00: two night shifts end as two morning shifts start
-    assert len({c for vi, c in colour.items() if specs[vi].unit.kind == "car"}) == 4
+        assert len(used) == _on_duty_at_once(specs, kind, touching)
+    # 10:00: two morning shifts and R4-3's; touching: at 06:00 two night shifts end as two morning shifts start
+    assert len({c for vi, c in colour.items() if specs[vi].unit.kind == "car"}) == (4 if touching else 3)
 
 
 def test_every_depot_copy_is_served_only_by_its_own_shift_in_a_profile_per_colour(tmp_path: Path):
@@ -67,3 +73,24 @@ def test_every_depot_copy_is_served_only_by_its_own_shift_in_a_profile_per_colou
         for early, late, service in ((s.start, s.end - 20, 20), (s.start, s.start, 1), (s.end - 1, s.end - 1, 1)):
             ok = fleet.feasible(loc, early * 60, late * 60, service * 60)
             assert ok.nonzero()[0].tolist() == [vi], (s.unit.id, s.day, s.shift.name)
+
+
+@pytest.mark.parametrize("dwell", [10, 0])
+def test_a_pin_without_dwell_keeps_shifts_that_touch_apart(tmp_path: Path, dwell: int):
+    """A pin with no dwell at the minute its shift starts could be served by the shift ending then (at its depot,
+    in no time): touching shifts then get different colours, and the pin's copy is still its owner's alone."""
+    ctx = _week(tmp_path)
+    at_depot = ctx.depot_nodes["D"]
+    ctx.objects = [dataclasses.replace(o, dwell_minutes=dwell, node=at_depot) if o.id == "O1" else o for o in ctx.objects]
+    day = ctx.scenario.start_date + dt.timedelta(days=2)
+    pin = {"object": "O1", "unit": "R4-1", "date": day.isoformat(), "time": "14:00"}
+    ctx.scenario = dataclasses.replace(ctx.scenario, pins=[pin])
+    kinds = sorted({u.kind for u in ctx.scenario.units})
+    fleet = build_fleet(ctx.scenario, ctx.objects, location_matrices(ctx.graph, ctx.locations(), kinds),
+                        ctx.depot_nodes)
+    (p,) = fleet.pins
+    assert fleet.specs[p.vehicle].shift.name == "siang" and p.minute == fleet.specs[p.vehicle].start
+    touching = dwell == 0
+    assert len(fleet.model.durations) == len(kinds) + sum(_on_duty_at_once(fleet.specs, k, touching) for k in kinds)
+    ok = fleet.feasible(fleet.n_locations, p.minute * 60, p.minute * 60, dwell * 60)  # the pin's copy
+    assert ok.nonzero()[0].tolist() == [p.vehicle]

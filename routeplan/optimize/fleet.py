@@ -220,20 +220,23 @@ def shift_reserves(scenario: Scenario, vspecs: list[VehicleSpec]) -> list[tuple[
     return out
 
 
-def shift_colours(vspecs: list[VehicleSpec], owners: set[int]) -> dict[int, int]:
+def shift_colours(vspecs: list[VehicleSpec], owners: set[int], touching: bool = False) -> dict[int, int]:
     """A colour for each vehicle in ``owners`` such that two vehicles of one unit kind with the same colour are never
-    on duty at the same time (a shift ending at the minute another starts counts as overlapping).
+    on duty at the same time (with ``touching``, a shift ending at the minute another starts counts as overlapping).
 
     A copy location owned by a vehicle is reachable in its colour's profile; every stop at it has a time window
     inside the owner's shift (a pin at a minute of it, a break in its window, a reserve anywhere in it), so a
-    vehicle of the same colour, off duty then, cannot serve it. Greedy colouring in order of start is optimal for
-    intervals: the colours per kind are the most shifts of that kind on duty at one minute.
+    vehicle of the same colour, off duty then, cannot serve it. A stop with a service time cannot be served by a
+    shift that ends when its window opens or starts after it closes, so touching shifts may share a colour unless
+    some pin has no dwell (``touching``). Greedy colouring in order of start is optimal for intervals: the colours
+    per kind are the most shifts of that kind on duty at one minute.
     """
     colour: dict[int, int] = {}
     free_from: dict[str, list[int]] = {}  # per kind, the end of each colour's last shift
     for vi in sorted(owners, key=lambda v: (vspecs[v].start, vspecs[v].end, v)):
         ends = free_from.setdefault(vspecs[vi].unit.kind, [])
-        c = next((k for k, end in enumerate(ends) if end < vspecs[vi].start), len(ends))
+        c = next((k for k, end in enumerate(ends) if end < vspecs[vi].start or (end == vspecs[vi].start and not touching)),
+                 len(ends))
         if c == len(ends):
             ends.append(0)
         ends[c] = vspecs[vi].end
@@ -242,12 +245,12 @@ def shift_colours(vspecs: list[VehicleSpec], owners: set[int]) -> dict[int, int]
 
 
 def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], extras: list[tuple[int | str, int]],
-                      profile: dict[str, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+                      profile: dict[str, int], colour: dict[int, int]) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
     """Duration and distance matrices per profile, and the profile of each vehicle.
 
     ``extras`` are (owner, source location) of the extra locations after the plan's locations: a copy of the
     source that only its owner reaches: a vehicle (its index; it gets the profile of its kind and colour,
-    :func:`shift_colours`) or every vehicle of a unit kind (its name; the kind's profile).
+    :func:`shift_colours`, ``colour``) or every vehicle of a unit kind (its name; the kind's profile).
     """
     kinds = matrices.kinds
     n = len(matrices.nodes)
@@ -274,7 +277,6 @@ def _profile_matrices(matrices: LocationMatrices, vspecs: list[VehicleSpec], ext
 
     base = [widen(k, [j for j, (owner, _s) in enumerate(extras) if owner == kind]) for k, kind in enumerate(kinds)]
     out_d, out_l = [b[0] for b in base], [b[1] for b in base]
-    colour = shift_colours(vspecs, {owner for owner, _ in extras if isinstance(owner, int)})
     key = {vi: (vprofile[vi], c) for vi, c in colour.items()}
     for k, c in sorted(set(key.values())):
         mine = [j for j, (owner, _s) in enumerate(extras)
@@ -348,10 +350,12 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     area_copy = [n + len(extras) + j for j in range(len(areas))]
     extras += [(kind, loc_of[node]) for kind, node in areas]
     profile = {k: i for i, k in enumerate(matrices.kinds)}
-    owners = {o for o, _ in extras if isinstance(o, int)}
-    colours = {(vspecs[vi].unit.kind, c) for vi, c in shift_colours(vspecs, owners).items()}
-    _check_matrix_bytes(scenario, len(profile) + len(colours), n + len(extras))
-    durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile)
+    # a pin without dwell at the minute its shift starts could be served by a shift ending then
+    colour = shift_colours(vspecs, {o for o, _ in extras if isinstance(o, int)},
+                           touching=any(p.obj.dwell_minutes <= 0 for p in pins))
+    _check_matrix_bytes(scenario, len(profile) + len({(vspecs[vi].unit.kind, c) for vi, c in colour.items()}),
+                        n + len(extras))
+    durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile, colour)
     model = RoutingModel(durs, dists)
     for s, prof in zip(vspecs, vprofile):
         model.add_vehicle(Vehicle(s.loc, s.loc, s.start * 60, s.end * 60, prof, name=f"{s.unit.id}/{s.day}/{s.shift.name}"))
