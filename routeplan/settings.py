@@ -155,12 +155,7 @@ fill_value_floor: float = 0.05
 #: are at least ``hotspot_slot_minutes - hotspot_slot_window_minutes`` apart (the spacing).
 hotspot_slot_minutes: int = 90
 hotspot_slot_window_minutes: int = 30
-#: A hotspot's risk per hour of presence is thinned when its hour intensity adds up to more than this many hours a
-#: day (:func:`routeplan.optimize.areas.risk_rate`): the same risk spread over a whole day is less dense per hour.
-#: A quarter of the day: the night or market hours a typical hotspot of DOMAIN.md is active in.
-hotspot_reference_hours: float = 6.0
-#: Value of the k-th slot of an area patrol on a day: ``decay ** k`` in a random order per day (diminishing returns;
-#: a hotspot's k-th slot is worth ``1 / (1 + k)``, :mod:`routeplan.optimize.presence`).
+#: Value of the k-th slot of a hotspot on a day: ``decay ** k`` in a random order per day (diminishing returns).
 presence_decay: float = 0.85
 #: Every hotspot gets at least this many stops a week where a crew on duty in its active hours can reach it: after
 #: the re-planning, a hotspot below it takes the place of the presence that costs least on one of the

@@ -52,5 +52,4 @@ def test_the_riskiest_active_hotspot_sets_the_bonus():
     by_start = {a: v for a, _b, v in parts}
     at = [v for a, b, v in parts if a <= 10 * 60 + 30 <= b]
     assert at and at[0] == int(settings.presence_prize_per_minute * 10 * 1.0)
-    # the low one is active all day: its risk is thinned to 6 of 24 hours (areas.risk_rate)
-    assert by_start[8 * 60] == int(settings.presence_prize_per_minute * 10 * 0.2 * 6 / 24)
+    assert by_start[8 * 60] == int(settings.presence_prize_per_minute * 10 * 0.2)

@@ -22,7 +22,7 @@ from routeplan.model.geo import frame_of
 from routeplan.model.layers import Hotspot, VitalObject
 from routeplan.model.planfile import plan_from_dict, plan_to_dict
 from routeplan.model.scenario import Area, Depot, PatrolUnit, Scenario, Shift
-from routeplan.optimize.areas import hour_intensity, patrol_areas, risk_rate
+from routeplan.optimize.areas import hour_intensity, patrol_areas
 from routeplan.optimize.presence import _phase, slot_starts
 from routeplan.optimize.weekly import plan_week
 from routeplan.prepare.context import PlanContext
@@ -185,21 +185,6 @@ def test_hour_intensity_follows_active_hours_and_types():
     assert 0 < hour_intensity(Hotspot("H", "x", 0, 0, 1.0, (), ("curat",)), 10) < 1
 
 
-def test_the_same_risk_spread_over_the_whole_day_is_worth_less_per_hour(monkeypatch):
-    """Risk is how much crime a place holds: over six night hours it is four times as dense per hour as over the
-    whole day, and a day of presence at either is worth the same. Without the thinning an all-day hotspot near
-    the post drew stops at every hour while a riskier night hotspot farther out got one a week."""
-    night = Hotspot("N", "x", 0, 0, 0.5, ((22 * 60, 4 * 60),), ("curhewan",))
-    allday = Hotspot("A", "x", 0, 0, 0.5, (), ())
-    assert risk_rate(night, 23) == pytest.approx(0.5) and risk_rate(night, 12) == 0.0
-    assert risk_rate(allday, 23) == pytest.approx(0.5 * 6 / 24) == risk_rate(allday, 12)
-    assert sum(risk_rate(allday, h) for h in range(24)) == pytest.approx(sum(risk_rate(night, h) for h in range(24)))
-    market = Hotspot("M", "x", 0, 0, 0.5, (), ("curanmor",))  # its types' hours: 17.4 intensity-hours a day
-    assert risk_rate(market, 7) == pytest.approx(0.5 * 6 / 17.4) and risk_rate(market, 2) < risk_rate(market, 7)
-    monkeypatch.setattr(settings, "hotspot_reference_hours", 24.0)
-    assert risk_rate(allday, 23) == pytest.approx(0.5)
-
-
 def test_same_seed_same_plan(tmp_path):
     ctx = _world(tmp_path, patrol_share=0.5)
     a, b = _plan(ctx, seed=3, iterations=300), _plan(ctx, seed=3, iterations=300)
@@ -319,7 +304,7 @@ def test_an_area_loop_is_worth_the_risk_it_passes_not_its_objects(tmp_path):
     areas = patrol_areas(ctx.graph, [("West", _poly(-0.001, 0.0095))], ctx.locations(), ["car"], ctx.objects, [])
     assert areas and all(a.value(h) == pytest.approx(settings.area_value_floor) for a in areas for h in range(24))
     spbu = Hotspot("H2", "SPBU", 0.0, 0.0, 0.3, (), ("curas",))
-    assert all(a.value(h) < risk_rate(spbu, h) for a in areas for h in range(24))
+    assert all(a.value(h) < spbu.risk * hour_intensity(spbu, h) for a in areas for h in range(24))
 
 
 def test_an_area_loop_is_worth_only_the_hotspots_its_roads_pass(tmp_path):
@@ -347,8 +332,7 @@ def test_an_area_loop_is_worth_only_the_hotspots_its_roads_pass(tmp_path):
     x, y = xy[on[0]]
     expected = line.intersection(Point(float(x[0]), float(y[0])).buffer(settings.hotspot_radius_m)).length / line.length
     assert h.id == "N" and 0 < share < 1 and share == pytest.approx(expected, rel=1e-6)
-    # an all-day hotspot of risk 1: its hour is worth 6/24 of it (risk_rate)
-    assert near.value(12) == pytest.approx(settings.area_value_floor + settings.area_value_hotspot_share * share * 0.25)
+    assert near.value(12) == pytest.approx(settings.area_value_floor + settings.area_value_hotspot_share * share)
 
 
 def test_slot_grids_of_places_with_the_same_hours_are_staggered():
@@ -383,16 +367,3 @@ def test_one_vehicles_feasibility_is_its_entry_of_every_vehicles(tmp_path):
         got = fleet.feasible_for(vi, locs, early, late, service)
         want = [fleet.feasible(int(a), int(b), int(c), int(d))[vi] for a, b, c, d in zip(locs, early, late, service)]
         assert got.tolist() == want and any(want) and not all(want)
-
-
-def test_every_hotspot_of_the_sample_gets_its_weekly_dosage(demo_plan):
-    """Each hotspot gets at least its weekly target minutes (the scorecard's, in proportion to risk). With stops
-    worth 0.85 ** k of their risk (and all-day risk not thinned) two remote night hotspots got one stop a week
-    while an all-day hotspot of the lowest risk near the post got over fifty."""
-    from routeplan.report.scorecard import score_plan
-
-    plan, ctx = demo_plan
-    per = score_plan(plan, ctx)["hotspots"]["per_hotspot"]
-    assert len(per) == len(ctx.hotspots) == 20
-    short = [(x["id"], x["risk"], x["minutes"], x["target_minutes"]) for x in per if x["minutes"] < x["target_minutes"]]
-    assert not short

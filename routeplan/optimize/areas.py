@@ -8,7 +8,6 @@ turns them into candidate stops.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -63,7 +62,7 @@ class PatrolArea:
     def value(self, hour: int) -> float:
         """Value of a minute of this loop at ``hour``: its floor and objects, and a share of the risk it passes
         (each hotspot's risk and intensity times the share of the loop inside the hotspot's area)."""
-        passed = sum(risk_rate(h, hour) * share for h, share in self.passes)
+        passed = sum(h.risk * hour_intensity(h, hour) * share for h, share in self.passes)
         return min(1.5, self.base_value + settings.area_value_hotspot_share * passed)
 
 
@@ -97,27 +96,6 @@ def hour_intensity(h: Hotspot, hour: int) -> float:
     if not known:
         return 1.0
     return max(max((w for a, b, w in TYPE_HOURS[t] if a <= hour < b), default=_OFF_HOURS) for t in known)
-
-
-def risk_rate(h: Hotspot, hour: int) -> float:
-    """The worth of an hour of presence at ``h`` at ``hour``: its risk × hour intensity, thinned when its intensity
-    spreads over more than ``settings.hotspot_reference_hours`` a day.
-
-    A hotspot's risk is how much crime it holds; its active hours and types say when. Spread over a whole day,
-    the same risk is a quarter as dense per hour as over six hours, and presence deters where and *when* crime
-    is: without the thinning an all-day hotspot near the post drew stop after stop at every hour (the sample's
-    lowest-risk hotspot got 56 stops a week) while a riskier night hotspot farther out got one.
-    """
-    return h.risk * hour_intensity(h, hour) * _concentration(h.active_hours, h.types,
-                                                             float(settings.hotspot_reference_hours))
-
-
-@functools.lru_cache(maxsize=4096)
-def _concentration(active_hours: tuple[tuple[int, int], ...], types: tuple[str, ...], ref: float) -> float:
-    """The thinning of :func:`risk_rate` (cached: candidates ask for it minute by minute)."""
-    probe = Hotspot("", "", 0.0, 0.0, 1.0, active_hours, types)
-    hours = sum(hour_intensity(probe, hour) for hour in range(24))
-    return 1.0 if hours <= ref else ref / hours
 
 
 def _weight(kind: str) -> Callable[[Any, Any, dict[Any, dict[str, Any]]], float | None]:

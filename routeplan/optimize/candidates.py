@@ -28,7 +28,7 @@ from routeplan.model.layers import (
 from routeplan.model.operations import DayRule, day_rules, weekly_share
 from routeplan.model.plan import Unserved
 from routeplan.model.scenario import Scenario
-from routeplan.optimize.areas import PatrolArea, risk_rate
+from routeplan.optimize.areas import PatrolArea, hour_intensity
 from routeplan.optimize.fleet import PIN_PRIZE, Fleet
 from routeplan.optimize.routing import Stop
 
@@ -399,7 +399,7 @@ def presence_parts(first: int, last: int, hot: Sequence[Hotspot], dwell: int,
 
     def value(m: int) -> float:
         """A start minute's value: the best hotspot active over the whole visit, at its hour's intensity."""
-        return max((min(risk_rate(h, ((m + k) // 60) % 24) for k in (0, dwell - 1))
+        return max((h.risk * min(hour_intensity(h, ((m + k) // 60) % 24) for k in (0, dwell - 1))
                     for h in hot), default=0.0)
 
     cuts = sorted({first, last + 1} | {m for m in range(first - first % 60 + 60, last + 1, 60)})

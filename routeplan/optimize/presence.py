@@ -6,13 +6,9 @@ risk is (issue #12, DOMAIN.md "Patrol science"):
 * **Hotspot slots.** A hotspot gets a slot every ``settings.hotspot_slot_minutes`` inside its active hours (and
   inside staffed shifts); a stop may start up to ``settings.hotspot_slot_window_minutes`` into its slot, so two
   stops of one hotspot are at least the difference apart (the Koper curve: repeat every couple of hours, stop
-  10-16 minutes). Its value is risk × hour intensity × dwell (:func:`~routeplan.optimize.areas.risk_rate`:
-  thinned when the risk spreads over the whole day), and the k-th slot of a hotspot on a day is worth
-  ``1 / (1 + k)`` of that (diminishing returns; the order is drawn per day, so presence is not predictable).
-  Harmonic, not geometric: when the k-th stop is worth risk / (1 + k), the stops a search can afford go to the
-  hotspots in proportion to their risk (the dosage of issue #12); with ``0.85 ** k`` (until session 16) a
-  riskier hotspot's fifth stop of the night still outranked a quieter one's first, and two night hotspots got
-  one stop a week.
+  10-16 minutes). Its value is risk × hour intensity × dwell, and the k-th slot of a hotspot on a day is worth
+  ``settings.presence_decay ** k`` (diminishing returns; the order is drawn per day, so presence is not
+  predictable).
 * **Area patrols.** A loop through a desa's roads (or, without a desa layer, a square cell of the road
   network), timed on the road graph for each unit kind, worth the risk it passes (``settings.area_value_hotspot_share`` of
   the hour-weighted risk of the hotspots in it) above a floor, so that a rural desa still counts; the floor is
@@ -37,7 +33,7 @@ import numpy as np
 import routeplan.settings as settings
 from routeplan.model.layers import Hotspot, road_node
 from routeplan.model.scenario import Scenario
-from routeplan.optimize.areas import PatrolArea, risk_rate
+from routeplan.optimize.areas import PatrolArea, hour_intensity
 from routeplan.optimize.candidates import Candidate, Candidates, check_stop_count
 from routeplan.optimize.fleet import Fleet
 from routeplan.optimize.routing import Stop
@@ -126,6 +122,7 @@ def add_presence_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, ho
         Plan only the days from this index on.
     """
     ppm = settings.presence_prize_per_minute
+    decay = settings.presence_decay
     dwell = scenario.hotspot_dwell_minutes
     spans_all = _union([(s.start, s.end) for s in fleet.specs if s.day >= from_day])
     week = [(from_day * 1440 - 1440, scenario.days * 1440 + 1440)]
@@ -143,7 +140,7 @@ def add_presence_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, ho
         slots = slot_starts(spans_all, windows, settings.hotspot_slot_minutes,
                             settings.hotspot_slot_window_minutes, dwell, phase=_phase(h.id, settings.hotspot_slot_minutes))
         for day, rank, (a, b) in _ranked(slots, rng, scenario.hotspot_max_stops_per_day):
-            value = risk_rate(h, (a // 60) % 24) * hscale / (1 + rank)
+            value = h.risk * hour_intensity(h, (a // 60) % 24) * hscale * decay ** rank
             add(value * dwell * ppm, Stop(loc, a * 60, b * 60, dwell * 60, int(value * dwell * ppm), name=h.id),
                 Candidate("hotspot", h, 0, day, (a, b + dwell)))
     for i, area in enumerate(areas):
@@ -151,7 +148,7 @@ def add_presence_candidates(cs: Candidates, fleet: Fleet, scenario: Scenario, ho
         minutes = int(math.ceil(area.minutes))
         slots = slot_starts(spans, week, settings.area_slot_minutes, settings.area_slot_window_minutes, minutes)
         for day, rank, (a, b) in _ranked(slots, rng, 24):
-            value = area.value((a // 60) % 24) * settings.presence_decay ** rank
+            value = area.value((a // 60) % 24) * decay ** rank
             prize = value * minutes * ppm
             add(prize, Stop(fleet.area_copy[i], a * 60, b * 60, minutes * 60, int(prize), name=area.id),
                 Candidate("area_patrol", area, 0, day, (a, b + minutes)))
