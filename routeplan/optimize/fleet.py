@@ -335,6 +335,36 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     InputError
         A pin that cannot be matched to a shift, or no vehicle at all.
     """
+    lay = _layout(scenario, objects, matrices, depot_nodes, from_day, units_off, areas)
+    vspecs, extras, n = lay.vspecs, lay.extras, len(matrices.nodes)
+    _check_matrix_bytes(scenario, lay.profiles, n + len(extras))
+    durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, lay.profile, lay.colour)
+    model = RoutingModel(durs, dists)
+    for s, prof in zip(vspecs, vprofile):
+        model.add_vehicle(Vehicle(s.loc, s.loc, s.start * 60, s.end * 60, prof, name=f"{s.unit.id}/{s.day}/{s.shift.name}"))
+    if not model.vehicles:
+        raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
+    return Fleet(vspecs, lay.pins, lay.breaks, model, n, lay.profile, lay.reserves, lay.depot_copy, lay.area_copy,
+                 [e[1] for e in extras])
+
+
+class _Layout(NamedTuple):
+    """What :func:`build_fleet` builds its matrices from (``benchmarks/bench_profiles.py`` counts with it)."""
+
+    vspecs: list[VehicleSpec]
+    pins: list[Pin]
+    breaks: list[Break]
+    reserves: list[tuple[int, int]]
+    extras: list[tuple[int | str, int]]  # (owner, source location) of each copy after the plan's locations
+    depot_copy: dict[int, int]
+    area_copy: list[int]
+    profile: dict[str, int]  # the kinds' own profiles
+    colour: dict[int, int]  # of each vehicle owning a copy
+    profiles: int  # the kinds' and the colours'
+
+
+def _layout(scenario: Scenario, objects: list[VitalObject], matrices: LocationMatrices, depot_nodes: dict[str, int],
+            from_day: int, units_off: set[str] | frozenset[str], areas: Sequence[tuple[str, int]]) -> _Layout:
     loc_of = matrices.index()
     vspecs = vehicle_specs(scenario, {d: loc_of[n] for d, n in depot_nodes.items()}, from_day, units_off)
     pins = resolve_pins(scenario, objects, vspecs, from_day)
@@ -353,12 +383,5 @@ def build_fleet(scenario: Scenario, objects: list[VitalObject], matrices: Locati
     # a pin without dwell at the minute its shift starts could be served by a shift ending then
     colour = shift_colours(vspecs, {o for o, _ in extras if isinstance(o, int)},
                            touching=any(p.obj.dwell_minutes <= 0 for p in pins))
-    _check_matrix_bytes(scenario, len(profile) + len({(vspecs[vi].unit.kind, c) for vi, c in colour.items()}),
-                        n + len(extras))
-    durs, dists, vprofile = _profile_matrices(matrices, vspecs, extras, profile, colour)
-    model = RoutingModel(durs, dists)
-    for s, prof in zip(vspecs, vprofile):
-        model.add_vehicle(Vehicle(s.loc, s.loc, s.start * 60, s.end * 60, prof, name=f"{s.unit.id}/{s.day}/{s.shift.name}"))
-    if not model.vehicles:
-        raise InputError(f"{scenario.path}: no unit works any shift on the days to plan")
-    return Fleet(vspecs, pins, breaks, model, n, profile, reserves, depot_copy, area_copy, [e[1] for e in extras])
+    profiles = len(profile) + len({(vspecs[vi].unit.kind, c) for vi, c in colour.items()})
+    return _Layout(vspecs, pins, breaks, reserves, extras, depot_copy, area_copy, profile, colour, profiles)
