@@ -27,10 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_end_to_end as e2e  # noqa: E402  (a sibling module of the benchmarks folder)
 
-from routeplan.load.scenario import load_scenario  # noqa: E402
+from routeplan import load_scenario, prepare_scenario  # noqa: E402
+
+# private module: the profiles are counted from the weekly model's layout, before any matrix (no public API for it)
 from routeplan.optimize.areas import context_areas  # noqa: E402
+
+# private module: as above
 from routeplan.optimize.fleet import _layout  # noqa: E402
-from routeplan.prepare.context import plan_matrices, prepare  # noqa: E402
+
+# private module: as above
+from routeplan.prepare.context import plan_matrices  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results" / "profiles.json"
@@ -39,7 +45,7 @@ RESULTS = REPO / "benchmarks" / "results" / "profiles.json"
 def measure(scenario: Path) -> dict:
     """Profiles and matrix MiB of the weekly model of ``scenario``, now and with a profile per shift."""
     sc = load_scenario(scenario)
-    ctx = prepare(sc)
+    ctx = prepare_scenario(sc)
     mats = plan_matrices(ctx)
     areas = context_areas(ctx, list(mats.kinds), mats.nodes)
     # the layout only: a regency-sized model is refused before its matrices exist
