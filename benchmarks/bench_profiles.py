@@ -2,7 +2,7 @@
 
 Every shift with a reserve, break or pin has copies of locations only it may serve. Until session 16 each such
 shift got a routing profile of its own (a full duration and distance matrix over all locations); now the shifts
-of a unit kind that are never on duty at once share one (:func:`routeplan.optimize.fleet.shift_colours`). This
+of a unit kind at least ``settings.profile_gap_minutes`` apart share one (:func:`routeplan.optimize.fleet.shift_colours`). This
 builds the weekly model's fleet of each case and reports both counts and the matrix bytes they imply
 (2 x profiles x locations² x 8 bytes; PyVRP keeps a copy of its own).
 

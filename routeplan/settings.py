@@ -56,10 +56,14 @@ max_layer_features: int = 10_000
 max_candidate_stops: int = 20_000
 #: Refuse a plan whose weekly model would hold more bytes of travel matrices than this (2 GiB; PyVRP keeps a copy
 #: of its own). The copies of the depot where shifts take their reserve and break are reached in a routing profile
-#: per unit kind and unit on duty at one time (:func:`routeplan.optimize.fleet.shift_colours`), so the matrices grow
-#: with the units on duty at once times the square of the locations (until session 16 a profile per shift: a
+#: per unit kind and unit on duty in any ``profile_gap_minutes`` (:func:`routeplan.optimize.fleet.shift_colours`), so
+#: the matrices grow with those units times the square of the locations (until session 16 a profile per shift: a
 #: 200 000-node regency with 30 units asked for over 20 GB).
 max_model_matrix_bytes: int = 2 * 1024**3
+#: Two shifts of a unit kind share a routing profile (for the copies of the depot and pins only they serve) when at
+#: least this many minutes apart (:func:`routeplan.optimize.fleet.shift_colours`): far enough that PyVRP's search
+#: rejects serving another shift's copy at once, as with a profile per shift (the same plans, figure for figure).
+profile_gap_minutes: int = 12 * 60
 #: Refuse an incident file (``routeplan hotspots``) with more incidents (rows or features) than this.
 max_incidents: int = 1_000_000
 #: Readiness for 110 calls: a desa counts as ready in an hour when a unit on duty can drive to it within

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from test_presence import _world
 
+from routeplan import settings
 from routeplan.model.scenario import PatrolUnit, Shift
 from routeplan.optimize.fleet import build_fleet, shift_colours, vehicle_specs
 from routeplan.prepare.context import PlanContext
@@ -31,10 +32,11 @@ def _week(tmp_path: Path) -> PlanContext:
     return ctx
 
 
-def _on_duty_at_once(specs, kind: str, touching: bool = False) -> int:
-    """The most shifts of ``kind`` on duty at one minute (with ``touching``, a shift ending when another starts
-    shares that minute with it)."""
-    spans = [(s.start, s.end) for s in specs if s.unit.kind == kind]
+def _on_duty_at_once(specs, kind: str, touching: bool = False, gap: int | None = None) -> int:
+    """The most shifts of ``kind``, each widened by ``gap`` minutes (default: the setting), that share a minute (with
+    ``touching``, one ending when another starts shares that minute with it)."""
+    gap = settings.profile_gap_minutes if gap is None else gap
+    spans = [(s.start, s.end + gap) for s in specs if s.unit.kind == kind]
     return max(sum(a <= t < b or (touching and t == b) for a, b in spans) for t in {x for ab in spans for x in ab})
 
 
@@ -43,7 +45,7 @@ def test_one_colour_never_has_two_shifts_on_duty_at_once_and_uses_as_few_colours
                                                                                                  touching: bool):
     ctx = _week(tmp_path)
     specs = vehicle_specs(ctx.scenario, {"D": 0})
-    colour = shift_colours(specs, set(range(len(specs))), touching=touching)
+    colour = shift_colours(specs, set(range(len(specs))), touching=touching, gap=0)
     assert sorted(colour) == list(range(len(specs)))
     for a, b in itertools.combinations(range(len(specs)), 2):
         if specs[a].unit.kind == specs[b].unit.kind and colour[a] == colour[b]:
@@ -51,9 +53,26 @@ def test_one_colour_never_has_two_shifts_on_duty_at_once_and_uses_as_few_colours
             assert first.end < second.start or (first.end == second.start and not touching), (first, second)
     for kind in ("car", "motorcycle"):
         used = {c for vi, c in colour.items() if specs[vi].unit.kind == kind}
-        assert len(used) == _on_duty_at_once(specs, kind, touching)
+        assert len(used) == _on_duty_at_once(specs, kind, touching, gap=0)
     # 10:00: two morning shifts and R4-3's; touching: at 06:00 two night shifts end as two morning shifts start
     assert len({c for vi, c in colour.items() if specs[vi].unit.kind == "car"}) == (4 if touching else 3)
+
+
+def test_shifts_sharing_a_colour_are_the_gap_apart(tmp_path: Path):
+    """By default two shifts of one colour lie ``profile_gap_minutes`` (12 h) apart: a move serving the other's copy
+    is then hours late or early and PyVRP rejects it at once, as when each shift had a profile of its own."""
+    ctx = _week(tmp_path)
+    specs = vehicle_specs(ctx.scenario, {"D": 0})
+    colour = shift_colours(specs, set(range(len(specs))))
+    gap = settings.profile_gap_minutes
+    assert gap == 720
+    for a, b in itertools.combinations(range(len(specs)), 2):
+        if specs[a].unit.kind == specs[b].unit.kind and colour[a] == colour[b]:
+            first, second = sorted((specs[a], specs[b]), key=lambda s: s.start)
+            assert first.end + gap < second.start, (first, second)
+    for kind in ("car", "motorcycle"):
+        assert len({c for vi, c in colour.items() if specs[vi].unit.kind == kind}) == _on_duty_at_once(specs, kind)
+    assert len(set(colour.values())) < len(specs) / 3
 
 
 def test_every_depot_copy_is_served_only_by_its_own_shift_in_a_profile_per_colour(tmp_path: Path):
@@ -76,9 +95,12 @@ def test_every_depot_copy_is_served_only_by_its_own_shift_in_a_profile_per_colou
 
 
 @pytest.mark.parametrize("dwell", [10, 0])
-def test_a_pin_without_dwell_keeps_shifts_that_touch_apart(tmp_path: Path, dwell: int):
-    """A pin with no dwell at the minute its shift starts could be served by the shift ending then (at its depot,
-    in no time): touching shifts then get different colours, and the pin's copy is still its owner's alone."""
+def test_a_pin_without_dwell_keeps_shifts_that_touch_apart(tmp_path: Path, dwell: int,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    """Without a gap between shifts of one colour: a pin with no dwell at the minute its shift starts could be served
+    by the shift ending then (at its depot, in no time), so touching shifts then get different colours, and the
+    pin's copy is still its owner's alone."""
+    monkeypatch.setattr(settings, "profile_gap_minutes", 0)
     ctx = _week(tmp_path)
     at_depot = ctx.depot_nodes["D"]
     ctx.objects = [dataclasses.replace(o, dwell_minutes=dwell, node=at_depot) if o.id == "O1" else o for o in ctx.objects]
@@ -91,6 +113,6 @@ def test_a_pin_without_dwell_keeps_shifts_that_touch_apart(tmp_path: Path, dwell
     (p,) = fleet.pins
     assert fleet.specs[p.vehicle].shift.name == "siang" and p.minute == fleet.specs[p.vehicle].start
     touching = dwell == 0
-    assert len(fleet.model.durations) == len(kinds) + sum(_on_duty_at_once(fleet.specs, k, touching) for k in kinds)
+    assert len(fleet.model.durations) == len(kinds) + sum(_on_duty_at_once(fleet.specs, k, touching, 0) for k in kinds)
     ok = fleet.feasible(fleet.n_locations, p.minute * 60, p.minute * 60, dwell * 60)  # the pin's copy
     assert ok.nonzero()[0].tolist() == [p.vehicle]

@@ -303,8 +303,8 @@ def test_too_many_candidate_stops_are_refused_before_the_model_is_solved(tmp_pat
 
 def test_a_model_whose_matrices_would_not_fit_is_refused_before_they_are_built(tmp_path: Path, capsys,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every unit on duty at one time gets a routing profile of its own (its shifts' copies of the depot): matrices
-    of units x locations squared. With a profile per shift a regency-sized single plan asked for over 20 GB and the
+    """Every unit on duty in any 12 hours gets a routing profile of its own (its shifts' copies of the depot):
+    matrices of units x locations squared. With a profile per shift a regency-sized single plan asked for over 20 GB and the
     machine killed it; the limit refuses such a model first."""
     from routeplan.optimize import fleet, routing
 

@@ -3,7 +3,7 @@
 PyVRP computes, before every search, each client's nearest clients (Vidal et al.'s proximity) once per distinct
 ``(unit distance cost, unit duration cost, profile)`` of the vehicle types, over every pair of clients. The weekly
 model gives the vehicles with a break, reserve or pin profiles of their own (a copy of their unit kind's matrices
-plus the locations only they reach: a profile per shift until session 16, now per unit on duty at one time,
+plus the locations only they reach: a profile per shift until session 16, now per unit on duty in 12 hours,
 :mod:`routeplan.optimize.fleet`), so the sample's week of ~4 000 candidate stops and 67 profiles spent about 9 s
 of a 20 s plan in that one computation, whatever the iteration budget.
 
