@@ -184,6 +184,11 @@ def _check_outputs(out: Path, text: dict[str, str]) -> None:
     assert page_escape(text["OP_NAME"]) in card[card.index('id="days"'):]  # the per-day view names it
     if any(c in text["OP_NAME"] for c in "<>"):
         assert text["OP_NAME"] not in card
+    hotspots = card[card.index('id="hotspots"'):]  # the dosage table names every hotspot, visited or not
+    for field in ("HS1_ID", "HS1_NAME", "HS2_ID", "HS2_NAME"):
+        assert page_escape(text[field]) in hotspots, (field, text[field])
+        if any(c in text[field] for c in "<>"):
+            assert text[field] not in card, field
     in_briefing += [f"{h}_NAME" for h in ("HS1", "HS2") if text[f"{h}_ID"] in visited]
     in_briefing += [s for s in ("SHIFT1", "SHIFT2") if any(r["shift"] == text[s] for r in plan["routes"])]
     for field in in_briefing:

@@ -50,3 +50,35 @@ def test_hotspot_dosage_follows_risk(demo_plan):
                 if h.active_hours:
                     m = s.arrival.hour * 60 + s.arrival.minute
                     assert any((m - a) % 1440 <= ((b - a) % 1440 or 1440) for a, b in h.active_hours), (s.id, s.arrival)
+
+
+def test_dosage_ratio_is_the_share_of_minutes_over_the_share_by_risk_and_hours():
+    """The dosage rule: presence in proportion to risk x the intensity of the active hours (issue #12)."""
+    from types import SimpleNamespace
+
+    from routeplan.model.layers import Hotspot
+    from routeplan.report.scorecard import dosage_ratios
+
+    day = Hotspot("A", "all day", 0.0, 0.0, 1.0, ())  # weight 1 x 24 hours
+    night = Hotspot("B", "night", 0.0, 0.0, 0.5, ((0, 360),))  # weight 0.5 x 6 hours
+    zero = Hotspot("C", "no risk", 0.0, 0.0, 0.0, ())  # no weight: no share to compare with
+    ctx = SimpleNamespace(hotspots=[day, night, zero])
+    ratios = dosage_ratios(ctx, {"A": 240.0, "B": 60.0})  # type: ignore[arg-type]
+    # minutes 0.8 / 0.2 of the total against 24/27 and 3/27 by the rule
+    assert ratios["A"] == pytest.approx(0.8 / (24 / 27)) and ratios["B"] == pytest.approx(0.2 / (3 / 27))
+    assert ratios["C"] is None
+    assert set(dosage_ratios(ctx, {}).values()) == {None}  # type: ignore[arg-type]
+
+
+def test_dosage_in_the_scorecard_names_the_hotspots_far_from_their_share(demo_plan):
+    plan, ctx = demo_plan
+    hot = score_plan(plan, ctx)["hotspots"]
+    ratios = {x["id"]: x["dosage_ratio"] for x in hot["per_hotspot"]}
+    assert all(r is not None and r >= 0 for r in ratios.values())
+    assert hot["dosage_low"] == sorted(h for h, r in ratios.items() if r < 0.5)
+    assert hot["dosage_high"] == sorted(h for h, r in ratios.items() if r > 2.0)
+    # the shares of the minutes weighted by the rule's shares add up to the whole
+    from routeplan.optimize.areas import hour_intensity
+
+    w = {h.id: h.risk * sum(hour_intensity(h, k) for k in range(24)) for h in ctx.hotspots}
+    assert sum(ratios[h] * w[h] / sum(w.values()) for h in w) == pytest.approx(1.0, abs=0.01)

@@ -45,6 +45,24 @@ def test_tables_per_unit_desa_and_object(page):
     assert hours == sorted(hours, reverse=True) and hours  # longest gap first
 
 
+def test_dosage_table_per_hotspot_riskiest_first(page):
+    from routeplan.report.scorecard import score_plan
+
+    plan, ctx = evil_plan()
+    table = re.search(r'<table id="hotspots">(.*?)</table>', page, re.S).group(1)
+    assert table.count("<tr>") == len(ctx.hotspots) + 1
+    risks = [float(r.replace(",", ".")) for r in re.findall(r'<td class="num">(\d,\d\d)</td><td>', table)]
+    assert risks == sorted(risks, reverse=True) and len(risks) == len(ctx.hotspots)
+    riskiest = max(ctx.hotspots, key=lambda h: h.risk)
+    assert f"{riskiest.name} ({riskiest.id})" in _text(table) and "×" in table
+    hot = score_plan(plan, ctx)["hotspots"]
+    lines = _text(re.search(r'<div id="dosage">(.*?)</div>', page, re.S).group(1))
+    for h in hot["dosage_low"]:  # each hotspot far below its share is named under the table's explanation
+        assert f"({h})" in lines.split("Lebih dari")[0]
+    if not hot["dosage_low"] and not hot["dosage_high"]:
+        assert "antara separuh dan dua kali" in lines
+
+
 def test_english_and_predictability_in_words():
     from routeplan.render.scorecard_page import render_scorecard_page
     from routeplan.report.scorecard import score_plan

@@ -99,6 +99,41 @@ def _readiness(card: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
+def _hotspots(card: dict[str, Any], ctx: PlanContext, lang: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per hotspot (riskiest first) with its dosage against the rule, and sentences naming the hotspots
+    that got less than half or more than twice their share."""
+    hot = card["hotspots"]
+    by_id = {h.id: h for h in ctx.hotspots}
+
+    def name(h: str) -> str:
+        return f"{by_id[h].name} ({h})" if h in by_id and by_id[h].name and by_id[h].name != h else h
+
+    def hours(h: str) -> str:
+        if h not in by_id:
+            return "-"
+        spans = by_id[h].active_hours
+        return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}" for a, b in spans) if spans \
+            else t("any_time", lang)
+
+    rows = []
+    for r in sorted(hot["per_hotspot"], key=lambda r: (-r["risk"], r["id"])):
+        ratio = r.get("dosage_ratio")
+        left = r.get("left_out")
+        rows.append({"name": name(r["id"]), "risk": num(r["risk"], lang, 2), "hours": hours(r["id"]), "stops": r["visits"],
+                     "minutes": num(r["minutes"], lang, 0), "minimum": num(r["target_minutes"], lang, 0),
+                     "dosage": (t("reason_" + left, lang) if "reason_" + left in CATALOGUE else left) if left
+                     else "-" if ratio is None else f"{num(ratio, lang, 2)}×",
+                     "bar": bar(min(ratio or 0.0, 2.0), 2.0, colour="#CC79A7")})
+    ratios = {r["id"]: r.get("dosage_ratio") for r in hot["per_hotspot"]}
+    lines = []
+    for key, ids in (("sp_dosage_low", hot.get("dosage_low") or []), ("sp_dosage_high", hot.get("dosage_high") or [])):
+        if ids:
+            lines.append(t(key, lang).format(names=", ".join(f"{name(h)} {num(ratios[h] or 0, lang, 2)}×" for h in ids)))
+    if hot.get("per_hotspot") and not lines and any(v is not None for v in ratios.values()):
+        lines.append(t("sp_dosage_even", lang))
+    return rows, lines
+
+
 def _days(plan: Plan, lang: str) -> list[dict[str, Any]]:
     """One row per day of the plan: routes, stops, required visits made, and the operations of the day."""
     out = []
@@ -146,11 +181,12 @@ def render_scorecard_page(card: dict[str, Any], plan: Plan, ctx: PlanContext, la
              "gap": t("sp_no_gap", lang) if g["largest_gap_hours"] is None else
              t("sp_gap_value", lang).format(h=num(g["largest_gap_hours"], lang), d=num(g["largest_gap_hours"] / 24, lang)),
              "bar": bar(g["largest_gap_hours"] or 0, top, colour="#D55E00")} for g in gaps_in]
+    hotspots, dosage = _hotspots(card, ctx, lang)
     unserved = [f"{n} × {t('reason_' + r, lang) if 'reason_' + r in CATALOGUE else r}"
                 for r, n in card["required_visits"]["unserved_by_reason"].items()]
     return _env().get_template("scorecard.html.j2").render(
         lang=lang, T=_Texts(lang), card=card, start=card["start_date"], headlines=_headlines(card, lang), units=units,
-        desa=desa, gaps=gaps, unserved=unserved, predictability=_predictability(card, plan, lang),
+        desa=desa, gaps=gaps, unserved=unserved, hotspots=hotspots, dosage=dosage, predictability=_predictability(card, plan, lang),
         readiness=_readiness(card, lang),
         days=_days(plan, lang), operations=operation_lines(card.get("operations") or [], lang),
         map_href=map_href, briefings_href=briefings_href)

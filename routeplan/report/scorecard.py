@@ -16,6 +16,7 @@ from routeplan._html import escape
 from routeplan.i18n import number, t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
+from routeplan.optimize.areas import hour_intensity
 from routeplan.prepare.context import PlanContext
 from routeplan.report.operations import operation_lines, operations_report
 from routeplan.report.readiness import readiness
@@ -131,12 +132,14 @@ def _required_visits(plan: Plan, hotspots_out: set[str]) -> dict[str, Any]:
 
 
 def _hotspot_dosage(ctx: PlanContext, minutes: dict[str, float], visits: dict[str, int]) -> dict[str, Any]:
-    """The hotspots section: risk-weighted dwell minutes against the target, in total and per hotspot."""
+    """The hotspots section: risk-weighted dwell minutes against the target, in total and per hotspot, and each
+    hotspot's dosage against the dosage rule (:func:`dosage_ratios`)."""
     targets = hotspot_targets(ctx)
     risk = _all_hotspots(ctx)
     left_out = {p.id: p.reason for p in ctx.problems if p.layer == "hotspot"}
     denom = sum(risk[h] * targets[h] for h in targets)
     num = sum(risk[h] * min(minutes.get(h, 0.0), targets[h]) for h in targets)
+    ratios = dosage_ratios(ctx, minutes)
     return {
         "count": len(targets),
         "visited": sum(1 for h in targets if visits.get(h)),
@@ -144,13 +147,47 @@ def _hotspot_dosage(ctx: PlanContext, minutes: dict[str, float], visits: dict[st
         "risk_covered_pct": round(100.0 * num / denom, 1) if denom else None,
         "dwell_minutes": round(sum(minutes.values()), 1),
         "target_minutes": round(sum(targets.values()), 1),
+        "dosage_low": sorted(h for h, r in ratios.items() if r is not None and r < DOSAGE_LOW),
+        "dosage_high": sorted(h for h, r in ratios.items() if r is not None and r > DOSAGE_HIGH),
         "per_hotspot": [
             {"id": h, "risk": round(risk[h], 3), "visits": visits.get(h, 0),
-             "minutes": round(minutes.get(h, 0.0), 1), "target_minutes": round(targets[h], 1)}
+             "minutes": round(minutes.get(h, 0.0), 1), "target_minutes": round(targets[h], 1),
+             "dosage_ratio": _round(ratios.get(h), 2)}
             | ({"left_out": left_out[h]} if h in left_out else {})
             for h in targets
         ],
     }
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+#: A hotspot whose dosage ratio is below this got less than half of its share by the dosage rule ...
+DOSAGE_LOW = 0.5
+#: ... and above this more than twice its share.
+DOSAGE_HIGH = 2.0
+
+
+def dosage_ratios(ctx: PlanContext, minutes: dict[str, float]) -> dict[str, float | None]:
+    """Each planned hotspot's share of the hotspot minutes over its share by the dosage rule.
+
+    The rule (issue #12, DOMAIN.md "Patrol science") spreads presence across the week in proportion to risk x
+    hour-of-day intensity: a hotspot's share is its risk times the sum over the 24 hours of its intensity
+    (:func:`routeplan.optimize.areas.hour_intensity`: 0 outside its active hours), over the same of every planned
+    hotspot. 1.0 is in proportion; below 1 the hotspot got less than its share (often a remote one, where
+    driving there costs presence elsewhere), above 1 more.
+
+    Returns
+    -------
+    dict
+        Ratio per planned hotspot id; None when no hotspot minutes were planned or the hotspot has no active hour.
+    """
+    weight = {h.id: h.risk * sum(hour_intensity(h, hour) for hour in range(24)) for h in ctx.hotspots}
+    total_w, total_m = sum(weight.values()), sum(minutes.get(h, 0.0) for h in weight)
+    if total_w <= 0 or total_m <= 0:
+        return {h: None for h in weight}
+    return {h: (minutes.get(h, 0.0) / total_m) / (w / total_w) if w > 0 else None for h, w in weight.items()}
 
 
 def _unit_rows(plan: Plan, ctx: PlanContext) -> tuple[list[dict[str, Any]], list[float]]:
