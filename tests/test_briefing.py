@@ -45,7 +45,8 @@ def test_briefing_content(out):
     plan = read_plan(out)
     r = max(plan.routes, key=lambda r: len(r.stops))
     html = (out / "briefings" / f"{route_slug(r)}.html").read_text(encoding="utf-8")
-    for text in (r.unit, r.crew, r.depot_name, r.shift, f"{r.distance_km:.1f} km", "Tindakan", "Jam rencana"):
+    km = f"{r.distance_km:.1f}".replace(".", ",")  # the decimal comma of Bahasa Indonesia, as on the scorecard
+    for text in (r.unit, r.crew, r.depot_name, r.shift, f"{km} km", "Tindakan", "Jam rencana"):
         assert text in html, text
     assert html.count('class="stop"') == len(r.stops)  # numbered circles in the SVG map
     assert len(re.findall(r'<tr class="kind-', html)) == len(r.stops)

@@ -19,7 +19,7 @@ from branca.element import Figure
 
 from routeplan._html import Raw, escape, popup, tooltip
 from routeplan.actual.result import Actual
-from routeplan.i18n import t, weekday
+from routeplan.i18n import number, t, weekday
 from routeplan.render.maps import compact_line, road_base_geojson, unit_colours
 from routeplan.render.offline import prepare_map, render_offline, tile_layer
 
@@ -165,7 +165,7 @@ def _panel(actual: Actual) -> str:
     rows = "".join(
         f"<tr><td>{E(u['unit'])}</td><td>{u['delivered']}/{u['visits']}</td>"
         f"<td>{'-' if u['compliance_pct'] is None else E(u['compliance_pct'])} %</td>"
-        f"<td>{u['km']:.1f} / {u['planned_km']:.1f} km</td></tr>" for u in actual.data["units"])
+        f"<td>{number(u['km'], lang, 1)} / {number(u['planned_km'], lang, 1)} km</td></tr>" for u in actual.data["units"])
     legend = " ".join(f'<span style="color:{c}">&#9679;</span> {E(t("act_" + s, lang))}'
                       for s, c in STATUS_COLOURS.items())
     return ('<div id="rp-actual-panel" style="position:fixed;top:10px;left:50px;z-index:9999;background:#fff;'

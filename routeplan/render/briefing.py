@@ -26,7 +26,7 @@ from routeplan._io import (
     write_text_atomic,
 )
 from routeplan.errors import InputError
-from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, t, weekday
+from routeplan.i18n import CATALOGUE, LANGUAGES, category_label, guidance, number, t, weekday
 from routeplan.model.plan import Plan, Route
 from routeplan.model.planfile import read_plan
 from routeplan.model.scenario import Depot
@@ -119,7 +119,7 @@ def _sheet(r: Route, depots: dict[str, Depot], lang: str, roads: RoadIndex | Non
         "shift": r.shift, "start": f"{r.start:%H:%M}", "end": f"{r.end:%H:%M}",
         "start_dt": r.start, "start_when": _when(r.start), "end_when": _when(r.end), "span": _span(r.start, r.end),
         "depot_name": depot_name,
-        "km": f"{r.distance_km:.1f}",
+        "km": number(r.distance_km, lang, 1),  # 12,3 in Bahasa Indonesia, like the scorecard
         "duration": _duration(r.patrol_minutes, lang),
         "shift_length": _duration((r.end - r.start).total_seconds() / 60, lang),
         "operations": list(operations or []),

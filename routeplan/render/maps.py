@@ -22,7 +22,7 @@ from shapely import wkt
 from shapely.geometry import LineString
 
 from routeplan._html import Raw, escape, js_string, popup, tooltip
-from routeplan.i18n import category_label, t, weekday
+from routeplan.i18n import category_label, number, t, weekday
 from routeplan.model.plan import Plan, Route, Visit
 from routeplan.model.scenario import Scenario
 from routeplan.prepare.context import PlanContext
@@ -233,7 +233,7 @@ def _hotspot_layer(ctx: PlanContext, lang: str) -> folium.FeatureGroup:
     hs_layer = folium.FeatureGroup(name=t("hotspots", lang), show=True)
     for h in ctx.hotspots:
         hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in h.active_hours) or t("any_time", lang)
-        pop = (f"<b>{E(h.name)}</b><br>{E(t('risk', lang))}: {h.risk:.2f}<br>{E(t('active_hours', lang))}: {E(hours)}"
+        pop = (f"<b>{E(h.name)}</b><br>{E(t('risk', lang))}: {number(h.risk, lang, 2)}<br>{E(t('active_hours', lang))}: {E(hours)}"
                + (f"<br>{E(', '.join(h.types))}" if h.types else ""))
         style: dict[str, str | float] = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1,
                                          "fillOpacity": 0.25 + 0.35 * h.risk}
@@ -260,7 +260,7 @@ def _route_layers(plan: Plan, sc: Scenario, colours: dict[str, str],
     for r in plan.routes:
         layer = folium.FeatureGroup(name=E(f"{r.unit} {r.day.isoformat()} {r.shift}"), show=False, control=False)
         col = colours.get(r.unit, "#333333")
-        tip = E(f"{r.unit} · {r.shift} · {r.start:%d-%m %H:%M}-{r.end:%H:%M} · {r.distance_m / 1000:.1f} km")
+        tip = E(f"{r.unit} · {r.shift} · {r.start:%d-%m %H:%M}-{r.end:%H:%M} · {number(r.distance_m / 1000, lang, 1)} km")
         line = compact_line(r.path)
         if len(line) >= 2:
             folium.PolyLine([(y, x) for x, y in line], color=col, weight=4, opacity=0.85, dash_array=dashes.get(r.unit),
