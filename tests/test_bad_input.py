@@ -28,9 +28,13 @@ N = 5  # 5 x 5 grid nodes, ~880 m square
 
 
 def osm_xml(lon0: float = LON0, lat0: float = LAT0, island: bool = False, highway: str = "residential",
-            ring: bool = False) -> str:
+            ring: bool = False, name: str | None = None) -> str:
     """A grid of two-way roads; ``island`` adds a separate 3-node road piece ~3 km east; ``ring`` keeps
-    only the outer roads of a 2.2 km square (its centre is 1.1 km from any road)."""
+    only the outer roads of a 2.2 km square (its centre is 1.1 km from any road); ``name`` is every road's
+    ``name=`` tag."""
+    from xml.sax.saxutils import quoteattr
+
+    tag = "" if name is None else f"<tag k=\"name\" v={quoteattr(name)}/>"
     step = 0.005 if ring else STEP
     nodes, ways = [], []
     nid = lambda i, j: 1000 + i * N + j  # noqa: E731
@@ -40,10 +44,10 @@ def osm_xml(lon0: float = LON0, lat0: float = LAT0, island: bool = False, highwa
     wid = 1
     for i in ((0, N - 1) if ring else range(N)):
         refs = "".join(f'<nd ref="{nid(i, j)}"/>' for j in range(N))
-        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/></way>')
+        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/>{tag}</way>')
         wid += 1
         refs = "".join(f'<nd ref="{nid(j, i)}"/>' for j in range(N))
-        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/></way>')
+        ways.append(f'<way id="{wid}">{refs}<tag k="highway" v="{highway}"/>{tag}</way>')
         wid += 1
     if ring:  # spurs at the corners: osmnx simplification collapses a ring whose nodes have two neighbours
         for k, (i, j) in enumerate(((0, 0), (0, N - 1), (N - 1, 0), (N - 1, N - 1))):

@@ -47,7 +47,7 @@ PAYLOADS = {
 #: text fields of the scenario and its layers (each gets ``TAG payload``)
 FIELDS = ("SCN", "DEPOT_ID", "DEPOT_NAME", "SHIFT1", "SHIFT2", "UNIT", "CREW",
           "VO1_ID", "VO1_NAME", "VO1_DESA", "VO2_ID", "VO2_NAME", "VO2_DESA",
-          "HS1_ID", "HS1_NAME", "HS1_TYPE", "HS2_ID", "HS2_NAME", "HS2_TYPE", "OP_NAME")
+          "HS1_ID", "HS1_NAME", "HS1_TYPE", "HS2_ID", "HS2_NAME", "HS2_TYPE", "OP_NAME", "ROAD")
 
 
 def _toml(s: str) -> str:
@@ -58,7 +58,8 @@ def payload_world(folder: Path, text: dict[str, str]) -> Path:
     """The tiny grid world (see test_bad_input) with two shifts, two objects and two hotspots, every text
     field taken from ``text`` (keys of :data:`FIELDS`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "roads.osm").write_text(osm_xml(), encoding="utf-8")
+    # every road's OSM name: it names the area patrols of the cells (no desa layer here)
+    (folder / "roads.osm").write_text(osm_xml(name=text.get("ROAD")), encoding="utf-8")
 
     def vo(n: int, lon: float, lat: float, category: str) -> dict:
         return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
@@ -189,6 +190,13 @@ def _check_outputs(out: Path, text: dict[str, str]) -> None:
         assert page_escape(text[field]) in hotspots, (field, text[field])
         if any(c in text[field] for c in "<>"):
             assert text[field] not in card, field
+    if any(s["kind"] == "area_patrol" for s in stops):  # an area patrol is named after its cell's main road
+        from routeplan.optimize.areas import CELL_ROAD_MAX_CHARS
+
+        road = text["ROAD"][:CELL_ROAD_MAX_CHARS]
+        assert map_escape(road) in page and page_escape(road) in briefings["all.html"]
+        if any(c in road for c in "<>"):
+            assert road not in page and road not in briefings["all.html"]
     in_briefing += [f"{h}_NAME" for h in ("HS1", "HS2") if text[f"{h}_ID"] in visited]
     in_briefing += [s for s in ("SHIFT1", "SHIFT2") if any(r["shift"] == text[s] for r in plan["routes"])]
     for field in in_briefing:

@@ -136,6 +136,25 @@ def test_area_patrols_are_loops_timed_on_the_graph(tmp_path):
     assert cells and all(not c.is_desa for c in cells)
 
 
+def test_a_cell_is_named_after_its_longest_named_road():
+    """Without a desa layer an area patrol is a grid cell: "B2 (Jalan Raya)" tells an officer where it is."""
+    import networkx as nx
+
+    from routeplan.optimize.areas import _cell_label
+
+    G = nx.MultiDiGraph()
+    G.add_edge(1, 2, name="Jalan Pendek", length=50.0)
+    G.add_edge(2, 3, name=["Jalan\x00 Raya\x1b[31m {{ 7*7 }}", "alias"], length=40.0)
+    G.add_edge(3, 1, name="Jalan\x00 Raya\x1b[31m {{ 7*7 }}", length=40.0)
+    G.add_edge(3, 9, name="Jalan Luar", length=500.0)  # leaves the cell: not its road
+    label = _cell_label("B2", G, {1, 2, 3})
+    # the longest by length inside (80 m against 50 m); control characters gone, the rest kept as text
+    assert label == "B2 (Jalan Raya [31m {{ 7*7 }})"
+    assert _cell_label("C3", nx.MultiDiGraph([(1, 2)]), {1, 2}) == "C3"  # no named road
+    G.add_edge(2, 1, name="Jalan Pendek", length=30.0)  # a tie at 80 m: the same name in every run
+    assert _cell_label("B2", G, {1, 2, 3}) == "B2 (Jalan Pendek)"
+
+
 def _poly(lon0: float, lon1: float):
     return box(lon0, -0.001, lon1, 0.019)
 

@@ -9,6 +9,7 @@ turns them into candidate stops.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ import shapely
 from shapely.geometry import box
 
 import routeplan.settings as settings
+from routeplan._checks import BAD_CHARS
 from routeplan.load.layers import read_desa
 from routeplan.model.geo import HotspotAreas, frame_of
 from routeplan.model.layers import Hotspot, VitalObject, road_node
@@ -165,12 +167,13 @@ def patrol_areas(G: nx.MultiDiGraph, desa: list[tuple[str, Any]] | None, locatio
             continue
         objs = sum(1 for o in objects if road_node(o) in members)
         base = settings.area_value_floor + min(settings.area_value_objects_cap, settings.area_value_per_object * objs)
+        label = str(name) if desa else _cell_label(str(name), G, members)
         for kind in kinds:
             loop = _loop(G, entry, sorted(members), kind)
             if loop is None:
                 continue
             nodes, seconds = loop
-            out.append(PatrolArea(f"area:{name}", str(name), kind, entry, nodes, seconds / 60,
+            out.append(PatrolArea(f"area:{name}", label, kind, entry, nodes, seconds / 60,
                                   float(G.nodes[entry]["x"]), float(G.nodes[entry]["y"]), base,
                                   _shares(passed, G, nodes), bool(desa),
                                   metres=_path_metres(G, nodes, kind)))
@@ -239,6 +242,27 @@ def _loop(G: nx.MultiDiGraph, entry: int, members: list[int], kind: str) -> tupl
     if best is None or best[1] < settings.area_loop_min_minutes * 60:
         return None
     return best
+
+
+#: A cell's label keeps at most this much of its road's name (a name is one line of a briefing row).
+CELL_ROAD_MAX_CHARS = 80
+
+
+def _cell_label(cell: str, G: nx.MultiDiGraph, members: set[int]) -> str:
+    """A cell's name for people: its grid reference and the named road with the most length inside it
+    (``B2 (Jalan Raya Kunir)``), so that a briefing's "area patrol B2" says where; the reference alone when no
+    road in it has a name. OSM names are user text: one line, control characters removed (escaped at output)."""
+    length: dict[str, float] = {}
+    for _a, b, d in G.edges(members, data=True):
+        if b in members and d.get("name"):
+            road = d["name"][0] if isinstance(d["name"], (list, tuple)) else d["name"]
+            road = " ".join(re.sub(BAD_CHARS, " ", str(road)).split())[:CELL_ROAD_MAX_CHARS]
+            if road:
+                length[road] = length.get(road, 0.0) + float(d.get("length", 0.0))
+    if not length:
+        return cell
+    road = max(sorted(length), key=lambda r: length[r])  # sorted first: ties go the same way in every run
+    return f"{cell} ({road})"
 
 
 def _path_metres(G: nx.MultiDiGraph, nodes: tuple[int, ...], kind: str) -> float:
