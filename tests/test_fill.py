@@ -8,6 +8,7 @@ import logging
 import types
 
 import numpy as np
+import pytest
 from test_presence import _plan, _world
 
 import routeplan.optimize.exchange as exchange
@@ -217,3 +218,22 @@ def test_a_varied_fill_drives_each_loop_once_and_the_plain_one_repeats_them(tmp_
         assert all(g is not None and loops(g) for g in got)
         repeats[vary] = sum(n - 1 for g in got for n in loops(g).values())
     assert repeats[True] == 0 and repeats[False] > 0, repeats
+
+
+def test_a_binding_time_limit_leaves_the_fill_its_share(tmp_path, monkeypatch):
+    """When the time limit ends the weekly search, it ends at ``1 - fill_min_share`` of it: the steps that fill short
+    patrols keep their share instead of what the search left (a city week ended its search at 54 of 60 s and left
+    three shifts short)."""
+    ctx = _world(tmp_path, patrol_share=0.5)
+    kinds = sorted({u.kind for u in ctx.scenario.units})
+    mats = location_matrices(ctx.graph, ctx.locations(), kinds)
+    limits = []
+    real = weekly._solve
+
+    def solve(*args, **kw):
+        limits.append(kw["time_limit"])
+        return real(*args, **kw)
+
+    monkeypatch.setattr(weekly, "_solve", solve)
+    weekly.plan_week(ctx.scenario, ctx, mats, seed=1, time_limit=10.0, max_iterations=200)
+    assert limits == [pytest.approx(10.0 * (1 - settings.fill_min_share))] and settings.fill_min_share >= 0.2

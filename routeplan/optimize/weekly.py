@@ -110,7 +110,8 @@ def plan_week(
     say(f"optimizing ({len(model.stops)} stops, {len(model.vehicles)} shifts)")
     gaps = {o.id: o.min_gap_hours * 3600 for o in ctx.objects if o.min_gap_hours > 0}
     t_end = time.monotonic() + time_limit
-    result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=time_limit,
+    # the steps after the search fill short patrols: when the time limit binds they keep their share of it
+    result, gap_violations = _solve(fleet, cs.stops, gaps, seed=seed, time_limit=(1 - settings.fill_min_share) * time_limit,
                                     max_iterations=max_iterations, say=say, solver_progress=solver_progress)
     result = _repair(result, cs, fleet, scenario, gaps, seed=seed, max_iterations=max_iterations,
                      seconds=max(t_end - time.monotonic(), settings.fill_min_share * time_limit), say=say)
