@@ -63,6 +63,8 @@ ROWS = [
     ("stacked visits (objects / hotspots)",
      lambda m: f"{m['stacked_visits']['objects']} / {m['stacked_visits']['hotspots']}"),
     ("hotspots with a stop (fewest stops of one)", lambda m: f"{m['hotspots_with_stop']} ({m['hotspot_stops_min']})"),
+    ("hotspots below half / above twice their share by the dosage rule (risk × active-hour intensity)",
+     lambda m: f"{len(m['dosage_low'])} / {len(m['dosage_high'])}" if "dosage_low" in m else "-"),
     ("wall time of `routeplan plan`, s", lambda m: f"{m['wall_s']:.0f}"),
 ]
 
@@ -88,7 +90,10 @@ def measure(plan_dir: Path, scenario: Path, wall_s: float) -> dict[str, Any]:
         for s in r.stops:
             if s.kind == "hotspot" and s.id in stops:
                 stops[s.id] += 1
+    hot = routeplan.score_plan(plan, ctx)["hotspots"]  # the scorecard's dosage against the rule
     return (routeplan.presence_metrics(plan, ctx) | {"wall_s": round(wall_s, 1)}
+            | {"dosage_low": hot["dosage_low"], "dosage_high": hot["dosage_high"],
+               "dosage_ratio": {x["id"]: x["dosage_ratio"] for x in hot["per_hotspot"]}}
             | {"risk_presence_ceiling": presence_ceiling(plan, ctx)}
             | {"hotspots_with_stop": f"{sum(1 for n in stops.values() if n)}/{len(stops)}",
                "hotspot_stops_min": min(stops.values(), default=0), "hotspot_stops": stops})

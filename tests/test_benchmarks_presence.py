@@ -37,3 +37,9 @@ def test_ceiling_is_above_what_the_plan_reaches(bench, demo_plan):
     plan, ctx = demo_plan
     reached = presence_metrics(plan, ctx, with_readiness=False)["risk_presence_minutes"]
     assert bench.presence_ceiling(plan, ctx) >= reached > 0
+
+
+def test_the_dosage_row_counts_the_scorecard_s_flags_and_reads_older_results(bench):
+    row = dict(bench.ROWS)["hotspots below half / above twice their share by the dosage rule (risk × active-hour intensity)"]
+    assert row({"dosage_low": ["HS-11", "HS-13"], "dosage_high": ["HS-17"]}) == "2 / 1"
+    assert row({}) == "-"  # a result written before the row existed
