@@ -101,6 +101,10 @@ class Hotspot:
         """Whether ``minute`` of the day (0..1439) is inside the active hours (any time when there are none)."""
         return not self.active_hours or any(in_daily_window(minute, ws, we) for ws, we in self.active_hours)
 
+    def hours_text(self) -> str:
+        """Return the active hours as people write them (``22:00-04:00, 10:00-12:00``); empty when any time."""
+        return ", ".join(f"{a // 60 % 24:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}" for a, b in self.active_hours)
+
 
 def in_daily_window(minute: int, start: int, end: int) -> bool:
     """Whether ``minute`` of the day is inside the daily window ``start``-``end`` (minutes of the day).

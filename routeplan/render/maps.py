@@ -232,7 +232,7 @@ def _hotspot_layer(ctx: PlanContext, lang: str) -> folium.FeatureGroup:
     """The hotspots layer: each hotspot's polygon (or a 100 m circle), shaded by risk, with its active hours."""
     hs_layer = folium.FeatureGroup(name=t("hotspots", lang), show=True)
     for h in ctx.hotspots:
-        hours = ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}" for a, b in h.active_hours) or t("any_time", lang)
+        hours = h.hours_text() or t("any_time", lang)
         pop = (f"<b>{E(h.name)}</b><br>{E(t('risk', lang))}: {number(h.risk, lang, 2)}<br>{E(t('active_hours', lang))}: {E(hours)}"
                + (f"<br>{E(', '.join(h.types))}" if h.types else ""))
         style: dict[str, str | float] = {"color": "#B2182B", "fillColor": "#EF8A62", "weight": 1,

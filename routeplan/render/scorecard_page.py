@@ -109,11 +109,7 @@ def _hotspots(card: dict[str, Any], ctx: PlanContext, lang: str) -> tuple[list[d
         return f"{by_id[h].name} ({h})" if h in by_id and by_id[h].name and by_id[h].name != h else h
 
     def hours(h: str) -> str:
-        if h not in by_id:
-            return "-"
-        spans = by_id[h].active_hours
-        return ", ".join(f"{a // 60:02d}:{a % 60:02d}-{b // 60 % 24:02d}:{b % 60:02d}" for a, b in spans) if spans \
-            else t("any_time", lang)
+        return by_id[h].hours_text() or t("any_time", lang) if h in by_id else "-"
 
     rows = []
     for r in sorted(hot["per_hotspot"], key=lambda r: (-r["risk"], r["id"])):
