@@ -247,3 +247,12 @@ def test_bad_desa_or_roads_file_is_a_one_line_refusal(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "roads.txt" in err[0]
     assert not out.exists()
+
+
+def test_popup_risk_in_the_page_language(world):
+    result, _roads, _desa_layer = world
+    risk = float(result.hotspots["risk"].iloc[0])
+    # a decimal comma in Bahasa Indonesia, a decimal point in English (as the plan's pages write numbers)
+    assert f"{risk:.2f}".replace(".", ",") in build_map(result, lang="id")
+    en = build_map(result, lang="en")
+    assert f"{risk:.2f}" in en and f"{risk:.2f}".replace(".", ",") not in en

@@ -30,7 +30,7 @@ from routeplan.hotspots.page_legend import (
     warning_html,
 )
 from routeplan.hotspots.result import HotspotResult
-from routeplan.i18n import incident_label
+from routeplan.i18n import incident_label, number
 from routeplan.i18n import t as _t
 from routeplan.render.offline import offline_marker_cluster, prepare_map, render_offline, tile_layer
 
@@ -269,18 +269,18 @@ def _add_hotspots(m: folium.Map, result: HotspotResult, t: dict[str, str], lang:
         name = (_t("hs_layer_all", lang).format(n=layers[layer]) if layer == "all" else
                 _t("hs_layer_type", lang).format(type=incident_label(layer, lang), n=layers[layer]))
         group = folium.FeatureGroup(name=_e(name), show=layer == "all")
-        _hotspot_shapes(group, hs[hs["layer"] == layer], t)
+        _hotspot_shapes(group, hs[hs["layer"] == layer], t, lang)
         group.add_to(m)
     return layers
 
 
-def _hotspot_shapes(hs_group: folium.FeatureGroup, hotspots: gpd.GeoDataFrame, t: dict[str, str]) -> None:
+def _hotspot_shapes(hs_group: folium.FeatureGroup, hotspots: gpd.GeoDataFrame, t: dict[str, str], lang: str) -> None:
     """One outlined polygon per hotspot, with its popup and tooltip."""
     for _, r in hotspots.iterrows():
         hours = ", ".join(r["active_hours"]) or t["any"]
         text = (
             f"<b>{_e(r['id'])}: {_e(r['name'])}</b><br>"
-            f"{_e(t['rank'])}: {int(r['rank'])}<br>{_e(t['risk'])}: {float(r['risk']):.2f}<br>"
+            f"{_e(t['rank'])}: {int(r['rank'])}<br>{_e(t['risk'])}: {number(float(r['risk']), lang, 2)}<br>"
             f"{_e(t['count'])}: {int(r['incidents'])}<br>"
             f"{_e(t['types'])}: {_e(', '.join(r['types']))}<br>{_e(t['hours'])}: {_e(hours)}"
         )
