@@ -17,6 +17,7 @@ Cases
 Usage::
 
     python benchmarks/presence.py --baseline 73fbfa1 [--iterations 1500] [--seed 1] [--cases sample,buahbatu]
+    python benchmarks/presence.py --baseline HEAD --dosage-floor 0.5   # the dosage floor off against on
 
 The baseline is checked out with ``git worktree`` into a temporary folder and imported through
 ``PYTHONPATH`` with this checkout's installed dependencies.
@@ -29,6 +30,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -169,6 +171,17 @@ def case_scenarios(case: str, old: Path, tmp: Path) -> tuple[Path, Path] | None:
     raise SystemExit(f"unknown case {case!r}")
 
 
+def with_floor(scenario: Path, floor: float, tmp: Path) -> Path:
+    """A copy of the scenario's folder whose scenario sets ``[plan] dosage_floor``."""
+    folder = tmp / "with-floor"
+    shutil.copytree(scenario.parent, folder)
+    text = (folder / scenario.name).read_text(encoding="utf-8")
+    if "[plan]\n" not in text:
+        raise SystemExit(f"{scenario}: no [plan] table to set dosage_floor in")
+    (folder / scenario.name).write_text(text.replace("[plan]\n", f"[plan]\ndosage_floor = {floor}\n", 1), encoding="utf-8")
+    return folder / scenario.name
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--baseline", required=True, help="git commit of the baseline")
@@ -176,9 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cases", default="sample,buahbatu")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--dosage-floor", type=float, default=None,
+                    help="plan this checkout's runs with [plan] dosage_floor set to this (e.g. 0.5; "
+                         "with --baseline HEAD: the floor off against on)")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {"baseline": args.baseline, "iterations": args.iterations, "seed": args.seed,
-                               "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                               "dosage_floor": args.dosage_floor, "machine": f"{os.cpu_count()} cores", "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                                "cases": {}}
     with tempfile.TemporaryDirectory(prefix="presence-bench-") as tmp_s, baseline_worktree(args.baseline, Path(tmp_s)) as old:
         tmp = Path(tmp_s)
@@ -187,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             if scenarios is None:
                 continue
             scen_old, scen_new = scenarios
+            scen_now = scen_new if args.dosage_floor is None else with_floor(scen_new, args.dosage_floor, tmp / case)
             walls = {}
-            for who, code, scen in (("baseline", old, scen_old), ("now", None, scen_new)):
+            for who, code, scen in (("baseline", old, scen_old), ("now", None, scen_now)):
                 walls[who] = run_plan(code, scen, tmp / case / who, args.seed, args.iterations, tmp / "cache")
             before = measure(tmp / case / "baseline", scen_new, walls["baseline"])
             after = measure(tmp / case / "now", scen_new, walls["now"])

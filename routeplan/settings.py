@@ -169,6 +169,11 @@ presence_decay: float = 0.85
 #: ``coverage_routes`` routes that pass nearest (:mod:`routeplan.optimize.coverage`). 0 turns the step off.
 hotspot_min_stops_per_week: int = 1
 coverage_routes: int = 6
+#: Default of ``[plan] dosage_floor`` (:mod:`routeplan.optimize.dosage`): off. On (e.g. 0.5), after the re-planning
+#: the slots of a hotspot below that share of its dosage, among the hotspots active in the same hours, get prizes
+#: raised by floor / share, at most ``dosage_boost_max`` times, and the routes are re-planned for them once more.
+dosage_floor: float = 0.0
+dosage_boost_max: float = 2.0
 #: Area patrol: a loop through a desa's roads, at most this long for the unit's kind (minutes of driving).
 area_loop_max_minutes: float = 25
 #: ... and at least this long (shorter loops are not worth a slot).

@@ -271,6 +271,9 @@ def test_patrol_targets_from_the_scenario():
     ({"patrol_share": 0.5, "patrol_minutes": 100}, {}, "give patrol_share or patrol_minutes for a shift, not both"),
     ({}, {"patrol_tolerance": 1.0}, "[plan].patrol_tolerance: must be a share from 0 to below 1"),
     ({}, {"patrol_share": -0.1}, "[plan].patrol_share: must be a share of the shift from 0 to 1"),
+    ({}, {"dosage_floor": 1.5}, "[plan].dosage_floor: must be a share of a hotspot's dosage from 0 (off) to 1"),
+    ({}, {"dosage_floor": "{{7*7}}"}, "[plan].dosage_floor: must be a share of a hotspot's dosage from 0 (off) to 1"),
+    ({}, {"dosage_floor": True}, "[plan].dosage_floor: must be a share of a hotspot's dosage from 0 (off) to 1"),
 ])
 def test_bad_patrol_keys_are_one_line_errors(unit, plan, fragment):
     with pytest.raises(InputError) as exc:

@@ -1,6 +1,7 @@
 """The patrol-time keys of a scenario: how much of each shift a unit patrols, and which unit-shifts are standby.
 
-``[plan]`` ``patrol_share`` (default :data:`routeplan.settings.default_patrol_share`) and ``patrol_tolerance``;
+``[plan]`` ``patrol_share`` (default :data:`routeplan.settings.default_patrol_share`) and ``patrol_tolerance``
+(and ``dosage_floor``, how the patrol time is shared between hotspots: :mod:`routeplan.optimize.dosage`);
 ``[[shifts]]`` ``patrol_share`` or ``patrol_minutes``; ``[[units]]`` ``patrol_share`` or ``patrol_minutes`` (a number
 for every shift, or a table by shift name) and ``standby`` (true, or a list of shift names).
 :meth:`routeplan.model.scenario.Scenario.patrol_target` applies them.
@@ -27,14 +28,18 @@ def _minutes(value: Any, where: str) -> float:
     return float(value)
 
 
-def plan_patrol(plan_t: dict[str, Any], f: str) -> tuple[float, float]:
-    """``[plan]`` ``patrol_share`` and ``patrol_tolerance`` (both 0..1)."""
+def plan_patrol(plan_t: dict[str, Any], f: str) -> tuple[float, float, float]:
+    """``[plan]`` ``patrol_share``, ``patrol_tolerance`` and ``dosage_floor`` (all 0..1)."""
     share = _share(plan_t.get("patrol_share", settings.default_patrol_share), f"{f} [plan].patrol_share")
     tol = plan_t.get("patrol_tolerance", settings.patrol_tolerance)
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
         raise InputError(f"{f} [plan].patrol_tolerance: must be a share from 0 to below 1 (e.g. 0.15), "
                          f"got {str(tol)[:40]!r}")
-    return share, float(tol)
+    floor = plan_t.get("dosage_floor", settings.dosage_floor)
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor <= 1:
+        raise InputError(f"{f} [plan].dosage_floor: must be a share of a hotspot's dosage from 0 (off) to 1 "
+                         f"(e.g. 0.5), got {str(floor)[:40]!r}")
+    return share, float(tol), float(floor)
 
 
 def shift_patrol(s: dict[str, Any], where: str) -> tuple[float | None, int | None]:

@@ -68,7 +68,7 @@ SCENARIO_KEYS: dict[str, tuple[str, ...]] = {
     "area": ("place", "osm_file", "bbox", "boundary", "name"),
     "plan": ("start_date", "days", "language", "utc_offset", "default_dwell_minutes", "hotspot_dwell_minutes",
              "hotspot_value_minutes", "hotspot_target_minutes_per_week", "hotspot_max_stops_per_day",
-             "patrol_share", "patrol_tolerance"),
+             "patrol_share", "patrol_tolerance", "dosage_floor"),
     "layers": ("vital_objects", "hotspots", "desa"),
     "depots": ("id", "name", "lat", "lon"),
     "shifts": ("name", "start", "end", "break_minutes", "break_window", "patrol_share", "patrol_minutes"),
@@ -348,7 +348,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
     htarget, hmax = _hotspot_limits(pl.table, f)
     pins = _pins(raw, f, units, pl.dates, vo)
     operations = _operations(raw, f, base)
-    pshare, ptol = plan_patrol(pl.table, f)
+    pshare, ptol, dfloor = plan_patrol(pl.table, f)
     return Scenario(
         path=path, name=str(raw.get("name", area.name or path.stem)), area=area, depots=depots,
         units=units, shifts=shifts, start_date=pl.start_date, days=pl.days, vital_objects=vo, hotspots=hs,
@@ -356,7 +356,7 @@ def scenario_from_dict(raw: dict[str, Any], path: Path) -> Scenario:
         language=pl.language, utc_offset=pl.offset, hotspot_value_minutes=float(pl.hvalue),
         hotspot_target_minutes_per_week=float(htarget), hotspot_max_stops_per_day=hmax, pins=pins,
         operations=operations,
-        patrol_share=pshare, patrol_tolerance=ptol,
+        patrol_share=pshare, patrol_tolerance=ptol, dosage_floor=dfloor,
     )
 
 

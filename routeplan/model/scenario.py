@@ -161,6 +161,9 @@ class Scenario:
     patrol_share: float = 0.6
     #: A unit-shift patrols enough when its patrol minutes reach ``target × (1 − patrol_tolerance)``.
     patrol_tolerance: float = 0.15
+    #: Dosage floor (:mod:`routeplan.optimize.dosage`): hotspots below this share of their dosage among the hotspots
+    #: active in the same hours get their slots raised and the routes re-planned for them; 0 (the default) is off.
+    dosage_floor: float = 0.0
 
     @property
     def dates(self) -> list[dt.date]:

@@ -33,6 +33,7 @@ from routeplan.optimize.candidates import (
 )
 from routeplan.optimize.coverage import cover_hotspots
 from routeplan.optimize.decode import build_plan, decode_routes, patrol_summary, snap_unserved, unserved_after_solve
+from routeplan.optimize.dosage import raise_low_hotspots
 from routeplan.optimize.exchange import exchange_priorities
 from routeplan.optimize.fill import fill_short_routes
 from routeplan.optimize.fleet import Fleet, build_fleet
@@ -144,8 +145,13 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
              if (target := scenario.patrol_target(s.unit, s.shift))}
     # a tenth of what is left stays for the hotspots the week left without a stop (after the re-planning, which
     # would trade such a stop back for a more valuable one)
+    floor = scenario.dosage_floor
     result = recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,
-                              seconds=0.9 * max(end - time.monotonic(), 0.0))
+                              seconds=(0.6 if floor > 0 else 0.9) * max(end - time.monotonic(), 0.0))
+    if floor > 0 and raise_low_hotspots(fleet.model, cs.stops, result, floor):
+        say("re-planning routes for hotspots below their dosage")
+        result = recompose_routes(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, needs=needs,
+                                  seconds=0.75 * max(end - time.monotonic(), 0.0))
     if settings.hotspot_min_stops_per_week <= 0:
         return result
     say("covering hotspots without a stop")

@@ -127,6 +127,11 @@ def _hotspots(card: dict[str, Any], ctx: PlanContext, lang: str) -> tuple[list[d
             lines.append(t(key, lang).format(names=", ".join(f"{name(h)} {num(ratios[h] or 0, lang, 2)}×" for h in ids)))
     if hot.get("per_hotspot") and not lines and any(v is not None for v in ratios.values()):
         lines.append(t("sp_dosage_even", lang))
+    floor = hot.get("dosage_floor") or 0.0
+    if floor > 0:
+        lines.append(t("sp_dosage_floor_on", lang).format(floor=f"{floor:g}"))  # as written in the file
+    elif hot.get("dosage_low"):
+        lines.append(t("sp_dosage_floor_off", lang))
     return rows, lines
 
 

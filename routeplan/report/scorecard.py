@@ -149,6 +149,7 @@ def _hotspot_dosage(ctx: PlanContext, minutes: dict[str, float], visits: dict[st
         "target_minutes": round(sum(targets.values()), 1),
         "dosage_low": sorted(h for h, r in ratios.items() if r is not None and r < DOSAGE_LOW),
         "dosage_high": sorted(h for h, r in ratios.items() if r is not None and r > DOSAGE_HIGH),
+        "dosage_floor": ctx.scenario.dosage_floor,
         "per_hotspot": [
             {"id": h, "risk": round(risk[h], 3), "visits": visits.get(h, 0),
              "minutes": round(minutes.get(h, 0.0), 1), "target_minutes": round(targets[h], 1),
