@@ -43,3 +43,12 @@ def test_the_dosage_row_counts_the_scorecard_s_flags_and_reads_older_results(ben
     row = dict(bench.ROWS)["hotspots below half / above twice their share by the dosage rule (risk × active-hour intensity)"]
     assert row({"dosage_low": ["HS-11", "HS-13"], "dosage_high": ["HS-17"]}) == "2 / 1"
     assert row({}) == "-"  # a result written before the row existed
+
+
+def test_with_floor_plans_a_copy_of_the_scenario_with_the_dosage_floor(bench, sample_scenario_path, tmp_path):
+    import routeplan
+
+    copy = bench.with_floor(sample_scenario_path, 0.5, tmp_path)
+    assert copy.parent != sample_scenario_path.parent  # the sample itself is never edited
+    assert routeplan.load_scenario(copy).dosage_floor == 0.5
+    assert routeplan.load_scenario(sample_scenario_path).dosage_floor == 0.0

@@ -90,6 +90,7 @@ def test_the_sample_with_a_floor_gives_its_remote_hotspots_more(demo_plan):
     assert plan1.served_required == plan1.required_visits
     staffed = [p for p in plan1.patrol if p.target_minutes is not None]
     assert len(plan1.routes) == len(staffed) and sum(1 for p in staffed if p.reason) <= 2
-    assert "Takaran minimum dipakai ([plan] dosage_floor = 0.5)" in render_scorecard_page(card, plan1, ctx1, "id")
+    assert "Takaran minimum dipakai ([plan] dosage_floor = 0.5): titik rawan yang mendapat kurang dari 0,50 kali" in (
+        render_scorecard_page(card, plan1, ctx1, "id"))
     page0 = render_scorecard_page(score_plan(plan0, ctx0), plan0, ctx0, "en")
     assert "set [plan] dosage_floor = 0.5" in page0 and "Dosage floor on" not in page0

@@ -129,7 +129,8 @@ def _hotspots(card: dict[str, Any], ctx: PlanContext, lang: str) -> tuple[list[d
         lines.append(t("sp_dosage_even", lang))
     floor = hot.get("dosage_floor") or 0.0
     if floor > 0:
-        lines.append(t("sp_dosage_floor_on", lang).format(floor=f"{floor:g}"))  # as written in the file
+        # the key's value as written in the file, the share as the page writes numbers
+        lines.append(t("sp_dosage_floor_on", lang).format(floor=f"{floor:g}", share=num(floor, lang, 2)))
     elif hot.get("dosage_low"):
         lines.append(t("sp_dosage_floor_off", lang))
     return rows, lines
