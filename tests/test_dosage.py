@@ -94,3 +94,4 @@ def test_the_sample_with_a_floor_gives_its_remote_hotspots_more(demo_plan):
         render_scorecard_page(card, plan1, ctx1, "id"))
     page0 = render_scorecard_page(score_plan(plan0, ctx0), plan0, ctx0, "en")
     assert "set [plan] dosage_floor = 0.5" in page0 and "Dosage floor on" not in page0
+    assert "setel [plan] dosage_floor = 0.5 di skenario" in render_scorecard_page(score_plan(plan0, ctx0), plan0, ctx0, "id")
