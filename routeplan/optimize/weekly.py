@@ -134,7 +134,9 @@ def _repair(result: RoutingResult, cs: Candidates, fleet: Fleet, scenario: Scena
     ones (:mod:`routeplan.optimize.exchange`, up to a third), short routes are filled (:mod:`.fill`, up to half of
     what is left), then every route is re-planned alone for more presence (:mod:`.recompose`). In that order the
     re-planning also finds better presence than the quiet loops a fill took (Buahbatu +1 %, sample +1 % against
-    re-planning first). Last, a hotspot the week left without a stop takes some presence (:mod:`.coverage`)."""
+    re-planning first). With ``[plan] dosage_floor``, hotspots far below their dosage then get dearer slots and the
+    routes are re-planned once more (:mod:`.dosage`). Last, a hotspot the week left without a stop takes some presence
+    (:mod:`.coverage`)."""
     end = time.monotonic() + seconds
     result = exchange_priorities(result, cs, fleet, gaps, seed=seed, iterations=max_iterations, seconds=seconds / 3)
     say("filling short patrols")
