@@ -30,26 +30,40 @@ from routeplan.optimize.routing import RoutingModel, RoutingResult
 log = logging.getLogger(__name__)
 
 
+def dosage_weight(h: Hotspot) -> float:
+    """A hotspot's weight by the dosage rule: its risk times the sum over the 24 hours of its intensity."""
+    return h.risk * sum(hour_intensity(h, hour) for hour in range(24))
+
+
+def rule_ratios(hotspots: Sequence[Hotspot], minutes: dict[str, float]) -> dict[str, float | None]:
+    """Each hotspot's share of ``minutes`` over its share of :func:`dosage_weight` (1.0 = in proportion).
+
+    Returns
+    -------
+    dict
+        Ratio per hotspot id; None when no minutes were planned or the hotspot has no weight.
+    """
+    weight = {h.id: dosage_weight(h) for h in hotspots}
+    total_w, total_m = sum(weight.values()), sum(minutes.get(h, 0.0) for h in weight)
+    if total_w <= 0 or total_m <= 0:
+        return dict.fromkeys(weight)
+    return {h: (minutes.get(h, 0.0) / total_m) / (w / total_w) if w > 0 else None for h, w in weight.items()}
+
+
 def hotspot_ratios(result: RoutingResult, candidates: Sequence[Candidate]) -> dict[str, float]:
-    """Each hotspot's share of the planned hotspot-stop minutes over its share by the dosage rule.
+    """:func:`rule_ratios` of the hotspot-stop minutes of ``result``.
 
     Only hotspots with slots in the model count (a hotspot without a slot cannot be helped); a hotspot with slots
     and no stop is at 0.
     """
-    weight: dict[str, float] = {}
-    for c in candidates:
-        if c.kind == "hotspot" and isinstance(c.ref, Hotspot) and c.ref.id not in weight:
-            weight[c.ref.id] = c.ref.risk * sum(hour_intensity(c.ref, hour) for hour in range(24))
-    minutes = dict.fromkeys(weight, 0.0)
+    spots = {c.ref.id: c.ref for c in candidates if c.kind == "hotspot" and isinstance(c.ref, Hotspot)}
+    minutes = dict.fromkeys(spots, 0.0)
     for rr in result.routes:
         for si, start, end in rr.visits:
             c = candidates[si]
             if c.kind == "hotspot" and isinstance(c.ref, Hotspot):
                 minutes[c.ref.id] += (end - start) / 60
-    total_w, total_m = sum(weight.values()), sum(minutes.values())
-    if total_w <= 0 or total_m <= 0:
-        return {}
-    return {h: (minutes[h] / total_m) / (w / total_w) for h, w in weight.items() if w > 0}
+    return {h: r for h, r in rule_ratios(list(spots.values()), minutes).items() if r is not None}
 
 
 def raise_low_hotspots(model: RoutingModel, candidates: Sequence[Candidate], result: RoutingResult,
@@ -92,7 +106,7 @@ def _within_hours(ratios: dict[str, float], candidates: Sequence[Candidate]) -> 
     to a day one, so a hotspot is compared with those it competes with."""
     spots = {c.ref.id: c.ref for c in candidates if c.kind == "hotspot" and isinstance(c.ref, Hotspot)}
     hours = {h: {k for k in range(24) if hour_intensity(spots[h], k) > 0} for h in ratios}
-    weight = {h: spots[h].risk * sum(hour_intensity(spots[h], k) for k in range(24)) for h in ratios}
+    weight = {h: dosage_weight(spots[h]) for h in ratios}
     out = {}
     for h, r in ratios.items():
         near = [g for g in ratios if hours[g] & hours[h]]

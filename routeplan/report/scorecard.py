@@ -16,7 +16,7 @@ from routeplan._html import escape
 from routeplan.i18n import number, t
 from routeplan.load.layers import read_desa
 from routeplan.model.plan import Plan
-from routeplan.optimize.areas import hour_intensity
+from routeplan.optimize.dosage import rule_ratios
 from routeplan.prepare.context import PlanContext
 from routeplan.report.operations import operation_lines, operations_report
 from routeplan.report.readiness import readiness
@@ -184,11 +184,7 @@ def dosage_ratios(ctx: PlanContext, minutes: dict[str, float]) -> dict[str, floa
     dict
         Ratio per planned hotspot id; None when no hotspot minutes were planned or the hotspot has no active hour.
     """
-    weight = {h.id: h.risk * sum(hour_intensity(h, hour) for hour in range(24)) for h in ctx.hotspots}
-    total_w, total_m = sum(weight.values()), sum(minutes.get(h, 0.0) for h in weight)
-    if total_w <= 0 or total_m <= 0:
-        return {h: None for h in weight}
-    return {h: (minutes.get(h, 0.0) / total_m) / (w / total_w) if w > 0 else None for h, w in weight.items()}
+    return rule_ratios(ctx.hotspots, minutes)
 
 
 def _unit_rows(plan: Plan, ctx: PlanContext) -> tuple[list[dict[str, Any]], list[float]]:
