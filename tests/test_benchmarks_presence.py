@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from conftest import load_benchmark
@@ -52,3 +53,31 @@ def test_with_floor_plans_a_copy_of_the_scenario_with_the_dosage_floor(bench, sa
     assert copy.parent != sample_scenario_path.parent  # the sample itself is never edited
     assert routeplan.load_scenario(copy).dosage_floor == 0.5
     assert routeplan.load_scenario(sample_scenario_path).dosage_floor == 0.0
+
+
+def test_measure_reports_the_plan_s_readiness_once(bench, demo_plan, monkeypatch):
+    """The readiness row is the scorecard's (computed once per plan), equal to what presence_metrics measures."""
+    import routeplan
+    import routeplan.report.presence as presence_module
+    import routeplan.report.scorecard as scorecard_module
+
+    plan, ctx = demo_plan
+    monkeypatch.setattr(routeplan, "read_plan", lambda _d: plan)
+    monkeypatch.setattr(routeplan, "load_scenario", lambda _p: ctx.scenario)
+    monkeypatch.setattr(routeplan, "prepare_scenario", lambda _s: ctx)
+    calls = []
+    real = scorecard_module.readiness
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    for module in (presence_module, scorecard_module):  # both import readiness by name
+        monkeypatch.setattr(module, "readiness", counted)
+    row = bench.measure(Path("plan"), Path("scenario.toml"), 1.0)
+    monkeypatch.undo()
+    full = presence_metrics(plan, ctx)
+    assert len(calls) == 1
+    assert row["readiness_mean_pct"] is not None
+    assert (row["readiness_mean_pct"], row["readiness_worst_pct"]) == (full["readiness_mean_pct"],
+                                                                       full["readiness_worst_pct"])
