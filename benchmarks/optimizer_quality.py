@@ -1144,19 +1144,15 @@ class PvrpLnsSolver(PvrpSolver):
         return total
 
     def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
-        best = None
-        for _ in range(self.rr_samples):
-            d2, c2 = self._copy(days), dict(combo)
-            est = self._ruin_recreate_once(d2, c2)
-            key = frozenset(c2.items())
-            if key in seen:
-                continue
-            if best is None or est < best[0]:
-                best = (est, d2, c2, key)
-        if best is None:
-            return days, combo
-        seen.add(best[3])
-        return best[1], best[2]
+        from pvrp_segment import best_unseen  # a sibling module of the benchmarks folder
+
+        out = best_unseen((self._ruin_recreate_sample(days, combo) for _ in range(self.rr_samples)), seen)
+        return (days, combo) if out is None else out
+
+    def _ruin_recreate_sample(self, days, combo) -> tuple[float, list, dict, frozenset]:
+        d2, c2 = self._copy(days), dict(combo)
+        est = self._ruin_recreate_once(d2, c2)
+        return est, d2, c2, frozenset(c2.items())
 
     def _propose(self, cur, ls_blocked: bool, tried: set, seen: set, kinds: dict, deadline: float):
         """One LNS step from the current solution ``cur``: (edited routes, combinations, kind).

@@ -21,6 +21,24 @@ import warnings
 import numpy as np
 
 
+def best_unseen(proposals, seen: set):
+    """The proposal of lowest estimate among ``proposals`` whose key is not in ``seen``, as (days, combo), or None.
+
+    ``proposals`` yields (estimate, days, combo, key) or None (a sample that gave nothing); the chosen key is added
+    to ``seen``, so a round never proposes what an earlier round of the run already tried.
+    """
+    best = None
+    for p in proposals:
+        if p is None or p[3] in seen:
+            continue
+        if best is None or p[0] < best[0]:
+            best = p
+    if best is None:
+        return None
+    seen.add(best[3])
+    return best[1], best[2]
+
+
 def day_cost(solver, routes: list[list[int]], d: int) -> float:
     """Scaled length of a day's routes plus the LNS's prices of route overload and duration excess."""
     inst, D = solver.inst, solver.dist
@@ -107,7 +125,10 @@ def segment_swap(solver, days, combo, seen: set, samples: int = 12, per_s: int =
     runs = segment_runs(solver, days, combo)
     if not runs:
         return None
-    best = None
+    return best_unseen(_segment_proposals(solver, days, combo, runs, samples, per_s, longest), seen)
+
+
+def _segment_proposals(solver, days, combo, runs, samples: int, per_s: int, longest: int):
     rng = solver.rng
     for _ in range(samples):
         d, ri, a, b = runs[int(rng.integers(len(runs)))]
@@ -121,15 +142,7 @@ def segment_swap(solver, days, combo, seen: set, samples: int = 12, per_s: int =
         for t in _partners(solver, days, combo, runs, s, c1, c2, per_s):
             d2, k2 = solver._copy(days), dict(combo)
             est = apply_swap(solver, d2, k2, s, c1, c2, t)
-            key = frozenset(k2.items())
-            if key in seen:
-                continue
-            if best is None or est < best[0]:
-                best = (est, d2, k2, key)
-    if best is None:
-        return None
-    seen.add(best[3])
-    return best[1], best[2]
+            yield est, d2, k2, frozenset(k2.items())
 
 
 def _length(solver, days) -> float:
@@ -253,10 +266,13 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = 
     ``pair``) the route nearest to it on that day is stripped as well when both keep such a customer, so what
     stays of the two may merge into one route in the re-solve.
     """
+    return best_unseen(_strip_proposals(solver, days, combo, samples, strip, pair), seen)
+
+
+def _strip_proposals(solver, days, combo, samples: int, strip: bool, pair: float):
     inst, rng = solver.inst, solver.rng
     single = solver._single_set
     cands = [(d, k) for d in range(inst.t) for k in range(len(days[d]))]
-    best = None
     for _ in range(samples):
         d, k = cands[int(rng.integers(len(cands)))]
         ks = [k]
@@ -295,12 +311,4 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = 
         if not ok:
             continue
         est = sum(day_cost(solver, d2[x], x) for x in touched) - before
-        key = (frozenset(k2.items()), d, tuple(sorted(r)))
-        if key in seen:
-            continue
-        if best is None or est < best[0]:
-            best = (est, d2, k2, key)
-    if best is None:
-        return None
-    seen.add(best[3])
-    return best[1], best[2]
+        yield est, d2, k2, (frozenset(k2.items()), d, tuple(sorted(r)))
