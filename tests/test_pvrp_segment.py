@@ -117,3 +117,25 @@ def test_best_unseen_takes_the_lowest_estimate_not_tried_before(ps):
     assert ps.best_unseen(iter(proposals), seen) == ("days a", "combo a")
     assert ps.best_unseen(iter(proposals), seen) is None
     assert ps.best_unseen(iter([None]), seen) is None
+
+
+def test_round_perturbations_only_for_the_lns_rounds(oq):
+    """``round_perturbations`` changes the PyVRP perturbations of the warm-started LNS rounds; the first solve and
+    the final polish keep the solver's search, and the search is restored after each round."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, round_perturbations=[1, 4])
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    seen = []
+    real = s.solve_round
+
+    def recording(combo, warm, time_limit, seed, no_improvement=None):
+        seen.append((warm is not None, s.search.perturbations))
+        return real(combo, warm, time_limit, seed, no_improvement)
+
+    s.solve_round = recording
+    out = s.solve(3.0)
+    assert out["feasible"]
+    assert seen[0] == (False, None)  # the first solve from scratch: PyVRP's perturbations
+    assert (True, (1, 4)) in seen  # an LNS round
+    assert s.search == oq.PVRP_SEARCH["fast-penalty"]
+    default = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0)
+    assert default.round_perturbations is None
