@@ -2618,8 +2618,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pvrp-options", type=json.loads, default={}, metavar="JSON",
                     help='PVRP: keyword arguments of the method\'s solver, e.g. \'{"round_share": 0.05}\' (trials)')
     ap.add_argument("--pvrp-search", default="fast-penalty", choices=sorted(PVRP_SEARCH),
-                    help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6) or default (PyVRP's own) "
-                         "(penalties adjusted every 50 candidates instead of 500)")
+                    help="PVRP: search settings of every PyVRP solve: fast-penalty (default since session 6: penalties "
+                         "adjusted every 50 candidates instead of 500), small-perturbation (that, and 1-4 stops perturbed "
+                         "per iteration instead of 1-25; for the LNS rounds only use --pvrp-options "
+                         "'{\"round_perturbations\": [1, 4]}') or default (PyVRP's own)")
     ap.add_argument("--top-search", default="tuned", choices=["tuned", "default"],
                     help="TOP search settings: tuned (penalty bounds and perturbations scaled to the instance, "
                          "top_search(); default) or default (PyVRP's own, the sessions 3-5 figures)")
