@@ -1145,10 +1145,28 @@ class PvrpLnsSolver(PvrpSolver):
                 total += self._insert(days, d, i)
         return total
 
-    def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
-        from pvrp_segment import best_unseen  # a sibling module of the benchmarks folder
+    @staticmethod
+    def best_unseen(proposals, seen: set):
+        """The proposal of lowest estimate among ``proposals`` whose key is not in ``seen``, as (days, combo), or
+        None (every sampler of the LNS: ruin and recreate here, segment swaps and route stripping in
+        ``pvrp_segment.py``).
 
-        out = best_unseen((self._ruin_recreate_sample(days, combo) for _ in range(self.rr_samples)), seen)
+        ``proposals`` yields (estimate, days, combo, key) or None (a sample that gave nothing); the chosen key is
+        added to ``seen``, so a round never proposes what an earlier round from the same solution already tried.
+        """
+        best = None
+        for p in proposals:
+            if p is None or p[3] in seen:
+                continue
+            if best is None or p[0] < best[0]:
+                best = p
+        if best is None:
+            return None
+        seen.add(best[3])
+        return best[1], best[2]
+
+    def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
+        out = self.best_unseen((self._ruin_recreate_sample(days, combo) for _ in range(self.rr_samples)), seen)
         return (days, combo) if out is None else out
 
     def _ruin_recreate_sample(self, days, combo) -> tuple[float, list, dict, frozenset]:

@@ -21,24 +21,6 @@ import warnings
 import numpy as np
 
 
-def best_unseen(proposals, seen: set):
-    """The proposal of lowest estimate among ``proposals`` whose key is not in ``seen``, as (days, combo), or None.
-
-    ``proposals`` yields (estimate, days, combo, key) or None (a sample that gave nothing); the chosen key is added
-    to ``seen``, so a round never proposes what an earlier round of the run already tried.
-    """
-    best = None
-    for p in proposals:
-        if p is None or p[3] in seen:
-            continue
-        if best is None or p[0] < best[0]:
-            best = p
-    if best is None:
-        return None
-    seen.add(best[3])
-    return best[1], best[2]
-
-
 def day_cost(solver, routes: list[list[int]], d: int) -> float:
     """Scaled length of a day's routes plus the LNS's prices of route overload and duration excess."""
     inst, D = solver.inst, solver.dist
@@ -125,7 +107,7 @@ def segment_swap(solver, days, combo, seen: set, samples: int = 12, per_s: int =
     runs = segment_runs(solver, days, combo)
     if not runs:
         return None
-    return best_unseen(_segment_proposals(solver, days, combo, runs, samples, per_s, longest), seen)
+    return solver.best_unseen(_segment_proposals(solver, days, combo, runs, samples, per_s, longest), seen)
 
 
 def _segment_proposals(solver, days, combo, runs, samples: int, per_s: int, longest: int):
@@ -266,7 +248,7 @@ def route_empty(solver, days, combo, seen: set, samples: int = 4, strip: bool = 
     ``pair``) the route nearest to it on that day is stripped as well when both keep such a customer, so what
     stays of the two may merge into one route in the re-solve.
     """
-    return best_unseen(_strip_proposals(solver, days, combo, samples, strip, pair), seen)
+    return solver.best_unseen(_strip_proposals(solver, days, combo, samples, strip, pair), seen)
 
 
 def _strip_proposals(solver, days, combo, samples: int, strip: bool, pair: float):

@@ -109,14 +109,15 @@ def test_segment_solvers_return_a_verified_plan(oq, ps, cls):
     assert cost == pytest.approx(res["value"], abs=0.01)
 
 
-def test_best_unseen_takes_the_lowest_estimate_not_tried_before(ps):
+def test_best_unseen_takes_the_lowest_estimate_not_tried_before(oq):
+    best_unseen = oq.PvrpLnsSolver.best_unseen
     seen = {"b"}
     proposals = [(5.0, "days a", "combo a", "a"), None, (1.0, "days b", "combo b", "b"), (3.0, "days c", "combo c", "c")]
-    assert ps.best_unseen(iter(proposals), seen) == ("days c", "combo c")  # b is lower but was tried
+    assert best_unseen(iter(proposals), seen) == ("days c", "combo c")  # b is lower but was tried
     assert seen == {"b", "c"}
-    assert ps.best_unseen(iter(proposals), seen) == ("days a", "combo a")
-    assert ps.best_unseen(iter(proposals), seen) is None
-    assert ps.best_unseen(iter([None]), seen) is None
+    assert best_unseen(iter(proposals), seen) == ("days a", "combo a")
+    assert best_unseen(iter(proposals), seen) is None
+    assert best_unseen(iter([None]), seen) is None
 
 
 def test_round_perturbations_only_for_the_lns_rounds(oq):
