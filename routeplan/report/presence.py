@@ -43,7 +43,8 @@ from routeplan.report.readiness import readiness
 HOTSPOT_SPACING_MIN = 60.0
 
 
-def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = True) -> dict[str, Any]:
+def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = True,
+                     ready: dict[str, Any] | None = None) -> dict[str, Any]:
     """Measure presence, spread, stacking and readiness of a plan.
 
     Parameters
@@ -55,6 +56,9 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
     with_readiness
         Also compute readiness for 110 calls (the mean over the hours of the plan); it needs travel times
         on the road graph and is the slowest measure.
+    ready
+        The plan's :func:`routeplan.report.readiness.readiness` when the caller has it already (e.g. from
+        :func:`routeplan.score_plan`'s ``readiness``), so it is not computed twice.
 
     Returns
     -------
@@ -97,7 +101,7 @@ def presence_metrics(plan: Plan, ctx: PlanContext, *, with_readiness: bool = Tru
         "readiness_worst_pct": None,
     }
     if with_readiness:
-        ready = readiness(plan, ctx)
+        ready = readiness(plan, ctx) if ready is None else ready
         if ready["mean_share"] is not None:
             out["readiness_mean_pct"] = round(100 * ready["mean_share"], 1)
             out["readiness_worst_pct"] = round(100 * ready["worst"]["share"], 1)
