@@ -2464,10 +2464,10 @@ class PvrpSegLocalSolver(PvrpSegmentSolver):
 #: PyVRP search settings of the PVRP solvers' every solve (``--pvrp-search``). The joint model's day windows make
 #: cross-day moves hugely time-warped and its loads are scaled, so PyVRP's penalties sit far from where about 65 %
 #: of candidates are feasible; adjusting them every 50 candidates instead of 500 gets them there in a short solve.
-#: ``small-perturbation`` (session 19) also perturbs 1-4 stops per iteration instead of PyVRP's 1-25: every LNS round
-#: re-solves a warm start that is already good away from the few customers it moved, and small perturbations let
-#: the round converge (end at ``no_improvement``) in a fraction of the time, so a 60 s run makes 30-140 rounds
-#: instead of 8-10 (BENCHMARKS.md, "Optimizer quality, session 19").
+#: ``small-perturbation`` (session 19) also perturbs 1-4 stops per iteration instead of PyVRP's 1-25, in every solve:
+#: the LNS rounds converge sooner (25-141 rounds in 60 s instead of 8-10), but a solve from scratch stays in its first
+#: basin (p03 0 -> 3.13 %); the solvers' ``round_perturbations`` keeps 1-25 there and is the variant measured on all
+#: 32 (BENCHMARKS.md, "Optimizer quality, session 19").
 PVRP_SEARCH: dict[str, SearchParams | None] = {
     "default": None, "fast-penalty": SearchParams(penalty_updates=50),
     "small-perturbation": SearchParams(penalty_updates=50, perturbations=(1, 4))}
