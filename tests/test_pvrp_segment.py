@@ -140,3 +140,44 @@ def test_round_perturbations_only_for_the_lns_rounds(oq):
     assert s.search == oq.PVRP_SEARCH["fast-penalty"]
     default = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0)
     assert default.round_perturbations is None
+
+
+def test_a_kick_applies_several_proposals_to_the_best_solution(oq):
+    """``_kick`` starts from the best solution (not the current one), applies ``kick_moves`` ruin-and-recreate
+    proposals one after the other, each with its own set of seen proposals, and counts itself."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=5, kick_moves=3)
+    calls = []
+
+    def proposal(days, combo, seen):
+        calls.append((len(calls), seen))
+        days = [[list(r) for r in rs] for rs in days]
+        days[2].append([len(calls) + 10])  # marks each step so the chain is visible
+        return days, combo
+
+    s.ruin_recreate = proposal
+    best_days, combo = _plan(s)
+    kinds: dict = {}
+    days, out_combo, kind = s._kick((99.0, best_days, combo), kinds)
+    assert kind == "kick" and kinds == {"kick": 1}
+    assert [c[0] for c in calls] == [0, 1, 2]
+    assert all(c[1] == set() for c in calls) and len({id(c[1]) for c in calls}) == 3
+    assert days[2][-3:] == [[11], [12], [13]]  # three steps, each from the one before
+    assert best_days[2] == [[4], [5]] and out_combo == combo  # the best solution itself is not edited
+
+
+def test_kicked_rounds_become_current_whatever_their_cost(oq, ps):
+    """With acceptance that rejects every LNS round, only the first solve is accepted, unless ``kick_after`` is
+    set: then every feasible kicked round replaces the current solution."""
+    def run(**kw):
+        s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, **kw)
+        s.search = oq.PVRP_SEARCH["fast-penalty"]
+        s._accept = lambda *a: False
+        return s.solve(3.0)
+
+    plain = run()
+    assert plain["lns_failure"] is None and plain["rounds"] > 3
+    assert plain["feasible"] and plain["accepted"] == 1 and "kick" not in plain["moves"]
+    kicked = run(kick_after=2)
+    assert kicked["lns_failure"] is None
+    assert kicked["feasible"] and kicked["moves"]["kick"] >= 1
+    assert kicked["accepted"] > 1
