@@ -992,6 +992,9 @@ class PvrpLnsSolver(PvrpSolver):
       (``move_mode="pen"`` instead applies the ``batch`` best untried single moves ranked with
       the overload-priced estimate; it did worse on p02 and is not used for the reported figures.)
     * A round is accepted when its verified cost beats the current solution's.
+    * With ``kick_after`` set, after that many rounds without a better best solution the next round is a
+      *kick* (:meth:`_kick`): ``kick_moves`` ruin-and-recreate proposals applied one after the other to the best
+      solution, re-solved and taken as the current solution whatever its cost (off by default).
     * A step that fails (an exception in the combination search) stops the search: it is logged and
       recorded as ``lns_failure`` in the result (``None`` when the search ran to its time limit).
     """
