@@ -181,3 +181,47 @@ def test_kicked_rounds_become_current_whatever_their_cost(oq, ps):
     assert kicked["lns_failure"] is None
     assert kicked["feasible"] and kicked["moves"]["kick"] >= 1
     assert kicked["accepted"] > 1
+
+
+def test_a_relink_takes_the_other_solutions_combinations_in_one_sector(oq):
+    """``_relink`` gives the best solution the other solution's combinations for the choice customers of one angular
+    sector around the depot: every changed customer has the other's combination and visits, the rest keep the
+    best's, the best itself is not edited, and over several draws the sector moves round the depot."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=5, kick_relink=True)
+    best_days, combo = _plan(s)
+    best = (99.0, best_days, combo)
+    other_combo = {1: (1, 2), 2: (0, 2)}
+    other = (120.0, [[[2], [3]], [[1]], [[1, 2], [4], [5]]], other_combo)
+    changed_sets = set()
+    for _ in range(30):
+        out = s._relink(best, other)
+        assert out is not None
+        days, new = out
+        changed = frozenset(i for i in (1, 2) if new[i] != combo[i])
+        assert changed and all(new[i] == other_combo[i] for i in changed)
+        visits = _visits(days)
+        for i in (1, 2):
+            assert sorted(visits[i]) == sorted(new[i])
+        assert (visits[3], visits[4], visits[5]) == ([0], [2], [2])  # the single-day customers stay
+        changed_sets.add(changed)
+    assert best_days == _plan(s)[0] and combo == {1: (0, 1), 2: (0, 1)}
+    assert frozenset({1}) in changed_sets and frozenset({2}) in changed_sets
+    assert s._relink(best, best) is None  # nothing differs: no relink
+
+
+def test_kicks_alternate_relinks_and_random_kicks(oq):
+    """With ``kick_relink`` a kick whose current solution differs from the best is a relink, the next one a random
+    kick (so the search does not only relink near the best); without it every kick is random."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=5, kick_relink=True)
+    s.ruin_recreate = lambda days, combo, seen: (days, combo)
+    best_days, combo = _plan(s)
+    best = (99.0, best_days, combo)
+    cur = (120.0, [[[2], [3]], [[1]], [[1, 2], [4], [5]]], {1: (1, 2), 2: (0, 2)})
+    kinds: dict = {}
+    for _ in range(4):
+        s._kick(best, kinds, cur)
+    assert kinds == {"kick": 2, "relink": 2}
+    s.kick_relink = False
+    kinds = {}
+    s._kick(best, kinds, cur)
+    assert kinds == {"kick": 1}
