@@ -2522,6 +2522,17 @@ class PvrpStripDiveSolver(PvrpSegStripSolver):
         super().__init__(inst, scale=scale, seed=seed, **({"dive_routes": True} | kwargs))
 
 
+class PvrpStripKickSolver(PvrpSegStripSolver):
+    """:class:`PvrpSegStripSolver` with small perturbations in the LNS rounds and kicks (``--pvrp-method strip-kick``,
+    the default since session 21): ``round_perturbations`` (1, 4), a kick of 6 ruin-and-recreate steps from the
+    best solution after 20 rounds without a better best. The best measured combination over full runs (sessions
+    19-21, BENCHMARKS.md); any of the three can be overridden with ``--pvrp-options``."""
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed,
+                         **({"round_perturbations": (1, 4), "kick_after": 20, "kick_moves": 6} | kwargs))
+
+
 class PvrpSegLocalSolver(PvrpSegmentSolver):
     """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
     emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
@@ -2546,8 +2557,11 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
                 "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
-                "strip-dive": "PvrpStripDiveSolver",
+                "strip-dive": "PvrpStripDiveSolver", "strip-kick": "PvrpStripKickSolver",
                 "rounds": "PvrpSolver"}
+
+#: the default ``--pvrp-method`` (session 21; ``travel`` from session 7 to 20)
+PVRP_METHOD = "strip-kick"
 
 EPILOG = """\
 TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, worst <= 2 %):
@@ -2563,13 +2577,14 @@ TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, 
 
 Limits are process CPU seconds unless --wall.
 
-PVRP: --set pvrp --instances every runs p01-p32 (--pvrp-method relaxed: the relaxed-placement start). A failure of the combination LNS is logged, recorded as
+PVRP: --set pvrp --instances every runs p01-p32 with --pvrp-method strip-kick (the default; issue #12's goal:
+mean gap <= 1 %, worst <= 3 % at 60 s; about 33 CPU-minutes; --pvrp-method relaxed: the relaxed-placement start). A failure of the combination LNS is logged, recorded as
 'lns_failure' in the instance's JSON row and 'lns_failed' in the summary, and makes the exit status 1.
 """
 
 
 def run_set(which: str, names: list[str], time_limit: float, data: Path, seed: int = 0, log=print,
-            pvrp_method: str = "travel", on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty",
+            pvrp_method: str = PVRP_METHOD, on_row=None, top_settings: str = "tuned", pvrp_search: str = "fast-penalty",
             top_mode: str | None = None, top_pack_share: float | None = None, pvrp_options: dict | None = None
             ) -> list[dict]:
     """Solve ``names`` of one set; ``on_row(row)`` is called after each instance (partial results).
@@ -2692,9 +2707,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="run the chosen instances in reverse name order (TOP: the larger sets 6, 5, 4 first)")
     ap.add_argument("--quick", action="store_true", help="a couple of instances at short time limits")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--pvrp-method", default="travel", choices=sorted(PVRP_METHODS),
-                    help="PVRP outer search: travel (PvrpTravelSolver: quick-start with record-to-record acceptance; "
-                         "default since session 7), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
+    ap.add_argument("--pvrp-method", default=PVRP_METHOD, choices=sorted(PVRP_METHODS),
+                    help="PVRP outer search: strip-kick (PvrpStripKickSolver: segment-strip with small perturbations "
+                         "in the LNS rounds and kicks; default since session 21), travel (PvrpTravelSolver: quick-start "
+                         "with record-to-record acceptance; default from session 7 to 20), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
                          "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: column generation "
                          "priced by the step's LP duals and the combinations of an LP dive as LNS proposals, session 10), "
                          "cg-sp (PvrpCgSpSolver: column generation, then pool-end's step), lns (PvrpLnsSolver, the default of sessions 3-6), relaxed "

@@ -120,7 +120,8 @@ def _check_pvrp(inst, res) -> float:
                                                    ("p14", "PvrpDaySolver", 3.0), ("p14", "PvrpRelaxedSolver", 3.0),
                                                    ("p14", "PvrpQuickStartSolver", 3.0),
                                                    ("p14", "PvrpTravelSolver", 3.0),
-                                                   ("p14", "PvrpPoolSolver", 3.0), ("p14", "PvrpPoolEndSolver", 3.0)])
+                                                   ("p14", "PvrpPoolSolver", 3.0), ("p14", "PvrpPoolEndSolver", 3.0),
+                                                   ("p14", "PvrpStripKickSolver", 3.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
@@ -287,6 +288,19 @@ def test_pvrp_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path, capsys)
     assert report["summary"]["lns_failed"] == ["p14"]
     printed = capsys.readouterr()
     assert "LNS FAILED" in printed.out and "LNS failed on p14" in printed.err
+
+
+@needs_pvrp
+def test_pvrp_default_method_is_strip_kick(oq, tmp_path):
+    # the command without --pvrp-method runs the combination the goals table reports (segment-strip with small
+    # perturbations in the rounds and kicks), not session 7's travel
+    out = tmp_path / "results.json"
+    status = oq.main(["--set", "pvrp", "--instances", "p14", "--time-limit", "3", "--data", str(BENCH), "--out", str(out)])
+    assert status == 0
+    report = json.loads(out.read_text())["sets"]["pvrp"]
+    row = report["rows"][0]
+    assert row["method"] == "strip-kick" and row["feasible"] and row["lns_failure"] is None
+    assert row["gap_pct"] <= 2.0
 
 
 @needs_pvrp

@@ -225,3 +225,14 @@ def test_kicks_alternate_relinks_and_random_kicks(oq):
     kinds = {}
     s._kick(best, kinds, cur)
     assert kinds == {"kick": 1}
+
+
+def test_strip_kick_has_the_measured_settings_and_takes_overrides(oq):
+    """``--pvrp-method strip-kick`` (the default) is segment-strip with perturbations 1-4 in the rounds and kicks of
+    6 steps after 20 rounds; ``--pvrp-options`` still overrides each."""
+    s = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0)
+    assert (s.round_perturbations, s.kick_after, s.kick_moves) == ((1, 4), 20, 6)
+    assert s.strip_prob == 1.0 and s.skip_ls == 0.5
+    t = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0, kick_after=None, round_perturbations=[2, 5])
+    assert (t.round_perturbations, t.kick_after) == ((2, 5), None)
+    assert oq.PVRP_METHODS[oq.PVRP_METHOD] == "PvrpStripKickSolver"
