@@ -55,6 +55,12 @@ from scipy.sparse import coo_matrix
 
 from routeplan import RoutingModel, SearchParams, Stop, Vehicle
 
+# The segment moves live in a sibling module; put this folder on the path so they import both when the file runs
+# as a script and when tests load it by location (tests/conftest.py::load_benchmark), whatever loaded first.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pvrp_segment import local_phase, route_empty, segment_swap  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "benchmarks"
 RESULTS = REPO / "benchmarks" / "results" / "optimizer_quality.json"
@@ -2464,8 +2470,6 @@ class PvrpSegmentSolver(PvrpCgSolver):
         self.seg_stats = {"proposed": 0}
 
     def ruin_recreate(self, days, combo, seen: set) -> tuple[list, dict]:
-        from pvrp_segment import local_phase, route_empty, segment_swap  # a sibling module of the benchmarks folder
-
         u = self.rng.random()
         if u < self.strip_prob:
             out = route_empty(self, days, combo, seen, samples=8, strip=True, pair=self.strip_pair)
