@@ -1003,7 +1003,8 @@ class PvrpLnsSolver(PvrpSolver):
       solution, re-solved and taken as the current solution whatever its cost (off by default). With
       ``kick_relink``, a kick whose current solution differs from the best is a *relink* instead
       (:meth:`_relink`): the best solution takes the current one's combinations in an angular sector around
-      the depot.
+      the depot. With ``kick_grow``, every kick after one that found no better best moves twice as many groups
+      (``kick_moves`` × 1, 2, 4, at most 4), back to ``kick_moves`` once the best improves.
     * A step that fails (an exception in the combination search) stops the search: it is logged and
       recorded as ``lns_failure`` in the result (``None`` when the search ran to its time limit).
     """
@@ -1013,9 +1014,11 @@ class PvrpLnsSolver(PvrpSolver):
                  max_ruin: int = 4, rr_samples: int = 5, batch: int = 2, move_mode: str = "ls",
                  load_scale: int | None = None, mu: float = 10.0,
                  round_perturbations: tuple[int, int] | list[int] | None = None, kick_after: int | None = None,
-                 kick_moves: int = 3, kick_relink: bool = False):
+                 kick_moves: int = 3, kick_relink: bool = False, kick_grow: bool = False):
         super().__init__(inst, scale=scale, seed=seed, load_scale=load_scale)
         self.kick_relink = kick_relink
+        self.kick_grow = kick_grow
+        self._kicks_since_best = 0  # kicks since the best solution last improved (:meth:`_kick`, ``kick_grow``)
         self._relinked = False  # the last kick was a relink (:meth:`_kick`)
         self.round_perturbations = None if round_perturbations is None else tuple(round_perturbations)
         self.kick_after = kick_after
@@ -1297,6 +1300,7 @@ class PvrpLnsSolver(PvrpSolver):
                 accepted += 1
                 if best is None or cost < best[0] - 1e-6:
                     best, best_round = cur, rounds
+                    self._kicks_since_best = 0
             elif cur is not None and kind == "move":
                 ls_blocked = True
             if cur is None:  # no feasible solution yet: keep solving from the last result
@@ -1332,7 +1336,11 @@ class PvrpLnsSolver(PvrpSolver):
                 return out[0], out[1], "kick"
         self._relinked = False
         days, combo = self._copy(best[1]), dict(best[2])
-        for _ in range(self.kick_moves):
+        # kick_grow: a basin that one kick did not leave is left with a larger one (the session-21 p02 basins differ
+        # from better solutions in half of the choice customers, more than 6 ruin-and-recreate steps move)
+        moves = self.kick_moves * (2 ** min(self._kicks_since_best, 2) if self.kick_grow else 1)
+        self._kicks_since_best += 1
+        for _ in range(moves):
             days, combo = self.ruin_recreate(days, combo, set())
         kinds["kick"] = kinds.get("kick", 0) + 1
         return days, combo, "kick"

@@ -227,6 +227,53 @@ def test_kicks_alternate_relinks_and_random_kicks(oq):
     assert kinds == {"kick": 1}
 
 
+def test_growing_kicks_double_their_steps_until_the_best_improves(oq):
+    """With ``kick_grow`` each kick that follows one without a better best applies twice as many ruin-and-recreate
+    steps (``kick_moves`` x 1, 2, 4, then 4 again); a better best resets the count. Without it every kick applies
+    ``kick_moves`` steps."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=5, kick_moves=3, kick_grow=True)
+    steps = []
+    s.ruin_recreate = lambda days, combo, seen: (steps.append(1), (days, combo))[1]
+    best_days, combo = _plan(s)
+    best = (99.0, best_days, combo)
+    per_kick = []
+    for _ in range(4):
+        before = len(steps)
+        s._kick(best, {})
+        per_kick.append(len(steps) - before)
+    assert per_kick == [3, 6, 12, 12]
+    s._kicks_since_best = 0  # what solve() does when a round finds a better best
+    before = len(steps)
+    s._kick(best, {})
+    assert len(steps) - before == 3
+    plain = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=5, kick_moves=3)
+    plain.ruin_recreate = s.ruin_recreate
+    for _ in range(3):
+        before = len(steps)
+        plain._kick(best, {})
+        assert len(steps) - before == 3
+
+
+def test_a_better_best_resets_the_growing_kicks(oq):
+    """In a run, ``solve`` sets the kick count back to 0 when a round finds a better best solution: a stale count
+    from before the first solve does not make the first kick larger."""
+    s = oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0, kick_after=1, kick_moves=1, kick_grow=True)
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    s._kicks_since_best = 7
+    seen = []
+    kick = s._kick
+
+    def recording(*args, **kw):
+        seen.append(s._kicks_since_best)
+        return kick(*args, **kw)
+
+    s._kick = recording
+    out = s.solve(3.0)
+    assert out["feasible"] and out["lns_failure"] is None
+    assert seen and seen[0] == 0
+    assert s._kicks_since_best <= len(seen)
+
+
 def test_strip_kick_has_the_measured_settings_and_takes_overrides(oq):
     """``--pvrp-method strip-kick`` (the default) is segment-strip with perturbations 1-4 in the rounds and kicks of
     6 steps after 20 rounds; ``--pvrp-options`` still overrides each."""
