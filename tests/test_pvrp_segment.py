@@ -227,6 +227,25 @@ def test_kicks_alternate_relinks_and_random_kicks(oq):
     assert kinds == {"kick": 1}
 
 
+def test_strip_kick_rounds_stop_after_1000_idle_iterations(oq):
+    """The default method's warm-started LNS rounds reach PyVRP with ``no_improvement`` 1000; the first solve and
+    the final polish run without it (to their time limit)."""
+    s = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0)
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    seen = []
+    real = s.solve_round
+
+    def recording(combo, warm, time_limit, seed, no_improvement=None):
+        seen.append(no_improvement)
+        return real(combo, warm, time_limit, seed, no_improvement)
+
+    s.solve_round = recording
+    out = s.solve(3.0)
+    assert out["feasible"] and out["lns_failure"] is None
+    assert seen[0] is None and seen[-1] is None  # the first solve and the polish
+    assert 1000 in seen[1:-1] and set(seen[1:-1]) <= {1000, None}
+
+
 def test_growing_kicks_double_their_steps_until_the_best_improves(oq):
     """With ``kick_grow`` each kick that follows one without a better best applies twice as many ruin-and-recreate
     steps (``kick_moves`` x 1, 2, 4, then 4 again); a better best resets the count. Without it every kick applies
@@ -275,11 +294,14 @@ def test_a_better_best_resets_the_growing_kicks(oq):
 
 
 def test_strip_kick_has_the_measured_settings_and_takes_overrides(oq):
-    """``--pvrp-method strip-kick`` (the default) is segment-strip with perturbations 1-4 in the rounds and kicks of
-    6 steps after 20 rounds; ``--pvrp-options`` still overrides each."""
+    """``--pvrp-method strip-kick`` (the default) is segment-strip with perturbations 1-4 in the rounds, rounds that
+    stop after 1000 iterations without improvement and kicks of 6 steps after 20 rounds; ``--pvrp-options`` still
+    overrides each."""
     s = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0)
-    assert (s.round_perturbations, s.kick_after, s.kick_moves) == ((1, 4), 20, 6)
+    assert (s.round_perturbations, s.kick_after, s.kick_moves, s.no_improvement) == ((1, 4), 20, 6, 1000)
     assert s.strip_prob == 1.0 and s.skip_ls == 0.5
-    t = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0, kick_after=None, round_perturbations=[2, 5])
-    assert (t.round_perturbations, t.kick_after) == ((2, 5), None)
+    assert oq.PvrpSegStripSolver(tiny_instance(oq, m=2), seed=0).no_improvement == 2500
+    t = oq.PvrpStripKickSolver(tiny_instance(oq, m=2), seed=0, kick_after=None, round_perturbations=[2, 5],
+                               no_improvement=400)
+    assert (t.round_perturbations, t.kick_after, t.no_improvement) == ((2, 5), None, 400)
     assert oq.PVRP_METHODS[oq.PVRP_METHOD] == "PvrpStripKickSolver"
