@@ -59,6 +59,7 @@ from routeplan import RoutingModel, SearchParams, Stop, Vehicle
 # as a script and when tests load it by location (tests/conftest.py::load_benchmark), whatever loaded first.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from pvrp_education import PvrpIls, warm_up  # noqa: E402
 from pvrp_segment import local_phase, route_empty, segment_swap  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -2551,6 +2552,42 @@ class PvrpStripKickSolver(PvrpSegStripSolver):
                              "no_improvement": 1000} | kwargs))
 
 
+class PvrpEduSolver(PvrpStripKickSolver):
+    """:class:`PvrpStripKickSolver` started from the compiled PVRP education (``--pvrp-method edu``).
+
+    ``pvrp_education.PvrpIls`` (an iterated local search whose education changes patterns inside the route search,
+    thousands of combination sets per run) runs for ``edu_share`` of the budget; its best solution and combinations
+    are the warm start of the first PyVRP solve (``first_share`` 0.1, a polish rather than a solve from scratch),
+    and the strip-kick LNS continues from there. Why: the LNS judges about 100 combination sets per run by joint
+    PyVRP re-solves and ends in one of many similar basins (sessions 13-24); the education judges each set in
+    milliseconds.
+    """
+
+    def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, edu_share: float = 0.6,
+                 edu_neighbours: int = 20, edu_threshold: float = 0.01, **kwargs):
+        super().__init__(inst, scale=scale, seed=seed, **({"first_share": 0.1} | kwargs))
+        self.edu_share = edu_share
+        self.edu_neighbours = edu_neighbours
+        self.edu_threshold = edu_threshold
+        self.edu_stats: dict = {}
+        self._edu_seconds = 0.0
+        warm_up()  # numba compilation (cached on disk) outside the timed solve
+
+    def solve(self, time_limit: float) -> dict:
+        self._edu_seconds = self.edu_share * time_limit
+        return super().solve(time_limit) | {"education": dict(self.edu_stats)}
+
+    def initial_combos(self) -> dict[int, tuple[int, ...]]:
+        ils = PvrpIls(self.inst, seed=self.seed, neighbours=self.edu_neighbours, threshold=self.edu_threshold)
+        out = ils.run(self._edu_seconds, clock=now)
+        self.edu_stats = dict(ils.stats)
+        if out is None:  # no feasible education: the constructive start of the LNS
+            return super().initial_combos()
+        self.edu_stats["cost"] = round(out[0], 2)
+        self.initial_warm = out[1]
+        return {i: out[2][i] for i in self.choice_needed}
+
+
 class PvrpSegLocalSolver(PvrpSegmentSolver):
     """:class:`PvrpSegmentSolver` whose segment step first runs ``pvrp_segment.local_phase`` (segment swaps and route
     emptying judged by re-solving the touched routes) for ``local_share`` of the budget."""
@@ -2575,7 +2612,7 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "travel": "PvrpTravelSolver", "pool": "PvrpPoolSolver", "pool-end": "PvrpPoolEndSolver",
                 "cg": "PvrpCgSolver", "cg-sp": "PvrpCgSpSolver", "segment": "PvrpSegmentSolver",
                 "segment-local": "PvrpSegLocalSolver", "segment-strip": "PvrpSegStripSolver",
-                "strip-dive": "PvrpStripDiveSolver", "strip-kick": "PvrpStripKickSolver",
+                "strip-dive": "PvrpStripDiveSolver", "strip-kick": "PvrpStripKickSolver", "edu": "PvrpEduSolver",
                 "rounds": "PvrpSolver"}
 
 #: the default ``--pvrp-method`` (session 21; ``travel`` from session 7 to 20)
