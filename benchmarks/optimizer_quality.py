@@ -2577,7 +2577,15 @@ class PvrpEduSolver(PvrpStripKickSolver):
         self._edu_seconds = self.edu_share * time_limit
         if not self.choice_needed:
             return self._solve_without_choice(time_limit) | {"education": dict(self.edu_stats)}
-        return super().solve(time_limit) | {"education": dict(self.edu_stats)}
+        res = super().solve(time_limit)
+        edu = self.initial_warm
+        if edu is not None and (not res["feasible"] or res["value"] > self.edu_stats["cost"]):
+            # the LNS keeps only what its PyVRP rounds return: when none ran (a budget the education used up) or
+            # none came back below the education's best, that best is the result
+            ok, cost, _ = verify_pvrp(self.inst, edu)
+            if ok:
+                res |= {"value": round(cost, 2), "feasible": True, "why": "", "routes": edu}
+        return res | {"education": dict(self.edu_stats)}
 
     def _solve_without_choice(self, time_limit: float) -> dict:
         """Instances whose customers have one combination or a choice of single days (p01, p03, ...): the LNS has

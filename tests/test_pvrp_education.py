@@ -241,3 +241,23 @@ def test_edu_method_solves_the_tiny_instance(pe):
     assert ok, why
     assert res["education"]["iterations"] > 0
     assert res["value"] == pytest.approx(cost, abs=0.01)
+
+
+def test_edu_method_without_combination_choices_keeps_the_education(pe):
+    """Only single-day choices (p01, p03, ...): the education's best, polished by PyVRP, not a cold solve."""
+    pytest.importorskip("pyvrp")
+    pytest.importorskip("highspy")
+    oq = load_benchmark("optimizer_quality")
+    inst = _random_instance(4, n=12)
+    inst.combos = [[()]] + [[(d,) for d in range(inst.t)] for _ in range(12)]
+    inst.freq = np.array([0] + [1] * 12)
+    inst = oq.PvrpInstance(**vars(inst))
+    s = oq.PvrpEduSolver(inst, seed=0)
+    assert not s.choice_needed
+    s.search = oq.PVRP_SEARCH["fast-penalty"]
+    res = s.solve(2.0)
+    ok, cost, why = oq.verify_pvrp(inst, res["routes"])
+    assert ok, why
+    assert res["education"]["iterations"] > 0
+    assert res["value"] == pytest.approx(cost, abs=0.01)
+    assert res["value"] <= res["education"]["cost"] + 0.01
