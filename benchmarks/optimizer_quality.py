@@ -1,15 +1,20 @@
 """Optimizer quality against published benchmark results, run through ``routeplan.RoutingModel``.
 
 Three problem families, each solved by the same :class:`~routeplan.RoutingModel` that plans
-patrols (no separate solver script):
+patrols (no separate solver script) — except that the PVRP default (``edu``, since session 25) spends
+most of its budget in a compiled PVRP local search of this folder (``pvrp_education.py``) and uses the
+RoutingModel to polish its best; ``--pvrp-method strip-kick`` is the RoutingModel-only search:
 
 * ``top``     Team Orienteering Problem, Chao, Golden & Wasil (1996) sets 1-6: optional stops with
               scores, ``m`` vehicles from a start to an end depot, route length <= Tmax.
 * ``solomon`` Solomon (1987) VRPTW, CVRPLIB/DIMACS convention (minimise distance only; distances and
               travel times truncated to one decimal).
-* ``pvrp``    Cordeau, Gendreau & Laporte (1997) periodic VRP p01-p32: all days in one model; the
-              day-combination choice by a large-neighbourhood search (combination local search and
-              ruin-and-recreate, each step checked by a warm-started re-solve of all days);
+* ``pvrp``    Cordeau, Gendreau & Laporte (1997) periodic VRP p01-p32: the default ``--pvrp-method edu``
+              (:class:`PvrpEduSolver`, session 25) spends 90 % of the budget in the compiled education of
+              ``pvrp_education.py`` (an iterated local search whose route search also changes a customer's
+              day combination), then continues the LNS below from its best; the LNS puts all days in one
+              model and makes the day-combination choice by a large-neighbourhood search (combination local
+              search and ruin-and-recreate, each step checked by a warm-started re-solve of all days);
               ``--pvrp-method days`` (:class:`PvrpDaySolver`) re-solves only the days a step changed,
               each as its own model, so it tries many more combination changes;
               ``--pvrp-method rounds`` runs the earlier, simpler round scheme;
@@ -2648,8 +2653,8 @@ PVRP_METHODS = {"days": "PvrpDaySolver", "lns": "PvrpLnsSolver",
                 "strip-dive": "PvrpStripDiveSolver", "strip-kick": "PvrpStripKickSolver", "edu": "PvrpEduSolver",
                 "rounds": "PvrpSolver"}
 
-#: the default ``--pvrp-method`` (session 21; ``travel`` from session 7 to 20)
-PVRP_METHOD = "strip-kick"
+#: the default ``--pvrp-method`` (session 25; ``strip-kick`` from session 21 to 24, ``travel`` from session 7 to 20)
+PVRP_METHOD = "edu"
 
 EPILOG = """\
 TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, worst <= 2 %):
@@ -2665,7 +2670,7 @@ TOP on every instance of sets 1-6 at 10 s (issue #12's goal: mean gap <= 0.2 %, 
 
 Limits are process CPU seconds unless --wall.
 
-PVRP: --set pvrp --instances every runs p01-p32 with --pvrp-method strip-kick (the default; issue #12's goal:
+PVRP: --set pvrp --instances every runs p01-p32 with --pvrp-method edu (the default; issue #12's goal:
 mean gap <= 1 %, worst <= 3 % at 60 s; about 33 CPU-minutes; --pvrp-method relaxed: the relaxed-placement start). A failure of the combination LNS is logged, recorded as
 'lns_failure' in the instance's JSON row and 'lns_failed' in the summary, and makes the exit status 1.
 """
@@ -2796,8 +2801,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a couple of instances at short time limits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pvrp-method", default=PVRP_METHOD, choices=sorted(PVRP_METHODS),
-                    help="PVRP outer search: strip-kick (PvrpStripKickSolver: segment-strip with small perturbations "
-                         "in the LNS rounds, shorter rounds and kicks; default since session 21), travel (PvrpTravelSolver: quick-start "
+                    help="PVRP outer search: edu (PvrpEduSolver: the compiled education of pvrp_education.py, an "
+                         "iterated local search with pattern moves inside the route search, for 90 %% of the budget, "
+                         "then strip-kick from its best; default since session 25), strip-kick (PvrpStripKickSolver: "
+                         "segment-strip with small perturbations "
+                         "in the LNS rounds, shorter rounds and kicks; default from session 21 to 24), travel (PvrpTravelSolver: quick-start "
                          "with record-to-record acceptance; default from session 7 to 20), pool (PvrpPoolSolver: travel plus a set-partitioning step over the day routes "
                          "found, session 9), pool-end (PvrpPoolEndSolver: one such step, before the polish), cg (PvrpCgSolver: column generation "
                          "priced by the step's LP duals and the combinations of an LP dive as LNS proposals, session 10), "

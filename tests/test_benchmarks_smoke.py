@@ -121,7 +121,8 @@ def _check_pvrp(inst, res) -> float:
                                                    ("p14", "PvrpQuickStartSolver", 3.0),
                                                    ("p14", "PvrpTravelSolver", 3.0),
                                                    ("p14", "PvrpPoolSolver", 3.0), ("p14", "PvrpPoolEndSolver", 3.0),
-                                                   ("p14", "PvrpStripKickSolver", 3.0)])
+                                                   ("p14", "PvrpStripKickSolver", 3.0), ("p14", "PvrpEduSolver", 3.0),
+                                                   ("p01", "PvrpEduSolver", 5.0)])
 def test_pvrp_smoke(oq, name, method, seconds):
     # p01: frequency-1 customers only (day choice inside the solver); p14: 8 customers with a
     # choice between two day combinations, so the combination search runs. All three reach the
@@ -291,15 +292,16 @@ def test_pvrp_lns_failure_is_recorded(oq, caplog, monkeypatch, tmp_path, capsys)
 
 
 @needs_pvrp
-def test_pvrp_default_method_is_strip_kick(oq, tmp_path):
-    # the command without --pvrp-method runs the combination the goals table reports (segment-strip with small
-    # perturbations in the rounds and kicks), not session 7's travel
+def test_pvrp_default_method_is_edu(oq, tmp_path):
+    # the command without --pvrp-method runs the method the goals table reports (the compiled education, then
+    # segment-strip with small perturbations in the rounds and kicks), not session 21's strip-kick alone
     out = tmp_path / "results.json"
     status = oq.main(["--set", "pvrp", "--instances", "p14", "--time-limit", "3", "--data", str(BENCH), "--out", str(out)])
     assert status == 0
     report = json.loads(out.read_text())["sets"]["pvrp"]
     row = report["rows"][0]
-    assert row["method"] == "strip-kick" and row["feasible"] and row["lns_failure"] is None
+    assert row["method"] == "edu" and row["feasible"] and row["lns_failure"] is None
+    assert row["education"]["iterations"] > 0
     assert row["gap_pct"] <= 2.0
 
 
