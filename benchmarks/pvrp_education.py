@@ -158,30 +158,17 @@ def _route_best_ins(rt, n, D, dist, load, svc, cap, dur, pc, pd, d, r, u, du, su
 
 
 @njit(cache=True)
-def _best_ins(S, P, d, u, pc, pd):
-    """Cheapest penalised insertion of ``u`` on day ``d`` (u not on it): (delta, route, position)."""
-    rt, rlen, rs = S[0], S[1], S[4]
-    D, dem, svc, cap, dur = P[0], P[1], P[2], P[3][d], P[4][d]
-    M = rlen.shape[1]
-    best, br, bp = np.inf, -1, -1
-    empty_seen = False
-    for r in range(M):
-        n = rlen[d, r]
-        if n == 0:
-            if empty_seen:
-                continue
-            empty_seen = True
-        dl, q = _route_best_ins(rt, n, D, rs[d, r, 0], rs[d, r, 1], rs[d, r, 2], cap, dur, pc, pd, d, r, u,
-                                dem[u], svc[u])
-        if dl < best:
-            best, br, bp = dl, r, q
-    return best, br, bp
+def _cache(S):
+    """An empty insertion cache (cost, position, route version per customer, day and route). Valid while the
+    penalties stay fixed (one education, one construction, one ruin-and-recreate): route versions only grow."""
+    T, M, N = S[0].shape[0], S[0].shape[1], S[0].shape[2]
+    return np.empty((N, T, M)), np.empty((N, T, M), np.int64), np.full((N, T, M), -1, np.int64)
 
 
 @njit(cache=True)
-def _best_ins_cached(S, P, d, u, pc, pd, C):
-    """:func:`_best_ins` with the cheapest insertion into each route cached until the route changes (``C``: cost,
-    position and route version per customer, day and route; valid for one education, whose penalties are fixed).
+def _best_ins(S, P, d, u, pc, pd, C):
+    """Cheapest penalised insertion of ``u`` on day ``d`` (u not on it): (delta, route, position), with the cheapest
+    insertion into each route cached until the route changes (``C``, see :func:`_cache`).
     Why: the pattern move asks for the same insertions pass after pass, and most routes do not change between."""
     rlen, rver = S[1], S[7]
     cc, cp, cv = C
@@ -194,8 +181,7 @@ def _best_ins_cached(S, P, d, u, pc, pd, C):
             if empty_seen:
                 continue
             empty_seen = True
-            dl, q = _ins_delta(S, P, d, r, 0, 0, u, pc, pd), 0
-        elif cv[u, d, r] == rver[d, r]:
+        if n > 0 and cv[u, d, r] == rver[d, r]:
             dl, q = cc[u, d, r], cp[u, d, r]
         else:
             dl, q = _route_best_ins(S[0], n, P[0], S[4][d, r, 0], S[4][d, r, 1], S[4][d, r, 2], P[3][d], P[4][d],
@@ -465,7 +451,7 @@ def _try_pattern(S, P, u, pc, pd, buf, C):
                 tot += rm[d]
         for d in range(T):
             if (m >> d) & 1 and not (cur >> d) & 1:
-                dl, r, p = _best_ins_cached(S, P, d, u, pc, pd, C)
+                dl, r, p = _best_ins(S, P, d, u, pc, pd, C)
                 tot += dl
                 ins_r[d], ins_p[d] = r, p
                 if tot >= best:
@@ -497,7 +483,7 @@ def _apply_pattern(S, P, u, c, br, bp, buf):
 
 
 @njit(cache=True)
-def _insert_best_combo(S, P, u, pc, pd, noise, buf):
+def _insert_best_combo(S, P, u, pc, pd, noise, buf, C):
     """Insert an unplaced ``u`` with the combination of cheapest total insertion (times 1 + noise * U(0, 1))."""
     masks, nc = P[5], P[6]
     T = S[2].shape[0]
@@ -511,7 +497,7 @@ def _insert_best_combo(S, P, u, pc, pd, noise, buf):
         tot = 0.0
         for d in range(T):
             if (m >> d) & 1:
-                dl, r, p = _best_ins(S, P, d, u, pc, pd)
+                dl, r, p = _best_ins(S, P, d, u, pc, pd, C)
                 tot += dl
                 ins_r[d], ins_p[d] = r, p
         if noise > 0.0:
@@ -543,8 +529,7 @@ def educate(S, P, pc, pd, max_passes):
     T, N = wr.shape[0], wr.shape[1]
     b1 = np.empty(N, np.int64)
     b2 = np.empty(N, np.int64)
-    M = S[1].shape[1]
-    C = (np.empty((N, T, M)), np.empty((N, T, M), np.int64), np.full((N, T, M), -1, np.int64))
+    C = _cache(S)
     order = np.arange(1, N)
     passes = 0
     improved = True
@@ -591,10 +576,11 @@ def construct(S, P, pc, pd, noise):
     """Every customer placed by cheapest combination insertion, in random order."""
     N = S[2].shape[1]
     buf = np.empty(N, np.int64)
+    C = _cache(S)
     order = np.arange(1, N)
     np.random.shuffle(order)  # noqa: NPY002 - numba compiles the legacy API only
     for u in order:
-        _insert_best_combo(S, P, u, pc, pd, noise, buf)
+        _insert_best_combo(S, P, u, pc, pd, noise, buf, C)
 
 
 @njit(cache=True)
@@ -613,8 +599,9 @@ def ruin_recreate(S, P, size, pc, pd, noise):
     for u in out:
         _unplace(S, P, u, buf)
     np.random.shuffle(out)  # noqa: NPY002 - numba compiles the legacy API only
+    C = _cache(S)
     for u in out:
-        _insert_best_combo(S, P, u, pc, pd, noise, buf)
+        _insert_best_combo(S, P, u, pc, pd, noise, buf, C)
 
 
 @njit(cache=True)
