@@ -2558,14 +2558,17 @@ class PvrpStripKickSolver(PvrpSegStripSolver):
 
 
 class PvrpEduSolver(PvrpStripKickSolver):
-    """:class:`PvrpStripKickSolver` started from the compiled PVRP education (``--pvrp-method edu``).
+    """:class:`PvrpStripKickSolver` started from the compiled PVRP education (``--pvrp-method edu``, the default since
+    session 25).
 
     ``pvrp_education.PvrpIls`` (an iterated local search whose education changes patterns inside the route search,
     thousands of combination sets per run) runs for ``edu_share`` of the budget; its best solution and combinations
-    are the warm start of the first PyVRP solve (``first_share`` 0.1, a polish rather than a solve from scratch),
-    and the strip-kick LNS continues from there. Why: the LNS judges about 100 combination sets per run by joint
-    PyVRP re-solves and ends in one of many similar basins (sessions 13-24); the education judges each set in
-    milliseconds.
+    are the warm start of the first PyVRP solve (``first_share`` 0.1), and the strip-kick LNS would continue from
+    there. With the defaults (0.9 and 0.1) that first solve takes the rest of the budget, so in practice the method is
+    the education followed by one warm-started PyVRP polish; a larger budget or a smaller ``edu_share`` leaves rounds
+    to the LNS. Why: the LNS judges about 100 combination sets per run by joint PyVRP re-solves and ends in one of
+    many similar basins (sessions 13-24); the education judges each set in milliseconds. The result is the better
+    of the education's best and the PyVRP rounds'.
     """
 
     def __init__(self, inst: PvrpInstance, scale: int = 1000, seed: int = 0, edu_share: float = 0.9,
