@@ -7,17 +7,20 @@ This module does what Vidal's HGS and Cordeau's tabu search do instead: one loca
 *pattern move* (a customer leaves the days of its combination and joins the days of another, at the cheapest
 positions) sits beside the route moves (relocate, swap, 2-opt, 2-opt*, each on the customer's granular neighbours).
 Compiled with numba, one education takes milliseconds, so an iterated local search (cluster ruin-and-recreate across
-all days, then education) judges thousands of combination sets per run. Its best solution is the warm start of the
-PyVRP-based search (``PvrpEduSolver`` in ``optimizer_quality.py``).
+all days, then education) judges thousands of combination sets per run. Its best solution is the warm start of a
+PyVRP polish (``PvrpEduSolver`` in ``optimizer_quality.py``).
 
-Capacity and duration excesses are penalised (``pc``, ``pd`` per unit), adapted towards a share of feasible
-educations as in HGS; an infeasible result is repaired by a second education with ten times the penalties.
+Capacity and duration excesses are penalised (``pc``, ``pd`` per unit), adapted towards 20-40 % feasible educations
+as in HGS; an infeasible result is repaired by educating again with ten, then a hundred times the penalties.
+
+Hot loops are written out inside one function per customer and day: numba reference-counts every array passed to a
+function, and helpers taking the state's tuples, called per position, cost about 250 ns each (BENCHMARKS.md,
+session 25).
 Distances are the real (floating-point) Euclidean distances the PVRP benchmark is scored in.
 """
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -118,15 +121,6 @@ def _rm_delta(S, P, d, u, pc, pd):
     a, b = _at(S, d, r, p - 1), _at(S, d, r, p + 1)
     nd = rs[d, r, 0] - D[a, u] - D[u, b] + D[a, b]
     return _pen(nd, rs[d, r, 1] - dem[u], rs[d, r, 2] - svc[u], P[3][d], P[4][d], pc, pd) - _rpen(S, P, d, r, pc, pd)
-
-
-@njit(cache=True)
-def _ins_delta(S, P, d, r, x, y, u, pc, pd):
-    """Penalised cost change of route ``r`` when ``u`` goes between ``x`` and ``y``."""
-    rs = S[4]
-    D, dem, svc = P[0], P[1], P[2]
-    nd = rs[d, r, 0] + D[x, u] + D[u, y] - D[x, y]
-    return _pen(nd, rs[d, r, 1] + dem[u], rs[d, r, 2] + svc[u], P[3][d], P[4][d], pc, pd) - _rpen(S, P, d, r, pc, pd)
 
 
 @njit(cache=True)
@@ -650,7 +644,8 @@ def routes_of(S) -> list[list[list[int]]]:
 
 class PvrpIls:
     """Iterated local search with the compiled education: ruin-and-recreate of a customer cluster across all days,
-    education, acceptance of a feasible result within a threshold of the current one (shrinking to 0 over the run).
+    education, acceptance of a feasible result better than the current one or within a threshold of the best
+    (shrinking to 0 over the run).
 
     Parameters
     ----------
@@ -749,7 +744,3 @@ def warm_up() -> None:
                            combos=[[]] + [[(0,), (1,)], [(0, 1)], [(0,), (1,)], [(0,), (1,)]])
     PvrpIls(inst, seed=0, neighbours=3).run(0.01)
 
-
-def _selfcheck() -> None:  # pragma: no cover - a manual check of the delta evaluations against full recomputation
-    warm_up()
-    print("ok", math.pi)
